@@ -1,0 +1,67 @@
+"""tda_nn: the topology of neural-network representations.
+
+``import tda_nn`` is quick: it imports neither torch, gudhi nor matplotlib.
+Public names are loaded from their modules on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it (relative to tda_nn)
+_LAZY: dict[str, str] = {
+    # diagrams and homology
+    "Diagrams": "diagrams",
+    "persistence": "homology",
+    "persistence_batch": "homology",
+    "pmap": "parallel",
+    # capture
+    "capture": "capture",
+    "list_layers": "capture",
+    "ActivationRecorder": "capture",
+    "Activations": "activations",
+    # point clouds
+    "landmarks": "clouds",
+    "Landmarks": "clouds",
+    "pairwise_distances": "clouds",
+    "standardize": "clouds",
+    "pca": "clouds",
+    "knn_geodesic": "clouds",
+    "sample_clouds": "clouds",
+    # summaries
+    "BettiCurve": "features",
+    "PersistenceLandscape": "features",
+    "Silhouette": "features",
+    "PersistenceImage": "features",
+    "PersistentEntropy": "features",
+    "Amplitude": "features",
+    "PersistenceStatistics": "features",
+    "TropicalCoordinates": "features",
+    "TopologicalFeatures": "features",
+    "bottleneck": "distances",
+    "wasserstein": "distances",
+    "sliced_wasserstein": "distances",
+    "pairwise_diagram_distances": "distances",
+    "DiagramDistance": "distances",
+    # datasets
+    "datasets": "datasets",
+}
+
+__all__ = ["__version__", *sorted(_LAZY)]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'tda_nn' has no attribute {name!r}")
+    mod = importlib.import_module(f".{module}", __name__)
+    value = mod if name == module else getattr(mod, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

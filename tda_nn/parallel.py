@@ -1,0 +1,59 @@
+"""One ``map`` over independent jobs, through joblib.
+
+Every embarrassingly parallel job in tda_nn (per-layer and per-sample
+persistence, pairwise distances, per-checkpoint analysis) goes through
+:func:`pmap`. Switching to a cluster needs no change here: wrap the call in
+``joblib.parallel_config(backend="dask")`` (or Ray's joblib backend).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from ._validation import check_int
+
+__all__ = ["pmap"]
+
+T = TypeVar("T")
+
+
+def pmap(
+    func: Callable[..., T],
+    items: Iterable[Any],
+    *,
+    n_jobs: int | None = None,
+    prefer: str | None = None,
+    **kwargs: Any,
+) -> list[T]:
+    """Apply ``func(item, **kwargs)`` to every item, in order, possibly in parallel.
+
+    Parameters
+    ----------
+    func : callable
+        A picklable function (module-level) when processes or a cluster are used.
+    items : iterable
+        The independent inputs.
+    n_jobs : int or None, default=None
+        ``None`` defers to an enclosing ``joblib.parallel_config`` and runs
+        serially when there is none; ``1`` is serial; ``-1`` uses every core.
+    prefer : {'processes', 'threads'} or None
+        A hint to joblib; engines that release the GIL run well on threads.
+
+    Returns
+    -------
+    list
+        ``[func(item, **kwargs) for item in items]``, in the order of ``items``.
+    """
+    items = list(items)
+    if n_jobs is not None:
+        n_jobs = check_int(n_jobs, name="n_jobs")
+        if n_jobs == 0:
+            raise ValueError("n_jobs must be a positive number of workers or -1 for all cores, got 0.")
+    if not items:
+        return []
+    import joblib
+
+    # n_jobs=None defers to an enclosing joblib.parallel_config (Dask, Ray, ...),
+    # and runs serially in this process when there is none.
+    return joblib.Parallel(n_jobs=n_jobs, prefer=prefer)(joblib.delayed(func)(item, **kwargs) for item in items)
