@@ -1,0 +1,469 @@
+"""How similar are two representations, and how many dimensions does one use?
+
+* :func:`cka` -- linear centred kernel alignment (Kornblith et al. 2019) and its
+  debiased form, the standard non-topological baseline;
+* :func:`rtd` -- Representation Topology Divergence (Barannikov et al. 2022), and
+  :func:`cross_barcode`, the R-Cross-Barcode it sums;
+* :func:`twonn` -- the TwoNN intrinsic dimension (Facco et al. 2017);
+* :func:`ph_dimension` -- the persistent-homology dimension (Birdal et al. 2021).
+
+Two representations are compared sample by sample: row ``i`` of ``X`` and row ``i``
+of ``Y`` must describe the same input.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+
+from .._validation import check_choice, check_int, check_points, check_real
+from ..diagrams import Diagrams
+
+__all__ = ["cka", "cross_barcode", "ph_dimension", "rtd", "twonn"]
+
+RTDBackend = Literal["auto", "ripser", "giotto-ph"]
+_RTD_BACKENDS = ("auto", "ripser", "giotto-ph")
+
+
+# -- validation -----------------------------------------------------------------
+def _samples(X: Any, *, name: str, min_samples: int, what: str) -> np.ndarray:
+    """A finite 2-D float64 array with at least ``min_samples`` rows."""
+    arr = check_points(X, name=name, min_points=1).astype(np.float64, copy=False)
+    if arr.shape[0] < min_samples:
+        raise ValueError(
+            f"{name} must have at least {min_samples} samples (rows) for {what}, got {arr.shape[0]} "
+            f"(shape {arr.shape}). Capture the representation on more inputs."
+        )
+    return arr
+
+
+def _pair(X: Any, Y: Any, *, min_samples: int, what: str) -> tuple[np.ndarray, np.ndarray]:
+    """Two representations of the same samples: same number of rows, in the same order."""
+    X = _samples(X, name="X", min_samples=min_samples, what=what)
+    Y = _samples(Y, name="Y", min_samples=min_samples, what=what)
+    if X.shape[0] != Y.shape[0]:
+        raise ValueError(
+            f"X and Y must be representations of the same samples (row i of both = input i), "
+            f"got X with {X.shape[0]} rows and Y with {Y.shape[0]} rows."
+        )
+    return X, Y
+
+
+# -- CKA --------------------------------------------------------------------------
+def _hsic_unbiased(K: np.ndarray, L: np.ndarray) -> float:
+    """Unbiased HSIC estimator of Song et al. (2012), eq. 5, on Gram matrices (n >= 4)."""
+    n = K.shape[0]
+    K = K.copy()
+    L = L.copy()
+    np.fill_diagonal(K, 0.0)
+    np.fill_diagonal(L, 0.0)
+    KL = K @ L
+    term = np.trace(KL) + K.sum() * L.sum() / ((n - 1) * (n - 2)) - 2.0 * KL.sum() / (n - 2)
+    return float(term / (n * (n - 3)))
+
+
+def cka(X: Any, Y: Any, *, debiased: bool = False) -> float:
+    """Linear centred kernel alignment between two representations of the same samples.
+
+    With column-centred ``X`` and ``Y`` (Kornblith, Norouzi, Lee, Hinton, "Similarity
+    of neural network representations revisited", ICML 2019)::
+
+        CKA(X, Y) = ||Y^T X||_F^2 / (||X^T X||_F ||Y^T Y||_F)
+
+    which is HSIC(K, L) / sqrt(HSIC(K, K) HSIC(L, L)) for the linear Gram matrices
+    ``K = X X^T``, ``L = Y Y^T``. With ``debiased=True`` every HSIC is the unbiased
+    estimator of Song, Smola, Gretton, Bedo, Borgwardt ("Feature selection via
+    dependence maximization", JMLR 2012): with the diagonals of K and L set to zero,
+    ``HSIC_u = [tr(KL) + 1'K1 1'L1 / ((n-1)(n-2)) - 2/(n-2) 1'KL1] / (n(n-3))``.
+    The biased form is pulled upwards when there are few samples and many features
+    (two independent random representations score well above 0); the debiased form
+    is then near 0.
+
+    CKA is invariant to orthogonal transforms and isotropic scaling of either
+    representation, not to general invertible linear maps.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features_x)
+    Y : array-like of shape (n_samples, n_features_y)
+        Row ``i`` of both describes the same input.
+    debiased : bool, default=False
+        Use the unbiased HSIC estimator (needs at least 4 samples).
+
+    Returns
+    -------
+    float
+        In [0, 1] for ``debiased=False``; the debiased value can be slightly negative.
+
+    Raises
+    ------
+    ValueError
+        Different numbers of samples, fewer than 2 samples (4 when debiased), NaN/inf,
+        or a representation that is constant over the samples.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).normal(size=(50, 8))
+    >>> round(cka(X, 3 * X), 6)
+    1.0
+    """
+    if not isinstance(debiased, (bool, np.bool_)):
+        raise TypeError(f"debiased must be True or False, got {type(debiased).__name__} {debiased!r}.")
+    X, Y = _pair(X, Y, min_samples=4 if debiased else 2, what="debiased CKA" if debiased else "CKA")
+    X = X - X.mean(axis=0)
+    Y = Y - Y.mean(axis=0)
+    for arr, name in ((X, "X"), (Y, "Y")):
+        if not np.any(arr):
+            raise ValueError(f"{name} is constant over the samples (every row equal); CKA is undefined for it.")
+    n = X.shape[0]
+    if debiased:
+        K, L = X @ X.T, Y @ Y.T
+        xy, xx, yy = _hsic_unbiased(K, L), _hsic_unbiased(K, K), _hsic_unbiased(L, L)
+    elif X.shape[1] * Y.shape[1] <= n * n:
+        # feature space: cheaper when there are fewer features than samples
+        xy = float(np.sum((Y.T @ X) ** 2))
+        xx = float(np.sum((X.T @ X) ** 2))
+        yy = float(np.sum((Y.T @ Y) ** 2))
+    else:
+        K, L = X @ X.T, Y @ Y.T
+        xy, xx, yy = float(np.sum(K * L)), float(np.sum(K * K)), float(np.sum(L * L))
+    if xx <= 0 or yy <= 0:
+        which = "X" if xx <= 0 else "Y"
+        raise ValueError(
+            f"the debiased self-similarity HSIC_u({which}, {which}) is not positive ({min(xx, yy):.3g}): "
+            f"too few samples ({n}) for the unbiased estimator. Use more samples or debiased=False."
+        )
+    return float(xy / np.sqrt(xx * yy))
+
+
+# -- RTD --------------------------------------------------------------------------
+def _normalised_distances(X: np.ndarray, name: str) -> np.ndarray:
+    """Pairwise Euclidean distances divided by their 0.9-quantile (over all n x n entries)."""
+    from scipy.spatial.distance import pdist, squareform
+
+    D = squareform(pdist(X))
+    q = float(np.quantile(D, 0.9))
+    if q <= 0:
+        raise ValueError(
+            f"{name} has too many identical rows: the 0.9-quantile of its pairwise distances is 0, "
+            "so RTD cannot normalise its scale. Remove duplicate samples."
+        )
+    return D / q
+
+
+def _cross_matrix(r1: np.ndarray, r2: np.ndarray) -> np.ndarray:
+    """The 2n x 2n matrix [[0, r1^T], [r1, min(r1, r2)]], tiny entries set to 0."""
+    n = r1.shape[0]
+    D = np.zeros((2 * n, 2 * n))
+    D[n:, :n] = r1
+    D[:n, n:] = r1.T
+    D[n:, n:] = np.minimum(r1, r2)
+    D[D < 1e-6 * r1.mean()] = 0.0
+    return D
+
+
+def _cross_barcode(r1: np.ndarray, r2: np.ndarray, backend: str, n_threads: int) -> Diagrams:
+    from ..homology import persistence
+
+    return persistence(_cross_matrix(r1, r2), metric="precomputed", maxdim=1, backend=backend, n_threads=n_threads)
+
+
+def _h1_total(r1: np.ndarray, r2: np.ndarray, backend: str, n_threads: int) -> float:
+    bars = _cross_barcode(r1, r2, backend, n_threads)[1]
+    bars = bars[np.isfinite(bars[:, 1])]  # none in a complete Rips filtration; kept as a guard
+    return float(np.sum(bars[:, 1] - bars[:, 0]))
+
+
+def _rtd_one(pair: tuple[np.ndarray, np.ndarray], *, symmetric: bool, backend: str, n_threads: int) -> float:
+    X, Y = pair
+    r1 = _normalised_distances(X, "X")
+    r2 = _normalised_distances(Y, "Y")
+    value = _h1_total(r1, r2, backend, n_threads)
+    if symmetric:
+        value = 0.5 * (value + _h1_total(r2, r1, backend, n_threads))
+    return value
+
+
+def cross_barcode(X: Any, Y: Any, *, backend: RTDBackend = "auto") -> Diagrams:
+    """The R-Cross-Barcode_1(X, Y) of Barannikov et al. (2022), on all samples.
+
+    ``r1``, ``r2`` are the pairwise Euclidean distance matrices of ``X`` and ``Y``,
+    each divided by its own 0.9-quantile (taken over all ``n x n`` entries, as in the
+    authors' code); the barcode is the persistent homology of the Rips filtration of
+    the ``2n x 2n`` matrix ``[[0, r1^T], [r1, min(r1, r2)]]`` with entries below
+    ``1e-6 * mean(r1)`` set to 0. Its H1 bars are the topological features present in
+    ``X`` and absent in ``Y`` (their multi-scale discrepancy).
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features_x)
+    Y : array-like of shape (n_samples, n_features_y)
+    backend : {'auto', 'ripser', 'giotto-ph'}, default='auto'
+        Rips engine, as in :func:`tda_nn.persistence`.
+
+    Returns
+    -------
+    Diagrams
+        H0 and H1 of the cross filtration (the H0 bars carry no information).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).normal(size=(30, 2))
+    >>> len(cross_barcode(X, X)[1])
+    0
+    """
+    check_choice(backend, name="backend", choices=_RTD_BACKENDS)
+    X, Y = _pair(X, Y, min_samples=2, what="RTD")
+    r1 = _normalised_distances(X, "X")
+    r2 = _normalised_distances(Y, "Y")
+    return _cross_barcode(r1, r2, backend, -1).with_meta(kind="R-Cross-Barcode", n_samples=int(X.shape[0]))
+
+
+def rtd(
+    X: Any,
+    Y: Any,
+    *,
+    n_subsets: int = 10,
+    subset_size: int = 500,
+    symmetric: bool = True,
+    seed: int | None = 0,
+    backend: RTDBackend = "auto",
+    n_jobs: int | None = None,
+) -> float:
+    """Representation Topology Divergence between two representations of the same samples.
+
+    Barannikov, Trofimov, Balabin, Burnaev, "Representation Topology Divergence: a
+    method for comparing neural network representations", ICML 2022. For one set of
+    samples, RTD(X, Y) is the sum of the H1 bar lengths of the R-Cross-Barcode
+    (:func:`cross_barcode`); the symmetric RTD is the mean of RTD(X, Y) and
+    RTD(Y, X). As in the paper, the value is averaged over ``n_subsets`` random
+    subsets of ``subset_size`` samples, the same indices in both representations.
+    RTD is 0 when the two representations have the same normalised distances (e.g.
+    ``Y = c * X @ Q`` with ``Q`` orthogonal), and grows with the clusters, loops and
+    scales present in one and missing in the other.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features_x)
+    Y : array-like of shape (n_samples, n_features_y)
+        Row ``i`` of both describes the same input.
+    n_subsets : int, default=10
+        Number of random subsets averaged. When ``n_samples <= subset_size`` all
+        samples are used once instead.
+    subset_size : int, default=500
+        Samples per subset (the Rips filtration has ``2 * subset_size`` vertices).
+    symmetric : bool, default=True
+        Average RTD(X, Y) and RTD(Y, X).
+    seed : int or None, default=0
+        Seed of the subset choice.
+    backend : {'auto', 'ripser', 'giotto-ph'}, default='auto'
+        Rips engine, as in :func:`tda_nn.persistence`.
+    n_jobs : int or None, default=None
+        Subsets computed in parallel through :func:`tda_nn.parallel.pmap`.
+
+    Returns
+    -------
+    float
+        The (averaged) RTD, >= 0.
+
+    Raises
+    ------
+    ValueError
+        Different numbers of samples, fewer than 2 samples, NaN/inf, or a
+        representation whose distances are mostly zero.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).normal(size=(60, 3))
+    >>> rtd(X, 2 * X)
+    0.0
+    """
+    from ..parallel import pmap
+
+    n_subsets = check_int(n_subsets, name="n_subsets", min_value=1)
+    subset_size = check_int(subset_size, name="subset_size", min_value=2)
+    check_choice(backend, name="backend", choices=_RTD_BACKENDS)
+    if not isinstance(symmetric, (bool, np.bool_)):
+        raise TypeError(f"symmetric must be True or False, got {type(symmetric).__name__} {symmetric!r}.")
+    X, Y = _pair(X, Y, min_samples=2, what="RTD")
+    n = X.shape[0]
+    if n <= subset_size:
+        pairs = [(X, Y)]
+    else:
+        rng = np.random.default_rng(seed)
+        subsets = [rng.choice(n, size=subset_size, replace=False) for _ in range(n_subsets)]
+        pairs = [(X[idx], Y[idx]) for idx in subsets]
+    # one Rips thread per subset when subsets run in parallel
+    n_threads = -1 if n_jobs in (None, 1) or len(pairs) == 1 else 1
+    values = pmap(_rtd_one, pairs, n_jobs=n_jobs, symmetric=bool(symmetric), backend=backend, n_threads=n_threads)
+    return float(np.mean(values))
+
+
+# -- intrinsic dimension ----------------------------------------------------------
+def twonn(X: Any, *, fraction: float = 0.9) -> float:
+    """Intrinsic dimension by the TwoNN estimator (Facco, d'Errico, Rodriguez, Laio 2017).
+
+    "Estimating the intrinsic dimension of datasets by a minimal neighborhood
+    information", Scientific Reports 7, 12140 (2017); used layer by layer by Ansuini
+    et al., "Intrinsic dimension of data representations in deep neural networks"
+    (NeurIPS 2019). For every point, ``mu = r2 / r1``, the ratio of its second to its
+    first nearest-neighbour distance (points with ``r1 = 0``, i.e. duplicates, and
+    with ``r1 = r2`` are dropped). With ``mu`` sorted ascending and the empirical CDF
+    ``F_i = i / N``, the dimension ``d`` is the least-squares slope through the
+    origin of ``-log(1 - F)`` against ``log(mu)`` over the smallest ``fraction`` of
+    the ratios (the largest ones are dominated by noise and density changes).
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    fraction : float, default=0.9
+        Share of the smallest ratios used in the fit, in (0, 1].
+
+    Returns
+    -------
+    float
+        The estimated intrinsic dimension.
+
+    Raises
+    ------
+    ValueError
+        Fewer than 3 samples, NaN/inf, ``fraction`` outside (0, 1], or fewer than 3
+        usable ratios after dropping duplicates.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> plane = rng.uniform(size=(2000, 2)) @ rng.normal(size=(2, 10))
+    >>> round(twonn(plane))
+    2
+    """
+    fraction = check_real(fraction, name="fraction", min_value=0.0, strict=True)
+    if fraction > 1:
+        raise ValueError(f"fraction must be in (0, 1], got {fraction}.")
+    X = _samples(X, name="X", min_samples=3, what="TwoNN")
+    from sklearn.neighbors import NearestNeighbors
+
+    dist, _ = NearestNeighbors(n_neighbors=3).fit(X).kneighbors(X)
+    r1, r2 = dist[:, 1], dist[:, 2]  # column 0 is the point itself
+    keep = (r1 > 0) & (r2 > r1)
+    mu = np.sort(r2[keep] / r1[keep])
+    N = mu.size
+    m = min(int(np.floor(fraction * N)), N - 1)  # the largest ratio has F = 1, -log(1 - F) = inf
+    if m < 3:
+        raise ValueError(
+            f"X has only {N} points with distinct first and second neighbour distances "
+            f"({max(m, 0)} usable with fraction={fraction}); TwoNN needs at least 3. Remove duplicate "
+            "samples or add more."
+        )
+    x = np.log(mu[:m])
+    y = -np.log1p(-np.arange(1, m + 1) / N)
+    return float(np.dot(x, y) / np.dot(x, x))
+
+
+def _mst_lengths(X: np.ndarray) -> np.ndarray:
+    """Edge lengths of a Euclidean minimum spanning tree (Prim, dense; zero lengths kept).
+
+    These are exactly the finite H0 lifetimes of the Rips filtration of ``X``.
+    """
+    from scipy.spatial.distance import pdist, squareform
+
+    D = squareform(pdist(X))
+    n = D.shape[0]
+    in_tree = np.zeros(n, dtype=bool)
+    in_tree[0] = True
+    best = D[0].copy()
+    best[0] = np.inf
+    lengths = np.empty(n - 1)
+    for k in range(n - 1):
+        j = int(np.argmin(best))
+        lengths[k] = best[j]
+        in_tree[j] = True
+        best = np.where(in_tree, np.inf, np.minimum(best, D[j]))
+    return lengths
+
+
+def ph_dimension(
+    X: Any,
+    *,
+    n_min: int | None = None,
+    n_max: int | None = None,
+    n_steps: int = 10,
+    n_repeats: int = 3,
+    alpha: float = 1.0,
+    seed: int | None = 0,
+) -> float:
+    """Persistent-homology dimension (Birdal, Lou, Simsekli, Zhu, NeurIPS 2021).
+
+    "Intrinsic dimension, persistent homology and generalization in neural
+    networks". For ``n`` random points of ``X`` let
+    ``E_alpha(n) = sum of (finite H0 lifetime)**alpha`` of their Rips filtration,
+    i.e. of the edge lengths of their Euclidean minimum spanning tree. For points
+    sampled from a ``d``-dimensional set, ``E_alpha(n) ~ n**((d - alpha) / d)``, so
+    with ``m`` the least-squares slope of ``log E_alpha`` against ``log n`` over a
+    range of ``n``, the dimension is ``alpha / (1 - m)``.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    n_min, n_max : int or None
+        Smallest and largest sample sizes; defaults ``n_max = min(n_samples, 1000)``
+        and ``n_min = max(10, n_max // 5)``.
+    n_steps : int, default=10
+        Number of sample sizes, evenly spaced from ``n_min`` to ``n_max``.
+    n_repeats : int, default=3
+        Random subsets averaged at each size.
+    alpha : float, default=1.0
+        Exponent of the lifetimes, > 0.
+    seed : int or None, default=0
+
+    Returns
+    -------
+    float
+        The estimated dimension.
+
+    Raises
+    ------
+    ValueError
+        Bad sizes (``n_min >= n_max``, ``n_max > n_samples``), NaN/inf, fewer than
+        10 samples, or a slope >= 1 (the points do not fill any dimension, e.g. all
+        identical).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).uniform(size=(1000, 2))
+    >>> round(ph_dimension(X))
+    2
+    """
+    X = _samples(X, name="X", min_samples=10, what="the PH dimension")
+    n = X.shape[0]
+    n_max = min(n, 1000) if n_max is None else check_int(n_max, name="n_max", min_value=3)
+    if n_max > n:
+        raise ValueError(f"n_max must be <= the number of samples ({n}), got {n_max}.")
+    n_min = max(10, n_max // 5) if n_min is None else check_int(n_min, name="n_min", min_value=2)
+    if n_min >= n_max:
+        raise ValueError(f"n_min must be smaller than n_max, got n_min={n_min} and n_max={n_max}.")
+    n_steps = check_int(n_steps, name="n_steps", min_value=2)
+    n_repeats = check_int(n_repeats, name="n_repeats", min_value=1)
+    alpha = check_real(alpha, name="alpha", min_value=0.0, strict=True)
+    rng = np.random.default_rng(seed)
+    sizes = np.unique(np.linspace(n_min, n_max, n_steps).astype(int))
+    if sizes.size < 2:
+        raise ValueError(f"n_min={n_min} and n_max={n_max} give fewer than 2 distinct sample sizes.")
+    E = np.empty(sizes.size)
+    for i, size in enumerate(sizes):
+        E[i] = np.mean([
+            np.sum(_mst_lengths(X[rng.choice(n, size=size, replace=False)]) ** alpha) for _ in range(n_repeats)
+        ])
+    if np.any(E <= 0):
+        raise ValueError("X has (almost) all points identical: the minimum spanning trees have length 0.")
+    m = float(np.polyfit(np.log(sizes), np.log(E), 1)[0])
+    if m >= 1:
+        raise ValueError(f"the fitted slope of log E against log n is {m:.3g} >= 1; X does not look like a "
+                         "sample of a finite-dimensional set.")
+    return alpha / (1.0 - m)
