@@ -125,7 +125,9 @@ def check_distance_matrix(D: Any, *, name: str = "X", atol: float = 1e-6) -> Any
     finite = arr[np.isfinite(arr)]
     scale = float(finite.max()) if finite.size else 1.0
     sym = np.isfinite(arr) == np.isfinite(arr.T)
-    diff = np.abs(np.where(np.isfinite(arr) & np.isfinite(arr.T), arr - arr.T, 0.0))
+    both = np.isfinite(arr) & np.isfinite(arr.T)
+    diff = np.zeros_like(arr)
+    diff[both] = np.abs(arr[both] - arr.T[both])
     if not sym.all() or diff.max(initial=0.0) > atol * max(scale, 1.0):
         raise ValueError(
             f"{name} is not symmetric (largest |D - D.T| = {diff.max(initial=0.0):.3g}); "

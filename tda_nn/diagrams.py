@@ -47,21 +47,30 @@ def _as_bars(arr: Any, dim: int) -> np.ndarray:
     return np.ascontiguousarray(a)
 
 
-def _jsonable(value: Any) -> Any:
-    """Convert numpy scalars/arrays and tuples in ``meta`` to JSON-safe Python values."""
+def _plain(value: Any) -> Any:
+    """Convert numpy scalars/arrays and tuples in ``meta`` to plain Python values."""
     if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
+        return [_plain(v) for v in value]
     if isinstance(value, np.ndarray):
-        return _jsonable(value.tolist())
+        return _plain(value.tolist())
     if isinstance(value, np.generic):
-        return _jsonable(value.item())
-    if isinstance(value, float) and not math.isfinite(value):
-        return {"__float__": repr(value)}  # inf, -inf, nan survive JSON
+        return _plain(value.item())
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     return str(value)
+
+
+def _jsonable(value: Any) -> Any:
+    """Plain values with non-finite floats encoded so that they survive strict JSON."""
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return {"__float__": repr(value)}  # inf, -inf, nan
+    return value
 
 
 def _unjson(value: Any) -> Any:
@@ -115,7 +124,7 @@ class Diagrams(Sequence):
         if meta is not None and not isinstance(meta, Mapping):
             raise TypeError(f"meta must be a dict, got {type(meta).__name__}.")
         self._dgms: tuple[np.ndarray, ...] = tuple(dgms)
-        self._meta: dict[str, Any] = _jsonable(dict(meta or {}))
+        self._meta: dict[str, Any] = _plain(dict(meta or {}))
 
     # -- container protocol --------------------------------------------------
     def __getitem__(self, dim):  # type: ignore[override]
@@ -267,7 +276,7 @@ class Diagrams(Sequence):
         return {
             "format": _FORMAT,
             "diagrams": [[[float(b), float(d) if math.isfinite(d) else "inf"] for b, d in a] for a in self._dgms],
-            "meta": self._meta,
+            "meta": _jsonable(self._meta),
         }
 
     @classmethod
@@ -290,7 +299,7 @@ class Diagrams(Sequence):
         if path.suffix != ".npz":
             path = path.with_name(path.name + ".npz")
         arrays = {f"H{i}": a for i, a in enumerate(self._dgms)}
-        meta = json.dumps({"format": _FORMAT, "maxdim": self.maxdim, "meta": self._meta})
+        meta = json.dumps({"format": _FORMAT, "maxdim": self.maxdim, "meta": _jsonable(self._meta)}, allow_nan=False)
         tmp = path.with_name(path.name + ".tmp.npz")
         np.savez(tmp, __meta__=np.array(meta), **arrays)
         tmp.replace(path)

@@ -1,0 +1,38 @@
+"""Shared timing helpers for the benchmarks: medians of repeated runs, one table format."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["median_time", "print_table", "row"]
+
+
+def median_time(fn: Callable[[], Any], repeat: int = 3, warmup: int = 0) -> float:
+    """Median wall time of ``fn()`` over ``repeat`` runs (after ``warmup`` untimed runs)."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def row(task: str, size: str, ours: float, peer: str, peer_s: float, target: float, *, higher_is_better=False) -> dict:
+    """One result row; ``ratio`` = tda_nn time / peer time, met when ``ratio <= target``."""
+    ratio = ours / peer_s if peer_s else float("nan")
+    return {"task": task, "size": size, "tda_nn_s": ours, "peer": peer, "peer_s": peer_s, "ratio": ratio,
+            "target": target, "met": bool(ratio <= target)}
+
+
+def print_table(rows: list[dict]) -> None:
+    head = f"{'task':<34} {'size':<22} {'tda_nn (s)':>10} {'peer':<26} {'peer (s)':>9} {'ratio':>6} {'target':>7}  met"
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        print(f"{r['task']:<34} {r['size']:<22} {r['tda_nn_s']:>10.4f} {r['peer']:<26} {r['peer_s']:>9.4f} "
+              f"{r['ratio']:>6.2f} {'<= ' + format(r['target'], 'g'):>7}  {'yes' if r['met'] else 'NO'}")

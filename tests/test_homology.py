@@ -1,0 +1,226 @@
+"""Persistent homology: known answers, agreement between engines, invariances, bad input."""
+
+from __future__ import annotations
+
+import gudhi
+import numpy as np
+import pytest
+from conftest import circle, fibonacci_sphere
+
+import tda_nn
+from tda_nn.homology import MemoryBudgetError
+
+ENGINES = ["ripser", "giotto-ph", "gudhi"]
+
+
+@pytest.fixture(params=ENGINES)
+def backend(request):
+    if request.param == "giotto-ph":
+        pytest.importorskip("gph")
+    return request.param
+
+
+def dominant(dgm: np.ndarray, ratio: float = 3.0, floor: float = 0.05) -> int:
+    """Number of finite bars much longer than the rest (lifetime > ratio x the next
+    one); the data here have unit scale, so bars below ``floor`` count as noise."""
+    life = np.sort(dgm[:, 1] - dgm[:, 0])[::-1]
+    life = np.append(life[np.isfinite(life)], floor)
+    gaps = life[:-1] / np.maximum(life[1:], 1e-12)
+    big = np.flatnonzero(gaps > ratio)
+    return int(big[0] + 1) if len(big) else 0
+
+
+def same_diagrams(a, b, tol=1e-9):
+    assert len(a) == len(b)
+    for da, db in zip(a, b):
+        ea, eb = da[~np.isfinite(da[:, 1])], db[~np.isfinite(db[:, 1])]
+        np.testing.assert_allclose(np.sort(ea[:, 0]), np.sort(eb[:, 0]), atol=tol)
+        fa, fb = da[np.isfinite(da[:, 1])], db[np.isfinite(db[:, 1])]
+        assert gudhi.bottleneck_distance(fa, fb) <= tol
+
+
+class TestKnownAnswers:
+    @pytest.mark.parametrize("n", [6, 7, 10, 12, 25])
+    def test_even_circle_has_one_bar_with_known_birth_and_death(self, n, backend):
+        dgms = tda_nn.persistence(circle(n), maxdim=1, backend=backend)
+        assert dgms[1].shape == (1, 2)
+        # Adamaszek-Adams: VR of n evenly spaced points is a circle while the
+        # connected steps k satisfy k / n < 1/3; H1 dies at the chord of ceil(n/3) steps.
+        birth, death = dgms[1][0]
+        assert birth == pytest.approx(2 * np.sin(np.pi / n), abs=1e-6)
+        assert death == pytest.approx(2 * np.sin(np.pi * np.ceil(n / 3) / n), abs=1e-6)
+        # H0: n - 1 finite bars born at 0 dying at the side length, and one essential
+        assert len(dgms[0]) == n and np.isinf(dgms[0][:, 1]).sum() == 1
+        np.testing.assert_allclose(dgms[0][np.isfinite(dgms[0][:, 1]), 1], 2 * np.sin(np.pi / n), atol=1e-6)
+
+    def test_noisy_circle_has_one_dominant_bar(self, noisy_circle, backend):
+        dgms = tda_nn.persistence(noisy_circle, maxdim=1, backend=backend)
+        assert dominant(dgms[1]) == 1
+        assert dgms.lifetimes(1).max() > 1.0
+
+    def test_two_circles_and_figure_eight(self, backend):
+        two = np.vstack([circle(40, noise=0.02, seed=1), circle(40, noise=0.02, seed=2, center=(5, 0))])
+        dgms = tda_nn.persistence(two, maxdim=1, backend=backend)
+        assert dominant(dgms[1]) == 2
+        assert dgms.betti_numbers(at=1.0).tolist() == [2, 2]
+        eight = np.vstack([circle(40, center=(-1, 0)), circle(40, center=(1, 0))[1:]])
+        assert dominant(tda_nn.persistence(eight, maxdim=1, backend=backend)[1]) == 2
+
+    def test_sphere_has_one_h2_bar(self, backend):
+        dgms = tda_nn.persistence(fibonacci_sphere(60), maxdim=2, backend=backend)
+        assert dominant(dgms[2]) == 1
+        assert dgms.lifetimes(1).max() < 0.3 * dgms.lifetimes(2).max()  # no loop survives
+
+    def test_torus_has_two_h1_bars_and_one_h2_bar(self):
+        # the flat (Clifford) torus in R^4, on a 14 x 14 grid
+        u, v = np.meshgrid(np.linspace(0, 2 * np.pi, 14, endpoint=False), np.linspace(0, 2 * np.pi, 14, endpoint=False))
+        X = np.column_stack([np.cos(u.ravel()), np.sin(u.ravel()), np.cos(v.ravel()), np.sin(v.ravel())])
+        dgms = tda_nn.persistence(X, maxdim=2)
+        assert dominant(dgms[1]) == 2
+        assert dominant(dgms[2]) == 1
+        assert dgms.meta["collapse_edges"] is True or dgms.meta["backend"] == "ripser"
+
+    def test_coefficients_see_the_projective_plane(self):
+        # RP^2 = the sphere modulo antipodes: H1 is Z/2 (a bar over Z/2, none over Z/3)
+        S = fibonacci_sphere(150)
+        D = np.sqrt(np.maximum(0, np.minimum(((S[:, None] - S[None]) ** 2).sum(-1), ((S[:, None] + S[None]) ** 2).sum(-1))))
+        z2 = tda_nn.persistence(D, metric="precomputed", maxdim=1, coeff=2)
+        z3 = tda_nn.persistence(D, metric="precomputed", maxdim=1, coeff=3)
+        assert z2.lifetimes(1).max() > 0.5
+        assert z3.lifetimes(1).max() < 0.3
+
+    def test_cubical_counts_components_and_holes(self):
+        img = np.ones((12, 12))
+        img[1:5, 1:5] = 0  # a filled square: one component
+        img[6:11, 6:11] = 0
+        img[8, 8] = 1  # an annulus: a component with one hole
+        dgms = tda_nn.persistence(img, complex="cubical", maxdim=1)
+        assert dgms.betti_numbers(at=0.0).tolist() == [2, 1]
+        assert dgms[0].shape[0] == 2 and dgms[1].tolist() == [[0.0, 1.0]]
+
+    def test_alpha_shares_the_rips_length_scale(self):
+        dgms = tda_nn.persistence(circle(12), complex="alpha")
+        bar = dgms[1][np.argmax(dgms.lifetimes(1))]
+        # born at the side length (like Rips), dies at the circle's diameter 2 = 2 * sqrt(alpha=1)
+        assert bar == pytest.approx([2 * np.sin(np.pi / 12), 2.0], abs=1e-9)
+        assert "2 * sqrt" in dgms.meta["scale"]
+
+    def test_witness_complex_sees_the_circle(self, noisy_circle):
+        dgms = tda_nn.persistence(noisy_circle, complex="witness", n_landmarks=30)
+        assert dominant(dgms[1]) == 1
+        assert dgms.meta["n_landmarks"] == 30
+
+
+class TestEnginesAgree:
+    @pytest.mark.parametrize("seed", [0, 1])
+    def test_all_engines_give_the_same_diagram(self, seed):
+        X = np.random.default_rng(seed).normal(size=(60, 4))
+        ref = tda_nn.persistence(X, maxdim=2, backend="ripser")
+        for b in ("giotto-ph", "gudhi"):
+            same_diagrams(ref, tda_nn.persistence(X, maxdim=2, backend=b), tol=1e-9)
+
+    def test_threshold_and_collapse_agree(self, backend):
+        X = np.random.default_rng(2).normal(size=(50, 3))
+        ref = tda_nn.persistence(X, maxdim=2, threshold=1.5, backend="ripser", collapse_edges=False)
+        got = tda_nn.persistence(X, maxdim=2, threshold=1.5, backend=backend, collapse_edges=True)
+        same_diagrams(ref, got)
+        assert np.isinf(got[0][:, 1]).sum() >= 1
+
+    def test_auto_prefers_giotto_ph(self):
+        pytest.importorskip("gph")
+        assert tda_nn.persistence(circle(10)).meta["backend"] == "giotto-ph"
+
+    def test_sparse_rips_is_labelled_an_approximation(self, noisy_circle):
+        dgms = tda_nn.persistence(noisy_circle, sparse=0.3)
+        assert dgms.meta["backend"] == "gudhi" and "approximat" in dgms.meta["approximation"]
+        assert dominant(dgms[1]) == 1
+
+
+class TestInvariance:
+    def test_rotation_translation_permutation(self, backend):
+        rng = np.random.default_rng(5)
+        X = rng.normal(size=(40, 3))
+        Q, _ = np.linalg.qr(rng.normal(size=(3, 3)))
+        Y = (X @ Q + [3.0, -1.0, 2.0])[rng.permutation(40)]
+        a = tda_nn.persistence(X, maxdim=2, backend=backend)
+        b = tda_nn.persistence(Y, maxdim=2, backend=backend)
+        same_diagrams(a, b, tol=1e-5)
+
+    def test_distance_matrix_equals_points(self, backend):
+        X = np.random.default_rng(6).normal(size=(40, 5))
+        D = np.sqrt(((X[:, None] - X[None]) ** 2).sum(-1))
+        same_diagrams(tda_nn.persistence(X, backend=backend), tda_nn.persistence(D, metric="precomputed", backend=backend), tol=1e-6)
+
+    def test_sparse_and_infinite_entries_mean_no_edge(self):
+        import scipy.sparse as sp
+
+        D = np.array([[0, 1, np.inf], [1, 0, 2], [np.inf, 2, 0.0]])
+        for M in (D, sp.coo_matrix(np.where(np.isinf(D), 0, D))):
+            for b in ENGINES:
+                d = tda_nn.persistence(M, metric="precomputed", backend=b)
+                assert sorted(d[0][:, 1].tolist()) == [1.0, 2.0, np.inf]
+
+    def test_torch_tensors_are_accepted(self):
+        torch = pytest.importorskip("torch")
+        X = circle(12)
+        same_diagrams(tda_nn.persistence(X), tda_nn.persistence(torch.tensor(X, dtype=torch.float64)))
+
+
+class TestBatchAndGuard:
+    def test_batch_matches_serial_and_keeps_order(self):
+        clouds = [circle(8 + i, noise=0.01, seed=i) for i in range(5)]
+        serial = [tda_nn.persistence(c) for c in clouds]
+        batch = tda_nn.persistence_batch(clouds, n_jobs=2)
+        assert [d.meta["sample"] for d in batch] == list(range(5))
+        for s, b in zip(serial, batch):
+            same_diagrams(s, b)
+
+    def test_memory_guard_refuses_and_says_how_much(self):
+        X = np.zeros((3000, 2))
+        X[:, 0] = np.arange(3000)
+        with pytest.raises(MemoryBudgetError, match=r"68\.7 MiB.*n_landmarks"):
+            tda_nn.persistence(X, max_memory=10_000_000)
+        with pytest.raises(MemoryError):
+            tda_nn.persistence(X, maxdim=2, collapse_edges=False)  # ~4.5e9 triangles
+
+    def test_auto_landmarks_when_too_large(self):
+        pytest.importorskip("tda_nn.clouds")
+        X = circle(400, noise=0.02)
+        with pytest.warns(UserWarning, match="landmarks"):
+            dgms = tda_nn.persistence(X, n_landmarks="auto", max_memory=8 * 150**2)
+        assert dgms.meta["n_landmarks"] <= 150
+        assert dgms.meta["bottleneck_bound"] == pytest.approx(2 * dgms.meta["covering_radius"])
+        assert dominant(dgms[1]) == 1
+
+
+class TestBadInput:
+    @pytest.mark.parametrize(
+        "X, kwargs, err, match",
+        [
+            (np.array([[0.0, np.nan], [1.0, 2.0]]), {}, ValueError, "NaN"),
+            (np.array([[0.0, np.inf], [1.0, 2.0]]), {}, ValueError, "infinite"),
+            (np.empty((0, 3)), {}, ValueError, "at least 2 points"),
+            (np.zeros((1, 3)), {}, ValueError, "at least 2 points"),
+            (np.zeros(5), {}, ValueError, "2-D"),
+            ("abc", {}, TypeError, "array-like"),
+            (np.zeros((3, 4)), {"metric": "precomputed"}, ValueError, r"square.*\(3, 4\)"),
+            (np.array([[0, 1.0], [2.0, 0]]), {"metric": "precomputed"}, ValueError, "symmetric"),
+            (np.array([[0, -1.0], [-1.0, 0]]), {"metric": "precomputed"}, ValueError, "negative"),
+            (np.zeros((4, 2)), {"maxdim": -1}, ValueError, "maxdim"),
+            (np.zeros((4, 2)), {"coeff": 4}, ValueError, "coeff.*prime"),
+            (np.zeros((4, 2)), {"backend": "ripsr"}, ValueError, "backend.*'ripser'"),
+            (np.zeros((4, 2)), {"complex": "alpha", "backend": "ripser"}, ValueError, "cannot compute"),
+            (np.zeros((4, 2)), {"n_landmarks": 10}, ValueError, "n_landmarks"),
+        ],
+    )
+    def test_clear_errors(self, X, kwargs, err, match):
+        with pytest.raises(err, match=match):
+            tda_nn.persistence(X, **kwargs)
+
+    def test_missing_optional_engine_names_the_extra(self, monkeypatch):
+        import tda_nn.homology._api as api
+
+        monkeypatch.setattr(api, "has_module", lambda name: False)
+        with pytest.raises(ImportError, match=r"tda_nn\[fast\]"):
+            tda_nn.persistence(circle(5), backend="giotto-ph")
+        assert tda_nn.persistence(circle(5)).meta["backend"] == "ripser"
