@@ -1,0 +1,424 @@
+"""Private machinery behind :mod:`tda_nn.features`.
+
+One input converter (:func:`as_diagram_list`), one way to lay the bars of one
+homology dimension out as flat arrays with a sample index (:func:`stack_bars`),
+the shared transformer base class, and the vectorised numeric kernels. Every
+kernel works on all bars of all diagrams at once (``np.bincount``,
+``np.searchsorted``, broadcasting over padded blocks); nothing loops over bars.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from ._validation import as_numpy, check_choice, check_int, check_real
+from .diagrams import Diagrams
+
+__all__ = [
+    "Bars",
+    "DiagramTransformer",
+    "as_diagram_list",
+    "block_max",
+    "block_sort",
+    "check_homology_dimensions",
+    "check_range",
+    "block_quantiles",
+    "image_pixels",
+    "landscape_layers",
+    "pad_blocks",
+    "ramp_sums",
+    "stack_bars",
+    "step_counts",
+]
+
+# Elements of one (chunk, grid, bars) block of tent values: small enough to stay in cache.
+_BLOCK_ELEMENTS = 400_000
+
+
+# -- input -------------------------------------------------------------------------
+def _from_giotto_stack(arr: np.ndarray, name: str) -> list[Diagrams]:
+    """Convert a giotto-tda ``(n, k, 3)`` array; padding points (birth == death) are dropped."""
+    if arr.ndim != 3 or arr.shape[2] != 3:
+        raise ValueError(
+            f"{name} as an array must have giotto-tda's shape (n_samples, n_points, 3) of "
+            f"(birth, death, dim) triples, got shape {arr.shape}."
+        )
+    arr = arr.astype(np.float64, copy=False)
+    bad = np.isnan(arr).any(axis=(1, 2))
+    if bad.any():
+        raise ValueError(
+            f"{name} contains NaN in {int(bad.sum())} samples (first: sample {int(np.flatnonzero(bad)[0])}); "
+            "diagrams must hold numbers (deaths may be inf). Drop or recompute those samples."
+        )
+    dims = arr[:, :, 2]
+    if (dims < 0).any() or (dims != np.round(dims)).any():
+        raise ValueError(f"{name}[..., 2] must hold non-negative integer homology dimensions.")
+    top = int(dims.max()) if dims.size else -1
+    return [Diagrams.from_giotto(t, maxdim=top) if top >= 0 else Diagrams([]) for t in arr]
+
+
+def as_diagram_list(X: Any, *, name: str = "X") -> list[Diagrams]:
+    """Convert every accepted input to a list of :class:`Diagrams`, one per sample.
+
+    Accepted: a ``Diagrams`` (one sample), a sequence of ``Diagrams``, a giotto-tda
+    ``(n, k, 3)`` array (or a list of ``(k, 3)`` arrays), with padding points
+    (birth == death) ignored.
+    """
+    if isinstance(X, Diagrams):
+        return [X]
+    if isinstance(X, np.ndarray) or (hasattr(X, "detach") and hasattr(X, "numpy")):
+        arr = as_numpy(X, name=name)
+        if arr.ndim == 2 and arr.shape[1] == 3:  # one giotto diagram
+            arr = arr[None]
+        return _from_giotto_stack(arr, name)
+    if isinstance(X, (str, bytes)) or not isinstance(X, Sequence):
+        raise TypeError(
+            f"{name} must be a Diagrams, a list of Diagrams or a giotto-tda (n, k, 3) array, "
+            f"got {type(X).__name__}."
+        )
+    out: list[Diagrams] = []
+    for i, item in enumerate(X):
+        if isinstance(item, Diagrams):
+            out.append(item)
+            continue
+        arr = as_numpy(item, name=f"{name}[{i}]") if not isinstance(item, (str, bytes)) else None
+        if arr is None or arr.ndim != 2 or (arr.shape[1] != 3 and arr.size):
+            got = type(item).__name__ if arr is None else f"an array of shape {arr.shape}"
+            hint = (
+                " A list of (k, 2) arrays is one sample's diagrams per dimension: wrap it as Diagrams([...])."
+                if arr is not None and arr.ndim == 2 and arr.shape[1] == 2
+                else ""
+            )
+            raise TypeError(
+                f"{name}[{i}] must be a Diagrams or a giotto-tda (k, 3) array of (birth, death, dim), "
+                f"got {got}.{hint}"
+            )
+        out.append(_from_giotto_stack(arr.reshape(1, -1, 3), f"{name}[{i}]")[0])
+    return out
+
+
+# -- bars as flat arrays -----------------------------------------------------------
+class Bars(NamedTuple):
+    """All bars of one homology dimension across samples, grouped by sample in order."""
+
+    birth: np.ndarray  # (N,)
+    death: np.ndarray  # (N,)
+    sample: np.ndarray  # (N,) int, non-decreasing
+    counts: np.ndarray  # (n_samples,) bars per sample
+    starts: np.ndarray  # (n_samples,) offset of each sample's first bar
+
+    @property
+    def n_samples(self) -> int:
+        return len(self.counts)
+
+    @property
+    def lifetime(self) -> np.ndarray:
+        return self.death - self.birth
+
+
+def _make_bars(birth: np.ndarray, death: np.ndarray, sample: np.ndarray, n: int) -> Bars:
+    counts = np.bincount(sample, minlength=n)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]) if n else np.zeros(0, dtype=np.intp)
+    return Bars(birth, death, sample, counts, starts)
+
+
+def stack_bars(diagrams: Sequence[Diagrams], dim: int, *, infinity: str = "keep", clip_to: float = np.inf) -> Bars:
+    """Stack H_dim of every diagram into flat arrays with a sample index.
+
+    ``infinity``: ``"keep"`` leaves ``inf`` deaths, ``"clip"`` replaces them with
+    ``clip_to`` (and caps the birth there), ``"drop"`` removes essential bars.
+    """
+    n = len(diagrams)
+    parts = [d[dim] for d in diagrams]
+    counts = np.fromiter((len(p) for p in parts), dtype=np.intp, count=n)
+    flat = np.concatenate(parts) if n else np.empty((0, 2))
+    birth, death = flat[:, 0], flat[:, 1]
+    sample = np.repeat(np.arange(n), counts)
+    if infinity == "keep":
+        return _make_bars(birth, death, sample, n)
+    essential = np.isinf(death)
+    if not essential.any():
+        return _make_bars(birth, death, sample, n)
+    if infinity == "drop":
+        keep = ~essential
+        return _make_bars(birth[keep], death[keep], sample[keep], n)
+    death = np.where(essential, clip_to, death)
+    birth = np.minimum(birth, death)
+    return _make_bars(birth, death, sample, n)
+
+
+def pad_blocks(bars: Bars, *values: np.ndarray, fill: float = 0.0) -> list[np.ndarray]:
+    """Scatter per-bar ``values`` into ``(n_samples, max_bars, ...)`` blocks padded with ``fill``."""
+    width = int(bars.counts.max()) if bars.n_samples else 0
+    pos = np.arange(len(bars.sample)) - bars.starts[bars.sample]
+    out = []
+    for v in values:
+        block = np.full((bars.n_samples, width, *v.shape[1:]), fill, dtype=np.float64)
+        block[bars.sample, pos] = v
+        out.append(block)
+    return out
+
+
+def block_sort(bars: Bars, values: np.ndarray, *, descending: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Sort ``values`` within each sample's block; return sorted values and each one's rank in its block."""
+    key = -values if descending else values
+    order = np.lexsort((key, bars.sample))
+    rank = np.arange(len(values)) - bars.starts[bars.sample]
+    return values[order], rank
+
+
+def block_max(bars: Bars, values: np.ndarray) -> np.ndarray:
+    """Per-sample maximum of ``values`` (aligned with ``bars``); samples without bars give 0."""
+    out = np.zeros(bars.n_samples)
+    has = bars.counts > 0
+    if has.any():
+        out[has] = np.maximum.reduceat(values, bars.starts[has])
+    return out
+
+
+def block_quantiles(bars: Bars, sorted_values: np.ndarray, qs: Sequence[float]) -> np.ndarray:
+    """Per-sample quantiles (numpy's default linear interpolation) of block-sorted values.
+
+    Returns ``(n_samples, len(qs))``; samples without bars give 0.
+    """
+    out = np.zeros((bars.n_samples, len(qs)))
+    has = bars.counts > 0
+    if not has.any():
+        return out
+    c, s = bars.counts[has], bars.starts[has]
+    for j, q in enumerate(qs):
+        pos = q * (c - 1)
+        lo = np.floor(pos).astype(np.intp)
+        hi = np.minimum(lo + 1, c - 1)
+        frac = pos - lo
+        a, b = sorted_values[s + lo], sorted_values[s + hi]
+        out[has, j] = a + frac * (b - a)
+    return out
+
+
+# -- kernels on a grid ---------------------------------------------------------------
+def step_counts(bars: Bars, grid: np.ndarray) -> np.ndarray:
+    """Betti curves: ``#{bars with birth <= t < death}`` at every grid point, ``(n_samples, R)``."""
+    n, R = bars.n_samples, len(grid)
+    born = np.searchsorted(grid, bars.birth, side="left")  # first grid index with t >= birth
+    dead = np.searchsorted(grid, bars.death, side="left")  # first grid index with t >= death
+    events = np.bincount(bars.sample * (R + 1) + born, minlength=n * (R + 1))
+    events -= np.bincount(bars.sample * (R + 1) + dead, minlength=n * (R + 1))
+    return np.cumsum(events.reshape(n, R + 1)[:, :R], axis=1)
+
+
+def ramp_sums(
+    sample: np.ndarray, n: int, anchors: np.ndarray, weights: np.ndarray, grid: np.ndarray
+) -> np.ndarray:
+    """``sum_i weights_i * max(0, t - anchors_i)`` per sample at every grid point, ``(n, R)``.
+
+    Exact: with ``W(t)``, ``S(t)`` the sums of ``w`` and ``w * a`` over anchors below
+    ``t``, the sum is ``t * W(t) - S(t)``; both are cumulative bincounts.
+    """
+    R = len(grid)
+    pos = np.searchsorted(grid, anchors, side="left")  # anchors below grid[j] for j >= pos
+    key = sample * (R + 1) + pos
+    W = np.bincount(key, weights, minlength=n * (R + 1)).reshape(n, R + 1)[:, :R]
+    S = np.bincount(key, weights * anchors, minlength=n * (R + 1)).reshape(n, R + 1)[:, :R]
+    return grid * np.cumsum(W, axis=1) - np.cumsum(S, axis=1)
+
+
+def landscape_layers(bars: Bars, grid: np.ndarray, n_layers: int) -> np.ndarray:
+    """Bubenik's landscapes ``lambda_1..lambda_k`` on ``grid``, shape ``(n_samples, k, R)``.
+
+    Tents ``max(0, min(t - b, d - t))`` are evaluated on cache-sized blocks of
+    samples; the k largest per grid point are taken by k rounds of argmax (cheaper
+    than a partition for small k) or by ``np.partition`` for larger k.
+    """
+    n, R = bars.n_samples, len(grid)
+    out = np.zeros((n, n_layers, R))
+    if n == 0 or len(bars.birth) == 0:
+        return out
+    B, D = pad_blocks(bars, bars.birth, bars.death)  # padding bars (0, 0) have zero tents
+    width = B.shape[1]
+    if width < n_layers:  # missing layers are zero
+        B = np.pad(B, ((0, 0), (0, n_layers - width)))
+        D = np.pad(D, ((0, 0), (0, n_layers - width)))
+        width = n_layers
+    chunk = max(1, _BLOCK_ELEMENTS // (R * width))
+    t = grid[None, :, None]
+    for s in range(0, n, chunk):
+        tent = np.minimum(t - B[s : s + chunk, None, :], D[s : s + chunk, None, :] - t)
+        np.maximum(tent, 0.0, out=tent)
+        c = tent.shape[0]
+        if n_layers <= 8:
+            flat = tent.reshape(c * R, width)
+            rows = np.arange(c * R)
+            for k in range(n_layers):
+                j = flat.argmax(axis=1)
+                out[s : s + c, k] = flat[rows, j].reshape(c, R)
+                flat[rows, j] = -1.0
+        else:
+            top = np.partition(tent, width - n_layers, axis=-1)[..., width - n_layers :]
+            top = -np.sort(-top, axis=-1)
+            out[s : s + c] = top.transpose(0, 2, 1)
+    return out
+
+
+def _norm_cdf(z: np.ndarray) -> np.ndarray:
+    from scipy.special import ndtr
+
+    return ndtr(z)
+
+
+def image_pixels(
+    bars: Bars,
+    x: np.ndarray,
+    y: np.ndarray,
+    weights: np.ndarray,
+    x_edges: np.ndarray,
+    y_edges: np.ndarray,
+    sigma: float,
+) -> np.ndarray:
+    """Weighted sums of isotropic Gaussians integrated exactly over pixels, ``(n_samples, nx, ny)``.
+
+    Pixel ``[x_j, x_j+1] x [y_k, y_k+1]`` receives
+    ``w (Phi((x_j+1 - x)/s) - Phi((x_j - x)/s)) (Phi((y_k+1 - y)/s) - Phi((y_k - y)/s))``;
+    the per-sample sum over bars is one batched matrix product.
+    """
+    n, nx, ny = bars.n_samples, len(x_edges) - 1, len(y_edges) - 1
+    out = np.zeros((n, nx, ny))
+    if n == 0 or len(x) == 0:
+        return out
+    gx = np.diff(_norm_cdf((x_edges[None, :] - x[:, None]) / sigma), axis=1) * weights[:, None]
+    gy = np.diff(_norm_cdf((y_edges[None, :] - y[:, None]) / sigma), axis=1)
+    GX, GY = pad_blocks(bars, gx, gy)
+    return np.matmul(GX.transpose(0, 2, 1), GY, out=out)
+
+
+# -- base transformer -----------------------------------------------------------------
+def check_homology_dimensions(value: Any) -> tuple[int, ...]:
+    """Validate ``homology_dimensions``: a non-empty sequence of distinct non-negative ints."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        value = (value,)
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence) or len(value) == 0:
+        raise TypeError(f"homology_dimensions must be a non-empty tuple of ints such as (0, 1), got {value!r}.")
+    dims = tuple(check_int(d, name="homology_dimensions[i]", min_value=0) for d in value)
+    if len(set(dims)) != len(dims):
+        raise ValueError(f"homology_dimensions must not repeat a dimension, got {value!r}.")
+    return dims
+
+
+def check_range(value: Any, *, name: str) -> tuple[float, float] | None:
+    """Validate an optional ``(low, high)`` pair of finite reals with ``low < high``."""
+    if value is None:
+        return None
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence) or len(value) != 2:
+        raise TypeError(f"{name} must be None or a pair (low, high), got {value!r}.")
+    lo, hi = (check_real(v, name=name) for v in value)
+    if not lo < hi:
+        raise ValueError(f"{name} must satisfy low < high, got {value!r}.")
+    return lo, hi
+
+
+def _describe_dims(maxdim: int) -> str:
+    return "no dimensions" if maxdim < 0 else ("H0" if maxdim == 0 else f"H0..H{maxdim}")
+
+
+class DiagramTransformer(TransformerMixin, BaseEstimator):
+    """Shared fit/transform logic: input conversion, dimension checks, infinite bars, names.
+
+    Subclasses implement ``_fit_state(bars_per_dim)`` (learn grids etc.) and
+    ``_transform_dim(i, bars) -> (n_samples, n_i)``, plus ``_names_dim(i) -> list[str]``.
+    """
+
+    # Subclasses whose output does not depend on a fitted range (e.g. entropy with
+    # infinity='drop') still record ranges_ so that 'clip' is well defined.
+    _clip_essential_to_range = True
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.three_d_array = True
+        tags.requires_fit = True
+        return tags
+
+    def _more_tags(self) -> dict[str, Any]:  # scikit-learn < 1.6
+        return {"X_types": ["3darray"], "requires_fit": True}
+
+    # -- validation --------------------------------------------------------------
+    def _validate_params(self) -> None:
+        """Hook for subclass parameter checks; called at the start of ``fit``."""
+
+    def _check_dims_present(self, diagrams: list[Diagrams], dims: tuple[int, ...], *, when: str) -> None:
+        top = min(d.maxdim for d in diagrams)
+        need = max(dims)
+        if need > top:
+            first = next(i for i, d in enumerate(diagrams) if d.maxdim < need)
+            have = _describe_dims(diagrams[first].maxdim)
+            if when == "fit":
+                raise ValueError(
+                    f"homology_dimensions requests H{need} but the diagrams hold {have} (X[{first}]). "
+                    f"Compute persistence with maxdim >= {need}, or drop H{need} from homology_dimensions."
+                )
+            raise ValueError(
+                f"this {type(self).__name__} was fitted on H{', H'.join(map(str, dims))} but X[{first}] holds "
+                f"only {have}; transform needs diagrams of the same dimensions as fit."
+            )
+
+    def _bars(self, diagrams: list[Diagrams], i: int) -> Bars:
+        dim = self.dims_[i]
+        clip = self.ranges_[i, 1] if self._clip_essential_to_range else np.inf
+        return stack_bars(diagrams, dim, infinity=self.infinity, clip_to=clip)
+
+    # -- sklearn API ---------------------------------------------------------------
+    def fit(self, X: Any, y: Any = None) -> DiagramTransformer:
+        """Learn grids and ranges from the training diagrams ``X``; returns ``self``."""
+        dims = check_homology_dimensions(self.homology_dimensions)
+        check_choice(self.infinity, name="infinity", choices=("clip", "drop"))
+        self._validate_params()
+        diagrams = as_diagram_list(X)
+        if not diagrams:
+            raise ValueError("X holds no diagrams; fit needs at least one sample.")
+        self._check_dims_present(diagrams, dims, when="fit")
+        self.dims_ = dims
+        fixed = check_range(getattr(self, "sample_range", None), name="sample_range")
+        ranges = np.empty((len(dims), 2))
+        for i, dim in enumerate(dims):
+            if fixed is not None:
+                ranges[i] = fixed
+                continue
+            raw = stack_bars(diagrams, dim, infinity="keep")
+            finite = np.concatenate([raw.birth, raw.death[np.isfinite(raw.death)]])
+            lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+            ranges[i] = (lo, hi if hi > lo else lo + 1.0)
+        self.ranges_ = ranges
+        self._fit_state([self._bars(diagrams, i) for i in range(len(dims))])
+        self.n_features_out_ = sum(len(self._names_dim(i)) for i in range(len(dims)))
+        return self
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Vectorise ``X``: an array of shape ``(n_samples, n_features_out_)``."""
+        check_is_fitted(self)
+        diagrams = as_diagram_list(X)
+        if not diagrams:
+            return np.zeros((0, self.n_features_out_))
+        self._check_dims_present(diagrams, self.dims_, when="transform")
+        blocks = [self._transform_dim(i, self._bars(diagrams, i)) for i in range(len(self.dims_))]
+        return np.hstack(blocks).astype(np.float64, copy=False)
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """Names such as ``H1_betti_17``, in output column order."""
+        check_is_fitted(self)
+        return np.asarray([n for i in range(len(self.dims_)) for n in self._names_dim(i)], dtype=object)
+
+    # -- subclass hooks ---------------------------------------------------------------
+    def _fit_state(self, bars: list[Bars]) -> None:
+        """Learn per-dimension state (grids, pixel edges, ...) from the training bars."""
+
+    def _transform_dim(self, i: int, bars: Bars) -> np.ndarray:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def _names_dim(self, i: int) -> list[str]:  # pragma: no cover - overridden
+        raise NotImplementedError
