@@ -1,0 +1,327 @@
+"""Forward-hook machinery shared by ``capture`` and other model probes.
+
+Private but importable: ``tda_nn.diagnostics.regions`` (ReLU sign patterns) and
+anything else that must see module outputs uses :class:`_Hooks`, so every probe
+leaves the model exactly as it found it.
+
+* :func:`_resolve_layers` turns names, glob patterns and module types into an
+  ordered list of module names (``"input"`` = the model's own input).
+* :class:`_Hooks` registers forward hooks on those modules and on the root
+  (to see each call's inputs), optionally puts the model in eval mode, and on
+  exit -- normal, exception or ``KeyboardInterrupt`` -- removes every handle and
+  restores each module's own ``training`` flag.
+* :func:`_first_tensor` picks the representation out of tensors, tuples, dicts
+  and Hugging Face ``ModelOutput`` objects.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from ._validation import suggest
+
+__all__: list[str] = []
+
+INPUT = "input"
+# keyword names a model's main input goes by, in order of preference
+_INPUT_KEYS = ("input_ids", "inputs_embeds", "pixel_values", "input_values", "input_features", "x", "input", "inputs")
+_GLOB_CHARS = frozenset("*?[")
+
+
+def _is_module_type(obj: Any) -> bool:
+    import torch
+
+    return isinstance(obj, type) and issubclass(obj, torch.nn.Module)
+
+
+def _default_layers(model: Any) -> list[str]:
+    """The representations most users mean when they name none.
+
+    1. A stack of blocks -- the longest ``nn.ModuleList`` of same-class, non-leaf
+       modules (a transformer's layers) -- gives one layer per block.
+    2. Otherwise every ``Linear``, convolution and recurrent module.
+    3. Otherwise the model's top-level children.
+    ``"input"`` comes first in all cases, so the input space is layer 0.
+    """
+    import torch.nn as nn
+    from torch.nn.modules.conv import _ConvNd
+
+    best: list[str] = []
+    for name, mod in model.named_modules():
+        if isinstance(mod, nn.ModuleList) and len(mod) > len(best):
+            kids = list(mod)
+            if kids and all(type(k) is type(kids[0]) and len(list(k.children())) > 0 for k in kids):
+                best = [f"{name}.{i}" if name else str(i) for i in range(len(kids))]
+    if not best:
+        best = [n for n, m in model.named_modules() if n and isinstance(m, (nn.Linear, _ConvNd, nn.RNNBase))]
+    if not best:
+        best = [n for n, _ in model.named_children()]
+    return [INPUT, *best]
+
+
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """Module-name glob: ``*`` and ``?`` stay within one dotted part, ``**`` crosses dots."""
+    out, i = [], 0
+    while i < len(pattern):
+        c = pattern[i]
+        if pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+            continue
+        if c == "*":
+            out.append("[^.]*")
+        elif c == "?":
+            out.append("[^.]")
+        elif c == "[":
+            j = pattern.find("]", i + 2)
+            if j < 0:
+                out.append(re.escape(c))
+            else:
+                body = pattern[i + 1 : j]
+                out.append("[" + ("^" + body[1:] if body.startswith("!") else body).replace("\\", "\\\\") + "]")
+                i = j
+        else:
+            out.append(re.escape(c))
+        i += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+def _explicit_layers(layers: Any) -> set[str]:
+    """The exact names (not patterns, types or ``"input"``) in a ``layers`` argument."""
+    items = list(layers) if isinstance(layers, (list, tuple, set, frozenset)) else [layers]
+    return {i for i in items if isinstance(i, str) and i != INPUT and not (_GLOB_CHARS & set(i))}
+
+
+def _resolve_layers(model: Any, layers: Any) -> list[str]:
+    """Names of the modules selected by ``layers``, in the model's module order.
+
+    ``layers`` is a name, a glob pattern, an ``nn.Module`` subclass, or a list of
+    those; ``"input"`` is the model input. In patterns ``*`` matches within one
+    dotted part (``"layer2.*"`` = the children of ``layer2``) and ``**`` crosses
+    dots (``"layer2.**"`` = all its descendants).
+    """
+    names = [n for n, _ in model.named_modules() if n]
+    modules = dict(model.named_modules())
+    items = list(layers) if isinstance(layers, (list, tuple, set, frozenset)) else [layers]
+    if not items:
+        raise ValueError("layers must name at least one layer, got an empty list. Pass layers=None for the default.")
+    chosen: set[str] = set()
+    for item in items:
+        if isinstance(item, str):
+            if item == INPUT:
+                chosen.add(INPUT)
+            elif _GLOB_CHARS & set(item):
+                rx = _glob_regex(item)
+                hits = [n for n in names if rx.match(n)]
+                if not hits:
+                    raise ValueError(
+                        f"layers pattern {item!r} matches no module of {type(model).__name__}."
+                        f"{suggest(item, names)} tda_nn.list_layers(model) lists them."
+                    )
+                chosen.update(hits)
+            elif item in modules and item:
+                chosen.add(item)
+            else:
+                hint = suggest(item, [*names, INPUT]) or f" Some valid names: {names[:8]}."
+                raise ValueError(
+                    f"layers: {type(model).__name__} has no module named {item!r}.{hint} "
+                    "tda_nn.list_layers(model) lists them all."
+                )
+        elif _is_module_type(item):
+            hits = [n for n in names if isinstance(modules[n], item)]
+            if not hits:
+                present = sorted({type(m).__name__ for m in modules.values()})
+                raise ValueError(
+                    f"layers: {type(model).__name__} has no module of type {item.__name__}; "
+                    f"its module types are {present}."
+                )
+            chosen.update(hits)
+        else:
+            raise TypeError(
+                "layers must be a module name, a glob pattern, an nn.Module subclass or a list of "
+                f"those, got {type(item).__name__} {item!r}."
+            )
+    return [n for n in [INPUT, *names] if n in chosen]
+
+
+def _first_tensor(output: Any, *, index: int | str | None = None, where: str = "output") -> Any:
+    """The representation tensor inside a module output.
+
+    Tensors pass through. Tuples/lists give their first tensor (``index`` picks
+    another element). Dicts and Hugging Face ``ModelOutput`` give
+    ``last_hidden_state``, else the last of ``hidden_states``, else their first
+    tensor value (``index`` may be a key or a position). Returns ``None`` when
+    the output holds no tensor.
+    """
+    import torch
+
+    if isinstance(output, torch.Tensor):
+        return output
+    if index is not None:
+        try:
+            if isinstance(output, Mapping):
+                item = output[index] if isinstance(index, str) else list(output.values())[index]
+            else:
+                item = output[index]
+        except (IndexError, KeyError, TypeError) as exc:
+            keys = list(output) if isinstance(output, Mapping) else f"{len(output)} items"
+            raise ValueError(
+                f"output_index={index!r} does not select from the {where} of type {type(output).__name__} "
+                f"({keys}): {exc}."
+            ) from None
+        return _first_tensor(item, where=where)
+    if isinstance(output, Mapping):
+        if isinstance(output.get("last_hidden_state"), torch.Tensor):
+            return output["last_hidden_state"]
+        hs = output.get("hidden_states")
+        if isinstance(hs, (tuple, list)) and hs and isinstance(hs[-1], torch.Tensor):
+            return hs[-1]
+        values: Sequence[Any] = list(output.values())
+    elif isinstance(output, (tuple, list)):
+        values = output
+    else:
+        return None
+    for v in values:
+        t = _first_tensor(v, where=where)
+        if t is not None:
+            return t
+    return None
+
+
+def _call_input(args: tuple, kwargs: Mapping[str, Any]) -> Any:
+    """The main input tensor of a model call: first positional tensor, else a known keyword."""
+    import torch
+
+    for a in args:
+        if isinstance(a, torch.Tensor):
+            return a
+        if isinstance(a, Mapping):  # model(batch_dict)
+            return _call_input((), a)
+    for k in _INPUT_KEYS:
+        if isinstance(kwargs.get(k), torch.Tensor):
+            return kwargs[k]
+    for v in kwargs.values():
+        if isinstance(v, torch.Tensor):
+            return v
+    return None
+
+
+class _Hooks:
+    """Context manager: forward hooks on named modules that leave no trace.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+    names : sequence of str
+        Module names as in ``model.named_modules()``; ``"input"`` means the model's
+        input. For integer inputs (token ids), ``"input"`` is their embedding,
+        ``model.get_input_embeddings()`` applied to them, when the model has one.
+    on_output : callable ``(name, output) -> None``
+        Called with the raw module output (tensor, tuple, ModelOutput...).
+    on_call : callable ``(args, kwargs) -> None``, optional
+        Called before each call of the root model with its inputs.
+    on_return : callable ``() -> None``, optional
+        Called after each call of the root model returns normally.
+    eval_mode : bool, default=True
+        Put the model in eval mode inside the block.
+
+    On exit every handle is removed and every module's ``training`` flag is
+    restored to what it was, whatever ended the block. Modules are never mutated.
+
+    Examples
+    --------
+    >>> import torch
+    >>> model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU())
+    >>> seen = {}
+    >>> with _Hooks(model, ["1"], lambda name, out: seen.setdefault(name, out.shape)):
+    ...     _ = model(torch.zeros(2, 3))
+    >>> seen
+    {'1': torch.Size([2, 4])}
+    """
+
+    def __init__(
+        self,
+        model: Any,
+        names: Sequence[str],
+        on_output: Callable[[str, Any], None],
+        *,
+        on_call: Callable[[tuple, Mapping[str, Any]], None] | None = None,
+        on_return: Callable[[], None] | None = None,
+        eval_mode: bool = True,
+    ):
+        modules = dict(model.named_modules())
+        missing = [n for n in names if n != INPUT and (not n or n not in modules)]
+        if missing:
+            raise ValueError(f"no module named {missing[0]!r} in {type(model).__name__}.")
+        self.model = model
+        self.names = list(names)
+        self.on_output = on_output
+        self.on_call = on_call
+        self.on_return = on_return
+        self.eval_mode = eval_mode
+        self._modules = modules
+        self._handles: list[Any] = []
+        self._training: dict[Any, bool] = {}
+
+    def __enter__(self) -> _Hooks:
+        self._training = {m: m.training for m in self.model.modules()}
+        try:
+            if self.eval_mode:
+                self.model.eval()
+            self._handles.append(self.model.register_forward_pre_hook(self._pre, with_kwargs=True))
+            if self.on_return is not None:
+                self._handles.append(self.model.register_forward_hook(self._post))
+            for name in self.names:
+                if name != INPUT:
+                    self._handles.append(self._modules[name].register_forward_hook(self._hook_for(name)))
+        except BaseException:
+            self._cleanup()
+            raise
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._cleanup()
+
+    def _cleanup(self) -> None:
+        for h in self._handles:
+            h.remove()
+        self._handles.clear()
+        for m, flag in self._training.items():
+            m.training = flag
+        self._training = {}
+
+    def _hook_for(self, name: str) -> Callable[..., None]:
+        on_output = self.on_output
+
+        def hook(module: Any, args: Any, output: Any) -> None:
+            on_output(name, output)
+
+        return hook
+
+    def _pre(self, module: Any, args: tuple, kwargs: dict) -> None:
+        if self.on_call is not None:
+            self.on_call(args, kwargs)
+        if INPUT in self.names:
+            x = _call_input(args, kwargs)
+            if x is None:
+                raise ValueError(
+                    f"layer 'input': the call of {type(module).__name__} has no tensor input "
+                    f"(positional types {[type(a).__name__ for a in args]}, keywords {list(kwargs)})."
+                )
+            if not (x.is_floating_point() or x.is_complex()):
+                emb = getattr(module, "get_input_embeddings", None)
+                emb = emb() if callable(emb) else None
+                if emb is None:
+                    raise ValueError(
+                        f"layer 'input': the model input has integer dtype {x.dtype} (token ids?) and "
+                        f"{type(module).__name__} has no get_input_embeddings(); capture its embedding "
+                        "layer by name instead of 'input'."
+                    )
+                x = emb.forward(x)  # forward, not __call__: the embedding's own hooks stay silent
+            self.on_output(INPUT, x)
+
+    def _post(self, module: Any, args: Any, output: Any) -> None:
+        if self.on_return is not None:
+            self.on_return()
