@@ -26,6 +26,7 @@ __all__ = [
     "as_diagram_list",
     "block_max",
     "block_sort",
+    "block_sum",
     "check_homology_dimensions",
     "check_range",
     "block_quantiles",
@@ -173,6 +174,11 @@ def block_sort(bars: Bars, values: np.ndarray, *, descending: bool = False) -> t
     return values[order], rank
 
 
+def block_sum(sample: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Per-sample sums of ``values`` as float64, ``(n,)`` (also when there are no bars)."""
+    return np.bincount(sample, values, minlength=n).astype(np.float64, copy=False)
+
+
 def block_max(bars: Bars, values: np.ndarray) -> np.ndarray:
     """Per-sample maximum of ``values`` (aligned with ``bars``); samples without bars give 0."""
     out = np.zeros(bars.n_samples)
@@ -224,8 +230,8 @@ def ramp_sums(
     R = len(grid)
     pos = np.searchsorted(grid, anchors, side="left")  # anchors below grid[j] for j >= pos
     key = sample * (R + 1) + pos
-    W = np.bincount(key, weights, minlength=n * (R + 1)).reshape(n, R + 1)[:, :R]
-    S = np.bincount(key, weights * anchors, minlength=n * (R + 1)).reshape(n, R + 1)[:, :R]
+    W = block_sum(key, weights, n * (R + 1)).reshape(n, R + 1)[:, :R]
+    S = block_sum(key, weights * anchors, n * (R + 1)).reshape(n, R + 1)[:, :R]
     return grid * np.cumsum(W, axis=1) - np.cumsum(S, axis=1)
 
 

@@ -42,6 +42,7 @@ from ._vectorize import (
     block_max,
     block_quantiles,
     block_sort,
+    block_sum,
     check_range,
     image_pixels,
     landscape_layers,
@@ -264,7 +265,7 @@ class Silhouette(_GridTransformer):
         weights = np.concatenate([w, -2.0 * w, w])
         sample = np.tile(bars.sample, 3)
         total = ramp_sums(sample, n, anchors, weights, grid)
-        norm = np.bincount(bars.sample, w, minlength=n)
+        norm = block_sum(bars.sample, w, n)
         out = np.divide(total, norm[:, None], out=np.zeros_like(total), where=norm[:, None] > 0)
         return np.maximum(out, 0.0, out=out)  # rounding can leave -1e-17 where all tents are 0
 
@@ -462,13 +463,13 @@ class PersistentEntropy(DiagramTransformer):
 
     def _transform_dim(self, i: int, bars: Bars) -> np.ndarray:
         n, life = bars.n_samples, bars.lifetime
-        total = np.bincount(bars.sample, life, minlength=n)
+        total = block_sum(bars.sample, life, n)
         p = np.divide(life, total[bars.sample], out=np.zeros_like(life), where=total[bars.sample] > 0)
         plogp = np.zeros_like(p)
         np.log(p, out=plogp, where=p > 0)
-        ent = -np.bincount(bars.sample, p * plogp, minlength=n)
+        ent = -block_sum(bars.sample, p * plogp, n)
         if self.normalize:
-            k = np.bincount(bars.sample, life > 0, minlength=n)
+            k = block_sum(bars.sample, life > 0, n)
             ent = np.divide(ent, np.log(np.maximum(k, 1)), out=np.zeros_like(ent), where=k > 1)
         return np.maximum(ent, 0.0)[:, None]
 
@@ -537,7 +538,7 @@ class Amplitude(DiagramTransformer):
             if np.isinf(p):
                 cols.append(block_max(bars, life))
             else:
-                cols.append(np.bincount(bars.sample, life**p, minlength=n) ** (1.0 / p))
+                cols.append(block_sum(bars.sample, life**p, n) ** (1.0 / p))
         return np.column_stack(cols)
 
     def _names_dim(self, i: int) -> list[str]:
@@ -602,9 +603,9 @@ class PersistenceStatistics(DiagramTransformer):
 
     def _describe(self, bars: Bars, values: np.ndarray) -> list[np.ndarray]:
         n, c = bars.n_samples, bars.counts
-        total = np.bincount(bars.sample, values, minlength=n)
+        total = block_sum(bars.sample, values, n)
         mean = np.divide(total, c, out=np.zeros(n), where=c > 0)
-        dev = np.bincount(bars.sample, (values - mean[bars.sample]) ** 2, minlength=n)
+        dev = block_sum(bars.sample, (values - mean[bars.sample]) ** 2, n)
         std = np.sqrt(np.divide(dev, c, out=np.zeros(n), where=c > 0))
         sorted_values, _ = block_sort(bars, values)
         qs = block_quantiles(bars, sorted_values, _check_quantiles(self.quantiles))
@@ -711,12 +712,12 @@ class TropicalCoordinates(DiagramTransformer):
         cols = []
         for k in range(1, 5):
             top = rank < k
-            cols.append(np.bincount(bars.sample[top], sorted_life[top], minlength=n))
-        cols.append(np.bincount(bars.sample, life, minlength=n))
+            cols.append(block_sum(bars.sample[top], sorted_life[top], n))
+        cols.append(block_sum(bars.sample, life, n))
         a = np.minimum(self.r_[i] * life, bars.birth)
-        cols.append(np.bincount(bars.sample, a, minlength=n))
+        cols.append(block_sum(bars.sample, a, n))
         shifted = a + life
-        cols.append(bars.counts * block_max(bars, shifted) - np.bincount(bars.sample, shifted, minlength=n))
+        cols.append(bars.counts * block_max(bars, shifted) - block_sum(bars.sample, shifted, n))
         return np.column_stack(cols)
 
     def _names_dim(self, i: int) -> list[str]:
