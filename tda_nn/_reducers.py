@@ -286,6 +286,7 @@ class _Collector:
                     UserWarning, stacklevel=2,
                 )  # fmt: skip
             self._estimate()
+        self._seen = set()
         self._check_budget()
 
     # internals ------------------------------------------------------------------------

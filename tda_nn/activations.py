@@ -119,7 +119,7 @@ class Activations(Mapping):
         self._mask = None if mask is None else _readonly(self._check_rows(mask, "mask", n).astype(bool, copy=False))
         if meta is not None and not isinstance(meta, Mapping):
             raise TypeError(f"meta must be a dict, got {type(meta).__name__}.")
-        self._meta: dict[str, Any] = _jsonable(dict(meta or {}))
+        self._meta: dict[str, Any] = _unjson(_jsonable(dict(meta or {})))  # JSON-safe values, inf kept
 
     @staticmethod
     def _check_rows(x: Any, name: str, n: int | None) -> np.ndarray:
@@ -214,7 +214,7 @@ class Activations(Mapping):
                 for (k, a), f in zip(self._arrays.items(), files)
             ],
             **extra,
-            "meta": self._meta,
+            "meta": _jsonable(self._meta),
         }
 
     def save(self, path: str | Path) -> Path:
