@@ -1,0 +1,85 @@
+"""Property tests (hypothesis): invariances, stability and lossless round trips."""
+
+from __future__ import annotations
+
+import json
+
+import gudhi
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+import tda_nn
+from tda_nn import Diagrams
+
+FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+clouds = st.integers(min_value=4, max_value=25).flatmap(
+    lambda n: arrays(np.float64, (n, 3), elements=st.floats(-10, 10, allow_nan=False, width=32))
+)
+
+
+def _bottleneck(a: Diagrams, b: Diagrams, dim: int) -> float:
+    """Bottleneck distance of H_dim; essential bars matched by birth (equal counts asserted)."""
+    fa, fb = a[dim], b[dim]
+    ea, eb = np.sort(fa[np.isinf(fa[:, 1]), 0]), np.sort(fb[np.isinf(fb[:, 1]), 0])
+    assert len(ea) == len(eb)
+    ess = float(np.abs(ea - eb).max(initial=0.0))
+    fin = gudhi.bottleneck_distance(fa[np.isfinite(fa[:, 1])], fb[np.isfinite(fb[:, 1])])
+    return max(ess, fin)
+
+
+@FAST
+@given(X=clouds, seed=st.integers(0, 2**31 - 1))
+def test_rips_invariant_under_rigid_motions_and_permutation(X, seed):
+    rng = np.random.default_rng(seed)
+    Q, _ = np.linalg.qr(rng.normal(size=(3, 3)))
+    Y = (X @ Q + rng.uniform(-5, 5, size=3))[rng.permutation(len(X))]
+    a, b = tda_nn.persistence(X, maxdim=1, backend="ripser"), tda_nn.persistence(Y, maxdim=1, backend="ripser")
+    scale = max(1.0, float(np.abs(X).max()))
+    for dim in (0, 1):
+        # float32 engines: distances agree to a few ulps of the coordinates' scale
+        assert _bottleneck(a, b, dim) <= 1e-5 * scale
+
+
+@FAST
+@given(X=clouds, delta=st.floats(0.0, 0.5), seed=st.integers(0, 2**31 - 1))
+def test_stability_moving_points_by_delta_moves_the_diagram_by_at_most_2delta(X, delta, seed):
+    rng = np.random.default_rng(seed)
+    step = rng.normal(size=X.shape)
+    step *= delta / np.maximum(np.linalg.norm(step, axis=1, keepdims=True), 1e-12)  # |move| <= delta
+    a, b = tda_nn.persistence(X, maxdim=1), tda_nn.persistence(X + step, maxdim=1)
+    for dim in (0, 1):
+        assert _bottleneck(a, b, dim) <= 2 * delta + 1e-5 * max(1.0, float(np.abs(X).max()))
+
+
+bars = st.lists(
+    st.tuples(st.floats(-1e6, 1e6, allow_nan=False), st.one_of(st.floats(0, 1e6, allow_nan=False), st.just(np.inf))),
+    max_size=12,
+).map(lambda rows: np.array([[b, b + d] for b, d in rows], dtype=np.float64).reshape(-1, 2))
+
+
+@FAST
+@given(dgms=st.lists(bars, min_size=1, max_size=4), thr=st.one_of(st.floats(0, 10), st.just(np.inf)))
+def test_diagrams_round_trips_are_lossless(dgms, thr, tmp_path_factory):
+    d = Diagrams(dgms, meta={"threshold": thr, "layer": "fc1", "n": 3})
+    assert Diagrams.from_dict(json.loads(json.dumps(d.to_dict(), allow_nan=False))) == d
+    assert Diagrams.load(d.save(tmp_path_factory.mktemp("d") / "x.npz")) == d
+    # giotto-tda pads with zero-length points, so from_giotto drops them
+    assert Diagrams.from_giotto(d.to_giotto(), maxdim=d.maxdim, meta=d.meta) == Diagrams(list(d.filter(0.0)), meta=d.meta)
+    assert Diagrams.from_gudhi(d.to_gudhi(), maxdim=d.maxdim, meta=d.meta) == d
+    assert Diagrams.from_ripser(d.to_ripser(), meta=d.meta) == d
+
+
+@FAST
+@given(A=arrays(np.float32, st.tuples(st.integers(1, 20), st.integers(1, 6)), elements=st.floats(-1e3, 1e3, width=32)),
+       y=st.booleans())
+def test_activations_round_trip(A, y, tmp_path_factory):
+    from tda_nn.activations import Activations
+
+    targets = np.arange(len(A)) if y else None
+    acts = Activations({"input": A, "fc1": A * 2}, targets=targets, meta={"reduce": "mean"})
+    root = tmp_path_factory.mktemp("a")
+    assert Activations.load(acts.save(root / "a.npz")) == acts
+    assert Activations.load(acts.save(root / "store")) == acts
