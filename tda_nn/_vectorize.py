@@ -25,21 +25,23 @@ __all__ = [
     "DiagramTransformer",
     "as_diagram_list",
     "block_max",
-    "block_sort",
     "block_sum",
     "check_homology_dimensions",
     "check_range",
+    "apply_infinity",
     "block_quantiles",
     "image_pixels",
     "landscape_layers",
     "pad_blocks",
     "ramp_sums",
     "stack_bars",
+    "sorted_blocks",
     "step_counts",
+    "top_sums",
 ]
 
 # Elements of one (chunk, grid, bars) block of tent values: small enough to stay in cache.
-_BLOCK_ELEMENTS = 400_000
+_BLOCK_ELEMENTS = 200_000
 
 
 # -- input -------------------------------------------------------------------------
@@ -129,29 +131,27 @@ def _make_bars(birth: np.ndarray, death: np.ndarray, sample: np.ndarray, n: int)
     return Bars(birth, death, sample, counts, starts)
 
 
-def stack_bars(diagrams: Sequence[Diagrams], dim: int, *, infinity: str = "keep", clip_to: float = np.inf) -> Bars:
-    """Stack H_dim of every diagram into flat arrays with a sample index.
-
-    ``infinity``: ``"keep"`` leaves ``inf`` deaths, ``"clip"`` replaces them with
-    ``clip_to`` (and caps the birth there), ``"drop"`` removes essential bars.
-    """
+def stack_bars(diagrams: Sequence[Diagrams], dim: int) -> Bars:
+    """Stack H_dim of every diagram into flat arrays with a sample index (inf deaths kept)."""
     n = len(diagrams)
-    parts = [d[dim] for d in diagrams]
+    parts = [tuple(d)[dim] for d in diagrams]  # iterating a Diagrams skips per-item validation
     counts = np.fromiter((len(p) for p in parts), dtype=np.intp, count=n)
     flat = np.concatenate(parts) if n else np.empty((0, 2))
-    birth, death = flat[:, 0], flat[:, 1]
-    sample = np.repeat(np.arange(n), counts)
+    return _make_bars(flat[:, 0], flat[:, 1], np.repeat(np.arange(n), counts), n)
+
+
+def apply_infinity(bars: Bars, infinity: str, clip_to: float = np.inf) -> Bars:
+    """Handle essential bars: ``"keep"``, ``"clip"`` (death -> ``clip_to``, birth capped there) or ``"drop"``."""
     if infinity == "keep":
-        return _make_bars(birth, death, sample, n)
-    essential = np.isinf(death)
+        return bars
+    essential = np.isinf(bars.death)
     if not essential.any():
-        return _make_bars(birth, death, sample, n)
+        return bars
     if infinity == "drop":
         keep = ~essential
-        return _make_bars(birth[keep], death[keep], sample[keep], n)
-    death = np.where(essential, clip_to, death)
-    birth = np.minimum(birth, death)
-    return _make_bars(birth, death, sample, n)
+        return _make_bars(bars.birth[keep], bars.death[keep], bars.sample[keep], bars.n_samples)
+    death = np.where(essential, clip_to, bars.death)
+    return Bars(np.minimum(bars.birth, death), death, bars.sample, bars.counts, bars.starts)
 
 
 def pad_blocks(bars: Bars, *values: np.ndarray, fill: float = 0.0) -> list[np.ndarray]:
@@ -166,12 +166,22 @@ def pad_blocks(bars: Bars, *values: np.ndarray, fill: float = 0.0) -> list[np.nd
     return out
 
 
-def block_sort(bars: Bars, values: np.ndarray, *, descending: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """Sort ``values`` within each sample's block; return sorted values and each one's rank in its block."""
-    key = -values if descending else values
-    order = np.lexsort((key, bars.sample))
-    rank = np.arange(len(values)) - bars.starts[bars.sample]
-    return values[order], rank
+def sorted_blocks(bars: Bars, values: np.ndarray) -> np.ndarray:
+    """Each sample's ``values`` sorted ascending in a row of ``(n_samples, max_bars)``, padded with ``inf``."""
+    return np.sort(pad_blocks(bars, values, fill=np.inf)[0], axis=1)
+
+
+def top_sums(bars: Bars, values: np.ndarray, k: int) -> np.ndarray:
+    """Sums of the 1, 2, ..., k largest ``values`` per sample, ``(n_samples, k)`` (missing values count 0)."""
+    neg = pad_blocks(bars, -values, fill=0.0)[0]
+    width = neg.shape[1]
+    if width > k:
+        neg = np.partition(neg, k - 1, axis=1)[:, :k]
+    sums = -np.cumsum(np.sort(neg, axis=1), axis=1)
+    if width < k:
+        last = sums[:, -1:] if width else np.zeros((bars.n_samples, 1))
+        sums = np.hstack([sums, np.repeat(last, k - width, axis=1)])
+    return sums
 
 
 def block_sum(sample: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
@@ -188,23 +198,22 @@ def block_max(bars: Bars, values: np.ndarray) -> np.ndarray:
     return out
 
 
-def block_quantiles(bars: Bars, sorted_values: np.ndarray, qs: Sequence[float]) -> np.ndarray:
-    """Per-sample quantiles (numpy's default linear interpolation) of block-sorted values.
+def block_quantiles(bars: Bars, sorted_rows: np.ndarray, qs: Sequence[float]) -> np.ndarray:
+    """Per-sample quantiles (numpy's default linear interpolation) from :func:`sorted_blocks` rows.
 
     Returns ``(n_samples, len(qs))``; samples without bars give 0.
     """
     out = np.zeros((bars.n_samples, len(qs)))
-    has = bars.counts > 0
-    if not has.any():
+    has = np.flatnonzero(bars.counts > 0)
+    if not len(has):
         return out
-    c, s = bars.counts[has], bars.starts[has]
+    c = bars.counts[has]
     for j, q in enumerate(qs):
         pos = q * (c - 1)
         lo = np.floor(pos).astype(np.intp)
         hi = np.minimum(lo + 1, c - 1)
-        frac = pos - lo
-        a, b = sorted_values[s + lo], sorted_values[s + hi]
-        out[has, j] = a + frac * (b - a)
+        a, b = sorted_rows[has, lo], sorted_rows[has, hi]
+        out[has, j] = a + (pos - lo) * (b - a)
     return out
 
 
@@ -235,30 +244,21 @@ def ramp_sums(
     return grid * np.cumsum(W, axis=1) - np.cumsum(S, axis=1)
 
 
-def landscape_layers(bars: Bars, grid: np.ndarray, n_layers: int) -> np.ndarray:
-    """Bubenik's landscapes ``lambda_1..lambda_k`` on ``grid``, shape ``(n_samples, k, R)``.
-
-    Tents ``max(0, min(t - b, d - t))`` are evaluated on cache-sized blocks of
-    samples; the k largest per grid point are taken by k rounds of argmax (cheaper
-    than a partition for small k) or by ``np.partition`` for larger k.
-    """
-    n, R = bars.n_samples, len(grid)
-    out = np.zeros((n, n_layers, R))
-    if n == 0 or len(bars.birth) == 0:
-        return out
-    B, D = pad_blocks(bars, bars.birth, bars.death)  # padding bars (0, 0) have zero tents
-    width = B.shape[1]
-    if width < n_layers:  # missing layers are zero
-        B = np.pad(B, ((0, 0), (0, n_layers - width)))
-        D = np.pad(D, ((0, 0), (0, n_layers - width)))
-        width = n_layers
+def _top_tents(B: np.ndarray, D: np.ndarray, grid: np.ndarray, n_layers: int, out: np.ndarray) -> None:
+    """Write the ``n_layers`` largest tents of padded bars ``B, D`` at ``grid`` into ``out (n, k, R)``."""
+    n, width = B.shape
+    R = len(grid)
     chunk = max(1, _BLOCK_ELEMENTS // (R * width))
+    buf, tmp = np.empty((chunk, R, width)), np.empty((chunk, R, width))
     t = grid[None, :, None]
     for s in range(0, n, chunk):
-        tent = np.minimum(t - B[s : s + chunk, None, :], D[s : s + chunk, None, :] - t)
+        c = min(chunk, n - s)
+        tent, other = buf[:c], tmp[:c]
+        np.subtract(t, B[s : s + c, None, :], out=tent)
+        np.subtract(D[s : s + c, None, :], t, out=other)
+        np.minimum(tent, other, out=tent)
         np.maximum(tent, 0.0, out=tent)
-        c = tent.shape[0]
-        if n_layers <= 8:
+        if n_layers <= 8:  # k rounds of argmax beat a partition for small k
             flat = tent.reshape(c * R, width)
             rows = np.arange(c * R)
             for k in range(n_layers):
@@ -267,15 +267,52 @@ def landscape_layers(bars: Bars, grid: np.ndarray, n_layers: int) -> np.ndarray:
                 flat[rows, j] = -1.0
         else:
             top = np.partition(tent, width - n_layers, axis=-1)[..., width - n_layers :]
-            top = -np.sort(-top, axis=-1)
-            out[s : s + c] = top.transpose(0, 2, 1)
+            out[s : s + c] = -np.sort(-top, axis=-1).transpose(0, 2, 1)
+
+
+def landscape_layers(bars: Bars, grid: np.ndarray, n_layers: int) -> np.ndarray:
+    """Bubenik's landscapes ``lambda_1..lambda_k`` on ``grid``, shape ``(n_samples, k, R)``.
+
+    Exact: tents ``max(0, min(t - b, d - t))`` are evaluated densely, but only for
+    the bars overlapping each stretch of the grid (bars are short next to the
+    grid's span, so splitting the grid into a few segments cuts the work several
+    times), on cache-sized blocks of samples; the k largest come from k rounds
+    of argmax (or ``np.partition`` for k > 8).
+    """
+    n, R = bars.n_samples, len(grid)
+    out = np.zeros((n, n_layers, R))
+    if n == 0 or len(bars.birth) == 0 or R == 0:
+        return out
+    span = float(grid[-1] - grid[0])
+    mean_life = float(np.mean(bars.lifetime))
+    n_seg = int(np.clip(span / (2.0 * mean_life), 1, max(1, R // 10))) if mean_life > 0 else 1
+    edges = np.linspace(0, R, n_seg + 1).astype(np.intp)
+    for j0, j1 in zip(edges[:-1], edges[1:]):
+        sub = grid[j0:j1]
+        keep = (bars.birth < sub[-1]) & (bars.death > sub[0])  # bars with a positive tent somewhere here
+        if not keep.any():
+            continue
+        seg = _make_bars(bars.birth[keep], bars.death[keep], bars.sample[keep], n)
+        B, D = pad_blocks(seg, seg.birth, seg.death)  # padding bars (0, 0) have zero tents
+        if B.shape[1] < n_layers:  # missing layers are zero
+            B = np.pad(B, ((0, 0), (0, n_layers - B.shape[1])))
+            D = np.pad(D, ((0, 0), (0, n_layers - D.shape[1])))
+        part = np.empty((n, n_layers, j1 - j0))
+        _top_tents(B, D, sub, n_layers, part)
+        out[:, :, j0:j1] = part
     return out
 
 
-def _norm_cdf(z: np.ndarray) -> np.ndarray:
+def _gaussian_cells(edges: np.ndarray, centres: np.ndarray, sigma: float) -> np.ndarray:
+    """Mass of N(centre, sigma^2) in each cell between consecutive ``edges``, ``(len(centres), len(edges) - 1)``.
+
+    Differences of the normal CDF ``Phi((edge - centre) / sigma)`` (``scipy.special.ndtr``,
+    accurate in both tails).
+    """
     from scipy.special import ndtr
 
-    return ndtr(z)
+    cdf = ndtr((edges[None, :] - centres[:, None]) * (1.0 / sigma))
+    return cdf[:, 1:] - cdf[:, :-1]
 
 
 def image_pixels(
@@ -290,15 +327,16 @@ def image_pixels(
     """Weighted sums of isotropic Gaussians integrated exactly over pixels, ``(n_samples, nx, ny)``.
 
     Pixel ``[x_j, x_j+1] x [y_k, y_k+1]`` receives
-    ``w (Phi((x_j+1 - x)/s) - Phi((x_j - x)/s)) (Phi((y_k+1 - y)/s) - Phi((y_k - y)/s))``;
+    ``w (Phi((x_j+1 - x)/s) - Phi((x_j - x)/s)) (Phi((y_k+1 - y)/s) - Phi((y_k - y)/s))``
+    with ``Phi`` the standard normal CDF;
     the per-sample sum over bars is one batched matrix product.
     """
     n, nx, ny = bars.n_samples, len(x_edges) - 1, len(y_edges) - 1
     out = np.zeros((n, nx, ny))
     if n == 0 or len(x) == 0:
         return out
-    gx = np.diff(_norm_cdf((x_edges[None, :] - x[:, None]) / sigma), axis=1) * weights[:, None]
-    gy = np.diff(_norm_cdf((y_edges[None, :] - y[:, None]) / sigma), axis=1)
+    gx = _gaussian_cells(x_edges, x, sigma) * weights[:, None]
+    gy = _gaussian_cells(y_edges, y, sigma)
     GX, GY = pad_blocks(bars, gx, gy)
     return np.matmul(GX.transpose(0, 2, 1), GY, out=out)
 
@@ -373,36 +411,58 @@ class DiagramTransformer(TransformerMixin, BaseEstimator):
                 f"only {have}; transform needs diagrams of the same dimensions as fit."
             )
 
-    def _bars(self, diagrams: list[Diagrams], i: int) -> Bars:
-        dim = self.dims_[i]
+    def _stack_all(self, diagrams: list[Diagrams], dims: tuple[int, ...], *, when: str) -> list[Bars]:
+        try:
+            return [stack_bars(diagrams, dim) for dim in dims]
+        except IndexError:  # some diagram lacks a requested dimension
+            pass
+        self._check_dims_present(diagrams, dims, when=when)  # raises the explanatory ValueError
+        return [stack_bars(diagrams, dim) for dim in dims]
+
+    def _bars(self, raw: Bars, i: int) -> Bars:
+        """Apply the fitted handling of essential bars to the raw bars of ``dims_[i]``."""
         clip = self.ranges_[i, 1] if self._clip_essential_to_range else np.inf
-        return stack_bars(diagrams, dim, infinity=self.infinity, clip_to=clip)
+        return apply_infinity(raw, self.infinity, clip)
 
     # -- sklearn API ---------------------------------------------------------------
     def fit(self, X: Any, y: Any = None) -> DiagramTransformer:
         """Learn grids and ranges from the training diagrams ``X``; returns ``self``."""
+        self._fit(X)
+        return self
+
+    def fit_transform(self, X: Any, y: Any = None, **fit_params: Any) -> np.ndarray:
+        """``fit(X).transform(X)``, stacking the bars of ``X`` once."""
+        bars = self._fit(X)
+        return self._vectorise(bars)
+
+    def _fit(self, X: Any) -> list[Bars]:
+        """Fit; return the training bars per fitted dimension, essential bars handled."""
         dims = check_homology_dimensions(self.homology_dimensions)
         check_choice(self.infinity, name="infinity", choices=("clip", "drop"))
         self._validate_params()
         diagrams = as_diagram_list(X)
         if not diagrams:
             raise ValueError("X holds no diagrams; fit needs at least one sample.")
-        self._check_dims_present(diagrams, dims, when="fit")
-        self.dims_ = dims
         fixed = check_range(getattr(self, "sample_range", None), name="sample_range")
+        raw = self._stack_all(diagrams, dims, when="fit")
+        self.dims_ = dims
         ranges = np.empty((len(dims), 2))
-        for i, dim in enumerate(dims):
+        for i, bars in enumerate(raw):
             if fixed is not None:
                 ranges[i] = fixed
                 continue
-            raw = stack_bars(diagrams, dim, infinity="keep")
-            finite = np.concatenate([raw.birth, raw.death[np.isfinite(raw.death)]])
-            lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+            if len(bars.birth):
+                lo = float(bars.birth.min())
+                top = float(np.max(bars.death, where=np.isfinite(bars.death), initial=-np.inf))
+                hi = max(float(bars.birth.max()), top)
+            else:
+                lo, hi = 0.0, 1.0
             ranges[i] = (lo, hi if hi > lo else lo + 1.0)
         self.ranges_ = ranges
-        self._fit_state([self._bars(diagrams, i) for i in range(len(dims))])
+        bars = [self._bars(b, i) for i, b in enumerate(raw)]
+        self._fit_state(bars)
         self.n_features_out_ = sum(len(self._names_dim(i)) for i in range(len(dims)))
-        return self
+        return bars
 
     def transform(self, X: Any) -> np.ndarray:
         """Vectorise ``X``: an array of shape ``(n_samples, n_features_out_)``."""
@@ -410,8 +470,11 @@ class DiagramTransformer(TransformerMixin, BaseEstimator):
         diagrams = as_diagram_list(X)
         if not diagrams:
             return np.zeros((0, self.n_features_out_))
-        self._check_dims_present(diagrams, self.dims_, when="transform")
-        blocks = [self._transform_dim(i, self._bars(diagrams, i)) for i in range(len(self.dims_))]
+        raw = self._stack_all(diagrams, self.dims_, when="transform")
+        return self._vectorise([self._bars(b, i) for i, b in enumerate(raw)])
+
+    def _vectorise(self, bars: list[Bars]) -> np.ndarray:
+        blocks = [self._transform_dim(i, b) for i, b in enumerate(bars)]
         return np.hstack(blocks).astype(np.float64, copy=False)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:

@@ -41,13 +41,14 @@ from ._vectorize import (
     as_diagram_list,
     block_max,
     block_quantiles,
-    block_sort,
     block_sum,
     check_range,
     image_pixels,
     landscape_layers,
     ramp_sums,
+    sorted_blocks,
     step_counts,
+    top_sums,
 )
 
 __all__ = [
@@ -462,15 +463,16 @@ class PersistentEntropy(DiagramTransformer):
             raise TypeError(f"normalize must be True or False, got {self.normalize!r}.")
 
     def _transform_dim(self, i: int, bars: Bars) -> np.ndarray:
+        # E = -sum (l/L) log(l/L) = log L - sum(l log l) / L, with 0 log 0 = 0
         n, life = bars.n_samples, bars.lifetime
         total = block_sum(bars.sample, life, n)
-        p = np.divide(life, total[bars.sample], out=np.zeros_like(life), where=total[bars.sample] > 0)
-        plogp = np.zeros_like(p)
-        np.log(p, out=plogp, where=p > 0)
-        ent = -block_sum(bars.sample, p * plogp, n)
+        s = block_sum(bars.sample, life * np.log(life + (life == 0)), n)
+        has = total > 0
+        ent = np.zeros(n)
+        ent[has] = np.log(total[has]) - s[has] / total[has]
         if self.normalize:
-            k = block_sum(bars.sample, life > 0, n)
-            ent = np.divide(ent, np.log(np.maximum(k, 1)), out=np.zeros_like(ent), where=k > 1)
+            k = np.bincount(bars.sample[life > 0], minlength=n)
+            ent = np.divide(ent, np.log(np.maximum(k, 2)), out=np.zeros(n), where=k > 1)
         return np.maximum(ent, 0.0)[:, None]
 
     def _names_dim(self, i: int) -> list[str]:
@@ -537,6 +539,10 @@ class Amplitude(DiagramTransformer):
         for p in _check_p(self.p):
             if np.isinf(p):
                 cols.append(block_max(bars, life))
+            elif p == 1.0:
+                cols.append(block_sum(bars.sample, life, n))
+            elif p == 2.0:
+                cols.append(np.sqrt(block_sum(bars.sample, np.square(life), n)))
             else:
                 cols.append(block_sum(bars.sample, life**p, n) ** (1.0 / p))
         return np.column_stack(cols)
@@ -607,8 +613,7 @@ class PersistenceStatistics(DiagramTransformer):
         mean = np.divide(total, c, out=np.zeros(n), where=c > 0)
         dev = block_sum(bars.sample, (values - mean[bars.sample]) ** 2, n)
         std = np.sqrt(np.divide(dev, c, out=np.zeros(n), where=c > 0))
-        sorted_values, _ = block_sort(bars, values)
-        qs = block_quantiles(bars, sorted_values, _check_quantiles(self.quantiles))
+        qs = block_quantiles(bars, sorted_blocks(bars, values), _check_quantiles(self.quantiles))
         return [total, mean, std, block_max(bars, values), *qs.T]
 
     def _transform_dim(self, i: int, bars: Bars) -> np.ndarray:
@@ -708,11 +713,7 @@ class TropicalCoordinates(DiagramTransformer):
 
     def _transform_dim(self, i: int, bars: Bars) -> np.ndarray:
         n, life = bars.n_samples, bars.lifetime
-        sorted_life, rank = block_sort(bars, life, descending=True)
-        cols = []
-        for k in range(1, 5):
-            top = rank < k
-            cols.append(block_sum(bars.sample[top], sorted_life[top], n))
+        cols = list(top_sums(bars, life, 4).T)
         cols.append(block_sum(bars.sample, life, n))
         a = np.minimum(self.r_[i] * life, bars.birth)
         cols.append(block_sum(bars.sample, a, n))
