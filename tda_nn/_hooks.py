@@ -16,8 +16,9 @@ leaves the model exactly as it found it.
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from ._validation import suggest
@@ -325,3 +326,43 @@ class _Hooks:
     def _post(self, module: Any, args: Any, output: Any) -> None:
         if self.on_return is not None:
             self.on_return()
+
+
+# -- devices ------------------------------------------------------------------------------
+def _model_device(model: Any) -> Any:
+    import torch
+
+    for t in (*model.parameters(), *model.buffers()):
+        return t.device
+    return torch.device("cpu")
+
+
+def _float_dtype(model: Any) -> Any:
+    import torch
+
+    for p in model.parameters():
+        if p.is_floating_point():
+            return p.dtype
+    return torch.float32
+
+
+@contextlib.contextmanager
+def _on_device(model: Any, device: Any) -> Iterator[Any]:
+    """Run on ``device``; a model elsewhere is moved there and moved back afterwards."""
+    import torch
+
+    here = _model_device(model)
+    target = torch.device(device) if device is not None else here
+    if target.type == "cuda" and target.index is None:
+        target = torch.device("cuda", torch.cuda.current_device())
+    if target == here:
+        yield target
+        return
+    devices = {t.device for t in (*model.parameters(), *model.buffers())}
+    if len(devices) > 1:
+        raise ValueError(f"device={device!r}: the model is spread over {sorted(map(str, devices))}; leave device=None.")
+    model.to(target)
+    try:
+        yield target
+    finally:
+        model.to(here)

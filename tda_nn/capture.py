@@ -9,9 +9,10 @@ reducers run on the model's device (see ``tda_nn._reducers``).
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
+import sys
+import types
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -20,7 +21,17 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ._hooks import INPUT, _call_input, _default_layers, _explicit_layers, _first_tensor, _Hooks, _resolve_layers
+from ._hooks import (
+    INPUT,
+    _call_input,
+    _default_layers,
+    _explicit_layers,
+    _first_tensor,
+    _float_dtype,
+    _Hooks,
+    _on_device,
+    _resolve_layers,
+)
 from ._reducers import REDUCERS, _Collector, _is_tensor
 from ._validation import check_choice, check_int, check_real
 from .activations import Activations, _begin_store
@@ -176,45 +187,6 @@ def _slice_range(x: Any, a: int, b: int, n: int) -> Any:
     if _is_arraylike(x) and x.ndim and x.shape[0] == n:
         return x[a:b]
     return x
-
-
-def _model_device(model: Any) -> Any:
-    import torch
-
-    for t in (*model.parameters(), *model.buffers()):
-        return t.device
-    return torch.device("cpu")
-
-
-def _float_dtype(model: Any) -> Any:
-    import torch
-
-    for p in model.parameters():
-        if p.is_floating_point():
-            return p.dtype
-    return torch.float32
-
-
-@contextlib.contextmanager
-def _on_device(model: Any, device: Any) -> Iterator[Any]:
-    """Run on ``device``; a model elsewhere is moved there and moved back afterwards."""
-    import torch
-
-    here = _model_device(model)
-    target = torch.device(device) if device is not None else here
-    if target.type == "cuda" and target.index is None:
-        target = torch.device("cuda", torch.cuda.current_device())
-    if target == here:
-        yield target
-        return
-    devices = {t.device for t in (*model.parameters(), *model.buffers())}
-    if len(devices) > 1:
-        raise ValueError(f"device={device!r}: the model is spread over {sorted(map(str, devices))}; leave device=None.")
-    model.to(target)
-    try:
-        yield target
-    finally:
-        model.to(here)
 
 
 def _targets_array(chunks: list[Any]) -> np.ndarray | None:
@@ -614,3 +586,19 @@ def list_layers(model: Any, example: Any = None, *, output_index: int | str | No
         for r in rows
     ]
     return _LayerTable(rows)
+
+
+class _CallableModule(types.ModuleType):
+    """This module, callable as :func:`capture`.
+
+    ``tda_nn.capture`` names both this module and the function. Python binds the
+    package attribute to the module whenever the module is first imported (for
+    example by ``from tda_nn.capture import capture``), so the module forwards
+    calls: ``tda_nn.capture(model, data, ...)`` works in every import order.
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Activations:
+        return capture(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -385,3 +385,25 @@ class TestBadInput:
             capture(small_mlp, X, layers="0", max_memory="lots")
         with pytest.raises(TypeError, match="data must be"):
             capture(small_mlp, "data.pt", layers="0")
+
+
+class TestTopLevel:
+    def test_tda_nn_capture_is_callable_in_any_import_order(self, small_mlp):
+        import tda_nn
+
+        X = torch.randn(6, 8)
+        acts = tda_nn.capture(small_mlp, X, layers="0", progress=False)  # the name also denotes the module
+        np.testing.assert_allclose(acts["0"], capture(small_mlp, X, layers="0", progress=False)["0"])
+
+    def test_progress_off_is_silent(self, small_mlp, capfd):
+        capture(small_mlp, torch.randn(600, 8), layers="0", batch_size=7, progress=False)
+        assert capfd.readouterr().err == ""
+
+    def test_recorder_honours_attention_mask(self, bert, tokens):
+        bert.eval()  # the recorder leaves the mode to the user: no dropout here
+        with ActivationRecorder(bert, layers="encoder.layer.1", reduce="mean") as rec:
+            with torch.no_grad():
+                bert(**tokens)
+        assert no_hooks_left(bert)
+        expected = capture(bert, tokens, layers="encoder.layer.1", progress=False)
+        np.testing.assert_allclose(rec.activations()["encoder.layer.1"], expected["encoder.layer.1"], rtol=1e-5)
