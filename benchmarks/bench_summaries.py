@@ -158,7 +158,9 @@ def run_vectorizers(n: int = 1000, points: int = 200, repeat: int = 3) -> list[d
 # run(): every benchmark in this file. run_distances() (pairwise Wasserstein / bottleneck) is
 # added by the distances module's author; it is picked up here when it exists.
 def run(repeat: int = 3, n: int = 1000, points: int = 200) -> list[dict]:
-    rows = run_vectorizers(n=n, points=points, repeat=repeat)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # peers' deprecation noise
+        rows = run_vectorizers(n=n, points=points, repeat=repeat)
     distances = globals().get("run_distances")
     if distances is not None:
         rows += distances(repeat=repeat)
@@ -171,8 +173,6 @@ if __name__ == "__main__":
     p.add_argument("--points", type=int, default=200)
     p.add_argument("--repeat", type=int, default=3)
     a = p.parse_args()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        print_table(run(repeat=a.repeat, n=a.n, points=a.points))
+    print_table(run(repeat=a.repeat, n=a.n, points=a.points))
     print("* different output: persim's LandscapeApprox snaps bars to the grid; gudhi's PersistenceImage samples "
           "the density at pixel corners instead of integrating it. Targets count the peers with the same output.")

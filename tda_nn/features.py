@@ -795,8 +795,11 @@ class TopologicalFeatures(TransformerMixin, BaseEstimator):
     # -- nested parameters ---------------------------------------------------------
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         params = super().get_params(deep=False)
-        if deep and self.transformers is not None:
-            for name, est in self.transformers:
+        if deep and isinstance(self.transformers, (list, tuple)):
+            for item in self.transformers:
+                if not (isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str)):
+                    continue  # validated at fit
+                name, est = item
                 params[name] = est
                 if hasattr(est, "get_params"):
                     params.update({f"{name}__{k}": v for k, v in est.get_params(deep=True).items()})

@@ -16,6 +16,12 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import (
+    check_get_params_invariance,
+    check_no_attributes_set_in_init,
+    check_parameters_default_constructible,
+    check_set_params,
+)
 
 from tda_nn.diagrams import Diagrams
 from tda_nn.features import (
@@ -282,6 +288,14 @@ IDS = [type(t).__name__ for t in ALL]
 def test_sklearn_contract(est):
     X = random_diagrams(10, seed=11, essential=1)
     est = clone(est)
+    # scikit-learn's own checks that need no 2-D data (the rest skip: the input is diagrams)
+    name = type(est).__name__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # e.g. "TypeError occurred during set_params"
+        check_no_attributes_set_in_init(name, clone(est))
+        check_parameters_default_constructible(name, clone(est))
+        check_get_params_invariance(name, clone(est))
+        check_set_params(name, clone(est))
     before = est.get_params(deep=False)
     # clone and get_params round trip
     twin = clone(est)
