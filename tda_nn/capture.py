@@ -151,10 +151,20 @@ def _whole(data: Any) -> tuple[Any, Any] | None:
     return None
 
 
+def _as_loader(data: Any, batch_size: int) -> Any:
+    """A map-style ``torch.utils.data.Dataset`` yields single samples: batch it with a DataLoader."""
+    import torch.utils.data as tud
+
+    if isinstance(data, tud.Dataset) and not isinstance(data, tud.IterableDataset) and hasattr(data, "__len__"):
+        return tud.DataLoader(data, batch_size=batch_size, shuffle=False)
+    return data
+
+
 def _iter_batches(data: Any, batch_size: int) -> tuple[Iterator[tuple[Any, Any]], int | None, int | None]:
     """Batches as (model input, target) pairs; an upper bound on the samples and the number of batches (or None)."""
     if data is None or isinstance(data, (str, bytes)):
         raise TypeError(f"data must be a tensor, a DataLoader or an iterable of batches, got {type(data).__name__}.")
+    data = _as_loader(data, batch_size)
     whole = _whole(data)
     if whole is not None:
         x, y = whole

@@ -171,9 +171,11 @@ class TestOutputsAndData:
         ds = torch.utils.data.TensorDataset(torch.from_numpy(X).float(), torch.from_numpy(y))
         a = capture(small_mlp, torch.utils.data.DataLoader(ds, batch_size=7), layers="4", progress=False)
         b = capture(small_mlp, (X, y), layers="4", batch_size=4, progress=False)
-        np.testing.assert_allclose(a["4"], b["4"], rtol=1e-6)
+        c = capture(small_mlp, ds, layers="4", batch_size=8, progress=False)  # a Dataset is batched for you
+        for acts in (b, c):
+            np.testing.assert_allclose(acts["4"], a["4"], rtol=1e-6)
+            np.testing.assert_array_equal(acts.targets, y)
         np.testing.assert_array_equal(a.targets, y)
-        np.testing.assert_array_equal(b.targets, y)
 
     def test_dict_batches_labels_are_targets(self, bert, tokens):
         batches = [{**{k: v[i : i + 4] for k, v in tokens.items()}, "labels": torch.arange(i, min(i + 4, 10))}
