@@ -65,7 +65,8 @@ class NeuralPersistence:
     mean : float
         Mean of ``values`` over the layers.
     shapes : tuple of (int, int)
-        ``(n_in, n_out)`` of each bipartite graph.
+        ``(n_in, n_out)`` of each bipartite graph, read from torch's ``(out, in)``
+        weight layout (for arrays: ``(W.shape[1], W.shape[0])``).
     p : float
         Order of the norm.
     normalize : bool
