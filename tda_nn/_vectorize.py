@@ -26,6 +26,7 @@ __all__ = [
     "as_diagram_list",
     "block_max",
     "block_sum",
+    "block_total",
     "check_homology_dimensions",
     "check_range",
     "apply_infinity",
@@ -187,6 +188,19 @@ def top_sums(bars: Bars, values: np.ndarray, k: int) -> np.ndarray:
 def block_sum(sample: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     """Per-sample sums of ``values`` as float64, ``(n,)`` (also when there are no bars)."""
     return np.bincount(sample, values, minlength=n).astype(np.float64, copy=False)
+
+
+def block_total(bars: Bars, values: np.ndarray) -> np.ndarray:
+    """Per-sample sums of ``values`` (aligned with ``bars``), ``(n_samples,)``; samples without bars give 0.
+
+    ``np.add.reduceat`` over the contiguous per-sample blocks: an order of magnitude
+    faster than a weighted ``np.bincount``.
+    """
+    out = np.zeros(bars.n_samples)
+    has = bars.counts > 0
+    if has.any():
+        out[has] = np.add.reduceat(np.asarray(values, dtype=np.float64), bars.starts[has])
+    return out
 
 
 def block_max(bars: Bars, values: np.ndarray) -> np.ndarray:

@@ -41,7 +41,7 @@ from ._vectorize import (
     as_diagram_list,
     block_max,
     block_quantiles,
-    block_sum,
+    block_total,
     check_range,
     image_pixels,
     landscape_layers,
@@ -266,7 +266,7 @@ class Silhouette(_GridTransformer):
         weights = np.concatenate([w, -2.0 * w, w])
         sample = np.tile(bars.sample, 3)
         total = ramp_sums(sample, n, anchors, weights, grid)
-        norm = block_sum(bars.sample, w, n)
+        norm = block_total(bars, w)
         out = np.divide(total, norm[:, None], out=np.zeros_like(total), where=norm[:, None] > 0)
         return np.maximum(out, 0.0, out=out)  # rounding can leave -1e-17 where all tents are 0
 
@@ -465,13 +465,13 @@ class PersistentEntropy(DiagramTransformer):
     def _transform_dim(self, i: int, bars: Bars) -> np.ndarray:
         # E = -sum (l/L) log(l/L) = log L - sum(l log l) / L, with 0 log 0 = 0
         n, life = bars.n_samples, bars.lifetime
-        total = block_sum(bars.sample, life, n)
-        s = block_sum(bars.sample, life * np.log(life + (life == 0)), n)
+        total = block_total(bars, life)
+        s = block_total(bars, life * np.log(life + (life == 0)))
         has = total > 0
         ent = np.zeros(n)
         ent[has] = np.log(total[has]) - s[has] / total[has]
         if self.normalize:
-            k = np.bincount(bars.sample[life > 0], minlength=n)
+            k = block_total(bars, life > 0)
             ent = np.divide(ent, np.log(np.maximum(k, 2)), out=np.zeros(n), where=k > 1)
         return np.maximum(ent, 0.0)[:, None]
 
@@ -534,17 +534,17 @@ class Amplitude(DiagramTransformer):
         _check_p(self.p)
 
     def _transform_dim(self, i: int, bars: Bars) -> np.ndarray:
-        n, life = bars.n_samples, bars.lifetime
+        life = bars.lifetime
         cols = []
         for p in _check_p(self.p):
             if np.isinf(p):
                 cols.append(block_max(bars, life))
             elif p == 1.0:
-                cols.append(block_sum(bars.sample, life, n))
+                cols.append(block_total(bars, life))
             elif p == 2.0:
-                cols.append(np.sqrt(block_sum(bars.sample, np.square(life), n)))
+                cols.append(np.sqrt(block_total(bars, np.square(life))))
             else:
-                cols.append(block_sum(bars.sample, life**p, n) ** (1.0 / p))
+                cols.append(block_total(bars, life**p) ** (1.0 / p))
         return np.column_stack(cols)
 
     def _names_dim(self, i: int) -> list[str]:
@@ -609,9 +609,9 @@ class PersistenceStatistics(DiagramTransformer):
 
     def _describe(self, bars: Bars, values: np.ndarray) -> list[np.ndarray]:
         n, c = bars.n_samples, bars.counts
-        total = block_sum(bars.sample, values, n)
+        total = block_total(bars, values)
         mean = np.divide(total, c, out=np.zeros(n), where=c > 0)
-        dev = block_sum(bars.sample, (values - mean[bars.sample]) ** 2, n)
+        dev = block_total(bars, (values - mean[bars.sample]) ** 2)
         std = np.sqrt(np.divide(dev, c, out=np.zeros(n), where=c > 0))
         qs = block_quantiles(bars, sorted_blocks(bars, values), _check_quantiles(self.quantiles))
         return [total, mean, std, block_max(bars, values), *qs.T]
@@ -712,13 +712,13 @@ class TropicalCoordinates(DiagramTransformer):
         self.r_ = np.asarray(rs)
 
     def _transform_dim(self, i: int, bars: Bars) -> np.ndarray:
-        n, life = bars.n_samples, bars.lifetime
+        life = bars.lifetime
         cols = list(top_sums(bars, life, 4).T)
-        cols.append(block_sum(bars.sample, life, n))
+        cols.append(block_total(bars, life))
         a = np.minimum(self.r_[i] * life, bars.birth)
-        cols.append(block_sum(bars.sample, a, n))
+        cols.append(block_total(bars, a))
         shifted = a + life
-        cols.append(bars.counts * block_max(bars, shifted) - block_sum(bars.sample, shifted, n))
+        cols.append(bars.counts * block_max(bars, shifted) - block_total(bars, shifted))
         return np.column_stack(cols)
 
     def _names_dim(self, i: int) -> list[str]:
