@@ -391,8 +391,8 @@ class DiagramTransformer(TransformerMixin, BaseEstimator):
     ``_transform_dim(i, bars) -> (n_samples, n_i)``, plus ``_names_dim(i) -> list[str]``.
     """
 
-    # Subclasses whose output does not depend on a fitted range (e.g. entropy with
-    # infinity='drop') still record ranges_ so that 'clip' is well defined.
+    # infinity='clip' sets essential deaths to ranges_[i, 1]; BettiCurve sets this False to
+    # keep them at inf instead (counted at every grid point after birth, as if clipped past the grid).
     _clip_essential_to_range = True
 
     def __sklearn_tags__(self):
