@@ -22,6 +22,7 @@ _LAZY: dict[str, str] = {
     "capture": "capture",
     "list_layers": "capture",
     "ActivationRecorder": "capture",
+    "LayerInfo": "capture",
     "Activations": "activations",
     # point clouds
     "landmarks": "clouds",
@@ -46,8 +47,22 @@ _LAZY: dict[str, str] = {
     "sliced_wasserstein": "distances",
     "pairwise_diagram_distances": "distances",
     "DiagramDistance": "distances",
-    # datasets
+    # diagnostics
+    "cka": "diagnostics",
+    "rtd": "diagnostics",
+    "cross_barcode": "diagnostics",
+    "twonn": "diagnostics",
+    "ph_dimension": "diagnostics",
+    "neural_persistence": "diagnostics",
+    "NeuralPersistence": "diagnostics",
+    # workflows
+    "Report": "report",
+    "TopologicalProbe": "probes",
+    # modules
     "datasets": "datasets",
+    "diagnostics": "diagnostics",
+    "plotting": "plotting",
+    "zoo": "zoo",
 }
 
 __all__ = ["__version__", *sorted(_LAZY)]
