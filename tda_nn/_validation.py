@@ -61,9 +61,9 @@ def _check_finite(arr: np.ndarray, name: str) -> None:
         n_nan = int(np.isnan(arr).sum())
         n_inf = int(np.isinf(arr).sum())
         raise ValueError(
-            f"{name} contains {n_nan} NaN and {n_inf} infinite values; homology "
-            "needs finite coordinates. Drop or impute those samples first "
-            "(e.g. X[np.isfinite(X).all(axis=1)])."
+            f"{name} contains {n_nan} NaN and {n_inf} infinite values; finite values "
+            "are needed. Drop or impute those samples first "
+            f"(e.g. {name}[np.isfinite({name}).all(axis=1)])."
         )
 
 
@@ -81,8 +81,8 @@ def check_points(X: Any, *, name: str = "X", min_points: int = 2) -> np.ndarray:
         )
     if arr.shape[0] < min_points:
         raise ValueError(
-            f"{name} must have at least {min_points} points, got {arr.shape[0]} "
-            f"(shape {arr.shape}); persistent homology of fewer points is trivial."
+            f"{name} must have at least {min_points} point{'s' if min_points > 1 else ''}, got {arr.shape[0]} "
+            f"(shape {arr.shape})."
         )
     if arr.shape[1] == 0:
         raise ValueError(f"{name} must have at least one feature, got shape {arr.shape}.")
