@@ -621,6 +621,13 @@ def knn_geodesic(
             )
             G = _bridge_components(X, metric, G, labels, n_comp, minimum_spanning_tree)
     D = shortest_path(G, method="D", directed=False)
+    # Dijkstra from i and from j may round differently: make it exactly symmetric, in blocks
+    step = max(1, (16 * 2**20) // (8 * N))
+    for r in range(0, N, step):
+        r1 = min(r + step, N)
+        blk = np.minimum(D[r:r1, r:], D[r:, r:r1].T)
+        D[r:r1, r:] = blk
+        D[r:, r:r1] = blk.T
     np.fill_diagonal(D, 0.0)
     return D
 
