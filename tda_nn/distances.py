@@ -647,6 +647,7 @@ class DiagramDistance(TransformerMixin, BaseEstimator):
             params.update(p=1.0 if self.p is None else self.p, internal_p=self.internal_p)
         if metric == "sliced_wasserstein":
             params["n_directions"] = self.n_directions
+        _matching_params(metric, params)  # fail at fit, not at transform
         return params
 
     def _kernel_kind(self) -> str | None:

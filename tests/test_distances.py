@@ -82,6 +82,15 @@ class TestClosedForms:
         assert bottleneck(X, Y) == pytest.approx(1.0)
         assert sliced_wasserstein(X, Y) == pytest.approx(1.5)
 
+    def test_equal_finite_parts_and_shifted_essential_bar(self):
+        # the finite parts cancel; the essential bars pair at |0 - 0.3|. (gudhi.hera 3.13 spins here
+        # for minutes and raises "Maximum iteration number exceeded".)
+        X = np.array([[0.0, 1.0], [0.0, INF]])
+        Y = np.array([[0.0, 1.0], [0.3, INF]])
+        assert wasserstein(X, Y) == pytest.approx(0.3)
+        assert wasserstein(X, Y, p=2, internal_p=2) == pytest.approx(0.3)
+        assert bottleneck(X, Y) == pytest.approx(0.3)
+
     def test_dimensions_combine(self):
         # H0 differs by one bar (0,1) -> 0.5 each way; H1 by (0,2) vs (0,3) -> pair cost 1
         X = Diagrams([[[0.0, 1.0]], [[0.0, 2.0]]])
@@ -411,6 +420,8 @@ class TestBadInput:
 
     def test_bad_parameters(self):
         X = np.array([[0.0, 1.0]])
+        with pytest.raises(TypeError, match="unexpected"):
+            DiagramDistance(metric="bottleneck", metric_params={"n_bins": 3}).fit([X, X])
         with pytest.raises(ValueError, match="p must be >= 1"):
             wasserstein(X, X, p=0.5)
         with pytest.raises(ValueError, match="essential"):
