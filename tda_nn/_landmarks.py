@@ -27,7 +27,6 @@ lies within the rounding bound of the maximum, so it is exact to float64.
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
@@ -105,20 +104,6 @@ class _Rows:
             np.minimum(dmin[s : s + len(c)], best, out=dmin[s : s + len(c)])
 
 
-def _fill_covered(chosen: list[int], n: int, m: int) -> list[int]:
-    """Every point already coincides with a landmark: pad with unused indices and warn."""
-    used = set(chosen)
-    rest = [i for i in range(n) if i not in used][: m - len(chosen)]
-    warnings.warn(
-        f"X has only {len(chosen)} distinct points (up to rounding), fewer than the "
-        f"{m} landmarks requested; the remaining {m - len(chosen)} landmarks repeat "
-        "points already covered and the covering radius is 0.",
-        UserWarning,
-        stacklevel=4,
-    )
-    return chosen + rest
-
-
 def maxmin_numpy(X: np.ndarray, m: int, start: int, metric: str) -> tuple[np.ndarray, np.ndarray, float]:
     """Max-min landmarks of a feature matrix; returns ``(indices, dmin, tol)``.
 
@@ -132,6 +117,7 @@ def maxmin_numpy(X: np.ndarray, m: int, start: int, metric: str) -> tuple[np.nda
     applied = 0  # chosen[:applied] are already folded into dmin
     while True:
         R.update(dmin, np.asarray(chosen[applied:], dtype=np.intp))
+        dmin[chosen] = -np.inf  # landmarks are known exactly: never chosen twice
         applied = len(chosen)
         if len(chosen) == m:
             break
@@ -144,14 +130,10 @@ def maxmin_numpy(X: np.ndarray, m: int, start: int, metric: str) -> tuple[np.nda
         C = R.rows(cand)
         sqc = R.sq[cand]
         dc = dmin[cand].astype(R.dtype, copy=True)
-        covered = False
         while len(chosen) < m:
             j = int(np.argmax(dc))
             v = float(dc[j])
-            if v <= R.tol:  # every point is within rounding of a landmark
-                covered = True
-                break
-            if v < T:
+            if v < T or v == -np.inf:
                 break
             chosen.append(int(cand[j]))
             dnew = C @ C[j]
@@ -160,10 +142,6 @@ def maxmin_numpy(X: np.ndarray, m: int, start: int, metric: str) -> tuple[np.nda
             dnew += sqc[j]
             np.minimum(dc, dnew, out=dc)
             dc[j] = -np.inf
-        if covered:
-            R.update(dmin, np.asarray(chosen[applied:], dtype=np.intp))
-            chosen = _fill_covered(chosen, n, m)
-            break
     return np.asarray(chosen, dtype=np.intp), dmin, R.tol
 
 
@@ -186,8 +164,8 @@ def exact_radius(X: np.ndarray, idx: np.ndarray, dmin: np.ndarray, tol: float, m
     from scipy.spatial.distance import cdist
 
     top = float(dmin.max())
-    if top <= 0:
-        return 0.0
+    if not top > 0:  # every point is a landmark (-inf) or within rounding of one
+        top = 0.0
     cand = np.flatnonzero(dmin >= top - 2 * tol)
     L = np.asarray(X[idx], dtype=np.float64)
     radius = 0.0
@@ -209,8 +187,6 @@ def maxmin_precomputed(D: np.ndarray, m: int, start: int) -> tuple[np.ndarray, f
     dmin[start] = -np.inf
     while len(chosen) < m:
         j = int(np.argmax(dmin))
-        if dmin[j] <= 0:
-            return np.asarray(_fill_covered(chosen, n, m), dtype=np.intp), 0.0
         chosen.append(j)
         np.minimum(dmin, D[j], out=dmin)
         dmin[j] = -np.inf
@@ -239,8 +215,6 @@ def maxmin_torch(X: Any, m: int, start: int, metric: str) -> tuple[np.ndarray, f
         chosen = [int(start)]
         while len(chosen) < m:
             j = int(torch.argmax(dmin))
-            if float(dmin[j]) <= 0:
-                return np.asarray(_fill_covered(chosen, n, m), dtype=np.intp), 0.0
             chosen.append(j)
             dmin = torch.minimum(dmin, D[j])
             dmin[j] = -float("inf")
@@ -259,18 +233,16 @@ def maxmin_torch(X: Any, m: int, start: int, metric: str) -> tuple[np.ndarray, f
     while True:
         c = chosen[-1]
         dmin = torch.minimum(dmin, (sq + sq[c] - 2.0 * (Z @ Z[c])).clamp_min_(0))
+        dmin[c] = -float("inf")  # landmarks are known exactly: never chosen twice
         if len(chosen) == m:
             break
-        j = int(torch.argmax(dmin))
-        if float(dmin[j]) <= tol:
-            chosen = _fill_covered(chosen, n, m)
-            break
-        chosen.append(j)
+        chosen.append(int(torch.argmax(dmin)))
     idx = np.asarray(chosen, dtype=np.intp)
     dmin_np = dmin.cpu().numpy()
-    top = float(dmin_np.max())
+    top = max(float(dmin_np.max()), 0.0)
     near = np.flatnonzero(dmin_np >= top - 2 * tol)
-    Xc = X.detach()
-    sub = Xc[torch.as_tensor(np.concatenate([near, idx]), device=Xc.device)].cpu().numpy()
-    radius = exact_radius(sub, np.arange(len(near), len(near) + len(idx)), np.r_[dmin_np[near], np.zeros(len(idx))], tol, metric)
+    Xd = X.detach()
+    sub = Xd[torch.as_tensor(np.concatenate([near, idx]), device=Xd.device)].cpu().numpy()
+    approx = np.concatenate([dmin_np[near], np.full(len(idx), -np.inf)])
+    radius = exact_radius(sub, np.arange(len(near), len(near) + len(idx)), approx, tol, metric)
     return idx, radius

@@ -67,11 +67,12 @@ def _check_metric_rows(X: np.ndarray, metric: str, name: str) -> None:
     Z = X.astype(np.float64)
     if metric == "correlation":
         Z = Z - Z.mean(axis=1, keepdims=True)
-        scale = np.abs(X).max(axis=1).astype(np.float64)
+        # relative to the row's magnitude: a constant row centres to rounding noise
+        floor = 1e-12 * np.abs(X).max(axis=1).astype(np.float64) * np.sqrt(X.shape[1])
     else:
-        scale = np.ones(len(X))
+        floor = np.zeros(len(X))
     norm = np.sqrt(np.einsum("ij,ij->i", Z, Z))
-    bad = np.flatnonzero(norm <= 1e-12 * np.maximum(scale, 1e-300) * np.sqrt(X.shape[1]))
+    bad = np.flatnonzero(norm <= floor)
     if bad.size:
         what = "are zero vectors" if metric == "cosine" else "have zero variance (constant rows)"
         raise ValueError(
@@ -114,7 +115,7 @@ def _guard(n_rows: int, n_cols: int, dtype: Any, max_memory: Any, what: str) -> 
 
 
 # -- landmarks -------------------------------------------------------------------
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class Landmarks:
     """Landmarks chosen from a point cloud, with the covering radius they achieve.
 
@@ -744,6 +745,7 @@ def sample_clouds(
     """
     layout = check_choice(layout, name="layout", choices=("auto", "tokens", "spatial"))
     arr = as_numpy(A, name="A")
+    shape = arr.shape
     if arr.ndim not in (3, 4) or (layout == "tokens" and arr.ndim != 3):
         want = "(n, T, D)" if layout == "tokens" else "(n, T, D), (n, H*W, C) or (n, C, H, W)"
         raise ValueError(
@@ -763,7 +765,7 @@ def sample_clouds(
         return [np.ascontiguousarray(arr[i]) for i in range(n)]
     m = as_numpy(mask, name="mask")
     if m.shape[0] != n or m.size != n * P:
-        raise ValueError(f"mask must have shape ({n}, {P}) to match A of shape {as_numpy(A).shape}, got {m.shape}.")
+        raise ValueError(f"mask must have shape ({n}, {P}) to match A of shape {shape}, got {m.shape}.")
     keep = m.reshape(n, P) != 0
     empty = np.flatnonzero(~keep.any(axis=1))
     if empty.size:

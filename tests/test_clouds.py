@@ -108,20 +108,26 @@ class TestLandmarks:
         r1, r2 = landmarks(X, 20, method="random", seed=1), landmarks(X, 20, method="random", seed=2)
         assert r1.indices.tolist() != r2.indices.tolist()
 
-    def test_all_points_radius_zero_and_duplicates_warn(self):
-        X = np.random.default_rng(6).normal(size=(30, 2))
-        assert landmarks(X, 30).radius == 0.0
+    @pytest.mark.parametrize("dtype", [np.float64, np.float32])
+    def test_all_points_and_duplicates(self, dtype):
+        X = (np.random.default_rng(6).normal(size=(30, 2)) + 100).astype(dtype)
+        L = landmarks(X, 30)
+        assert L.radius == 0.0 and sorted(L.indices.tolist()) == list(range(30))
         Xd = np.repeat(X[:5], 4, axis=0)  # 5 distinct points, 20 rows
-        with pytest.warns(UserWarning, match="only 5 distinct points"):
-            L = landmarks(Xd, 8)
+        L = landmarks(Xd, 8)  # the 5 distinct points first, then distinct rows repeating them
         assert L.radius == 0.0 and len(set(L.indices.tolist())) == 8
+        assert {tuple(p) for p in L.points[:5]} == {tuple(p) for p in X[:5]}
+        assert landmarks(Xd, 5).radius == 0.0
+        assert landmarks(Xd, 4).radius > 0
+        P = landmarks(cdist(Xd, Xd), 8, metric="precomputed")
+        assert P.radius == 0.0 and len(set(P.indices.tolist())) == 8
 
     def test_result_type(self):
         L = landmarks(circle(50), 5)
         assert isinstance(L, Landmarks)
         assert repr(L).startswith("Landmarks(n=5 of 50, method='maxmin', metric='euclidean', radius=")
         with pytest.raises(AttributeError):
-            L.radius = 0.0
+            L.radius = 0.0  # frozen
         with pytest.raises(ValueError):
             L.indices[0] = 3
 
