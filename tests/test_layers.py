@@ -230,17 +230,13 @@ def _class1_betti1(model, X, y, layers):
     return layer_profile(acts, method="knn_hops", scales=(2,)).betti_sequence(dim=1)
 
 
-def test_untangling_relu_short():
-    """Essential variant: a briefly trained ReLU net already lowers beta_1 of class 1 by the last layer."""
-    model, X, y, acc = _train_di("relu", epochs=6)
-    assert acc > 0.9
-    seq = _class1_betti1(model, X, y, ["input", "act9"])
-    assert seq[0] == 9 and seq[1] < 9
+def test_untangling_relu():
+    """Naitzat, Zhitnikov, Lim (2020): trained to ~100%, beta_1 of class 1 falls from 9 to at most 2.
 
-
-@pytest.mark.slow
-def test_untangling_relu_full():
-    """Naitzat, Zhitnikov, Lim (2020): trained to ~100%, beta_1 of class 1 falls from 9 to at most 2."""
+    About 20 s: 30 epochs on 6,736 (class-balanced) points, then 11 k-NN hop complexes of ~2,200 points.
+    Seeded run here: accuracy 0.9981 on the 0.2-spaced grid; beta_1 of class 1 at 2 hops over the
+    input and act0..act9: 9 8 6 6 4 5 5 5 3 0 0 (notebooks/untangling.ipynb prints it with tanh's).
+    """
     model, X, y, acc = _train_di("relu", epochs=30)
     assert acc > 0.99
     seq = _class1_betti1(model, X, y, ["input"] + [f"act{i}" for i in range(10)])
