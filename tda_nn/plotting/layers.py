@@ -1,0 +1,188 @@
+"""Figures across layers and over training: layer profiles, layer distance heatmaps, training series."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = ["plot_distance_matrix", "plot_layer_profile", "plot_training"]
+
+_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
+
+
+def _short(names: Sequence[str], n: int = 14) -> list[str]:
+    return [s if len(s) <= n else s[: n - 1] + "…" for s in names]
+
+
+def plot_layer_profile(profile: Any, *, dims: Sequence[int] | None = None, cls: Any = None, title: str | None = None):
+    """Betti numbers at every scale, significant bars, total persistence and intrinsic dimension per layer.
+
+    Parameters
+    ----------
+    profile : LayerProfile
+    dims : sequence of int, optional
+        Homology dimensions shown (default all).
+    cls : label, optional
+        Draw the sub-profile of this class instead.
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    if cls is not None:
+        profile = profile.per_class[cls]
+    dims = list(range(profile.maxdim + 1)) if dims is None else list(dims)
+    x = np.arange(len(profile.layers))
+    unit = "" if profile.params.get("scale_reference") in ("none", "hops") else " × median dist."
+    if profile.params.get("method") == "knn_hops":
+        unit = " hops"
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8), layout="constrained")
+    ax = axes[0]
+    styles = ("-", "--", ":", "-.")
+    for k in dims:
+        for s, scale in enumerate(profile.scales):
+            ax.plot(x, profile.betti[:, s, k], marker="o", ms=4, color=_COLORS[k % len(_COLORS)],
+                    ls=styles[s % len(styles)], label=f"β{k} at {scale:g}{unit}")
+        if profile.n_significant is not None:
+            ax.plot(x, profile.n_significant[:, k], marker="s", ms=5, lw=0, color=_COLORS[k % len(_COLORS)],
+                    mfc="none", label=f"H{k} significant bars")
+    ax.set_ylabel("Betti number")
+    ax.set_title("Betti numbers")
+    ax.legend(fontsize=7, frameon=False)
+    ax = axes[1]
+    for k in dims:
+        ax.plot(x, profile.total_persistence[:, k], marker="o", ms=4, color=_COLORS[k % len(_COLORS)], label=f"H{k}")
+    ax.set_ylabel(f"total persistence{'' if not unit else ' (' + unit.strip() + ')'}")
+    ax.set_title("Total persistence (finite bars)")
+    ax.legend(fontsize=8, frameon=False)
+    ax = axes[2]
+    if profile.intrinsic_dim is not None:
+        ax.plot(x, profile.intrinsic_dim, marker="o", ms=4, color="0.2")
+    else:
+        ax.text(0.5, 0.5, "not available\n(profile made from diagrams)", ha="center", va="center",
+                transform=ax.transAxes, color="0.4")
+    ax.set_ylabel("TwoNN dimension")
+    ax.set_title("Intrinsic dimension")
+    for ax in axes:
+        ax.set_xticks(x, _short(profile.layers), rotation=45 if len(x) > 4 else 0, ha="right" if len(x) > 4 else "center",
+                      fontsize=8)
+        ax.set_xlabel("layer")
+        ax.grid(alpha=0.3)
+    label = "" if cls is None else f" — class {cls}"
+    fig.suptitle(title or f"Layer profile ({profile.params.get('method', 'rips')}){label}")
+    return fig
+
+
+def plot_distance_matrix(comparison: Any, labels: Sequence[str] | None = None, *, which: str = "matrix",
+                         title: str | None = None, cmap: str = "viridis", annotate: bool | None = None, ax: Any = None):
+    """A labelled heatmap of a layer x layer matrix, with a colour bar.
+
+    Parameters
+    ----------
+    comparison : LayerComparison or array-like of shape (n, n)
+    labels : sequence of str, optional
+        Row/column names (default the comparison's layers, or 0..n-1).
+    which : {'matrix', 'cka', 'rtd'}, default='matrix'
+        Which matrix of a ``LayerComparison`` to draw.
+    title : str, optional
+    cmap : str, default='viridis'
+    annotate : bool, optional
+        Write the values in the cells (default when n <= 10).
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    name = "values"
+    if hasattr(comparison, "matrix"):
+        if which not in ("matrix", "cka", "rtd"):
+            raise ValueError(f"which must be 'matrix', 'cka' or 'rtd', got {which!r}.")
+        M = getattr(comparison, which)
+        if M is None:
+            raise ValueError(f"this comparison has no {which!r} matrix (compare_layers(include_{which}=True)).")
+        labels = list(comparison.layers) if labels is None else labels
+        name = {"matrix": f"{comparison.metric} distance (H{comparison.dim})" if comparison.dim is not None
+                else f"{comparison.metric} distance", "cka": "linear CKA", "rtd": "RTD"}[which]
+    else:
+        M = comparison
+    M = np.asarray(M, dtype=np.float64)
+    if M.ndim != 2 or M.shape[0] != M.shape[1]:
+        raise ValueError(f"comparison must be a square matrix, got shape {M.shape}.")
+    n = M.shape[0]
+    labels = [str(i) for i in range(n)] if labels is None else [str(s) for s in labels]
+    if len(labels) != n:
+        raise ValueError(f"labels must have {n} entries, got {len(labels)}.")
+    if ax is None:
+        size = max(4.0, 0.45 * n + 2.5)
+        fig, ax = plt.subplots(figsize=(size + 1.0, size), layout="constrained")
+    fig = ax.figure
+    im = ax.imshow(M, cmap=cmap)
+    cbar = fig.colorbar(im, ax=ax, shrink=0.85)
+    cbar.set_label(name)
+    ax.set_xticks(range(n), _short(labels), rotation=45, ha="right", fontsize=8)
+    ax.set_yticks(range(n), _short(labels), fontsize=8)
+    if annotate if annotate is not None else n <= 10:
+        finite = M[np.isfinite(M)]
+        mid = (finite.min() + finite.max()) / 2 if finite.size else 0.0
+        for i in range(n):
+            for j in range(n):
+                ax.text(j, i, f"{M[i, j]:.2g}", ha="center", va="center", fontsize=7,
+                        color="white" if M[i, j] < mid else "black")
+    ax.set_title(title or f"Layer × layer {name}")
+    return fig
+
+
+def plot_training(trace: Any, quantities: Sequence[str] = ("betti", "total_persistence", "distance"), *,
+                  dim: int = 1, scale: int = 0, layers: Sequence[str] | None = None, title: str | None = None):
+    """Series over training steps, one line per layer, one panel per quantity.
+
+    Parameters
+    ----------
+    trace : TrainingTrace
+    quantities : sequence of str, default=('betti', 'total_persistence', 'distance')
+        Names accepted by :meth:`TrainingTrace.series`.
+    dim : int, default=1
+        Homology dimension of the Betti numbers, persistence and significance.
+    scale : int, default=0
+        Index of the scale of the Betti numbers.
+    layers : sequence of str, optional
+        Layers drawn (default all).
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    layers = list(trace.layers) if layers is None else list(layers)
+    cols = [trace.layers.index(layer) for layer in layers]
+    steps = np.asarray(trace.steps)
+    fig, axes = plt.subplots(1, len(quantities), figsize=(4.4 * len(quantities), 3.6), layout="constrained",
+                             squeeze=False)
+    cmap = plt.get_cmap("viridis")
+    names = {
+        "betti": f"β{dim}" + (f" at scale {trace.profiles[0].scales[scale]:g}" if trace.profiles else ""),
+        "total_persistence": f"H{dim} total persistence", "entropy": f"H{dim} persistent entropy",
+        "n_significant": f"significant H{dim} bars", "intrinsic_dim": "TwoNN dimension",
+        "noise_level": "bootstrap noise level", "distance": f"{trace.metric} to previous record",
+    }
+    for ax, q in zip(axes[0], quantities):
+        Y = trace.series(q, dim=dim, scale=scale)
+        for n, c in enumerate(cols):
+            ax.plot(steps, Y[:, c], marker="o", ms=3, color=cmap(n / max(len(cols) - 1, 1)), label=layers[n])
+        ax.set_xlabel("step")
+        ax.set_ylabel(names.get(q, q))
+        ax.set_title(names.get(q, q))
+        ax.grid(alpha=0.3)
+    axes[0, -1].legend(fontsize=7, frameon=False, title="layer", title_fontsize=8, loc="best")
+    fig.suptitle(title or "Topology over training")
+    return fig
