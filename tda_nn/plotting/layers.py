@@ -63,6 +63,9 @@ def plot_layer_profile(profile: Any, *, dims: Sequence[int] | None = None, cls: 
     ax = axes[2]
     if profile.intrinsic_dim is not None:
         ax.plot(x, profile.intrinsic_dim, marker="o", ms=4, color="0.2")
+        d = profile.intrinsic_dim[np.isfinite(profile.intrinsic_dim) & (profile.intrinsic_dim > 0)]
+        if d.size and d.max() > 100 * d.min():  # e.g. TwoNN on a regular grid (equal neighbour distances)
+            ax.set_yscale("log")
     else:
         ax.text(0.5, 0.5, "not available\n(profile made from diagrams)", ha="center", va="center",
                 transform=ax.transAxes, color="0.4")
