@@ -1111,7 +1111,10 @@ def _exact_distances(probe: _Probe, F: np.ndarray, chunk_rows: int) -> tuple[np.
             tangent = eye.repeat(m, 1).reshape(xr.shape)
             with fwAD.dual_level():
                 probe._calls = []
-                probe._forward(fwAD.make_dual(xr, tangent))
+                with warnings.catch_warnings():  # torch's first make_dual loads jit-scripted decompositions
+                    warnings.filterwarnings("ignore", message=".*torch.jit.script", category=DeprecationWarning)
+                    dual = fwAD.make_dual(xr, tangent)
+                probe._forward(dual)
                 probe._check_calls()
                 best = torch.full((m,), float("inf"), dtype=torch.float64, device=probe.device)
                 best_l = torch.full((m,), -1, dtype=torch.int64, device=probe.device)

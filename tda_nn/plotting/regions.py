@@ -1,0 +1,173 @@
+"""Figures of ReLU activation regions: a plane's partition, and region counts by layer or over training."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = ["plot_region_counts", "plot_regions_plane"]
+
+
+def _axes(ax: Any, figsize: tuple[float, float]):
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        fig, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return ax.figure, ax
+
+
+def plot_regions_plane(
+    result: Any,
+    *,
+    X: Any = None,
+    y: Any = None,
+    boundary: bool = True,
+    edges: bool = True,
+    seed: int = 0,
+    ax: Any = None,
+    title: str | None = None,
+):
+    """The partition of a plane into activation regions, one colour per region.
+
+    Parameters
+    ----------
+    result : PlaneRegions
+        From :func:`tda_nn.diagnostics.regions.regions_on_plane`.
+    X : array-like of shape (n_samples, *input_shape), optional
+        Data drawn at their orthogonal projections onto the plane.
+    y : array-like of shape (n_samples,), optional
+        Labels colouring ``X``.
+    boundary : bool, default=True
+        Draw the decision boundary (where the predicted class changes) in black.
+    edges : bool, default=True
+        Darken grid points whose right or upper neighbour lies in another region.
+    seed : int, default=0
+        Shuffles region colours so that neighbours differ.
+    ax : matplotlib Axes, optional
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from matplotlib.colors import ListedColormap
+
+    labels = np.asarray(result.labels)
+    fig, ax = _axes(ax, (5.2, 5.0))
+    k = int(result.n_regions)
+    rng = np.random.default_rng(seed)
+    colors = rng.uniform(0.35, 0.95, size=(max(k, 1), 3))
+    img = colors[labels]
+    if edges:
+        edge = np.zeros(labels.shape, dtype=bool)
+        edge[:, :-1] |= labels[:, :-1] != labels[:, 1:]
+        edge[:-1, :] |= labels[:-1, :] != labels[1:, :]
+        img[edge] *= 0.55
+    ext = result.extent
+    ax.imshow(img, origin="lower", extent=ext, aspect="auto", interpolation="nearest")
+    if boundary:
+        pred = np.asarray(result.predicted)
+        classes = np.unique(pred)
+        if len(classes) > 1:
+            S, T = np.meshgrid(result.s, result.t)
+            for c in classes:
+                ax.contour(S, T, (pred == c).astype(float), levels=[0.5], colors="k", linewidths=1.4)
+    if X is not None:
+        P = result.project(X)
+        cmap = ListedColormap(["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"])
+        c = None if y is None else np.asarray(y).ravel()
+        ax.scatter(P[:, 0], P[:, 1], s=12, c="k" if c is None else c, cmap=None if c is None else cmap,
+                   edgecolors="white", linewidths=0.4, zorder=3)  # fmt: skip
+        ax.set_xlim(ext[0], ext[1])
+        ax.set_ylim(ext[2], ext[3])
+    if result.anchors is not None:
+        ax.scatter(result.anchors[:, 0], result.anchors[:, 1], marker="*", s=90, c="gold", edgecolors="k",
+                   zorder=4, label="plane anchors")  # fmt: skip
+    ax.set_xlabel("s (along u)")
+    ax.set_ylabel("t (along v)")
+    ax.set_title(title or f"{k} activation regions on the plane")
+    return fig
+
+
+def _by_layer(result: Any) -> tuple[list[str], np.ndarray]:
+    counts = np.asarray(result.counts if hasattr(result, "counts") else result.cumulative_counts())
+    return list(result.layers), counts
+
+
+def plot_region_counts(
+    counts: Any,
+    *,
+    steps: Sequence[float] | None = None,
+    keys: Sequence[str] | None = None,
+    bound: bool = True,
+    log: bool = True,
+    ax: Any = None,
+    title: str | None = None,
+):
+    """Region counts by layer, or over training.
+
+    Parameters
+    ----------
+    counts : result, mapping of label to result, or sequence of dicts
+        * a ``PlaneRegions``, ``PathRegions`` or ``ActivationPatterns``: cumulative
+          counts by layer (with the product bound for a plane when ``bound``);
+        * a mapping ``label -> result``: one line per result (e.g. per checkpoint);
+        * a sequence of dicts from :func:`~tda_nn.diagnostics.regions.region_counts`:
+          one line per key over training.
+    steps : sequence of float, optional
+        x values of a training series (default ``0, 1, ...``).
+    keys : sequence of str, optional
+        Keys of a training series to draw (default: those without ``'/'``, except
+        ``'patterns_fraction'``).
+    bound : bool, default=True
+    log : bool, default=True
+        Logarithmic y axis.
+    ax : matplotlib Axes, optional
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    fig, ax = _axes(ax, (5.6, 3.8))
+    if isinstance(counts, Sequence) and not isinstance(counts, (str, bytes)) and all(
+        isinstance(c, Mapping) for c in counts
+    ):
+        if not counts:
+            raise ValueError("counts: got an empty series.")
+        x = np.arange(len(counts)) if steps is None else np.asarray(steps, dtype=float)
+        if len(x) != len(counts):
+            raise ValueError(f"steps must have one value per entry of counts ({len(counts)}), got {len(x)}.")
+        if keys is None:
+            keys = [k for k in counts[0] if "/" not in k and k != "patterns_fraction"]
+        for key in keys:
+            ax.plot(x, [c.get(key, np.nan) for c in counts], marker="o", ms=3, label=key)
+        ax.set_xlabel("step")
+        ax.set_ylabel("count")
+        ax.set_title(title or "activation regions over training")
+    else:
+        items = counts.items() if isinstance(counts, Mapping) else [(None, counts)]
+        for label, res in items:
+            if not hasattr(res, "layers"):
+                raise TypeError(
+                    "counts must be a PlaneRegions/PathRegions/ActivationPatterns, a mapping of those, or a "
+                    f"sequence of region_counts dicts; got {type(res).__name__}."
+                )
+            names, c = _by_layer(res)
+            x = np.arange(1, len(c) + 1)
+            line = ax.plot(x, c, marker="o", label=label or "regions")[0]
+            if bound and hasattr(res, "bound") and hasattr(res, "n_units"):
+                from ..diagnostics.regions import region_bound
+
+                b = [region_bound(res.n_units[: i + 1], 2) for i in range(len(c))]
+                ax.plot(x, b, ls="--", color=line.get_color(), alpha=0.6, label="product bound")
+            ax.set_xticks(x, names, rotation=30, ha="right")
+        ax.set_xlabel("up to layer")
+        ax.set_ylabel("regions (cumulative)")
+        ax.set_title(title or "activation regions by layer")
+    if log:
+        ax.set_yscale("log")
+    ax.legend(fontsize=8, frameon=False)
+    return fig
