@@ -307,6 +307,16 @@ class TestPatterns:
             activation_patterns(model, X)
         np.testing.assert_array_equal(activation_patterns(model, X, layers="0").unpack(0), z > 0)
 
+    def test_flatten_first(self):
+        net = nn.Sequential(nn.Flatten(), nn.Linear(16, 4), nn.ReLU())
+        X = np.random.default_rng(0).normal(size=(30, 1, 4, 4))
+        with torch.no_grad():
+            z = net[1](torch.tensor(X.reshape(30, 16), dtype=torch.float32)).numpy()
+        np.testing.assert_array_equal(activation_patterns(net, X).unpack(0), z > 0)
+        r = regions_on_path(net, X[0], X[1])
+        assert r.vertices.shape == (2, 1, 4, 4)
+        assert r.n_regions == (np.sign(z[0]) != np.sign(z[1])).sum() + 1
+
     def test_cnn(self, small_cnn):
         X = np.random.default_rng(0).normal(size=(20, 1, 8, 8))
         with pytest.warns(UserWarning, match="MaxPool2d"):

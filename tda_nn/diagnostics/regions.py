@@ -468,21 +468,22 @@ def _warn_nonlinear(model: Any) -> None:
         )
 
 
-def _first_leaf(model: Any) -> Any:
-    for m in model.modules():
-        if not list(m.children()) and any(True for _ in m.parameters(recurse=False)):
-            return m
-    return None
+def _first_linear(model: Any) -> Any:
+    """The first module a ``Sequential`` calls, when it is ``nn.Linear`` (module order is call order there)."""
+    import torch
+
+    m = model
+    while isinstance(m, torch.nn.Sequential) and len(m):
+        m = m[0]
+    return m if isinstance(m, torch.nn.Linear) else None
 
 
 def _check_shape(model: Any, shape: tuple[int, ...], name: str) -> None:
-    import torch
-
-    leaf = _first_leaf(model)
-    if isinstance(leaf, torch.nn.Linear) and (not shape or shape[-1] != leaf.in_features):
+    lin = _first_linear(model)
+    if lin is not None and (not shape or shape[-1] != lin.in_features):
         raise ValueError(
-            f"{name}: the model's first layer is Linear(in_features={leaf.in_features}), so each input must "
-            f"have {leaf.in_features} features in its last axis; got inputs of shape {shape}."
+            f"{name}: the model's first layer is Linear(in_features={lin.in_features}), so each input must "
+            f"have {lin.in_features} features in its last axis; got inputs of shape {shape}."
         )
 
 
@@ -969,8 +970,7 @@ def regions_on_plane(
     bits = np.concatenate(rows)
     cum = _cumulative_ids(probe.split(bits))
     labels, k = cum[-1]
-    first = np.full(k, -1, dtype=np.int64)
-    first[labels[::-1]] = np.arange(len(labels))[::-1]  # first grid point of each region
+    first = np.unique(labels, return_index=True)[1]  # first grid point of each region, by id
     reps = ActivationPatterns(tuple(probe.layers or ()), probe.split(bits[first]), probe.n_units, k)
     return PlaneRegions(
         labels=_readonly(labels.reshape(resolution, resolution).astype(np.int32)),
