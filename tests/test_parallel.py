@@ -40,14 +40,8 @@ def test_dask_cluster_gives_the_serial_result():
 
 def test_seeded_runs_are_bit_for_bit_repeatable():
     X = np.random.default_rng(3).normal(size=(300, 5))
-    a = tda_nn.persistence(X, n_landmarks=60, seed=7) if _has_clouds() else tda_nn.persistence(X)
-    b = tda_nn.persistence(X, n_landmarks=60, seed=7) if _has_clouds() else tda_nn.persistence(X)
-    assert a == b
-
-
-def _has_clouds() -> bool:
-    try:
-        import tda_nn.clouds  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    a = tda_nn.persistence(X, n_landmarks=60, landmark_method="random", seed=7)
+    b = tda_nn.persistence(X, n_landmarks=60, landmark_method="random", seed=7)
+    assert a == b and a.meta["n_landmarks"] == 60
+    c = tda_nn.persistence(X, n_landmarks=60, landmark_method="random", seed=8)
+    assert c.meta["covering_radius"] != a.meta["covering_radius"]  # the seed matters

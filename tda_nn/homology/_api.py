@@ -28,10 +28,12 @@ __all__ = ["BACKENDS", "COMPLEXES", "persistence", "persistence_batch"]
 COMPLEXES = ("rips", "alpha", "witness", "cubical")
 BACKENDS = ("auto", "ripser", "giotto-ph", "gudhi")
 # which engines can compute which complex
-_ENGINES = {"rips": ("giotto-ph", "ripser", "gudhi"), "alpha": ("gudhi",), "witness": ("gudhi",), "cubical": ("gudhi",)}
+_ENGINES = {"rips": ("giotto-ph", "ripser", "gudhi"), "alpha": ("gudhi",), "witness": ("giotto-ph", "ripser"), "cubical": ("gudhi",)}
 # above this many points gudhi's unthresholded full Rips is far slower than ripser
 # (measured here: 1,000 points in 50-D took 211 s in gudhi, 0.98 s in ripser.py)
 _GUDHI_FULL_RIPS_MAX = 300
+# nu of the lazy witness complex: a witness's own two nearest landmarks span an edge at 0
+_WITNESS_NU = 2
 
 Complex = Literal["rips", "alpha", "witness", "cubical"]
 Backend = Literal["auto", "ripser", "giotto-ph", "gudhi"]
@@ -68,10 +70,12 @@ def persistence(
     complex : {'rips', 'alpha', 'witness', 'cubical'}, default='rips'
         Vietoris-Rips (filtration value = edge length); alpha (gudhi, low-dimensional
         points; gudhi's squared radius ``a`` is reported as the diameter ``2 * sqrt(a)``
-        so that alpha and Rips share a length scale); strong Euclidean witness
-        (gudhi, on ``n_landmarks`` max-min landmarks witnessed by all points; values are
-        the square roots of gudhi's relaxation); cubical (gudhi, sublevel sets of the
-        array values).
+        so that alpha and Rips share a length scale); lazy witness (de Silva and
+        Carlsson 2004, nu=2: the flag complex on ``n_landmarks`` max-min landmarks in
+        which edge ``ab`` enters at ``min_w max(d(w,a), d(w,b)) - m_2(w)``, clipped at 0,
+        over all points ``w`` as witnesses, ``m_2(w)`` the distance from ``w`` to its
+        second-nearest landmark; computed by the Rips engine); cubical (gudhi,
+        sublevel sets of the array values).
     metric : str, default='euclidean'
         Any scipy/scikit-learn metric name, or ``'precomputed'``.
     threshold : float, default=inf
@@ -81,7 +85,7 @@ def persistence(
         Prime p; homology with coefficients in Z/pZ.
     backend : {'auto', 'ripser', 'giotto-ph', 'gudhi'}, default='auto'
         ``'auto'`` picks the fastest correct engine: giotto-ph for Rips when installed
-        (all cores), else ripser.py; gudhi for alpha, witness, cubical and sparse Rips.
+        (all cores), else ripser.py; gudhi for alpha, cubical and sparse Rips.
         It never runs gudhi's full Rips on more than a few hundred points without a
         threshold.
     n_threads : int, default=-1
@@ -191,12 +195,21 @@ def persistence(
         return _finish(alpha_gudhi(P, maxdim=maxdim, threshold=threshold, coeff=coeff), meta)
     # witness
     m = min(P.shape[0], 100) if n_landmarks in (None, "auto") else check_int(n_landmarks, name="n_landmarks", min_value=2)
+    if m > P.shape[0]:
+        raise ValueError(f"n_landmarks={m} is larger than the number of points in X ({P.shape[0]}).")
     lm = _landmarks(P, m, metric="euclidean", method=landmark_method, seed=seed)
-    from ._gudhi import witness_gudhi
+    from ._witness import lazy_witness_matrix
 
-    meta.update(n_landmarks=m, landmark_method=landmark_method, covering_radius=lm.radius,
-                scale="sqrt of gudhi strong witness relaxation")
-    return _finish(witness_gudhi(P, lm.points, maxdim=maxdim, threshold=threshold, coeff=coeff), meta)
+    E = lazy_witness_matrix(P, lm.points, nu=_WITNESS_NU)
+    meta.update(n_landmarks=m, landmark_method=landmark_method, landmark_seed=seed, covering_radius=float(lm.radius),
+                witness_nu=_WITNESS_NU,
+                scale=f"lazy witness complex (de Silva-Carlsson), nu={_WITNESS_NU}: edge value "
+                      "min_w max(d(w,a), d(w,b)) - m_nu(w), clipped at 0")
+    sub = _rips(E, maxdim=maxdim, metric="precomputed", threshold=threshold, coeff=coeff, backend="auto",
+                n_threads=-1, collapse_edges="auto", sparse=None, n_landmarks=None, landmark_method=landmark_method,
+                seed=seed, max_memory=max_memory, meta={})
+    meta["backend"] = f"lazy witness + {sub.meta['backend']}"
+    return Diagrams(list(sub), meta=meta)
 
 
 def _landmarks(X: Any, m: int, *, metric: str, method: str, seed: int | None):

@@ -1,0 +1,54 @@
+"""Run every benchmark of the project and print one table.
+
+    python benchmarks/run.py            # everything
+    python benchmarks/run.py homology   # only the named benchmarks
+
+Each ``bench_<name>.py`` exposes ``run() -> list[dict]`` with rows {task, size,
+tda_nn_s, peer, peer_s, ratio, target, met}; ratio = tda_nn time / peer time.
+The machine is shared and noisy: read ratios from one run, not lone times.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import platform
+import sys
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _timing import print_table  # noqa: E402
+
+BENCHMARKS = ("homology", "capture", "clouds", "summaries", "e2e")
+
+
+def machine() -> str:
+    import numpy as np
+
+    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, numpy {np.__version__}"
+
+
+def main(names: list[str]) -> int:
+    rows, failed = [], []
+    for name in names or BENCHMARKS:
+        try:
+            mod = importlib.import_module(f"bench_{name}")
+        except ImportError as exc:
+            failed.append(f"{name}: not importable ({exc})")
+            continue
+        print(f"running bench_{name} ...", file=sys.stderr, flush=True)
+        try:
+            rows.extend(mod.run())
+        except Exception:
+            failed.append(f"{name}: {traceback.format_exc().splitlines()[-1]}")
+    print(f"machine: {machine()}")
+    print_table(rows)
+    met = sum(r["met"] for r in rows)
+    print(f"\n{met} of {len(rows)} targets met")
+    for f in failed:
+        print(f"FAILED {f}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

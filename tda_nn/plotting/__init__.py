@@ -1,0 +1,31 @@
+"""Figures. matplotlib is imported inside each function, never at import time.
+
+One file per subject: ``diagrams`` (persistence diagrams, barcodes, Betti
+curves), ``layers`` (layer profiles, layer distance heatmaps, training
+trajectories), ``regions`` (activation-region partitions and counts).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_LAZY = {
+    "plot_diagram": "diagrams",
+    "plot_barcode": "diagrams",
+    "plot_betti_curves": "diagrams",
+    "plot_layer_profile": "layers",
+    "plot_distance_matrix": "layers",
+    "plot_training": "layers",
+    "plot_regions_plane": "regions",
+    "plot_region_counts": "regions",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    sub = _LAZY.get(name)
+    if sub is None:
+        raise AttributeError(f"module 'tda_nn.plotting' has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{sub}", __name__), name)
