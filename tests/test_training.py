@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import warnings
+
 import numpy as np
 import pytest
 
@@ -11,6 +14,7 @@ from tda_nn import zoo  # noqa: E402
 from tda_nn.capture import capture  # noqa: E402
 from tda_nn.datasets import circles  # noqa: E402
 from tda_nn.diagnostics.layers import layer_profile  # noqa: E402
+from tda_nn.diagnostics.regions import region_counts  # noqa: E402
 from tda_nn.diagnostics.training import TopologyMonitor, TrainingTrace, track_checkpoints  # noqa: E402
 from tda_nn.diagrams import Diagrams  # noqa: E402
 from tda_nn.distances import wasserstein  # noqa: E402
@@ -126,3 +130,105 @@ def test_bad_input(data, tmp_path):
         TopologyMonitor(model, X[:1], layers="act0")()
     with pytest.raises(FileNotFoundError, match="trace.json"):
         TrainingTrace.load(tmp_path)
+
+
+# -- activation regions over training ----------------------------------------------------------
+def test_monitor_records_region_counts_of_every_step(data):
+    X, y = data
+    model = _model()
+    monitor = TopologyMonitor(model, (X, y), layers="act1", regions=True, region_kwargs={"resolution": 32},
+                              capture_kwargs={"max_samples": 100})
+    states = []
+
+    def callback(m, epoch):
+        monitor(m, epoch)
+        states.append({k: v.clone() for k, v in m.state_dict().items()})
+
+    zoo.train_classifier(model, X, y, epochs=4, lr=0.05, callback=callback)
+    trace = monitor.trace
+    assert monitor.regions_active and trace.steps == (0, 1, 2, 3)
+    assert trace.region_layers == ("act0", "act1")
+    # every record equals a fresh region_counts of that step's weights on the probe inputs (first 100 samples)
+    for t, sd in enumerate(states):
+        fresh = _model(seed=1)
+        fresh.load_state_dict(sd)
+        assert trace.regions[t] == region_counts(fresh, X[:100], resolution=32)
+    R = trace.series("regions")
+    assert R.shape == (4, 2)
+    np.testing.assert_array_equal(R[:, 1], [r["patterns"] for r in trace.regions])
+    assert (R[:, 0] <= R[:, 1]).all() and (R <= 100).all()  # cumulative, at most one region per sample
+    assert (R[:, 0] <= 1 + 8 + 28).all()  # 8 lines cut the plane into at most 1 + 8 + C(8, 2) regions
+    assert len(np.unique(R[:, 1])) > 1  # training moves the count
+    plane = trace.series("plane_regions")
+    assert plane.shape == (4, 1) and (plane >= 1).all()
+    assert "region counts" in repr(trace)
+
+
+def test_region_counts_save_load_and_equality(data, tmp_path):
+    X, y = data
+    model = _model()
+    monitor = TopologyMonitor(model, X, layers="act1", region_kwargs={"resolution": 24})  # regions='auto'
+    for step in range(2):
+        zoo.train_classifier(model, X, y, epochs=1, lr=0.05, seed=step)
+        monitor(step=10 * step)
+    trace = monitor.trace
+    assert trace.regions is not None and len(trace.regions) == 2
+    back = TrainingTrace.load(trace.save(tmp_path / "trace"))
+    assert back == trace and back.regions == trace.regions
+    np.testing.assert_array_equal(back.series("regions"), trace.series("regions"))
+    # region counts take part in equality
+    fields = {f: getattr(trace, f) for f in trace.__dataclass_fields__}
+    assert TrainingTrace(**{**fields, "regions": None}) != trace
+    changed = [dict(r) for r in trace.regions]
+    changed[1]["patterns"] += 1
+    assert TrainingTrace(**{**fields, "regions": changed}) != trace
+    # a trace saved before region counts (no "regions" in trace.json) loads without them
+    manifest = tmp_path / "trace" / "trace.json"
+    body = json.loads(manifest.read_text())
+    del body["regions"]
+    manifest.write_text(json.dumps(body))
+    old = TrainingTrace.load(tmp_path / "trace")
+    assert old.regions is None and old.region_layers == ()
+    with pytest.raises(ValueError, match="no region counts"):
+        old.series("regions")
+    with pytest.raises(ValueError, match="one dict of region counts per step"):
+        TrainingTrace(**{**fields, "regions": trace.regions[:1]})
+
+
+def test_region_counts_auto_off_and_errors_for_tanh(data):
+    X, y = data
+    torch.manual_seed(0)
+    tanh = zoo.mlp(2, 8, 2, 2, "tanh")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # 'auto' skips silently
+        monitor = TopologyMonitor(tanh, X, layers="act1")
+        monitor()
+    assert not monitor.regions_active and monitor.trace.regions is None
+    with pytest.raises(ValueError, match=r"regions=True: model: Sequential has no ReLU-type modules"):
+        TopologyMonitor(tanh, X, regions=True)
+    with pytest.raises(ValueError, match=r"regions=True: model: Sequential has no ReLU-type modules"):
+        track_checkpoints([tanh.state_dict()], lambda: zoo.mlp(2, 8, 2, 2, "tanh"), X, layers="act1", regions=True)
+    relu = _model()
+    with pytest.raises(ValueError, match="regions must be one of"):
+        TopologyMonitor(relu, X, regions="yes")
+    with pytest.raises(TypeError, match="regions must be True, False or 'auto'"):
+        TopologyMonitor(relu, X, regions=1)
+    with pytest.raises(ValueError, match=r"region_kwargs: unknown option\(s\) \['resolutoin'\]"):
+        TopologyMonitor(relu, X, region_kwargs={"resolutoin": 8})
+    assert not TopologyMonitor(relu, X, regions=False).regions_active
+
+
+def test_track_checkpoints_region_counts(data):
+    X, y = data
+    model = _model()
+    states = []
+    for epoch in range(2):
+        zoo.train_classifier(model, X, y, epochs=2, lr=0.05, seed=epoch)
+        states.append({k: v.clone() for k, v in model.state_dict().items()})
+    trace = track_checkpoints(states, lambda: zoo.mlp(2, 8, 2, 2, "relu"), X, layers="act1", steps=[2, 4],
+                              region_kwargs={"plane": None})
+    assert trace.regions[-1] == region_counts(model, X, plane=None)
+    assert np.isnan(trace.series("plane_regions")).all()
+    assert track_checkpoints(states, lambda: zoo.mlp(2, 8, 2, 2, "relu"), X, layers="act1",
+                             regions=False).regions is None
+
