@@ -232,3 +232,32 @@ def test_track_checkpoints_region_counts(data):
     assert track_checkpoints(states, lambda: zoo.mlp(2, 8, 2, 2, "relu"), X, layers="act1",
                              regions=False).regions is None
 
+
+def test_region_counts_figures(data):
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from tda_nn.plotting import plot_region_counts, plot_training
+
+    X, y = data
+    model = _model()
+    monitor = TopologyMonitor(model, X, layers=["act0", "act1"], region_kwargs={"resolution": 16})
+    zoo.train_classifier(model, X, y, epochs=2, lr=0.05, callback=monitor)
+    trace = monitor.trace
+    fig = plot_training(trace)  # the regions panel is added when the trace has region counts
+    assert [ax.get_title() for ax in fig.axes][-1] == "activation regions met by the probe"
+    lines = fig.axes[-1].get_lines()
+    assert [ln.get_label() for ln in lines] == ["act0", "act1"]
+    np.testing.assert_array_equal(lines[1].get_ydata(), trace.series("regions")[:, 1])
+    fig2 = plot_region_counts(trace)
+    np.testing.assert_array_equal(fig2.axes[0].get_lines()[0].get_xdata(), trace.steps)
+    plt.close("all")
+    tanh = TopologyMonitor(zoo.mlp(2, 8, 2, 2, "tanh"), X, layers="act1")
+    tanh()
+    assert len(plot_training(tanh.trace).axes) == 3
+    with pytest.raises(ValueError, match="no region counts"):
+        plot_region_counts(tanh.trace)
+    plt.close("all")

@@ -143,21 +143,24 @@ def plot_distance_matrix(comparison: Any, labels: Sequence[str] | None = None, *
     return fig
 
 
-def plot_training(trace: Any, quantities: Sequence[str] = ("betti", "total_persistence", "distance"), *,
-                  dim: int = 1, scale: int = 0, layers: Sequence[str] | None = None, title: str | None = None):
+def plot_training(trace: Any, quantities: Sequence[str] | None = None, *, dim: int = 1, scale: int = 0,
+                  layers: Sequence[str] | None = None, title: str | None = None):
     """Series over training steps, one line per layer, one panel per quantity.
 
     Parameters
     ----------
     trace : TrainingTrace
-    quantities : sequence of str, default=('betti', 'total_persistence', 'distance')
-        Names accepted by :meth:`TrainingTrace.series`.
+    quantities : sequence of str, optional
+        Names accepted by :meth:`TrainingTrace.series`. Default ``('betti',
+        'total_persistence', 'distance')``, and ``'regions'`` when the trace has
+        region counts.
     dim : int, default=1
         Homology dimension of the Betti numbers, persistence and significance.
     scale : int, default=0
         Index of the scale of the Betti numbers.
     layers : sequence of str, optional
-        Layers drawn (default all).
+        Layers drawn (default all). The ``'regions'`` panel draws one line per
+        ReLU layer of ``trace.region_layers`` (cumulative counts) and has its own legend.
     title : str, optional
 
     Returns
@@ -166,6 +169,9 @@ def plot_training(trace: Any, quantities: Sequence[str] = ("betti", "total_persi
     """
     import matplotlib.pyplot as plt
 
+    if quantities is None:
+        quantities = ("betti", "total_persistence", "distance") + (("regions",) if trace.regions is not None else ())
+    quantities = [quantities] if isinstance(quantities, str) else list(quantities)
     layers = list(trace.layers) if layers is None else list(layers)
     cols = [trace.layers.index(layer) for layer in layers]
     steps = np.asarray(trace.steps)
@@ -177,15 +183,28 @@ def plot_training(trace: Any, quantities: Sequence[str] = ("betti", "total_persi
         "total_persistence": f"H{dim} total persistence", "entropy": f"H{dim} persistent entropy",
         "n_significant": f"significant H{dim} bars", "intrinsic_dim": "TwoNN dimension",
         "noise_level": "bootstrap noise level", "distance": f"{trace.metric} to previous record",
+        "regions": "activation regions met by the probe", "plane_regions": "regions on the data plane",
     }
+    legend_ax = None
     for ax, q in zip(axes[0], quantities):
         Y = trace.series(q, dim=dim, scale=scale)
-        for n, c in enumerate(cols):
-            ax.plot(steps, Y[:, c], marker="o", ms=3, color=cmap(n / max(len(cols) - 1, 1)), label=layers[n])
+        if q in ("regions", "plane_regions"):
+            labels = list(trace.region_layers) if q == "regions" else ["plane"]
+            warm = plt.get_cmap("plasma")
+            for n, label in enumerate(labels):
+                ax.plot(steps, Y[:, n], marker="o", ms=3, color=warm(0.85 * n / max(len(labels) - 1, 1)), label=label)
+            ax.set_yscale("log")
+            if q == "regions":
+                ax.legend(fontsize=7, frameon=False, title="ReLUs up to", title_fontsize=8, loc="best")
+        else:
+            for n, c in enumerate(cols):
+                ax.plot(steps, Y[:, c], marker="o", ms=3, color=cmap(n / max(len(cols) - 1, 1)), label=layers[n])
+            legend_ax = ax
         ax.set_xlabel("step")
         ax.set_ylabel(names.get(q, q))
         ax.set_title(names.get(q, q))
         ax.grid(alpha=0.3)
-    axes[0, -1].legend(fontsize=7, frameon=False, title="layer", title_fontsize=8, loc="best")
+    if legend_ax is not None:
+        legend_ax.legend(fontsize=7, frameon=False, title="layer", title_fontsize=8, loc="best")
     fig.suptitle(title or "Topology over training")
     return fig

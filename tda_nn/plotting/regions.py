@@ -110,14 +110,16 @@ def plot_region_counts(
 
     Parameters
     ----------
-    counts : result, mapping of label to result, or sequence of dicts
+    counts : result, mapping of label to result, sequence of dicts, or TrainingTrace
         * a ``PlaneRegions``, ``PathRegions`` or ``ActivationPatterns``: cumulative
           counts by layer (with the product bound for a plane when ``bound``);
         * a mapping ``label -> result``: one line per result (e.g. per checkpoint);
         * a sequence of dicts from :func:`~tda_nn.diagnostics.regions.region_counts`:
-          one line per key over training.
+          one line per key over training;
+        * a :class:`~tda_nn.diagnostics.training.TrainingTrace` with region counts:
+          its ``regions`` at its ``steps``.
     steps : sequence of float, optional
-        x values of a training series (default ``0, 1, ...``).
+        x values of a training series (default ``0, 1, ...``, or the trace's steps).
     keys : sequence of str, optional
         Keys of a training series to draw (default: those without ``'/'``, except
         ``'patterns_fraction'``).
@@ -131,6 +133,12 @@ def plot_region_counts(
     -------
     matplotlib.figure.Figure
     """
+    if hasattr(counts, "regions") and hasattr(counts, "steps") and hasattr(counts, "profiles"):  # a TrainingTrace
+        if counts.regions is None:
+            raise ValueError("counts: this TrainingTrace has no region counts; record them with "
+                             "TopologyMonitor(..., regions=True).")
+        steps = counts.steps if steps is None else steps
+        counts = list(counts.regions)
     fig, ax = _axes(ax, (5.6, 3.8))
     if isinstance(counts, Sequence) and not isinstance(counts, (str, bytes)) and all(
         isinstance(c, Mapping) for c in counts
