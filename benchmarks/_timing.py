@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["median_time", "print_table", "row"]
+__all__ = ["interleaved_medians", "median_time", "print_table", "row"]
 
 
 def median_time(fn: Callable[[], Any], repeat: int = 3, warmup: int = 0) -> float:
@@ -20,6 +20,25 @@ def median_time(fn: Callable[[], Any], repeat: int = 3, warmup: int = 0) -> floa
         fn()
         times.append(time.perf_counter() - t0)
     return statistics.median(times)
+
+
+def interleaved_medians(fns: dict[str, Callable[[], Any]], repeat: int = 3, warmup: int = 1) -> dict[str, float]:
+    """Median wall time of every ``fns[k]()``, the variants run in turn ``repeat`` times.
+
+    On a shared machine the load drifts over seconds; timing ``A A A B B B`` charges
+    that drift to one side, ``A B A B A B`` spreads it over both. ``warmup`` rounds
+    are run first and not timed (imports, thread pools, allocator).
+    """
+    for _ in range(warmup):
+        for fn in fns.values():
+            fn()
+    times: dict[str, list[float]] = {k: [] for k in fns}
+    for _ in range(repeat):
+        for k, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            times[k].append(time.perf_counter() - t0)
+    return {k: statistics.median(v) for k, v in times.items()}
 
 
 def row(task: str, size: str, ours: float, peer: str, peer_s: float, target: float, *, higher_is_better=False) -> dict:
