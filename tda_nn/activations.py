@@ -268,16 +268,20 @@ class Activations(Mapping):
         if path.is_dir():
             return cls._load_dir(path)
         try:
-            with np.load(path, allow_pickle=False) as z:
+            z = np.load(path, allow_pickle=False)
+            if not isinstance(z, np.lib.npyio.NpzFile):
+                raise ValueError("it holds a single array, not an .npz archive")
+            with z:
                 head = json.loads(str(z["__manifest__"]))
                 _check_head(head)
                 arrays = {e["name"]: z[e["file"]] for e in head["layers"]}
                 extra = {k: z[head[k]] for k in ("targets", "mask") if head.get(k)}
+            # a readable archive can still hold arrays that disagree (row counts, meta)
+            return cls(arrays, meta=_unjson(head.get("meta", {})), **extra)
         except (OSError, KeyError, ValueError, TypeError, zipfile.BadZipFile, EOFError) as exc:
             raise ValueError(
                 f"path {str(path)!r} is not a readable tda_nn activations file ({type(exc).__name__}: {exc})."
             ) from None
-        return cls(arrays, meta=_unjson(head.get("meta", {})), **extra)
 
     @classmethod
     def _load_dir(cls, path: Path) -> Activations:
@@ -309,7 +313,10 @@ class Activations(Mapping):
 
         arrays = {e["name"]: read(e["file"], e["shape"], e["dtype"]) for e in head["layers"]}
         extra = {k: np.asarray(read(head[k])) for k in ("targets", "mask") if head.get(k)}
-        return cls(arrays, meta=_unjson(head.get("meta", {})), **extra)
+        try:
+            return cls(arrays, meta=_unjson(head.get("meta", {})), **extra)
+        except (ValueError, TypeError) as exc:  # e.g. layers whose files disagree on the sample count
+            raise ValueError(f"store {str(path)!r} is inconsistent ({exc}); capture again.") from None
 
 
 def _check_head(head: Any) -> None:
@@ -318,6 +325,18 @@ def _check_head(head: Any) -> None:
         raise ValueError(f"unknown format {got!r}, expected {_FORMAT!r}")
     if not isinstance(head.get("layers"), list) or not head["layers"]:
         raise ValueError("the manifest lists no layers")
+    for e in head["layers"]:
+        if not (isinstance(e, dict) and isinstance(e.get("name"), str) and _plain_file(e.get("file"))
+                and isinstance(e.get("shape"), list) and isinstance(e.get("dtype"), str)):
+            raise ValueError(f"malformed layer entry {e!r}: expected name, file (in the store), shape and dtype")
+    for key in ("targets", "mask"):
+        if head.get(key) and not _plain_file(head[key]):
+            raise ValueError(f"malformed {key} entry {head[key]!r}: expected a file name in the store")
+
+
+def _plain_file(name: Any) -> bool:
+    """A bare file name: the manifest may not point outside its own store."""
+    return isinstance(name, str) and name not in ("", ".", "..") and "/" not in name and "\\" not in name
 
 
 # -- directory store primitives (shared with capture's disk streaming) -----------------

@@ -307,18 +307,35 @@ class Diagrams(Sequence):
 
     @classmethod
     def load(cls, path: str | Path) -> Diagrams:
-        """Read a file written by ``save``; a corrupt file raises ``ValueError``."""
+        """Read a file written by ``save``.
+
+        Raises
+        ------
+        FileNotFoundError
+            ``path`` does not exist.
+        ValueError
+            The file is truncated, corrupt, of another kind, or holds bars that are
+            not a valid diagram; the message names the path and what was wrong.
+        """
         path = Path(path)
         if not path.exists():
             raise FileNotFoundError(f"path {str(path)!r} does not exist.")
         try:
-            with np.load(path, allow_pickle=False) as z:
+            z = np.load(path, allow_pickle=False)
+            if not isinstance(z, np.lib.npyio.NpzFile):
+                raise ValueError("it holds a single array, not an .npz archive")
+            with z:
                 head = json.loads(str(z["__meta__"]))
-                if head.get("format") != _FORMAT:
-                    raise ValueError(f"unknown format {head.get('format')!r}")
-                arrs = [z[f"H{i}"] for i in range(int(head["maxdim"]) + 1)]
-        except (OSError, KeyError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+                if not isinstance(head, dict) or head.get("format") != _FORMAT:
+                    got = head.get("format") if isinstance(head, dict) else type(head).__name__
+                    raise ValueError(f"unknown format {got!r}, expected {_FORMAT!r}")
+                maxdim = head.get("maxdim")
+                if isinstance(maxdim, bool) or not isinstance(maxdim, int) or maxdim < 0:
+                    raise ValueError(f"maxdim must be an int >= 0, got {maxdim!r}")
+                arrs = [z[f"H{i}"] for i in range(maxdim + 1)]
+            # a readable archive can still hold bars that are no diagram (death < birth, NaN, ...)
+            return cls(arrs, meta=_unjson(head.get("meta", {})))
+        except (OSError, KeyError, ValueError, TypeError, AttributeError, zipfile.BadZipFile, EOFError) as exc:
             raise ValueError(
                 f"path {str(path)!r} is not a readable tda_nn diagrams file ({type(exc).__name__}: {exc})."
             ) from None
-        return cls(arrs, meta=_unjson(head.get("meta", {})))
