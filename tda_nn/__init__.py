@@ -79,7 +79,12 @@ _LAZY: dict[str, str] = {
     "RegionDensity": "diagnostics",
     "BoundaryDistance": "diagnostics",
     # workflows
+    "analyze": "analyze",
+    "compare_checkpoints": "analyze",
+    "track": "analyze",
     "Report": "report",
+    "ProbeScores": "probes",
+    "probe_layers": "probes",
     "TopologicalProbe": "probes",
     # modules
     "datasets": "datasets",

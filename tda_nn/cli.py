@@ -52,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     a = sub.add_parser("analyze", help="analyse one checkpoint: diagrams, layer profile, layer distances, CKA")
     a.add_argument("--checkpoint", help="state dict (.pt), .safetensors, or TorchScript archive")
     a.add_argument("--probe", action="store_true", help="also run topological probes against a linear probe and a shuffled control")
+    a.add_argument("--probe-layers", nargs="+", help="layers for the probes (default: every captured layer with "
+                                                      "per-sample structure)")
     common(a, out_default="tda_nn_report")
 
     c = sub.add_parser("compare", help="compare checkpoints of one architecture, layer by layer (or layers of one checkpoint)")
@@ -65,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("demo", help="train a small CNN on scikit-learn's digits, analyse it, write a report")
     d.add_argument("--out", default="tda_nn_demo", help="output directory (default: tda_nn_demo)")
-    d.add_argument("--epochs", type=int, default=12)
+    d.add_argument("--epochs", type=int, default=30)
     d.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
     d.add_argument("--no-progress", action="store_true", help="no progress bars")
     d.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -116,7 +118,10 @@ def _model(args: argparse.Namespace, checkpoint: str | None):
 
     if args.model is None and (checkpoint is None or not str(checkpoint).endswith((".pt", ".pth", ".zip"))):
         raise UsageError("--model package.module:factory is required to rebuild the architecture.")
-    return load_model(args.model, checkpoint, trust=args.trust_checkpoint)
+    from .checkpoints import load_factory
+
+    factory = load_factory(args.model) if args.model is not None else None  # a wrong path is named first
+    return load_model(factory, checkpoint, trust=args.trust_checkpoint)
 
 
 def _config(args: argparse.Namespace, **extra: Any) -> dict[str, Any]:
@@ -129,7 +134,8 @@ def _cmd_analyze(args: argparse.Namespace):
 
     model = _model(args, args.checkpoint)
     return analyze(model, load_data(args.data), layers=args.layers, max_samples=args.max_samples,
-                   max_points=args.max_points, maxdim=args.maxdim, probe=args.probe, seed=args.seed,
+                   max_points=args.max_points, maxdim=args.maxdim, probe=args.probe,
+                   probe_layers=args.probe_layers, seed=args.seed,
                    progress=not args.no_progress, title=f"tda-nn analyze: {args.checkpoint or args.model}",
                    config=_config(args, checkpoint=args.checkpoint, probe=args.probe))
 
@@ -153,13 +159,20 @@ def _cmd_compare(args: argparse.Namespace):
                                config=_config(args, checkpoints=args.checkpoints, metric=args.metric))
 
 
+def _natural(path: Path) -> list[Any]:
+    """Sort key: 'step_2' before 'step_10'."""
+    import re
+
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", path.name)]
+
+
 def _cmd_track(args: argparse.Namespace):
     from .analyze import track
 
     root = Path(args.directory)
     if not root.is_dir():
         raise UsageError(f"checkpoint directory {args.directory!r} does not exist.")
-    paths = sorted(p for p in root.iterdir() if p.suffix in (".pt", ".pth", ".safetensors"))
+    paths = sorted((p for p in root.iterdir() if p.suffix in (".pt", ".pth", ".safetensors")), key=_natural)
     if len(paths) < 2:
         raise UsageError(f"directory {args.directory!r} holds {len(paths)} checkpoints (*.pt, *.safetensors); need at least 2.")
     models = [_model(args, str(p)) for p in paths]
@@ -211,6 +224,18 @@ def main(argv: list[str] | None = None) -> int:
             raise
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"tda-nn {args.command}: error: {msg}".splitlines()[0], file=sys.stderr)
+        return 2
+    except RuntimeError as exc:
+        notes = [n for n in getattr(exc, "__notes__", []) if n.startswith("tda_nn.capture:")]
+        if not notes or getattr(args, "debug", False):  # not the model rejecting the data: a bug
+            if getattr(args, "debug", False):
+                raise
+            print(f"tda-nn {args.command}: unexpected RuntimeError: {exc} (rerun with --debug for the traceback)",
+                  file=sys.stderr)
+            return 1
+        msg = str(exc).splitlines()[0]
+        print(f"tda-nn {args.command}: error: the data do not fit the model: {msg} "
+              f"({notes[0].split(': ', 1)[1]})", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"tda-nn {args.command}: interrupted", file=sys.stderr)

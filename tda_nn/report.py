@@ -50,6 +50,10 @@ class Report:
         Values over training steps: ``{"steps": [...], name: {layer: [...]}}``.
     probes : dict or None
         ``ProbeScores.to_dict()`` when probes were run.
+    regions : dict or None
+        Activation regions of a ReLU network on a plane through three samples: the
+        region label image, the predicted class, the projected samples and the counts
+        by layer (see :func:`tda_nn.analyze`).
     notes : list of str
         Things the reader should know (landmarks used, warnings raised).
     """
@@ -62,6 +66,7 @@ class Report:
     matrices: dict = field(default_factory=dict)
     series: dict = field(default_factory=dict)
     probes: dict | None = None
+    regions: dict | None = None
     notes: list = field(default_factory=list)
 
     def __repr__(self) -> str:
@@ -72,6 +77,8 @@ class Report:
             parts.append(f"{len(self.series.get('steps', []))} steps")
         if self.probes:
             parts.append("probes")
+        if self.regions:
+            parts.append(f"{self.regions.get('n_regions')} regions on a plane")
         return f"Report({self.title!r}; " + "; ".join(parts) + ")"
 
     def __eq__(self, other: object) -> bool:
@@ -89,6 +96,8 @@ class Report:
             "table": self.table,
             "matrices": {k: {"labels": list(lab), "values": np.asarray(m).tolist()} for k, (lab, m) in self.matrices.items()},
             "probes": self.probes,
+            "regions": None if not self.regions else {
+                k: self.regions.get(k) for k in ("n_regions", "counts_by_layer", "data_patterns")},
             "notes": list(self.notes),
         }))
 
@@ -102,6 +111,7 @@ class Report:
             "matrices": {k: {"labels": list(lab), "values": np.asarray(m).tolist()} for k, (lab, m) in self.matrices.items()},
             "series": self.series,
             "probes": self.probes,
+            "regions": self.regions,
             "notes": list(self.notes),
         }))
 
@@ -163,7 +173,7 @@ class Report:
             raise ValueError(f"{str(path)!r} is not a readable tda_nn report ({type(exc).__name__}: {exc}).") from None
         return cls(title=body["title"], config=body["config"], layers=tuple(body["layers"]), diagrams=diagrams,
                    table=body["table"], matrices=matrices, series=body.get("series") or {},
-                   probes=body.get("probes"), notes=list(body.get("notes") or []))
+                   probes=body.get("probes"), regions=body.get("regions"), notes=list(body.get("notes") or []))
 
 
 def _safe(name: str) -> str:
@@ -210,6 +220,20 @@ def _html(report: Report, pngs: dict[str, bytes]) -> str:
             parts.append(f"<tr><td>{e(layer)}</td><td>{_fmt(p['topological'][i])}</td><td>{_fmt(p['linear'][i])}</td>"
                          f"<td>{_fmt(p['shuffled'][i])}</td></tr>")
         parts.append(f"</table><p>Chance (majority class): {_fmt(p['chance'])}</p>")
+    if report.regions:
+        r = report.regions
+        parts.append("<h2>Activation regions</h2><p>A ReLU network is linear on each region of its input space, "
+                     "one per activation pattern. Distinct patterns, counting the layers up to each one:</p>"
+                     "<table><tr><th>up to layer</th><th>on the plane</th><th>on the samples</th></tr>")
+        data_counts = r.get("data_patterns") or {}
+        if float(r.get("zoom", 1.0)) > 1:
+            parts.append(f"<p class='note'>The network cuts the plane through three samples into more regions than a "
+                         f"{r.get('resolution')}² grid resolves ({r.get('full_window_regions')} distinct patterns): "
+                         f"the counts below are lower bounds and the figure zooms {r['zoom']:g}x on one sample.</p>")
+        for layer, c in (r.get("full_window_counts_by_layer") or r.get("counts_by_layer") or {}).items():
+            parts.append(f"<tr><td>{e(layer)}</td><td>{_fmt(c)}</td>"
+                         f"<td>{_fmt(data_counts.get('patterns/' + layer, float('nan')))}</td></tr>")
+        parts.append("</table>")
     for stem, png in pngs.items():
         b64 = base64.b64encode(png).decode("ascii")
         parts.append(f"<h2>{e(stem.replace('_', ' '))}</h2><img alt='{e(stem)}' src='data:image/png;base64,{b64}'>")

@@ -568,7 +568,10 @@ class _Probe:
     def tensor(self, X: np.ndarray) -> Any:
         import torch
 
-        return torch.as_tensor(X.reshape(len(X), *self.input_shape), dtype=self.dtype, device=self.device)
+        X = X.reshape(len(X), *self.input_shape)
+        if not X.flags.writeable:  # torch warns on read-only arrays (e.g. from frozen results)
+            X = X.copy()
+        return torch.as_tensor(X, dtype=self.dtype, device=self.device)
 
     def __call__(self, X: np.ndarray, *, predict: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
         """Packed patterns, ndarray (n, total_bytes), and predicted classes (n,) or None."""

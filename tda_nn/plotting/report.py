@@ -29,6 +29,8 @@ def report_figures(report: Any) -> dict[str, Any]:
         figs["probes"] = _probes(report.probes)
     if report.series and report.series.get("steps"):
         figs["training"] = _training(report.series)
+    if getattr(report, "regions", None):
+        figs["regions"] = _regions(report.regions)
     return figs
 
 
@@ -137,4 +139,56 @@ def _training(series: dict):
         ax.set_xlabel("step")
         ax.legend(fontsize=6.5, frameon=False)
     fig.suptitle("Over training")
+    return fig
+
+
+def _regions(r: dict):
+    """The plane partition (one colour per region, decision boundary, samples) and counts by layer."""
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import ListedColormap
+
+    labels = np.asarray(r["labels"])
+    predicted = np.asarray(r["predicted"])
+    extent = r["extent"]
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(10.5, 4.6), layout="constrained",
+                                 gridspec_kw={"width_ratios": [1.25, 1]})
+    n = int(labels.max()) + 1
+    colours = np.random.default_rng(0).uniform(0.35, 0.95, size=(n, 3))
+    ax.imshow(labels, origin="lower", extent=extent, cmap=ListedColormap(colours), interpolation="nearest",
+              aspect="auto")
+    s = np.linspace(extent[0], extent[1], predicted.shape[1])
+    t = np.linspace(extent[2], extent[3], predicted.shape[0])
+    if len(np.unique(predicted)) > 1:
+        ax.contour(s, t, predicted, levels=np.unique(predicted)[:-1] + 0.5, colors="k", linewidths=1.2)
+    pts = np.asarray(r.get("points") or np.empty((0, 2)))
+    if len(pts):
+        inside = ((pts[:, 0] >= extent[0]) & (pts[:, 0] <= extent[1]) & (pts[:, 1] >= extent[2])
+                  & (pts[:, 1] <= extent[3]))
+        c = r.get("point_labels")
+        ax.scatter(pts[inside, 0], pts[inside, 1], s=7, c=None if c is None else np.asarray(c)[inside],
+                   cmap="tab10", edgecolors="k", linewidths=0.3)
+    if r.get("anchors"):
+        a = np.asarray(r["anchors"])
+        ax.scatter(a[:, 0], a[:, 1], marker="*", s=120, c="w", edgecolors="k", linewidths=0.8, zorder=3)
+    ax.set_xlim(extent[0], extent[1])
+    ax.set_ylim(extent[2], extent[3])
+    zoom = float(r.get("zoom", 1.0))
+    where = "the plane through three samples (stars)" if zoom == 1 else f"the plane, zoomed {zoom:g}x on a sample"
+    ax.set_title(f"{r['n_regions']} linear regions on {where};\n"
+                 "black: decision boundary; dots: samples projected onto the plane", fontsize=9)
+    counts = r.get("full_window_counts_by_layer") or r.get("counts_by_layer") or {}
+    layers = list(counts)
+    x = np.arange(len(layers))
+    bx.plot(x, [counts[k] for k in layers], marker="o",
+            label=f"on the plane ({r.get('resolution', '?')}² grid, whole window)")
+    data_counts = r.get("data_patterns") or {}
+    on_data = [data_counts.get(f"patterns/{k}", np.nan) for k in layers]
+    if np.isfinite(on_data).any():
+        bx.plot(x, on_data, marker="s", label="on the samples")
+    bx.set_yscale("log")
+    bx.set_xticks(x, layers, rotation=45, ha="right", fontsize=8)
+    bx.set_xlabel("activation pattern of the layers up to")
+    bx.set_ylabel("distinct patterns (regions)")
+    bx.set_title("Regions by depth", fontsize=9)
+    bx.legend(frameon=False, fontsize=8)
     return fig
