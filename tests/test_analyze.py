@@ -7,13 +7,12 @@ import json
 import numpy as np
 import pytest
 import torch
+from conftest import circle
 
 import tda_nn
 from tda_nn import zoo
 from tda_nn.analyze import analyze, compare_checkpoints, track
 from tda_nn.report import Report
-
-from conftest import circle
 
 
 @pytest.fixture(scope="module")
