@@ -203,23 +203,31 @@ def _regions(model: Any, X: np.ndarray, y: np.ndarray | None, seed: int, resolut
     }
 
 
-def _probe(model: Any, data: Any, probe_layers: Any, *, max_samples: int, batch_size: int, maxdim: int, seed: int,
-           n_jobs: int | None, progress: bool) -> dict[str, Any]:
+def _keep(output: Any) -> Any:
+    """A capture reducer that keeps the output as it is: ``(n, C, H, W)`` feature maps for cubical probes."""
+    return output
+
+
+def _probe(model: Any, data: Any, probe_layers: Any, *, kind: str, max_samples: int, batch_size: int, maxdim: int,
+           seed: int, n_jobs: int | None, progress: bool) -> dict[str, Any]:
     from .capture import capture
     from .probes import probe_layers as score_layers
 
-    per = capture(model, data, probe_layers, reduce="none", max_samples=max_samples, batch_size=batch_size,
-                  progress=progress)
+    per = capture(model, data, probe_layers, reduce="none" if kind == "cloud" else _keep, max_samples=max_samples,
+                  batch_size=batch_size, on_nonfinite="raise", progress=progress)
     if per.targets is None:
         raise ValueError("probe=True needs labels: give data as (X, y) or batches that yield (x, y).")
     y = np.asarray(per.targets).reshape(len(per.targets), -1)[:, 0]
-    arrays = {layer: per[layer] for layer in per.layers if per[layer].ndim == 3}
-    skipped = [layer for layer in per.layers if per[layer].ndim != 3]
+    need = 3 if kind == "cloud" else 4
+    arrays = {layer: per[layer] for layer in per.layers if per[layer].ndim == need}
+    skipped = [layer for layer in per.layers if per[layer].ndim != need]
     if not arrays:
-        raise ValueError(f"probe_layers: none of {list(per.layers)} has per-sample structure (tokens or spatial "
-                         "positions) to build a cloud from; name conv or transformer layers.")
-    pooled = {layer: a.mean(axis=1) for layer, a in arrays.items()}
-    scores = score_layers(arrays, pooled, y, kind="cloud", maxdim=maxdim, seed=seed, n_jobs=n_jobs).to_dict()
+        what = ("per-sample structure (tokens or spatial positions) to build a cloud from; name conv or "
+                "transformer layers" if kind == "cloud" else "2-D feature maps (n, C, H, W); name conv layers")
+        raise ValueError(f"probe_layers: none of {list(per.layers)} has {what}.")
+    pooled = {layer: a.reshape(len(a), a.shape[1], -1).mean(axis=2) if kind == "image" else a.mean(axis=1)
+              for layer, a in arrays.items()}
+    scores = score_layers(arrays, pooled, y, kind=kind, maxdim=maxdim, seed=seed, n_jobs=n_jobs).to_dict()
     if skipped:
         scores["meta"]["skipped"] = skipped
     return scores
@@ -240,6 +248,7 @@ def analyze(
     per_class: bool = False,
     probe: bool = False,
     probe_layers: Any = None,
+    probe_kind: Literal["cloud", "image"] = "cloud",
     regions: bool | Literal["auto"] = "auto",
     region_resolution: int = 128,
     batch_size: int = 256,
@@ -294,6 +303,10 @@ def analyze(
         control. Needs labels.
     probe_layers : optional
         Default: the captured layers whose outputs have per-sample structure.
+    probe_kind : {'cloud', 'image'}, default='cloud'
+        ``'cloud'``: Rips persistence of each sample's tokens or spatial positions
+        (channels as coordinates); ``'image'``: cubical persistence of each sample's
+        channel-mean feature map.
     regions : bool or 'auto', default='auto'
         Activation regions of a ReLU network (counts by layer, the partition of a
         plane through three samples). ``'auto'``: when the model has ReLU-type
@@ -341,6 +354,7 @@ def analyze(
     seed = check_int(seed, name="seed", min_value=0)
     per_class = _check_flag(per_class, "per_class")
     probe = _check_flag(probe, "probe")
+    probe_kind = check_choice(probe_kind, name="probe_kind", choices=("cloud", "image"))
     progress = _check_flag(progress, "progress")
     if not (regions == "auto" or isinstance(regions, (bool, np.bool_))):
         raise ValueError(f"regions must be True, False or 'auto', got {regions!r}.")
@@ -382,7 +396,7 @@ def analyze(
         if labels is None:
             raise ValueError("probe=True needs labels: give data as (X, y) or batches that yield (x, y).")
         chosen = probe_layers if probe_layers is not None else [lay for lay in acts.layers if lay != "input"]
-        probes = _probe(model, data, chosen, max_samples=max_samples, batch_size=batch_size, maxdim=maxdim, seed=seed,
+        probes = _probe(model, data, chosen, kind=probe_kind, max_samples=max_samples, batch_size=batch_size, maxdim=maxdim, seed=seed,
                         n_jobs=n_jobs, progress=progress)
         stages.done("probes", ", ".join(f"{lay}: {t:.2f} vs shuffled {s:.2f}" for lay, t, s in
                                         zip(probes["layers"], probes["topological"], probes["shuffled"])))
@@ -413,6 +427,7 @@ def analyze(
         "n_bootstrap": n_bootstrap,
         "per_class": per_class,
         "probe": probe,
+        "probe_kind": probe_kind,
         "seed": seed,
         "stage_seconds": stages.times,
         **dict(config or {}),

@@ -52,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     a = sub.add_parser("analyze", help="analyse one checkpoint: diagrams, layer profile, layer distances, CKA")
     a.add_argument("--checkpoint", help="state dict (.pt), .safetensors, or TorchScript archive")
     a.add_argument("--probe", action="store_true", help="also run topological probes against a linear probe and a shuffled control")
+    a.add_argument("--probe-kind", choices=("cloud", "image"), default="cloud",
+                   help="probe input: per-sample point clouds (Rips) or feature-map images (cubical)")
     a.add_argument("--probe-layers", nargs="+", help="layers for the probes (default: every captured layer with "
                                                       "per-sample structure)")
     common(a, out_default="tda_nn_report")
@@ -135,7 +137,7 @@ def _cmd_analyze(args: argparse.Namespace):
     model = _model(args, args.checkpoint)
     return analyze(model, load_data(args.data), layers=args.layers, max_samples=args.max_samples,
                    max_points=args.max_points, maxdim=args.maxdim, probe=args.probe,
-                   probe_layers=args.probe_layers, seed=args.seed,
+                   probe_layers=args.probe_layers, probe_kind=args.probe_kind, seed=args.seed,
                    progress=not args.no_progress, title=f"tda-nn analyze: {args.checkpoint or args.model}",
                    config=_config(args, checkpoint=args.checkpoint, probe=args.probe))
 

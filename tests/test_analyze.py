@@ -141,6 +141,14 @@ class TestProbe:
         assert shuffled < chance + 0.1
         assert 0.5 < p["linear"][0] <= 1
 
+    def test_cubical_probe_on_feature_maps(self, digits):
+        model = zoo.load_digits_cnn()
+        rep = analyze(model, digits, layers=["conv2"], max_samples=450, probe=True, probe_kind="image",
+                      progress=False, regions=False)
+        p = rep.probes
+        assert p["meta"]["kind"] == "image"
+        assert p["topological"][0] > p["shuffled"][0] + 0.3
+
     def test_probe_layers_need_structure(self, digits):
         model = zoo.load_digits_cnn()
         with pytest.raises(ValueError, match="per-sample structure"):

@@ -32,10 +32,17 @@ def test_version_and_help():
     assert main([]) == 2
 
 
-def test_analyze_the_bundled_checkpoint(tmp_path, capsys):
+def _command() -> list[str]:
+    exe = Path(sys.executable).with_name("tda-nn")
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "tda_nn.cli"]
+
+
+def test_analyze_the_bundled_checkpoint(tmp_path):
     out = tmp_path / "rep"
-    rc, stdout, err = run(capsys, "analyze", "--model", "tda_nn.zoo:digits_cnn", "--checkpoint", CKPT, "--data",
-                          "digits", "--layers", "input", "conv1", "fc1", "--out", out, "--json", *FAST)
+    r = subprocess.run([*_command(), "analyze", "--model", "tda_nn.zoo:digits_cnn", "--checkpoint", CKPT, "--data",
+                        "digits", "--layers", "input", "conv1", "fc1", "--out", str(out), "--json", *FAST],
+                       capture_output=True, text=True, timeout=300)
+    rc, stdout, err = r.returncode, r.stdout, r.stderr
     assert rc == 0, err
     summary = json.loads(stdout)
     assert summary["layers"] == ["input", "conv1", "fc1"]
@@ -103,6 +110,26 @@ def test_pickles_need_trust(tmp_path, capsys):
     assert rc == 0, err
 
 
+class _Payload:
+    """Unpickling this runs code: it creates the file named in ``path``."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
+
+
+def test_a_pickle_that_runs_code_is_refused(tmp_path, capsys):
+    marker = tmp_path / "pwned"
+    path = tmp_path / "evil.pt"
+    torch.save({"conv1.weight": _Payload(str(marker))}, path)
+    rc, _, err = run(capsys, "analyze", "--model", "tda_nn.zoo:digits_cnn", "--checkpoint", path, "--out",
+                     tmp_path / "o", *FAST)
+    assert rc == 2 and "--trust-checkpoint" in err
+    assert not marker.exists()  # the payload never ran
+
+
 def test_compare_and_track(tmp_path, capsys):
     from sklearn.datasets import load_digits
 
@@ -137,9 +164,7 @@ def test_compare_and_track(tmp_path, capsys):
 
 def test_demo_end_to_end(tmp_path):
     """The README's main job, as a user runs it."""
-    exe = Path(sys.executable).with_name("tda-nn")
-    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "tda_nn.cli"]
-    r = subprocess.run([*cmd, "demo", "--out", str(tmp_path / "demo"), "--epochs", "10", "--no-progress"],
+    r = subprocess.run([*_command(), "demo", "--out", str(tmp_path / "demo"), "--epochs", "10", "--no-progress"],
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     assert "report:" in r.stdout
