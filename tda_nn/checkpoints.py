@@ -44,7 +44,9 @@ def load_factory(spec: str):
         raise CheckpointError(f"cannot import module {mod_name!r} for model {spec!r}: {exc}.") from None
     obj = getattr(mod, attr, None)
     if obj is None or not callable(obj):
-        names = [n for n in dir(mod) if not n.startswith("_")]
+        # suggest only the module's own callables, not what it imported (``np``, ``nn``)
+        names = [n for n in dir(mod) if not n.startswith("_") and callable(getattr(mod, n, None))
+                 and getattr(getattr(mod, n), "__module__", None) == mod.__name__]
         raise CheckpointError(f"module {mod_name!r} has no callable {attr!r}.{suggest(attr, names)}")
     return obj
 
