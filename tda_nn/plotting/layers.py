@@ -10,6 +10,7 @@ import numpy as np
 __all__ = ["plot_distance_matrix", "plot_layer_profile", "plot_training"]
 
 _COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
+_DIM_NAMES = {0: "components", 1: "loops", 2: "voids"}
 
 
 def _short(names: Sequence[str], n: int = 14) -> list[str]:
@@ -18,6 +19,9 @@ def _short(names: Sequence[str], n: int = 14) -> list[str]:
 
 def plot_layer_profile(profile: Any, *, dims: Sequence[int] | None = None, cls: Any = None, title: str | None = None):
     """Betti numbers at every scale, significant bars, total persistence and intrinsic dimension per layer.
+
+    One panel of Betti numbers per homology dimension (one line per scale), then
+    total persistence and the TwoNN intrinsic dimension; the layers on the x axis.
 
     Parameters
     ----------
@@ -33,6 +37,7 @@ def plot_layer_profile(profile: Any, *, dims: Sequence[int] | None = None, cls: 
     matplotlib.figure.Figure
     """
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     if cls is not None:
         profile = profile.per_class[cls]
@@ -41,26 +46,33 @@ def plot_layer_profile(profile: Any, *, dims: Sequence[int] | None = None, cls: 
     unit = "" if profile.params.get("scale_reference") in ("none", "hops") else " × median dist."
     if profile.params.get("method") == "knn_hops":
         unit = " hops"
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8), layout="constrained")
-    ax = axes[0]
+    # one Betti panel per dimension: beta_0 counts run to the number of points and
+    # would flatten beta_1 (a handful of loops) against the axis on a shared scale
+    fig, axes = plt.subplots(1, len(dims) + 2, figsize=(4.3 * (len(dims) + 2), 3.8), layout="constrained")
     styles = ("-", "--", ":", "-.")
-    for k in dims:
+    pers_ax, dim_ax = axes[-2], axes[-1]
+    for ax, k in zip(axes, dims):
         for s, scale in enumerate(profile.scales):
             ax.plot(x, profile.betti[:, s, k], marker="o", ms=4, color=_COLORS[k % len(_COLORS)],
-                    ls=styles[s % len(styles)], label=f"β{k} at {scale:g}{unit}")
+                    ls=styles[s % len(styles)], label=f"at {scale:g}{unit}")
         if profile.n_significant is not None:
             ax.plot(x, profile.n_significant[:, k], marker="s", ms=5, lw=0, color=_COLORS[k % len(_COLORS)],
-                    mfc="none", label=f"H{k} significant bars")
-    ax.set_ylabel("Betti number")
-    ax.set_title("Betti numbers")
-    ax.legend(fontsize=7, frameon=False)
-    ax = axes[1]
+                    mfc="none", label="significant bars")
+        top = max(float(profile.betti[:, :, k].max()), 1.0)
+        if profile.n_significant is not None:
+            top = max(top, float(profile.n_significant[:, k].max()))
+        ax.set_ylim(-0.06 * top, 1.1 * top)  # zero off the frame; an all-zero row still gets an axis of 0..1
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_ylabel(f"Betti number β{k}")
+        ax.set_title(f"β{k} ({_DIM_NAMES.get(k, f'H{k}')})")
+        ax.legend(fontsize=7, frameon=False, loc="best")
+    ax = pers_ax
     for k in dims:
         ax.plot(x, profile.total_persistence[:, k], marker="o", ms=4, color=_COLORS[k % len(_COLORS)], label=f"H{k}")
     ax.set_ylabel(f"total persistence{'' if not unit else ' (' + unit.strip() + ')'}")
     ax.set_title("Total persistence (finite bars)")
     ax.legend(fontsize=8, frameon=False)
-    ax = axes[2]
+    ax = dim_ax
     if profile.intrinsic_dim is not None:
         ax.plot(x, profile.intrinsic_dim, marker="o", ms=4, color="0.2")
         d = profile.intrinsic_dim[np.isfinite(profile.intrinsic_dim) & (profile.intrinsic_dim > 0)]
@@ -71,7 +83,7 @@ def plot_layer_profile(profile: Any, *, dims: Sequence[int] | None = None, cls: 
                 transform=ax.transAxes, color="0.4")
     ax.set_ylabel("TwoNN dimension")
     ax.set_title("Intrinsic dimension")
-    for ax in axes:
+    for ax in fig.axes:
         ax.set_xticks(x, _short(profile.layers), rotation=45 if len(x) > 4 else 0, ha="right" if len(x) > 4 else "center",
                       fontsize=8)
         ax.set_xlabel("layer")
@@ -133,12 +145,13 @@ def plot_distance_matrix(comparison: Any, labels: Sequence[str] | None = None, *
     ax.set_xticks(range(n), _short(labels), rotation=45, ha="right", fontsize=8)
     ax.set_yticks(range(n), _short(labels), fontsize=8)
     if annotate if annotate is not None else n <= 10:
-        finite = M[np.isfinite(M)]
-        mid = (finite.min() + finite.max()) / 2 if finite.size else 0.0
         for i in range(n):
             for j in range(n):
+                # dark text on light cells and white on dark ones, whatever the colour map
+                r, g, b, _ = im.cmap(im.norm(M[i, j])) if np.isfinite(M[i, j]) else (1, 1, 1, 1)
+                light = 0.299 * r + 0.587 * g + 0.114 * b > 0.5
                 ax.text(j, i, f"{M[i, j]:.2g}", ha="center", va="center", fontsize=7,
-                        color="white" if M[i, j] < mid else "black")
+                        color="black" if light else "white")
     ax.set_title(title or f"Layer × layer {name}")
     return fig
 
@@ -168,6 +181,9 @@ def plot_training(trace: Any, quantities: Sequence[str] | None = None, *, dim: i
     matplotlib.figure.Figure
     """
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    from .regions import _log_y
 
     if quantities is None:
         quantities = ("betti", "total_persistence", "distance") + (("regions",) if trace.regions is not None else ())
@@ -193,18 +209,23 @@ def plot_training(trace: Any, quantities: Sequence[str] | None = None, *, dim: i
             warm = plt.get_cmap("plasma")
             for n, label in enumerate(labels):
                 ax.plot(steps, Y[:, n], marker="o", ms=3, color=warm(0.85 * n / max(len(labels) - 1, 1)), label=label)
-            ax.set_yscale("log")
+            _log_y(ax, Y)
             if q == "regions":
-                ax.legend(fontsize=7, frameon=False, title="ReLUs up to", title_fontsize=8, loc="best")
+                ax.legend(fontsize=7, frameon=False, title="ReLUs up to", title_fontsize=8, loc="upper left",
+                          bbox_to_anchor=(1.0, 1.0))
         else:
             for n, c in enumerate(cols):
                 ax.plot(steps, Y[:, c], marker="o", ms=3, color=cmap(n / max(len(cols) - 1, 1)), label=layers[n])
+            if q in ("betti", "n_significant"):
+                ax.yaxis.set_major_locator(MaxNLocator(integer=True))
             legend_ax = ax
         ax.set_xlabel("step")
         ax.set_ylabel(names.get(q, q))
         ax.set_title(names.get(q, q))
         ax.grid(alpha=0.3)
     if legend_ax is not None:
-        legend_ax.legend(fontsize=7, frameon=False, title="layer", title_fontsize=8, loc="best")
+        # beside the panel, not on it: 'best' still lands on the lines when they fill the panel
+        legend_ax.legend(fontsize=7, frameon=False, title="layer", title_fontsize=8, loc="upper left",
+                         bbox_to_anchor=(1.0, 1.0))
     fig.suptitle(title or "Topology over training")
     return fig

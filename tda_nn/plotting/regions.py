@@ -125,7 +125,8 @@ def plot_region_counts(
         ``'patterns_fraction'``).
     bound : bool, default=True
     log : bool, default=True
-        Logarithmic y axis.
+        Logarithmic y axis, labelled with plain numbers (kept linear when the
+        counts span less than a factor of 2).
     ax : matplotlib Axes, optional
     title : str, optional
 
@@ -153,7 +154,7 @@ def plot_region_counts(
         for key in keys:
             ax.plot(x, [c.get(key, np.nan) for c in counts], marker="o", ms=3, label=key)
         ax.set_xlabel("step")
-        ax.set_ylabel("count")
+        ax.set_ylabel("regions (distinct activation patterns)")
         ax.set_title(title or "activation regions over training")
     else:
         items = counts.items() if isinstance(counts, Mapping) else [(None, counts)]
@@ -176,6 +177,25 @@ def plot_region_counts(
         ax.set_ylabel("regions (cumulative)")
         ax.set_title(title or "activation regions by layer")
     if log:
-        ax.set_yscale("log")
+        _log_y(ax, [y for line in ax.get_lines() for y in np.asarray(line.get_ydata(), dtype=float)])
     ax.legend(fontsize=8, frameon=False)
     return fig
+
+
+def _log_y(ax: Any, values: Any) -> None:
+    """A log y axis labelled with plain numbers (50, 100, 200, ...), not ``6×10^1``.
+
+    Counts that span less than a factor of 2 keep a linear axis: a log axis over
+    them has no labelled decade and matplotlib falls back to cluttered minor labels.
+    """
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    v = np.asarray(values, dtype=float).ravel()
+    v = v[np.isfinite(v) & (v > 0)]
+    if v.size == 0 or v.max() < 2 * v.min():
+        return
+    ax.set_yscale("log")
+    decades = np.log10(v.max() / v.min())
+    ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0) if decades < 3 else (1.0,)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{y:g}"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
