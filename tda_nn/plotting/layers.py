@@ -17,6 +17,13 @@ def _short(names: Sequence[str], n: int = 14) -> list[str]:
     return [s if len(s) <= n else s[: n - 1] + "…" for s in names]
 
 
+def _scale_unit(profile: Any) -> str:
+    """How a profile's scales read: fractions of the median distance, hops, or the layer's own units."""
+    if profile.params.get("method") == "knn_hops":
+        return " hops"
+    return "" if profile.params.get("scale_reference") in ("none", "hops") else " × median dist."
+
+
 def plot_layer_profile(profile: Any, *, dims: Sequence[int] | None = None, cls: Any = None, title: str | None = None):
     """Betti numbers at every scale, significant bars, total persistence and intrinsic dimension per layer.
 
@@ -43,9 +50,7 @@ def plot_layer_profile(profile: Any, *, dims: Sequence[int] | None = None, cls: 
         profile = profile.per_class[cls]
     dims = list(range(profile.maxdim + 1)) if dims is None else list(dims)
     x = np.arange(len(profile.layers))
-    unit = "" if profile.params.get("scale_reference") in ("none", "hops") else " × median dist."
-    if profile.params.get("method") == "knn_hops":
-        unit = " hops"
+    unit = _scale_unit(profile)
     # one Betti panel per dimension: beta_0 counts run to the number of points and
     # would flatten beta_1 (a handful of loops) against the axis on a shared scale
     fig, axes = plt.subplots(1, len(dims) + 2, figsize=(4.3 * (len(dims) + 2), 3.8), layout="constrained")
@@ -61,11 +66,12 @@ def plot_layer_profile(profile: Any, *, dims: Sequence[int] | None = None, cls: 
         top = max(float(profile.betti[:, :, k].max()), 1.0)
         if profile.n_significant is not None:
             top = max(top, float(profile.n_significant[:, k].max()))
-        ax.set_ylim(-0.06 * top, 1.1 * top)  # zero off the frame; an all-zero row still gets an axis of 0..1
+        # zero off the frame, and headroom above the lines for the legend ('best' still covered them)
+        ax.set_ylim(-0.06 * top, 1.4 * top)
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(f"Betti number β{k}")
         ax.set_title(f"β{k} ({_DIM_NAMES.get(k, f'H{k}')})")
-        ax.legend(fontsize=7, frameon=False, loc="best")
+        ax.legend(fontsize=7, frameon=False, loc="upper center", ncol=2)
     ax = pers_ax
     for k in dims:
         ax.plot(x, profile.total_persistence[:, k], marker="o", ms=4, color=_COLORS[k % len(_COLORS)], label=f"H{k}")
@@ -195,7 +201,8 @@ def plot_training(trace: Any, quantities: Sequence[str] | None = None, *, dim: i
                              squeeze=False)
     cmap = plt.get_cmap("viridis")
     names = {
-        "betti": f"β{dim}" + (f" at scale {trace.profiles[0].scales[scale]:g}" if trace.profiles else ""),
+        "betti": f"β{dim}" + (f" at {trace.profiles[0].scales[scale]:g}{_scale_unit(trace.profiles[0])}"
+                              if trace.profiles else ""),
         "total_persistence": f"H{dim} total persistence", "entropy": f"H{dim} persistent entropy",
         "n_significant": f"significant H{dim} bars", "intrinsic_dim": "TwoNN dimension",
         "noise_level": "bootstrap noise level", "distance": f"{trace.metric} to previous record",
@@ -220,6 +227,7 @@ def plot_training(trace: Any, quantities: Sequence[str] | None = None, *, dim: i
                 ax.yaxis.set_major_locator(MaxNLocator(integer=True))
             legend_ax = ax
         ax.set_xlabel("step")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # steps are whole numbers
         ax.set_ylabel(names.get(q, q))
         ax.set_title(names.get(q, q))
         ax.grid(alpha=0.3)

@@ -154,6 +154,10 @@ def plot_region_counts(
         for key in keys:
             ax.plot(x, [c.get(key, np.nan) for c in counts], marker="o", ms=3, label=key)
         ax.set_xlabel("step")
+        if np.all(x == np.round(x)):
+            from matplotlib.ticker import MaxNLocator
+
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel("regions (distinct activation patterns)")
         ax.set_title(title or "activation regions over training")
     else:
