@@ -360,7 +360,10 @@ def capture(
     (('0', '1'), (100, 8))
     """
     import torch
-    from tqdm.auto import tqdm
+    if progress:
+        from tqdm.auto import tqdm
+    else:  # tqdm.auto warns in a notebook without ipywidgets, even for a disabled bar
+        from tqdm import tqdm
 
     reduce, dt, max_samples, budget = _check_common(
         model, reduce, dtype, max_samples, output_index, select, on_nonfinite, max_memory

@@ -65,46 +65,62 @@ def _betti_panels(diagrams: dict, dims: int):
     return fig
 
 
-_PROFILE_COLUMNS = ("total_persistence", "entropy", "significant", "intrinsic_dim", "betti")
-
-
 def _profile(table: dict):
+    """One panel per quantity: beta_k at each relative scale, total persistence, entropy, significant bars, TwoNN."""
+    import re
+
     layers = list(table)
-    cols = sorted({c for row in table.values() for c in row if c.startswith(_PROFILE_COLUMNS)})
-    if not cols:
+    cols = {c for row in table.values() for c in row}
+    panels: list[tuple[str, str, list[tuple[str, str]]]] = []  # (title, y label, [(column, legend)])
+    for k in sorted({int(m.group(1)) for c in cols if (m := re.match(r"betti_H(\d+)@", c))}):
+        scale_cols = sorted((c for c in cols if c.startswith(f"betti_H{k}@")), key=lambda c: float(c.split("@")[1]))
+        panels.append((f"β{k} at relative scales", f"β{k}",
+                       [(c, f"{c.split('@')[1]} × median distance") for c in scale_cols]))
+    for prefix, title, ylabel in (("total_persistence_H", "total persistence", "sum of lifetimes"),
+                                  ("entropy_H", "persistent entropy", "entropy (nats)"),
+                                  ("significant_H", "significant bars", "bars above the noise band")):
+        group = sorted(c for c in cols if c.startswith(prefix))
+        if group:
+            panels.append((title, ylabel, [(c, "H" + c[len(prefix):]) for c in group]))
+    if "intrinsic_dim" in cols:
+        panels.append(("intrinsic dimension (TwoNN)", "dimension", [("intrinsic_dim", "TwoNN")]))
+    if not panels:
         return None
-    groups: dict[str, list[str]] = {}
-    for c in cols:
-        key = next(p for p in _PROFILE_COLUMNS if c.startswith(p))
-        groups.setdefault(key, []).append(c)
-    fig, axes = _subplots(len(groups), 3, (4.4, 3.3))
+    fig, axes = _subplots(len(panels), 3, (4.4, 3.4))
     x = np.arange(len(layers))
-    for ax, (key, cs) in zip(axes, groups.items()):
-        for c in cs[:6]:
-            y = [float(table[layer].get(c, np.nan)) for layer in layers]
-            ax.plot(x, y, marker="o", ms=3.5, label=c)
-        ax.set_title(key.replace("_", " "))
-        ax.set_xticks(x, layers, rotation=60, ha="right", fontsize=7)
-        ax.set_xlabel("layer")
-        ax.legend(fontsize=6.5, frameon=False)
-    fig.suptitle("Layer profile")
+    for ax, (title, ylabel, series) in zip(axes, panels):
+        for c, label in series:
+            ax.plot(x, [float(table[layer].get(c, np.nan)) for layer in layers], marker="o", ms=3.5, label=label)
+        ax.set_title(title, fontsize=10)
+        ax.set_ylabel(ylabel)
+        ax.set_xticks(x, layers, rotation=45, ha="right", fontsize=7)
+        if len(series) > 1:
+            ax.legend(fontsize=6.5, frameon=False, loc="lower left", bbox_to_anchor=(0, 1.08), ncol=2)
+    fig.suptitle("Layer profile (input to output)")
     return fig
 
 
 def _matrices(matrices: dict):
+    import matplotlib
+
     fig, axes = _subplots(len(matrices), 2, (5.2, 4.6))
     for ax, (name, (labels, m)) in zip(axes, matrices.items()):
         m = np.asarray(m, dtype=float)
-        im = ax.imshow(np.where(np.isfinite(m), m, np.nan), cmap="magma_r" if "CKA" not in name else "viridis")
+        cmap = matplotlib.colormaps["viridis" if "CKA" in name else "magma_r"]
+        shown = np.where(np.isfinite(m), m, np.nan)
+        im = ax.imshow(shown, cmap=cmap)
         ax.set_xticks(range(len(labels)), labels, rotation=60, ha="right", fontsize=7)
         ax.set_yticks(range(len(labels)), labels, fontsize=7)
-        ax.set_title(name)
-        fig.colorbar(im, ax=ax, shrink=0.8)
+        ax.set_title(name, fontsize=10)
+        fig.colorbar(im, ax=ax, shrink=0.8, label="CKA (1: same up to rotation and scale)" if "CKA" in name
+                     else "distance (0: same diagrams)")
         if len(labels) <= 10:
             for i in range(len(labels)):
                 for j in range(len(labels)):
                     if np.isfinite(m[i, j]):
-                        ax.text(j, i, f"{m[i, j]:.2g}", ha="center", va="center", fontsize=6.5, color="0.5")
+                        r, g, b, _ = cmap(im.norm(m[i, j]))
+                        ink = "k" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "w"
+                        ax.text(j, i, f"{m[i, j]:.2g}", ha="center", va="center", fontsize=7, color=ink)
     fig.suptitle("Layer x layer comparisons")
     return fig
 
@@ -135,11 +151,26 @@ def _training(series: dict):
     for ax, name in zip(axes, names):
         for layer, values in series[name].items():
             ax.plot(steps[: len(values)], values, marker="o", ms=3, label=layer)
-        ax.set_title(name.replace("_", " "))
+        ax.set_title(name.replace("_", " "), fontsize=10)
         ax.set_xlabel("step")
-        ax.legend(fontsize=6.5, frameon=False)
+        ax.set_ylabel(_series_label(name))
+        ax.legend(fontsize=6.5, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     fig.suptitle("Over training")
     return fig
+
+
+def _series_label(name: str) -> str:
+    if name.startswith("betti_H"):
+        return f"β{name[7:].split('@')[0]}"
+    if name.startswith("total_persistence"):
+        return "sum of lifetimes"
+    if name == "intrinsic_dim":
+        return "dimension (TwoNN)"
+    if "to previous" in name:
+        return "distance (median-distance units)"
+    if "patterns" in name:
+        return "distinct activation patterns"
+    return name
 
 
 def _regions(r: dict):
@@ -172,10 +203,16 @@ def _regions(r: dict):
         ax.scatter(a[:, 0], a[:, 1], marker="*", s=120, c="w", edgecolors="k", linewidths=0.8, zorder=3)
     ax.set_xlim(extent[0], extent[1])
     ax.set_ylim(extent[2], extent[3])
+    ax.set_xlabel("s (along u, input units)")
+    ax.set_ylabel("t (along v, input units)")
     zoom = float(r.get("zoom", 1.0))
-    where = "the plane through three samples (stars)" if zoom == 1 else f"the plane, zoomed {zoom:g}x on a sample"
-    ax.set_title(f"{r['n_regions']} linear regions on {where};\n"
-                 "black: decision boundary; dots: samples projected onto the plane", fontsize=9)
+    if zoom == 1:
+        title = (f"{r['n_regions']} linear regions on the plane through three samples (stars);\n"
+                 "black: decision boundary; dots: samples projected onto the plane")
+    else:
+        title = (f"{r['n_regions']} linear regions, zoomed {zoom:g}x on one sample (star):\n"
+                 f"the whole plane holds more regions than a {r.get('resolution')}² grid resolves")
+    ax.set_title(title, fontsize=9)
     counts = r.get("full_window_counts_by_layer") or r.get("counts_by_layer") or {}
     layers = list(counts)
     x = np.arange(len(layers))
@@ -184,7 +221,7 @@ def _regions(r: dict):
     data_counts = r.get("data_patterns") or {}
     on_data = [data_counts.get(f"patterns/{k}", np.nan) for k in layers]
     if np.isfinite(on_data).any():
-        bx.plot(x, on_data, marker="s", label="on the samples")
+        bx.plot(x, on_data, marker="s", label="on the samples (at most one per sample)")
     bx.set_yscale("log")
     bx.set_xticks(x, layers, rotation=45, ha="right", fontsize=8)
     bx.set_xlabel("activation pattern of the layers up to")
