@@ -49,9 +49,16 @@ def row(task: str, size: str, ours: float, peer: str, peer_s: float, target: flo
 
 
 def print_table(rows: list[dict]) -> None:
-    head = f"{'task':<34} {'size':<22} {'tda_nn (s)':>10} {'peer':<26} {'peer (s)':>9} {'ratio':>6} {'target':>7}  met"
+    """One line per row; rows without a target (reference timings) show ``-`` for target and met."""
+    width = max([34] + [len(r["task"]) for r in rows])
+    size_w = max([22] + [len(r["size"]) for r in rows])
+    peer_w = max([26] + [len(r["peer"]) for r in rows])
+    head = (f"{'task':<{width}} {'size':<{size_w}} {'tda_nn (s)':>10} {'peer':<{peer_w}} {'peer (s)':>9} "
+            f"{'ratio':>6} {'target':>7}  met")
     print(head)
     print("-" * len(head))
     for r in rows:
-        print(f"{r['task']:<34} {r['size']:<22} {r['tda_nn_s']:>10.4f} {r['peer']:<26} {r['peer_s']:>9.4f} "
-              f"{r['ratio']:>6.2f} {'<= ' + format(r['target'], 'g'):>7}  {'yes' if r['met'] else 'NO'}")
+        target = "-" if r["target"] is None else "<= " + format(r["target"], ".3g")
+        met = "-" if r["met"] is None else ("yes" if r["met"] else "NO")
+        print(f"{r['task']:<{width}} {r['size']:<{size_w}} {r['tda_nn_s']:>10.4f} {r['peer']:<{peer_w}} "
+              f"{r['peer_s']:>9.4f} {r['ratio']:>6.2f} {target:>7}  {met}")

@@ -43,8 +43,8 @@ def main(names: list[str]) -> int:
             failed.append(f"{name}: {traceback.format_exc().splitlines()[-1]}")
     print(f"machine: {machine()}")
     print_table(rows)
-    met = sum(r["met"] for r in rows)
-    print(f"\n{met} of {len(rows)} targets met")
+    judged = [r for r in rows if r["target"] is not None]  # rows without a target are references
+    print(f"\n{sum(bool(r['met']) for r in judged)} of {len(judged)} targets met")
     for f in failed:
         print(f"FAILED {f}")
     return 1 if failed else 0
