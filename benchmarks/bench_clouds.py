@@ -8,8 +8,9 @@ distances concentrate), with the median of ``repeat`` runs:
 2. the whole path ``tda_nn.persistence(X, n_landmarks=1000)`` (max-min landmarks,
    then H0/H1 Rips on them) against gudhi's landmarks followed by giotto-ph's
    ``ripser_parallel`` on all cores (target ratio <= 1);
-3. the same whole path against giotto-ph alone on the same 1,000 landmarks, run
-   in turn with it: what tda_nn adds to the engine (target ratio <= 1.15);
+3. the same whole path against the engine call inside it (timed by wrapping
+   tda_nn's engine adapter; the median over calls of path / engine): what tda_nn
+   adds to the engine, landmarks included (target ratio <= 1.15);
 4. the same whole path against a fixed budget of ``BUDGET_S`` (ratio = time / budget).
 
 gudhi's max-min loop takes about 110 s here (100x ours), so it runs
@@ -21,6 +22,7 @@ Run: python benchmarks/bench_clouds.py [--n 100000] [--dim 256] [--m 1000] [--re
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
@@ -28,7 +30,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _timing import interleaved_medians, median_time, print_table, row  # noqa: E402
+from _timing import median_time, print_table, row  # noqa: E402
 
 # Issue 4 asked for the whole path under 15 s. That is out of reach for any engine
 # on this 2-core machine, and the time is not ours: cProfile of
@@ -41,8 +43,43 @@ from _timing import interleaved_medians, median_time, print_table, row  # noqa: 
 # 1.7e8 triangles; edge collapse makes it worse (107 s), and a float32 precomputed
 # matrix changes nothing (the engine computes in float32 already). The budget is
 # the engine's quiet time plus half again for the shared machine's load; row 3
-# (tda_nn against the engine alone, target 1.15) is the one that judges our code.
+# (tda_nn against the engine inside the same call, target 1.15) judges our code.
 BUDGET_S = 30.0
+
+
+class _EngineTimes:
+    def __init__(self) -> None:
+        self.engine: list[float] = []
+        self.path: list[float] = []
+
+
+@contextlib.contextmanager
+def _engine_timer():
+    """Time the engine call inside every ``tda_nn.persistence`` call, and the call itself."""
+    import tda_nn
+    import tda_nn.homology._giotto as giotto
+    import tda_nn.homology._ripser as rips
+
+    times = _EngineTimes()
+    originals = (giotto.rips_giotto, rips.rips_ripser, tda_nn.persistence)
+
+    def timed(fn, into):
+        def wrapper(*args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                into.append(time.perf_counter() - t0)
+
+        return wrapper
+
+    giotto.rips_giotto = timed(originals[0], times.engine)
+    rips.rips_ripser = timed(originals[1], times.engine)
+    tda_nn.persistence = timed(originals[2], times.path)
+    try:
+        yield times
+    finally:
+        giotto.rips_giotto, rips.rips_ripser, tda_nn.persistence = originals
 
 
 def run(n: int = 100_000, dim: int = 256, m: int = 1000, repeat: int = 3, peer_repeat: int = 1) -> list[dict]:
@@ -71,19 +108,21 @@ def run(n: int = 100_000, dim: int = 256, m: int = 1000, repeat: int = 3, peer_r
         def engine(P):
             return gph.ripser_parallel(P, maxdim=1, n_threads=-1)
 
-        peer_name, engine_name = "gudhi landmarks + gph", "gph on the same landmarks"
+        peer_name, engine_name = "gudhi landmarks + gph", "gph inside the same call"
     except ImportError:  # pragma: no cover - giotto-ph is an extra
         from ripser import ripser
 
         def engine(P):
             return ripser(P, maxdim=1)
 
-        peer_name, engine_name = "gudhi landmarks + ripser", "ripser on the same landmarks"
+        peer_name, engine_name = "gudhi landmarks + ripser", "ripser inside the same call"
 
     dg: list = []
-    ours_L = tda_nn.landmarks(X, m, seed=0).points  # the landmarks persistence(..., seed=0) picks
-    t = interleaved_medians({"path": lambda: dg.append(tda_nn.persistence(X, maxdim=1, n_landmarks=m)),
-                             "engine": lambda: engine(ours_L)}, repeat, warmup=0)
+    with _engine_timer() as inner:
+        ours_path = median_time(lambda: dg.append(tda_nn.persistence(X, maxdim=1, n_landmarks=m)), repeat=repeat)
+    # path / engine per call, then the median: the engine's own run-to-run spread on
+    # two shared cores (20-28 s for the same points, seen back to back) cancels out
+    overhead = float(np.median(np.array(inner.path) / np.array(inner.engine)))
     P = np.asarray(gudhi_pts[0], dtype=np.float64)
     t0 = time.perf_counter()
     engine(P)
@@ -93,14 +132,15 @@ def run(n: int = 100_000, dim: int = 256, m: int = 1000, repeat: int = 3, peer_r
     print(
         f"covering radius of {m} max-min landmarks: {L.radius:.4f} (persistence meta: "
         f"{meta.get('covering_radius')!r}; bottleneck bound 2r = {2 * L.radius:.4f}); "
-        f"H1 bars: {len(dg[-1][1])}; engine alone {t['engine']:.1f} s of the path's {t['path']:.1f} s",
+        f"H1 bars: {len(dg[-1][1])}; engine {np.round(inner.engine, 1).tolist()} s of the path's "
+        f"{np.round(inner.path, 1).tolist()} s",
         file=sys.stderr,
     )
     return [
         row("max-min landmarks", size, ours_lm, "gudhi choose_n_farthest", peer_lm, 1.0),
-        row("landmarks + H0/H1", size, t["path"], peer_name, peer_path, 1.0),
-        row("landmarks + H0/H1 vs engine", size, t["path"], engine_name, t["engine"], 1.15),
-        row("landmarks + H0/H1 vs budget", size, t["path"], f"budget {BUDGET_S:g} s", BUDGET_S, 1.0),
+        row("landmarks + H0/H1", size, ours_path, peer_name, peer_path, 1.0),
+        row("landmarks + H0/H1 vs engine", size, ours_path, engine_name, ours_path / overhead, 1.15),
+        row("landmarks + H0/H1 vs budget", size, ours_path, f"budget {BUDGET_S:g} s", BUDGET_S, 1.0),
     ]
 
 
