@@ -224,3 +224,25 @@ class TestBadInput:
         with pytest.raises(ImportError, match=r"tda_nn\[fast\]"):
             tda_nn.persistence(circle(5), backend="giotto-ph")
         assert tda_nn.persistence(circle(5)).meta["backend"] == "ripser"
+
+
+def test_lazy_witness_edges_match_the_definition():
+    """Edge ab enters at max(0, min_w max(d(w,a), d(w,b)) - m_2(w)), checked by brute force."""
+    from tda_nn.homology._witness import lazy_witness_matrix
+
+    rng = np.random.default_rng(3)
+    W, L = rng.normal(size=(40, 3)), rng.normal(size=(7, 3))
+    D = np.linalg.norm(W[:, None] - L[None], axis=2)
+    m2 = np.sort(D, axis=1)[:, 1]
+    E = lazy_witness_matrix(W, L, nu=2)
+    for a in range(7):
+        for b in range(7):
+            want = 0.0 if a == b else max(0.0, min(max(D[w, a], D[w, b]) - m2[w] for w in range(40)))
+            assert E[a, b] == pytest.approx(want, abs=1e-12)
+    # nu=0, every point a landmark: a witness between a and b lets the edge in before its length;
+    # with only a and b as witnesses it enters exactly at its length
+    P = rng.normal(size=(9, 2))
+    E0 = lazy_witness_matrix(P, P, nu=0)
+    assert (E0 <= np.linalg.norm(P[:, None] - P[None], axis=2) + 1e-12).all()
+    two = lazy_witness_matrix(P[:2], P[:2], nu=0)
+    assert two[0, 1] == pytest.approx(np.linalg.norm(P[0] - P[1]))
