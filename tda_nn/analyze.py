@@ -82,10 +82,9 @@ def _inputs_of(data: Any, max_samples: int) -> tuple[np.ndarray | None, np.ndarr
 
 
 def _has_relu(model: Any) -> bool:
-    import torch.nn as nn
-
-    kinds = (nn.ReLU, nn.LeakyReLU, nn.PReLU, nn.RReLU)
-    return any(isinstance(m, kinds) for m in model.modules())
+    """Whether the model has ReLU-type modules (read by name: workflows leave torch to capture)."""
+    kinds = {"ReLU", "LeakyReLU", "PReLU", "RReLU"}
+    return any(kinds & {c.__name__ for c in type(m).__mro__} for m in model.modules())
 
 
 def _profile(acts: Any, *, labels: Any, maxdim: int, max_points: int, scales: Any, n_bootstrap: int,
@@ -345,10 +344,7 @@ def analyze(
     """
     from .capture import capture
 
-    max_samples = check_int(max_samples, name="max_samples", min_value=3)
-    max_points = check_int(max_points, name="max_points", min_value=3)
-    maxdim = check_int(maxdim, name="maxdim", min_value=0)
-    distance = check_choice(distance, name="distance", choices=("wasserstein", "bottleneck", "sliced_wasserstein"))
+    max_samples, max_points, maxdim, distance = _check_sizes(max_samples, max_points, maxdim, distance, "distance")
     n_bootstrap = check_int(n_bootstrap, name="n_bootstrap", min_value=0)
     region_resolution = check_int(region_resolution, name="region_resolution", min_value=8)
     seed = check_int(seed, name="seed", min_value=0)
@@ -436,6 +432,35 @@ def analyze(
                   diagrams=dgms, table=table, matrices=matrices, probes=probes, regions=region_data, notes=notes)
 
 
+def _check_sizes(max_samples: Any, max_points: Any, maxdim: Any, metric: Any, name: str) -> tuple[int, int, int, str]:
+    """The settings every workflow shares, checked."""
+    return (check_int(max_samples, name="max_samples", min_value=3), check_int(max_points, name="max_points", min_value=3),
+            check_int(maxdim, name="maxdim", min_value=0),
+            check_choice(metric, name=name, choices=("wasserstein", "bottleneck", "sliced_wasserstein")))
+
+
+def _capture_profile(model: Any, data: Any, layers: Any, *, name: str, first: tuple[str, ...] | None, reduce: str,
+                     max_samples: int, max_points: int, maxdim: int, batch_size: int, seed: int,
+                     n_jobs: int | None, progress: bool) -> tuple[Any, Any]:
+    """Capture one model of a series and profile it; its layers must be those of the first model."""
+    from .capture import capture
+
+    acts = capture(model, data, layers, reduce=reduce, max_samples=max_samples, batch_size=batch_size,
+                   on_nonfinite="raise", progress=progress)
+    if first is not None and acts.layers != first:
+        raise ValueError(f"model {name!r} gave layers {list(acts.layers)}, but the first model gave {list(first)}; "
+                         "give models of one architecture.")
+    return acts, _profile(acts, labels=None, maxdim=maxdim, max_points=max_points, scales=None, n_bootstrap=0,
+                          seed=seed, n_jobs=n_jobs)
+
+
+def _series_config(names: list[str], layers: tuple[str, ...], reduce: str, max_samples: int, max_points: int,
+                   maxdim: int, metric: str, seed: int, stages: _Stages, config: Mapping[str, Any] | None) -> dict:
+    return {"tda_nn_version": __version__, "names": names, "layers": list(layers), "reduce": reduce,
+            "max_samples": max_samples, "max_points": max_points, "maxdim": maxdim, "metric": metric, "seed": seed,
+            "stage_seconds": stages.times, **dict(config or {})}
+
+
 def _names(models: Sequence[Any], names: Sequence[str] | None) -> list[str]:
     if names is None:
         return [f"checkpoint {i}" for i in range(len(models))]
@@ -495,26 +520,19 @@ def compare_checkpoints(
         Diagrams and table rows keyed ``'<name>:<layer>'``; matrices ``'<metric>: <layer>'``
         and ``'CKA: <layer>'`` labelled by ``names``.
     """
-    from .capture import capture
 
     models = _check_models(models)
     names = _names(models, names)
-    max_samples = check_int(max_samples, name="max_samples", min_value=3)
-    max_points = check_int(max_points, name="max_points", min_value=3)
-    maxdim = check_int(maxdim, name="maxdim", min_value=0)
-    metric = check_choice(metric, name="metric", choices=("wasserstein", "bottleneck", "sliced_wasserstein"))
+    max_samples, max_points, maxdim, metric = _check_sizes(max_samples, max_points, maxdim, metric, "metric")
     red = _resolve_reduce(reduce, data)
     stages = _Stages(_check_flag(progress, "progress"))
     acts_list, profiles = [], []
     for name, model in zip(names, models):
-        acts = capture(model, data, layers, reduce=red, max_samples=max_samples, batch_size=batch_size,
-                       on_nonfinite="raise", progress=progress)
-        if acts_list and acts.layers != acts_list[0].layers:
-            raise ValueError(f"model {name!r} gave layers {list(acts.layers)}, but {names[0]!r} gave "
-                             f"{list(acts_list[0].layers)}; compare models of the same architecture.")
+        acts, prof = _capture_profile(model, data, layers, name=name, first=acts_list[0].layers if acts_list else None,
+                                      reduce=red, max_samples=max_samples, max_points=max_points, maxdim=maxdim,
+                                      batch_size=batch_size, seed=seed, n_jobs=n_jobs, progress=progress)
         acts_list.append(acts)
-        profiles.append(_profile(acts, labels=None, maxdim=maxdim, max_points=max_points, scales=None,
-                                 n_bootstrap=0, seed=seed, n_jobs=n_jobs))
+        profiles.append(prof)
         stages.done(f"{name}", f"{acts.n_samples} samples x {len(acts.layers)} layers")
     layer_names = acts_list[0].layers
     diagrams, table, matrices = {}, {}, {}
@@ -529,9 +547,7 @@ def compare_checkpoints(
         matrices[f"{metric}: {layer}"] = (tuple(names), _distance_matrix(dg, refs, metric, n_jobs))
         matrices[f"CKA: {layer}"] = (tuple(names), _cka_matrix([a[layer] for a in acts_list]))
     stages.done("comparison")
-    cfg = {"tda_nn_version": __version__, "names": names, "layers": list(layer_names), "reduce": red,
-           "max_samples": max_samples, "max_points": max_points, "maxdim": maxdim, "metric": metric, "seed": seed,
-           "stage_seconds": stages.times, **dict(config or {})}
+    cfg = _series_config(names, layer_names, red, max_samples, max_points, maxdim, metric, seed, stages, config)
     return Report(title=title or f"tda_nn comparison of {len(models)} checkpoints", config=cfg,
                   layers=tuple(layer_names), diagrams=diagrams, table=table, matrices=matrices)
 
@@ -580,8 +596,6 @@ def track(
         ``series = {'steps': [...], '<quantity>': {layer: [...]}}``; diagrams of
         every checkpoint keyed ``'<name>:<layer>'``; the table of the last checkpoint.
     """
-    from .capture import capture
-    from .diagnostics.layers import layer_profile
     from .diagnostics.training import _step_distance
 
     models = _check_models(models)
@@ -590,10 +604,7 @@ def track(
         steps = list(range(len(models)))
     elif len(steps) != len(models):
         raise ValueError(f"steps must have one entry per model ({len(models)}), got {len(steps)}.")
-    max_samples = check_int(max_samples, name="max_samples", min_value=3)
-    max_points = check_int(max_points, name="max_points", min_value=3)
-    maxdim = check_int(maxdim, name="maxdim", min_value=0)
-    metric = check_choice(metric, name="metric", choices=("wasserstein", "bottleneck", "sliced_wasserstein"))
+    max_samples, max_points, maxdim, metric = _check_sizes(max_samples, max_points, maxdim, metric, "metric")
     red = _resolve_reduce(reduce, data)
     stages = _Stages(_check_flag(progress, "progress"))
     want_regions = regions is True or (regions == "auto" and _has_relu(models[0]))
@@ -608,13 +619,9 @@ def track(
     layer_names: tuple[str, ...] = ()
     table: dict[str, Any] = {}
     for name, model in zip(names, models):
-        acts = capture(model, data, layers, reduce=red, max_samples=max_samples, batch_size=batch_size,
-                       on_nonfinite="raise", progress=False)
-        n_landmarks = max_points if acts.n_samples > max_points else None
-        prof = layer_profile(acts, maxdim=maxdim, n_landmarks=n_landmarks, n_bootstrap=0, seed=seed)
-        if prev is not None and prof.layers != prev.layers:
-            raise ValueError(f"model {name!r} gave layers {list(prof.layers)}, but the first gave "
-                             f"{list(prev.layers)}; track checkpoints of one architecture.")
+        acts, prof = _capture_profile(model, data, layers, name=name, first=None if prev is None else prev.layers,
+                                      reduce=red, max_samples=max_samples, max_points=max_points, maxdim=maxdim,
+                                      batch_size=batch_size, seed=seed, n_jobs=None, progress=False)
         layer_names = prof.layers
         mid = len(prof.scales) // 2
         s = _scale_label(float(prof.scales[mid]))
@@ -642,9 +649,7 @@ def track(
         table = _table(prof, acts)
         prev = prof
         stages.done(name)
-    cfg = {"tda_nn_version": __version__, "names": names, "layers": list(layer_names), "reduce": red,
-           "max_samples": max_samples, "max_points": max_points, "maxdim": maxdim, "metric": metric, "seed": seed,
-           "stage_seconds": stages.times, **dict(config or {})}
+    cfg = _series_config(names, layer_names, red, max_samples, max_points, maxdim, metric, seed, stages, config)
     notes = [f"The table describes the last checkpoint, {names[-1]!r}."]
     return Report(title=title or f"tda_nn over {len(models)} checkpoints", config=cfg, layers=layer_names,
                   diagrams=diagrams, table=table, series=series, notes=notes)

@@ -81,7 +81,16 @@ class TestBettiNumbers:
     def test_intrinsic_dimension(self, shapes_profile):
         X = _shapes()["noise"]
         assert shapes_profile.intrinsic_dim[2] == pytest.approx(twonn(X))
-        assert 1.5 < shapes_profile.intrinsic_dim[2] < 2.5  # a filled square
+        # by the definition (Facco et al. 2017), brute force: mu = r2 / r1 per point, the 90% smallest,
+        # least-squares slope through the origin of -log(1 - i/N) against log(mu_(i))
+        from scipy.spatial.distance import cdist
+
+        r = np.sort(cdist(X, X), axis=1)
+        mu = np.sort(r[:, 2] / r[:, 1])
+        m = int(0.9 * len(X))
+        x, y = np.log(mu[:m]), -np.log(1 - np.arange(1, m + 1) / len(X))
+        assert shapes_profile.intrinsic_dim[2] == pytest.approx((x @ y) / (x @ x), rel=1e-9)
+        assert shapes_profile.intrinsic_dim[2] == pytest.approx(1.757, abs=5e-3)  # a filled square, 100 points
 
 
 class TestSignificance:
