@@ -60,11 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("compare", help="compare checkpoints of one architecture, layer by layer (or layers of one checkpoint)")
     c.add_argument("checkpoints", nargs="+", help="two or more checkpoints (or one, with --layers, to compare its layers)")
-    c.add_argument("--metric", default="wasserstein", help="diagram distance (default: wasserstein)")
+    c.add_argument("--metric", default="wasserstein", choices=("wasserstein", "bottleneck", "sliced_wasserstein"),
+                   help="diagram distance (default: wasserstein)")
     common(c, out_default="tda_nn_compare")
 
     t = sub.add_parser("track", help="topology over training from a directory of checkpoints")
-    t.add_argument("directory", help="directory of checkpoints (*.pt, *.safetensors), sorted by name")
+    t.add_argument("directory", help="directory of checkpoints (*.pt, *.safetensors), in natural name order (step_5 before step_10)")
     common(t, out_default="tda_nn_track")
 
     d = sub.add_parser("demo", help="train a small CNN on scikit-learn's digits, analyse it, write a report")
@@ -116,12 +117,10 @@ def load_data(spec: str) -> Any:
 
 # -- commands -----------------------------------------------------------------------
 def _model(args: argparse.Namespace, checkpoint: str | None):
-    from .checkpoints import load_model
+    from .checkpoints import load_factory, load_model
 
     if args.model is None and (checkpoint is None or not str(checkpoint).endswith((".pt", ".pth", ".zip"))):
         raise UsageError("--model package.module:factory is required to rebuild the architecture.")
-    from .checkpoints import load_factory
-
     factory = load_factory(args.model) if args.model is not None else None  # a wrong path is named first
     return load_model(factory, checkpoint, trust=args.trust_checkpoint)
 

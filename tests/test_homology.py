@@ -109,6 +109,11 @@ class TestKnownAnswers:
         dgms = tda_nn.persistence(noisy_circle, complex="witness", n_landmarks=30)
         assert dominant(dgms[1]) == 1
         assert dgms.meta["n_landmarks"] == 30
+        # the flag complex of the witness edges is reduced by the chosen Rips engine: all agree
+        for b in ("ripser", "gudhi"):
+            other = tda_nn.persistence(noisy_circle, complex="witness", n_landmarks=30, backend=b)
+            assert other.meta["backend"] == f"lazy witness + {b}"
+            same_diagrams(dgms, other)
 
 
 class TestEnginesAgree:

@@ -28,7 +28,7 @@ __all__ = ["BACKENDS", "COMPLEXES", "persistence", "persistence_batch"]
 COMPLEXES = ("rips", "alpha", "witness", "cubical")
 BACKENDS = ("auto", "ripser", "giotto-ph", "gudhi")
 # which engines can compute which complex
-_ENGINES = {"rips": ("giotto-ph", "ripser", "gudhi"), "alpha": ("gudhi",), "witness": ("giotto-ph", "ripser"), "cubical": ("gudhi",)}
+_ENGINES = {"rips": ("giotto-ph", "ripser", "gudhi"), "alpha": ("gudhi",), "witness": ("giotto-ph", "ripser", "gudhi"), "cubical": ("gudhi",)}
 # above this many points gudhi's unthresholded full Rips is far slower than ripser
 # (measured here: 1,000 points in 50-D took 211 s in gudhi, 0.98 s in ripser.py)
 _GUDHI_FULL_RIPS_MAX = 300
@@ -205,8 +205,8 @@ def persistence(
                 witness_nu=_WITNESS_NU,
                 scale=f"lazy witness complex (de Silva-Carlsson), nu={_WITNESS_NU}: edge value "
                       "min_w max(d(w,a), d(w,b)) - m_nu(w), clipped at 0")
-    sub = _rips(E, maxdim=maxdim, metric="precomputed", threshold=threshold, coeff=coeff, backend="auto",
-                n_threads=-1, collapse_edges="auto", sparse=None, n_landmarks=None, landmark_method=landmark_method,
+    sub = _rips(E, maxdim=maxdim, metric="precomputed", threshold=threshold, coeff=coeff, backend=backend,
+                n_threads=n_threads, collapse_edges=collapse_edges, sparse=None, n_landmarks=None, landmark_method=landmark_method,
                 seed=seed, max_memory=max_memory, meta={})
     meta["backend"] = f"lazy witness + {sub.meta['backend']}"
     return Diagrams(list(sub), meta=meta)

@@ -1,4 +1,4 @@
-"""gudhi: Rips on a SimplexTree (dense, sparse-matrix, sparse-Rips approximation), alpha, witness, cubical."""
+"""gudhi: Rips on a SimplexTree (dense, sparse-matrix, sparse-Rips approximation), alpha, cubical."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["alpha_gudhi", "cubical_gudhi", "rips_gudhi", "witness_gudhi"]
+__all__ = ["alpha_gudhi", "cubical_gudhi", "rips_gudhi"]
 
 
 def _simplex_tree_from_edges(n: int, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray):
@@ -66,19 +66,6 @@ def alpha_gudhi(points: np.ndarray, *, maxdim: int, threshold: float, coeff: int
     st = ac.create_simplex_tree(**kwargs)
     dgms = _intervals(st, maxdim, coeff)
     return [2.0 * np.sqrt(np.maximum(d, 0.0)) for d in dgms]
-
-
-def witness_gudhi(
-    points: np.ndarray, landmark_points: np.ndarray, *, maxdim: int, threshold: float, coeff: int,
-) -> list[np.ndarray]:
-    """Strong Euclidean witness complex; gudhi's squared relaxation values reported as sqrt."""
-    import gudhi
-
-    wc = gudhi.EuclideanStrongWitnessComplex(landmarks=landmark_points, witnesses=points)
-    max_alpha_square = threshold**2 if np.isfinite(threshold) else float("inf")
-    st = wc.create_simplex_tree(max_alpha_square=max_alpha_square, limit_dimension=maxdim + 1)
-    dgms = _intervals(st, maxdim, coeff)
-    return [np.sqrt(np.maximum(d, 0.0)) for d in dgms]
 
 
 def cubical_gudhi(image: np.ndarray, *, maxdim: int, coeff: int, periodic: bool) -> list[np.ndarray]:
