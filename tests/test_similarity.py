@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tda_nn.diagnostics import cka, cross_barcode, ph_dimension, rtd, twonn
-from tda_nn.diagnostics.similarity import _mst_lengths
+from tda_nn.diagnostics.dimension import _mst_lengths
 
 
 def _orthogonal(d, seed=0):
