@@ -127,8 +127,12 @@ def _hausdorff_to_resample(seed: np.random.SeedSequence, *, D: np.ndarray, size:
     """
     rng = np.random.default_rng(seed)
     n = D.shape[0]
-    keep = np.unique(rng.integers(0, n, n)) if size is None else rng.choice(n, size, replace=False)
-    return float(D[:, keep].min(axis=1).max())
+    kept = np.zeros(n, dtype=bool)
+    kept[rng.integers(0, n, n) if size is None else rng.choice(n, size, replace=False)] = True
+    if kept.all():
+        return 0.0
+    # points of the resample are at distance 0 from it: only the missing rows count
+    return float(D[np.ix_(~kept, kept)].min(axis=1).max())
 
 
 def _distance_matrix(P: np.ndarray, metric: str) -> np.ndarray:
@@ -205,11 +209,15 @@ def significant_bars(
     distance between diagrams, because of H0. Every finite H0 bar ``(0, e)`` of a
     Rips diagram dies at an edge of the minimum spanning tree; when the support is
     connected, ``e <= 2 d_H(X, M)``, so the band ``2 c_H`` swamps every sampling gap
-    and a connected cloud has exactly one significant component. The bottleneck
-    bootstrap does not bound those deaths, and counts sampling gaps as components
-    (3 on a connected noisy ring of 200 points). The price is power in many
-    dimensions: the Hausdorff distance grows with ambient noise, so a band in 32-D
-    is wide; a loop counted there is real.
+    and a connected cloud has exactly one significant component (measured: 20 of 20
+    noisy rings of 200 points). The bootstrap of the bottleneck distance between
+    diagrams carries no such bound for H0, and costs one Rips computation per
+    resample; this band costs only distances (100 resamples of 800 landmarks:
+    0.12 s, against 2.5 s for their Rips diagram). The price is power: the
+    Hausdorff distance grows with ambient noise and dimension, so the band is wide
+    for noisy or high-dimensional clouds (the loop of a unit circle with noise 0.1
+    per coordinate was found on 14 of 20 samples of 200 points, against 20 of 20
+    with noise 0.05); a bar it counts is real.
 
     The band is computed on the cloud the diagrams are computed on (the landmarks
     when ``n_landmarks`` is given), with every resample seeded from ``seed`` and
