@@ -63,6 +63,8 @@ _LAZY: dict = {
     "LayerProfile": "diagnostics.layers",
     "LayerComparison": "diagnostics.layers",
     "TrainingTrace": "diagnostics.trace",
+    "significant_bars": "diagnostics.significance",
+    "SignificantBars": "diagnostics.significance",
     # models: weights, training, regions (torch wing)
     "neural_persistence": "nn.weights",
     "NeuralPersistence": "nn.weights",

@@ -8,12 +8,14 @@ model (the training monitor, neural persistence, ReLU regions) is in :mod:`tda_n
 
 from .dimension import ph_dimension, twonn
 from .layers import LayerComparison, LayerProfile, compare_layers, layer_profile
+from .significance import SignificantBars, significant_bars
 from .similarity import cka, cross_barcode, rtd
 from .trace import TrainingTrace
 
 __all__ = [
     "LayerComparison",
     "LayerProfile",
+    "SignificantBars",
     "TrainingTrace",
     "cka",
     "compare_layers",
@@ -21,6 +23,7 @@ __all__ = [
     "layer_profile",
     "ph_dimension",
     "rtd",
+    "significant_bars",
     "twonn",
 ]
 
