@@ -153,21 +153,12 @@ def significance_findings(
     out: list[Finding] = []
     dims = _dims(table)
     for k in (d for d in dims if d >= 1):
-        quiet, swamped = [], []
+        quiet, swamped = [], []  # type: list[str], list[str]
         for layer, row in table.items():
             n = int(row.get(f"n_significant_H{k}", 0))
             thr = float(row.get(f"threshold_H{k}", float("nan")))
             if _swamped(row, k):
                 swamped.append(layer)
-                bound = float(row["landmark_bound"])
-                longest = float(row.get(f"longest_H{k}", 0.0))
-                out.append(Finding(
-                    text=(f"{layer}: the landmark approximation swamps H{k}. Its bound 2r = {_g(bound)} "
-                          f"(x median distance; a bar must exceed 2 x 2r = {_g(2 * bound)}) is above every "
-                          f"H{k} bar (longest {_g(longest)}), so the count 0 says nothing about {_DIM_NAMES.get(k, f'H{k}')}. "
-                          f"Use more landmarks (max_points above {int(row.get('n_points', 0))}), fewer samples "
-                          "(max_samples), or a filtration threshold on the full cloud."),
-                    layer=layer, quantity=f"longest_H{k}", value=longest, uncertainty=bound, rule="landmark_swamps"))
             elif n > 0:
                 life = sorted((float(v) for v in (lifetimes or {}).get(layer, {}).get(k, ())), reverse=True)
                 shown = ", ".join(_g(v) for v in life[:5]) + (", ..." if len(life) > 5 else "")
@@ -179,6 +170,8 @@ def significance_findings(
                     rule="significant_bars"))
             else:
                 quiet.append(layer)
+        if swamped:
+            out.append(_swamp_finding(table, swamped, k))
         if quiet:
             out.append(Finding(
                 text=(f"No significant H{k} bar in {_list(quiet)}: every {_DIM_NAMES.get(k, f'H{k}')[:-1]} there is "
@@ -195,6 +188,23 @@ def significance_findings(
                           f"longer than the threshold {_g(thr)} (x median distance)."),
                     layer=layer, quantity="n_significant_H0", value=float(n), uncertainty=thr, rule="clusters"))
     return out
+
+
+def _swamp_finding(table: Mapping[str, Mapping[str, Any]], layers: list[str], k: int) -> Finding:
+    """Rule ``landmark_swamps``: the layers whose every H``k`` bar lies within twice the landmark bound."""
+    bounds = [float(table[lay]["landmark_bound"]) for lay in layers]
+    longest = [float(table[lay].get(f"longest_H{k}", 0.0)) for lay in layers]
+    each = "; ".join(f"{lay}: 2r = {_g(b)}, longest bar {_g(m)}" for lay, b, m in zip(layers, bounds, longest))
+    pts = max(int(table[lay].get("n_points", 0)) for lay in layers)
+    name = _DIM_NAMES.get(k, f"H{k} features")
+    where = f"{layers[0]}" if len(layers) == 1 else f"{len(layers)} layers"
+    return Finding(
+        text=(f"The landmark approximation swamps H{k} in {where}: the landmark bound 2r exceeds every H{k} bar "
+              f"({each}; x median distance), and a bar must exceed 2 x 2r to count, so the count 0 says nothing "
+              f"about {name} there. Use more landmarks (max_points above {pts}), fewer samples (max_samples), "
+              "or a filtration threshold on the full cloud."),
+        layer=layers[0] if len(layers) == 1 else None, quantity=f"longest_H{k}", value=max(longest),
+        uncertainty=min(bounds), rule="landmark_swamps")
 
 
 def depth_findings(table: Mapping[str, Mapping[str, Any]]) -> list[Finding]:
@@ -220,6 +230,11 @@ def depth_findings(table: Mapping[str, Mapping[str, Any]]) -> list[Finding]:
         left_out = [lay for lay in table if lay not in layers]
         note = f" ({_list(left_out)} left out: the landmark bound swamps H{k} there)" if left_out else ""
         if len(layers) < 2:
+            if len(table) >= 2:
+                out.append(Finding(
+                    text=(f"Whether H{k} is simplified across depth cannot be read: the landmark bound swamps it in "
+                          f"{_list(left_out)}."),
+                    layer=None, quantity=f"n_significant_H{k}", value=None, uncertainty=None, rule="simplification"))
             continue
         counts = [int(table[lay][f"n_significant_H{k}"]) for lay in layers]
         rises = [(layers[i], layers[i + 1], counts[i], counts[i + 1]) for i in range(len(counts) - 1)

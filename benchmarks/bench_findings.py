@@ -1,0 +1,118 @@
+"""What significance costs: ``analyze`` with the confidence band (the default) against ``n_bootstrap=0``.
+
+Two models, the same call but for ``n_bootstrap``:
+
+- **digits CNN**: the bundled checkpoint ``tda_nn.zoo.load_digits_cnn()``, 1,000
+  scikit-learn digits, layers ``input, conv1, conv2, fc1, fc2``, 500 landmarks (the
+  demo's setting, without probes and regions, which do not depend on significance).
+- **BERT**: a 6-layer ``BertModel`` built offline from a small ``BertConfig``
+  (hidden 128, 4 heads, random weights, seed 0) over 500 generated sentences of 6-12
+  words, tokenised by a word-level vocabulary made from them; the embeddings and
+  the six encoder layers, mean-pooled over the tokens.
+
+The band costs distances only (``n_bootstrap`` Hausdorff distances between the
+landmarks and a resample of them), no extra diagram, so the target is a ratio of at
+most 1.5. Each side is the median of ``repeat`` runs, in turn.
+
+Run: python benchmarks/bench_findings.py [--repeat 3] [--bert-sentences 500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+__all__ = ["run"]
+
+TARGET = 1.5
+
+
+def _digits(n: int) -> tuple[Any, Any, list[str]]:
+    import torch
+    from sklearn.datasets import load_digits
+
+    import tda_nn
+
+    X, y = load_digits(return_X_y=True)
+    data = (torch.as_tensor((X[:n] / 16.0).astype(np.float32).reshape(-1, 1, 8, 8)), torch.as_tensor(y[:n]))
+    return tda_nn.zoo.load_digits_cnn(), data, ["input", "conv1", "conv2", "fc1", "fc2"]
+
+
+_WORDS = ("the a one every some red small old quiet bright cat dog bird river tree city child teacher engine song "
+          "runs sleeps sings reads finds watches crosses builds follows opens near under over beside behind "
+          "today slowly again").split()
+
+
+def _bert(n_sentences: int) -> tuple[Any, Any, list[str]]:
+    import torch
+    from transformers import BertConfig, BertModel
+
+    rng = np.random.default_rng(0)
+    sentences = [" ".join(rng.choice(_WORDS, rng.integers(6, 13))) for _ in range(n_sentences)]
+    vocab = {w: i + 4 for i, w in enumerate(sorted(set(_WORDS)))}  # 0 pad, 1 cls, 2 sep, 3 unk
+    ids = [[1] + [vocab[w] for w in s.split()] + [2] for s in sentences]
+    width = max(map(len, ids))
+    input_ids = torch.zeros((n_sentences, width), dtype=torch.long)
+    mask = torch.zeros((n_sentences, width), dtype=torch.long)
+    for i, row in enumerate(ids):
+        input_ids[i, : len(row)] = torch.as_tensor(row)
+        mask[i, : len(row)] = 1
+    torch.manual_seed(0)
+    cfg = BertConfig(vocab_size=len(vocab) + 4, hidden_size=128, num_hidden_layers=6, num_attention_heads=4,
+                     intermediate_size=256, max_position_embeddings=64)
+    model = BertModel(cfg).eval()
+    layers = ["embeddings"] + [f"encoder.layer.{i}" for i in range(6)]
+    return model, {"input_ids": input_ids, "attention_mask": mask}, layers
+
+
+def _time(fn: Any) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def run(repeat: int = 3, n_digits: int = 1000, n_sentences: int = 500, landmarks: int = 500) -> list[dict]:
+    from tda_nn.workflows import analyze
+
+    rows = []
+    for name, (model, data, layers) in (("digits CNN", _digits(n_digits)), ("6-layer BERT", _bert(n_sentences))):
+        def call(n_bootstrap: int, model=model, data=data, layers=layers) -> Any:
+            return analyze(model, data, layers=layers, max_samples=max(n_digits, n_sentences), max_points=landmarks,
+                           n_bootstrap=n_bootstrap, regions=False, progress=False, seed=0)
+
+        call(0)  # warm the engines and the imports
+        without, with_ = [], []
+        for _ in range(repeat):
+            without.append(_time(lambda: call(0)))
+            with_.append(_time(lambda: call(100)))
+        rep = call(100)
+        t0, t1 = float(np.median(without)), float(np.median(with_))
+        rows.append({"model": name, "without s": t0, "with s": t1, "ratio": t1 / t0,
+                     "findings": len(rep.findings), "stages": rep.config["stage_seconds"]})
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--n", type=int, default=1000, help="digits samples")
+    ap.add_argument("--bert-sentences", type=int, default=500)
+    ap.add_argument("--landmarks", type=int, default=500)
+    args = ap.parse_args()
+    rows = run(args.repeat, args.n, args.bert_sentences, args.landmarks)
+    print(f"{'model':<14}{'n_bootstrap=0 (s)':>18}{'n_bootstrap=100 (s)':>21}{'ratio':>8}{'target':>8}  verdict")
+    for r in rows:
+        ok = "ok" if r["ratio"] <= TARGET else "MISS"
+        print(f"{r['model']:<14}{r['without s']:>18.2f}{r['with s']:>21.2f}{r['ratio']:>8.2f}{TARGET:>8.2f}  {ok}")
+        print(f"  stages with significance: {r['stages']}")
+
+
+if __name__ == "__main__":
+    main()
