@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from conftest import circle
 
+import tda_nn
 from tda_nn.activations import Activations
 from tda_nn.diagnostics.dimension import twonn
 from tda_nn.diagnostics.layers import LayerComparison, LayerProfile, compare_layers, layer_profile
@@ -266,3 +267,16 @@ class TestCompareLayers:
             compare_layers({"a": circle(20), "b": circle(20)}, metric="euclid", profile_kwargs={"n_bootstrap": 0})
         with pytest.raises(ValueError, match="same samples"):
             compare_layers({"a": circle(20), "b": circle(30)}, profile_kwargs={"n_bootstrap": 0})
+
+
+class TestSignificantBarsAgree:
+    def test_profile_counts_are_those_of_significant_bars(self):
+        """The profile's counts, threshold and bound are significant_bars' on the same landmarks, in median units."""
+        X = np.r_[circle(300, noise=0.05, seed=2), circle(300, noise=0.05, seed=5) + [6.0, 0.0]]
+        p = layer_profile({"two": X}, n_landmarks=300, n_bootstrap=40, seed=7)
+        ref = tda_nn.significant_bars(X, n_landmarks=300, n_bootstrap=40, seed=7)
+        assert p.n_significant[0].tolist() == [ref.n_significant(0), ref.n_significant(1)] == [2, 2]
+        unit = p.reference_scale[0]
+        assert p.landmark_bound[0] * unit == pytest.approx(ref.landmark_bound)
+        assert p.threshold[0] * unit == pytest.approx([ref.threshold[0], ref.threshold[1]])
+        assert p.diagrams[0] == ref.all_diagrams.with_meta(**p.diagrams[0].meta)

@@ -412,15 +412,19 @@ def _twonn(X: np.ndarray) -> float:
         return float("nan")
 
 
-def _significance(X: np.ndarray, cfg: dict[str, Any], m: int | None, seed: int | None) -> tuple[Diagrams, dict]:
-    """Diagrams and significance of one cloud through :func:`tda_nn.significant_bars` (landmarks included)."""
+def _significance(P: np.ndarray, bound: float, cfg: dict[str, Any], seed: int | None) -> tuple[Diagrams, dict]:
+    """Diagrams and significance of one cloud (or of its landmarks ``P``) through :func:`tda_nn.significant_bars`.
+
+    The landmarks are chosen by the caller, in the cloud's own dtype; the threshold
+    is that of :func:`tda_nn.significant_bars` with landmarks: ``2 * max(band, bound)``.
+    """
     from .significance import significant_bars
 
-    res = significant_bars(X, maxdim=cfg["maxdim"], alpha=cfg["alpha"], method=cfg["significance"],
-                           n_bootstrap=cfg["n_bootstrap"], n_landmarks=m, seed=seed, n_jobs=1)
+    res = significant_bars(P, maxdim=cfg["maxdim"], alpha=cfg["alpha"], method=cfg["significance"],
+                           n_bootstrap=cfg["n_bootstrap"], seed=seed, n_jobs=1)
     dims = range(cfg["maxdim"] + 1)
-    return res.all_diagrams, {"band": res.band[0], "bound": res.landmark_bound,
-                              "threshold": [res.threshold[d] for d in dims]}
+    return res.all_diagrams, {"band": res.band[0], "bound": bound,
+                              "threshold": [2.0 * max(res.band[d], bound) for d in dims]}
 
 
 def _cloud(item: tuple[str, np.ndarray, int], *, cfg: dict[str, Any]) -> dict[str, Any]:
@@ -450,16 +454,18 @@ def _cloud(item: tuple[str, np.ndarray, int], *, cfg: dict[str, Any]) -> dict[st
     if cfg["relative"] and ref <= 0:
         raise ValueError(f"layer {layer!r}: every sample has the same representation, so it has no distance scale; "
                          "use relative=False or drop the layer.")
-    if cfg["n_bootstrap"] > 0:
-        dg, noise = _significance(X, cfg, m, seed)
-    else:
-        P, meta, noise = X, {}, None
-        if m is not None:
-            from ..clouds import landmarks
+    P, meta = X, {}
+    if m is not None:
+        from ..clouds import landmarks
 
-            lm = landmarks(X, m, seed=seed)
-            P = lm.points
-            meta = {"n_landmarks": int(m), "covering_radius": lm.radius, "bottleneck_bound": lm.bound}
+        lm = landmarks(X, m, seed=seed)
+        P = lm.points
+        meta = {"n_landmarks": int(m), "covering_radius": lm.radius, "bottleneck_bound": lm.bound}
+    if cfg["n_bootstrap"] > 0:
+        dg, noise = _significance(P, float(meta.get("bottleneck_bound", 0.0)), cfg, seed)
+        dg = dg.with_meta(**meta)
+    else:
+        noise = None
         dg = persistence(P, maxdim=cfg["maxdim"], n_threads=cfg["n_threads"]).with_meta(**meta)
     dg = dg.with_meta(layer=layer, reference_scale=ref)
     out.update(diagrams=dg, reference=ref, n_points=m if m is not None else X.shape[0], noise=noise)
