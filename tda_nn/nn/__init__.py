@@ -1,0 +1,1 @@
+"""The torch wing: everything that runs or loads a model."""

@@ -1,0 +1,1 @@
+"""Activation regions of piecewise-linear networks."""
