@@ -150,6 +150,8 @@ class ExactPlaneRegions:
     input_shape : tuple of int
     anchors : ndarray of shape (3, 2) or None
         Plane coordinates of the three inputs that defined the plane.
+    patterns : tuple of ndarray of shape (n_regions, n_units[l])
+        The polygons' patterns stacked per layer (``polygons[k].pattern[l] == patterns[l][k]``).
     tol : float
         Relative tolerance of the cuts (see the module's notes).
     estimate : int
@@ -170,6 +172,7 @@ class ExactPlaneRegions:
     v: np.ndarray
     input_shape: tuple[int, ...]
     anchors: np.ndarray | None
+    patterns: tuple[np.ndarray, ...]
     tol: float
     estimate: int
     method: str = "exact"
@@ -197,10 +200,14 @@ class ExactPlaneRegions:
         P = self._points(points)
         best = np.full(len(P), -np.inf)
         idx = np.full(len(P), -1, dtype=np.int64)
+        order = np.argsort(P[:, 0], kind="stable")
+        xs = P[order, 0]
+        pad = 1e-12 * max(1.0, float(np.abs(self.extent).max()))
         for k, poly in enumerate(self.polygons):
             V = poly.vertices
-            lo, hi = V.min(axis=0), V.max(axis=0)
-            near = np.flatnonzero(((P >= lo - 1e-12) & (P <= hi + 1e-12)).all(axis=1))
+            lo, hi = V.min(axis=0) - pad, V.max(axis=0) + pad
+            strip = order[np.searchsorted(xs, lo[0], "left") : np.searchsorted(xs, hi[0], "right")]
+            near = strip[(P[strip, 1] >= lo[1]) & (P[strip, 1] <= hi[1])]
             if not near.size:
                 continue
             E = np.roll(V, -1, axis=0) - V
@@ -231,8 +238,7 @@ class ExactPlaneRegions:
         idx = self.locate(points)
         if (idx < 0).any():
             raise ValueError(f"points: {int((idx < 0).sum())} point(s) lie outside the window {self.extent}.")
-        return tuple(np.stack([self.polygons[i].pattern[l] for i in idx]) if len(idx) else
-                     np.zeros((0, n)) for l, n in enumerate(self.n_units))  # fmt: skip
+        return tuple(p[idx] for p in self.patterns)
 
     def segment_intervals(self, a: Any, b: Any) -> np.ndarray:
         """Where the segment ``a -> b`` (plane coordinates) lies in each polygon it crosses.
@@ -403,7 +409,8 @@ class _Walk:
         self.n_units: list[int] = []
         self.counts: list[int] = []
 
-    # values: torch tensors (P, 3, *shape) for affine maps of (s, t); python objects otherwise
+    # values: torch tensors (P, 3, *shape) for affine maps of (s, t) (b, a_s, a_t), (P, 1, *shape) for the
+    # values at single points; python objects otherwise
     def run(self) -> None:
         import torch
 
@@ -503,12 +510,13 @@ class _Walk:
 
         P = T.shape[0]
         shape = tuple(T.shape[2:])
-        rows = T.reshape(P * 3, *shape)
+        K = T.shape[1]
+        rows = T.reshape(P * K, *shape)
         zero = torch.zeros((1, *shape), dtype=T.dtype)
         f0 = m(zero)
-        chunk = max(1, 3 * 4096)
+        chunk = 3 * 4096
         out = torch.cat([m(rows[i : i + chunk]) for i in range(0, len(rows), chunk)])
-        out = out.reshape(P, 3, *f0.shape[1:])
+        out = out.reshape(P, K, *f0.shape[1:])
         out[:, 1:] -= f0
         return out
 
@@ -523,7 +531,7 @@ class _Walk:
             raise ValueError(f"node {node.name!r} reshapes across the batch axis ({shape}); the exact method "
                              "needs x.view(x.size(0), ...) or x.view(-1, ...); use method='grid'.")  # fmt: skip
         rest = [int(s) for s in shape[1:]]
-        return T.reshape(T.shape[0], 3, *rest)
+        return T.reshape(T.shape[0], T.shape[1], *rest)
 
     def _flatten(self, T: Any, start_dim: int = 1, end_dim: int = -1) -> Any:
         if start_dim == 0:
@@ -576,7 +584,8 @@ class _Walk:
 
         P = T.shape[0]
         shape = tuple(T.shape[2:])
-        Z = T.reshape(P, 3, -1).numpy()
+        K = T.shape[1]
+        Z = T.reshape(P, K, -1).numpy()
         U = Z.shape[2]
         with torch.no_grad():
             ones = torch.ones((1, *shape), dtype=T.dtype)
@@ -595,9 +604,12 @@ class _Walk:
             self.verts = verts
         else:
             parent_arr = np.arange(P)
-        C = np.stack([V.mean(axis=0) for V in self.verts])
-        Zp = Z[parent_arr]
-        z = Zp[:, 0] + C[:, :1] * Zp[:, 1] + C[:, 1:] * Zp[:, 2]
+        if self.split:
+            C = np.stack([V.mean(axis=0) for V in self.verts])
+            Zp = Z[parent_arr]
+            z = Zp[:, 0] + C[:, :1] * Zp[:, 1] + C[:, 1:] * Zp[:, 2]
+        else:  # single points, values only
+            z = Z[:, 0]
         mask = z > 0
         if self.split:
             self._gather(parent_arr)
@@ -605,7 +617,7 @@ class _Walk:
         factor = torch.as_tensor(np.where(mask, pos, neg))
         self.patterns.append(mask)
         self._record(name, "relu", U)
-        return (T.reshape(len(parent_arr), 3, U) * factor[:, None, :]).reshape(len(parent_arr), 3, *shape)
+        return (T.reshape(len(parent_arr), K, U) * factor[:, None, :]).reshape(len(parent_arr), K, *shape)
 
     def env_lookup(self, T: Any, parent: np.ndarray) -> Any:
         import torch
@@ -655,7 +667,8 @@ class _Walk:
         idx = _pool_windows(in_shape, out_shape, m)  # (U_out, K)
         valid = idx >= 0
         safe = np.where(valid, idx, 0)
-        Z = T.reshape(P, 3, -1).numpy()
+        K = T.shape[1]
+        Z = T.reshape(P, K, -1).numpy()
         if self.split:
             verts, parent = [], []
             for i in range(P):
@@ -669,9 +682,12 @@ class _Walk:
             self.verts = verts
         else:
             parent_arr = np.arange(P)
-        C = np.stack([V.mean(axis=0) for V in self.verts])
-        Zc = Z[parent_arr][:, :, safe]  # (P', 3, U_out, K)
-        vals = Zc[:, 0] + C[:, 0, None, None] * Zc[:, 1] + C[:, 1, None, None] * Zc[:, 2]
+        Zc = Z[parent_arr][:, :, safe]  # (P', K, U_out, window)
+        if self.split:
+            C = np.stack([V.mean(axis=0) for V in self.verts])
+            vals = Zc[:, 0] + C[:, 0, None, None] * Zc[:, 1] + C[:, 1, None, None] * Zc[:, 2]
+        else:
+            vals = Zc[:, 0]
         vals = np.where(valid[None], vals, -np.inf)
         top = vals.max(axis=-1, keepdims=True)
         fin = np.where(valid[None], np.abs(vals), 0.0).max(axis=-1, keepdims=True)
@@ -680,11 +696,11 @@ class _Walk:
         if self.split:
             self._gather(parent_arr)
             T = self.env_lookup(T, parent_arr)
-        flat = T.reshape(len(parent_arr), 3, -1)
-        out = torch.gather(flat, 2, torch.as_tensor(chosen)[:, None, :].expand(-1, 3, -1))
+        flat = T.reshape(len(parent_arr), K, -1)
+        out = torch.gather(flat, 2, torch.as_tensor(chosen)[:, None, :].expand(-1, K, -1))
         self.patterns.append(chosen.astype(np.int64))
         self._record(name, "maxpool", idx.shape[0])
-        return out.reshape(len(parent_arr), 3, *out_shape)
+        return out.reshape(len(parent_arr), K, *out_shape)
 
     def _cut_max(self, V: np.ndarray, Ci: np.ndarray, valid: np.ndarray) -> list[np.ndarray]:
         """Cut ``V`` into the cells of the upper envelope of each window's candidates ``Ci`` (3, U_out, K)."""
@@ -748,11 +764,11 @@ def _cut(V: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 # -- entry points --------------------------------------------------------------------------------
-def _input_map(origin: np.ndarray, u: np.ndarray, v: np.ndarray, shape: tuple[int, ...], n: int) -> Any:
+def _input_map(origin: np.ndarray, u: np.ndarray, v: np.ndarray, shape: tuple[int, ...]) -> Any:
+    """The input as an affine map of ``(s, t)``: values ``(origin, u, v)``, shape (1, 3, *shape)."""
     import torch
 
-    T = np.stack([origin, u, v]).reshape(1, 3, *shape)
-    return torch.as_tensor(np.repeat(T, n, axis=0), dtype=torch.float64)
+    return torch.as_tensor(np.stack([origin, u, v]).reshape(1, 3, *shape), dtype=torch.float64)
 
 
 def _grid_count(gm: Any, origin: np.ndarray, u: np.ndarray, v: np.ndarray, shape: tuple[int, ...],
@@ -760,7 +776,10 @@ def _grid_count(gm: Any, origin: np.ndarray, u: np.ndarray, v: np.ndarray, shape
     """Distinct patterns on a ``res x res`` grid (a lower bound on the count), by the same walk."""
     s, t = np.meshgrid(np.linspace(ext[0], ext[1], res), np.linspace(ext[2], ext[3], res))
     pts = np.column_stack([s.ravel(), t.ravel()])
-    w = _Walk(gm, _input_map(origin, u, v, shape, len(pts)), [p[None] for p in pts], split=False, tol=0.0,
+    import torch
+
+    X = torch.as_tensor(origin + pts[:, :1] * u + pts[:, 1:] * v, dtype=torch.float64)
+    w = _Walk(gm, X.reshape(len(pts), 1, *shape), [p[None] for p in pts], split=False, tol=0.0,
               min_width=0.0, max_regions=len(pts))  # fmt: skip
     w.run()
     if not w.patterns:
@@ -857,15 +876,14 @@ def plane_partition(
         )
     window = np.array([[ext[0], ext[2]], [ext[1], ext[2]], [ext[1], ext[3]], [ext[0], ext[3]]])
     min_width = tol * float(np.hypot(ext[1] - ext[0], ext[3] - ext[2]))  # the narrowest piece kept
-    walk = _Walk(gm, _input_map(o, u, v, shape, 1), [window], split=True, tol=tol, min_width=min_width,
+    walk = _Walk(gm, _input_map(o, u, v, shape), [window], split=True, tol=tol, min_width=min_width,
                  max_regions=max_regions)  # fmt: skip
     walk.run()
     if not walk.layers:
         warnings.warn("model has no ReLU-type or max-pooling step: it is affine, one region.", UserWarning,
                       stacklevel=2)  # fmt: skip
-    polys = tuple(
-        Polygon(_readonly(V), tuple(_readonly(p[k]) for p in walk.patterns)) for k, V in enumerate(walk.verts)
-    )
+    patterns = tuple(_readonly(p) for p in walk.patterns)
+    polys = tuple(Polygon(_readonly(V), tuple(p[k] for p in patterns)) for k, V in enumerate(walk.verts))
     return ExactPlaneRegions(
         polygons=polys,
         n_regions=len(polys),
@@ -879,6 +897,7 @@ def plane_partition(
         v=_readonly(v),
         input_shape=shape,
         anchors=None if anchors is None else _readonly(as_numpy(anchors, name="anchors", dtype=np.float64)),
+        patterns=patterns,
         tol=tol,
         estimate=estimate,
     )
