@@ -14,6 +14,14 @@ from tda_nn.nn.regions.exact import ExactPlaneRegions, plane_partition, regions_
 nn = torch.nn
 
 
+@pytest.fixture(autouse=True)
+def _one_thread():
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)  # small batches: threads only contend on a shared machine
+    yield
+    torch.set_num_threads(n)
+
+
 def _one_layer(n: int, seed: int) -> tuple[nn.Module, tuple[float, float, float, float]]:
     """Linear(2, n) + ReLU with random lines, and a window holding all their intersections."""
     g = torch.Generator().manual_seed(seed)
