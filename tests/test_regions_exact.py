@@ -219,6 +219,8 @@ def test_refusals_name_the_layer_and_the_estimate():
         plane_partition(net, [0.0, 0.0], [1.0, 0.0], [0.0, 1.0], extent=ext, max_regions=10)
     with pytest.raises(ValueError, match=r"more than max_regions=150"):  # the estimate (58) passes, the cut not
         plane_partition(net, [0.0, 0.0], [1.0, 0.0], [0.0, 1.0], extent=ext, max_regions=150)
+    with pytest.raises(MemoryError, match=r"max_memory: \d+ pieces after layer '1'"):  # a MemoryBudgetError
+        plane_partition(net, [0.0, 0.0], [1.0, 0.0], [0.0, 1.0], extent=ext, max_memory=20_000)
     with pytest.raises(ValueError, match="linearly independent"):
         plane_partition(net, [0.0, 0.0], [1.0, 0.0], [2.0, 0.0])
     with pytest.raises(TypeError, match="torch.nn.Module"):

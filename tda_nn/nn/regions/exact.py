@@ -155,7 +155,9 @@ class ExactPlaneRegions:
     tol : float
         Relative tolerance of the cuts (see the module's notes).
     estimate : int
-        The count estimated before the work (a coarse grid's, extrapolated).
+        The count estimated before the work: the larger of the 32 x 32 grid's distinct
+        patterns times their growth from 16 x 16, and ``n_h n_v / 2 + n_h + n_v + 1`` from
+        the mean boundary crossings of five horizontal and five vertical lines.
     method : str
         ``'exact'``.
     """
@@ -306,7 +308,7 @@ def _trace(model: Any) -> Any:
 
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}.")
-    net = copy.deepcopy(model).double().eval()
+    net = copy.deepcopy(model).to("cpu").double().eval()
     try:
         gm = torch.fx.symbolic_trace(net)
     except Exception as exc:  # noqa: BLE001 - fx raises many kinds on data-dependent code
@@ -394,7 +396,7 @@ class _Walk:
     """Pieces (polygons, or single points) with the affine value of every live node on each."""
 
     def __init__(self, gm: Any, T0: Any, verts: list[np.ndarray], *, split: bool, tol: float, min_width: float,
-                 max_regions: int) -> None:  # fmt: skip
+                 max_regions: int, max_bytes: float = math.inf) -> None:  # fmt: skip
         self.gm = gm
         self.mods = dict(gm.named_modules())
         self.T0 = T0
@@ -403,6 +405,7 @@ class _Walk:
         self.tol = tol
         self.min_width = min_width
         self.max_regions = max_regions
+        self.max_bytes = max_bytes
         self.patterns: list[np.ndarray] = []
         self.layers: list[str] = []
         self.kinds: list[str] = []
@@ -571,7 +574,22 @@ class _Walk:
                 self.env[n] = val.index_select(0, idx)
         self.patterns = [p[parent] for p in self.patterns]
 
-    def _check_budget(self, name: str) -> None:
+    def _limit(self, T: Any) -> int:
+        """Most pieces the memory budget allows: each holds every live value, copied while re-indexed."""
+        import torch
+
+        per = 8 * (sum(v[0].numel() for v in self.env.values() if torch.is_tensor(v)) + 3 * T[0].numel())
+        return min(self.max_regions, int(self.max_bytes // max(3 * per, 1)))
+
+    def _check_budget(self, name: str, T: Any = None) -> None:
+        if T is not None and len(self.verts) > self._limit(T) and len(self.verts) <= self.max_regions:
+            from ...homology._memory import MemoryBudgetError, format_bytes
+
+            raise MemoryBudgetError(
+                f"max_memory: {len(self.verts)} pieces after layer {name!r} would need more than "
+                f"max_memory={format_bytes(self.max_bytes)} (each carries the affine maps of the layers still in "
+                "use); shrink the window (extent), raise max_memory, or use method='grid' (a lower bound)."
+            )
         if len(self.verts) > self.max_regions:
             raise ValueError(
                 f"max_regions: the window holds more than max_regions={self.max_regions} regions (already "
@@ -592,14 +610,15 @@ class _Walk:
             pos = m(ones.clone()).reshape(-1).numpy()
             neg = -m(-ones.clone()).reshape(-1).numpy()
         if self.split:
+            limit = self._limit(T)
             verts, parent = [], []
             for i in range(P):
                 pieces = self._cut_relu(self.verts[i], Z[i])
                 verts += pieces
                 parent += [i] * len(pieces)
-                if len(verts) > self.max_regions:
+                if len(verts) > limit:
                     self.verts = verts
-                    self._check_budget(name)
+                    self._check_budget(name, T)
             parent_arr = np.asarray(parent, dtype=np.int64)
             self.verts = verts
         else:
@@ -670,14 +689,15 @@ class _Walk:
         K = T.shape[1]
         Z = T.reshape(P, K, -1).numpy()
         if self.split:
+            limit = self._limit(T)
             verts, parent = [], []
             for i in range(P):
                 pieces = self._cut_max(self.verts[i], Z[i][:, safe], valid)
                 verts += pieces
                 parent += [i] * len(pieces)
-                if len(verts) > self.max_regions:
+                if len(verts) > limit:
                     self.verts = verts
-                    self._check_budget(name)
+                    self._check_budget(name, T)
             parent_arr = np.asarray(parent, dtype=np.int64)
             self.verts = verts
         else:
@@ -771,11 +791,9 @@ def _input_map(origin: np.ndarray, u: np.ndarray, v: np.ndarray, shape: tuple[in
     return torch.as_tensor(np.stack([origin, u, v]).reshape(1, 3, *shape), dtype=torch.float64)
 
 
-def _grid_count(gm: Any, origin: np.ndarray, u: np.ndarray, v: np.ndarray, shape: tuple[int, ...],
-                ext: tuple[float, ...], res: int) -> int:  # fmt: skip
-    """Distinct patterns on a ``res x res`` grid (a lower bound on the count), by the same walk."""
-    s, t = np.meshgrid(np.linspace(ext[0], ext[1], res), np.linspace(ext[2], ext[3], res))
-    pts = np.column_stack([s.ravel(), t.ravel()])
+def _patterns_at(gm: Any, origin: np.ndarray, u: np.ndarray, v: np.ndarray, shape: tuple[int, ...],
+                 pts: np.ndarray) -> np.ndarray:  # fmt: skip
+    """Activation patterns at plane points, one int64 row each, by the same walk (values only)."""
     import torch
 
     X = torch.as_tensor(origin + pts[:, :1] * u + pts[:, 1:] * v, dtype=torch.float64)
@@ -783,9 +801,53 @@ def _grid_count(gm: Any, origin: np.ndarray, u: np.ndarray, v: np.ndarray, shape
               min_width=0.0, max_regions=len(pts))  # fmt: skip
     w.run()
     if not w.patterns:
-        return 1
-    rows = np.concatenate([p.reshape(len(pts), -1).astype(np.int64) for p in w.patterns], axis=1)
-    return len(np.unique(rows, axis=0))
+        return np.zeros((len(pts), 1), dtype=np.int64)
+    return np.concatenate([p.reshape(len(pts), -1).astype(np.int64) for p in w.patterns], axis=1)
+
+
+def _estimate(gm: Any, origin: np.ndarray, u: np.ndarray, v: np.ndarray, shape: tuple[int, ...],
+              ext: tuple[float, ...]) -> tuple[int, str]:  # fmt: skip
+    """Regions in the window, estimated before the work, and how.
+
+    The larger of two figures: the distinct patterns on a 32 x 32 grid times their
+    growth from 16 x 16 (right when the grid resolves the regions), and
+    ``n_h n_v / 2 + n_h + n_v + 1`` from the mean boundary crossings ``n_h``, ``n_v`` of
+    five horizontal and five vertical lines sampled at 512 points (the count of an
+    arrangement of straight lines; right when the grid is saturated).
+    """
+    s0, s1, t0, t1 = ext
+    counts = []
+    for res in (16, 32):
+        s, t = np.meshgrid(np.linspace(s0, s1, res), np.linspace(t0, t1, res))
+        rows = np.ascontiguousarray(_patterns_at(gm, origin, u, v, shape, np.column_stack([s.ravel(), t.ravel()])))
+        counts.append(len(np.unique(rows.view(np.dtype((np.void, rows.shape[1] * 8))))))
+    k16, k32 = counts
+    x = np.linspace(0.0, 1.0, 512)
+    q = np.linspace(0.1, 0.9, 5)
+    pts = np.concatenate(
+        [np.column_stack([s0 + x * (s1 - s0), np.full(512, t0 + f * (t1 - t0))]) for f in q]
+        + [np.column_stack([np.full(512, s0 + f * (s1 - s0)), t0 + x * (t1 - t0)]) for f in q]
+    )
+    rows = _patterns_at(gm, origin, u, v, shape, pts).reshape(10, 512, -1)
+    cross = (rows[:, 1:] != rows[:, :-1]).any(axis=2).sum(axis=1)
+    nh, nv = float(cross[:5].mean()), float(cross[5:].mean())
+    by_grid = k32 * max(1.0, k32 / k16)
+    by_lines = nh * nv / 2 + nh + nv + 1
+    how = (f"{k32} distinct patterns on a 32x32 grid ({k16} on 16x16); {nh:.1f} and {nv:.1f} boundary crossings "
+           "on horizontal and vertical lines")  # fmt: skip
+    return int(math.ceil(max(by_grid, by_lines))), how
+
+
+def _budget(max_memory: Any) -> float:
+    from ...homology._memory import default_budget
+
+    if max_memory is None:
+        return float(default_budget())
+    try:
+        from ...validation import parse_memory  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover - before the house's move
+        from ...capture import _parse_bytes as parse_memory
+    return float(parse_memory(max_memory))
 
 
 def plane_partition(
@@ -796,6 +858,7 @@ def plane_partition(
     *,
     extent: Sequence[float] = (-1.0, 1.0, -1.0, 1.0),
     max_regions: int = 100_000,
+    max_memory: int | float | str | None = None,
     tol: float = 1e-9,
     anchors: Any = None,
 ) -> ExactPlaneRegions:
@@ -815,6 +878,10 @@ def plane_partition(
     origin, u, v : array-like of the model's input shape
     extent : (s_min, s_max, t_min, t_max), default=(-1, 1, -1, 1)
     max_regions : int, default=100_000
+    max_memory : int, float or str, optional
+        Budget in bytes (or like ``"2GiB"``) for the pieces' affine maps; default half
+        the RAM. Each piece carries ``3 x`` the units of every layer still in use, in
+        float64, so a CNN's window of 10^5 regions can need gigabytes.
     tol : float, default=1e-9
         Relative tolerance: of a cut function's values (to its largest on the polygon)
         and of a piece's width (to the window's diagonal).
@@ -830,6 +897,8 @@ def plane_partition(
     ValueError
         A step is not piecewise linear or not supported (named, with its layer), or
         the window holds more than ``max_regions`` regions (with the estimate).
+    MemoryBudgetError
+        (a ``ValueError``) when the pieces would exceed ``max_memory``.
 
     Examples
     --------
@@ -860,24 +929,22 @@ def plane_partition(
     ext_t = tuple(float(e) for e in ext)
     max_regions = check_int(max_regions, name="max_regions", min_value=1)
     tol = check_real(tol, name="tol", min_value=0.0)
+    max_bytes = _budget(max_memory)
     gm = _trace(model)
     _check_graph(gm)
     try:
-        k16 = _grid_count(gm, o, u, v, shape, ext_t, 16)
-        k32 = _grid_count(gm, o, u, v, shape, ext_t, 32)
+        estimate, how = _estimate(gm, o, u, v, shape, ext_t)
     except RuntimeError as exc:
         raise ValueError(f"origin: the model could not run on inputs of shape {shape}: {exc}") from exc
-    estimate = int(math.ceil(k32 * max(1.0, k32 / k16)))
     if estimate > max_regions:
         raise ValueError(
-            f"max_regions: the window is estimated to hold about {estimate} regions ({k32} distinct patterns on a "
-            f"32x32 grid, {k16} on 16x16), above max_regions={max_regions}; shrink extent, raise max_regions, or "
-            "use method='grid' (a lower bound)."
+            f"max_regions: the window is estimated to hold about {estimate} regions ({how}), above "
+            f"max_regions={max_regions}; shrink extent, raise max_regions, or use method='grid' (a lower bound)."
         )
     window = np.array([[ext[0], ext[2]], [ext[1], ext[2]], [ext[1], ext[3]], [ext[0], ext[3]]])
     min_width = tol * float(np.hypot(ext[1] - ext[0], ext[3] - ext[2]))  # the narrowest piece kept
     walk = _Walk(gm, _input_map(o, u, v, shape), [window], split=True, tol=tol, min_width=min_width,
-                 max_regions=max_regions)  # fmt: skip
+                 max_regions=max_regions, max_bytes=max_bytes)  # fmt: skip
     walk.run()
     if not walk.layers:
         warnings.warn("model has no ReLU-type or max-pooling step: it is affine, one region.", UserWarning,
@@ -912,6 +979,7 @@ def regions_on_plane_exact(
     points: Any = None,
     extent: Sequence[float] | None = None,
     max_regions: int = 100_000,
+    max_memory: int | float | str | None = None,
     tol: float = 1e-9,
 ) -> ExactPlaneRegions:
     """``regions_on_plane(..., method='exact')``: the plane as there (``origin, u, v`` or three ``points``).
@@ -935,5 +1003,5 @@ def regions_on_plane_exact(
         from ...diagnostics.regions import _plane
 
     o, uu, vv, anchors, ext, shape = _plane(origin, u, v, points, extent)
-    return plane_partition(model, o.reshape(shape), uu, vv, extent=ext, max_regions=max_regions, tol=tol,
-                           anchors=anchors)  # fmt: skip
+    return plane_partition(model, o.reshape(shape), uu, vv, extent=ext, max_regions=max_regions,
+                           max_memory=max_memory, tol=tol, anchors=anchors)  # fmt: skip
