@@ -52,3 +52,12 @@ __all__ = [
 
 def __dir__():
     return list(__all__)
+
+
+def __getattr__(name):
+    # submodules (tda_nn.nn.zoo, tda_nn.nn.checkpoints, ...) as attributes, imported on first use
+    import importlib
+
+    if name in ("capturing", "checkpoints", "hooks", "monitor", "reducers", "regions", "weights", "zoo"):
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'tda_nn.nn' has no attribute {name!r}")
