@@ -205,6 +205,11 @@ def test_loop_samples_in_loop_order():
     with pytest.raises(TypeError, match="cycles"):
         loop_samples([1, 2])
     assert "Cycle(n=" in repr(cyc[0]) and "Cycles(n=1" in repr(cyc)
+    import json
+
+    back = json.loads(json.dumps(cyc.to_dict()))
+    assert back["cycles"][0]["indices"] == cyc[0].indices.tolist()
+    assert back["cycles"][0]["bar"] == pytest.approx(list(cyc[0].bar))
 
 
 def test_cycle_is_frozen():

@@ -127,6 +127,16 @@ def test_one_loop_collapsed_by_a_layer_the_other_continues():
     assert b.layers == ("in", "mixed") and b.end == "died" and b.ended_at == "collapse"
     assert np.isnan(b.scales["collapse"][0]) and np.isnan(b.scales["after"][0])
     assert lines.table()["end"] == [f.end for f in lines]
+    import json
+
+    back = json.loads(json.dumps(lines.to_dict()))
+    row = back["lifelines"][b.id]
+    assert row["end"] == "died" and row["ended_at"] == "collapse" and row["scales"]["collapse"] == [None, None]
+    assert row["indices"] == b.cycle.indices.tolist()
+    # explicit bars per layer give the same lifelines
+    explicit = {name: np.array([f.carriers[name] for f in lines if name in f.carriers]) for name in acts}
+    again = track_features(acts, bars=explicit, min_persistence=0.2)
+    assert [(f.layers, f.end) for f in again] == [(f.layers, f.end) for f in lines]
 
 
 def test_two_loops_mapped_onto_one_merge():

@@ -50,6 +50,13 @@ _METRICS = ("euclidean", "cosine", "correlation", "precomputed")
 _MAX_POINTS = 6000
 
 
+def _json_float(x: float) -> float | str | None:
+    x = float(x)
+    if np.isnan(x):
+        return None
+    return x if np.isfinite(x) else ("inf" if x > 0 else "-inf")
+
+
 def _readonly(a: np.ndarray) -> np.ndarray:
     a = np.asarray(a)
     a.setflags(write=False)
@@ -158,6 +165,17 @@ class Cycles(Sequence):
         """ndarray of shape (n_cycles, 2): the bars represented, in order."""
         return np.array([c.bar for c in self.cycles], dtype=float).reshape(-1, 2)
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe dict (``inf`` written as ``"inf"``): the loops, their bars, and how they were made."""
+        return {
+            "metric": self.metric, "backend": self.backend, "n_points": self.n_points,
+            "landmarks": None if self.landmarks is None else self.landmarks.tolist(),
+            "landmark_bound": self.landmark_bound,
+            "cycles": [{"indices": c.indices.tolist(), "bar": [_json_float(x) for x in c.bar],
+                        "edges_max": c.edges_max, "length": c.length, "birth_edge": list(c.birth_edge),
+                        "certified": c.certified} for c in self.cycles],
+        }
+
     def __repr__(self) -> str:
         lm = f", n_landmarks={len(self.landmarks)}" if self.landmarks is not None else ""
         return f"Cycles(n={len(self.cycles)}, n_points={self.n_points}, backend={self.backend!r}{lm})"
@@ -212,9 +230,11 @@ def loop_samples(cycles: Any, labels: Any = None, inputs: Any = None) -> tuple[L
     Examples
     --------
     >>> import numpy as np
-    >>> t = np.linspace(0, 2 * np.pi, 12, endpoint=False)
-    >>> cyc = representative_cycles(np.c_[np.cos(t), np.sin(t)], bars=1)
-    >>> [s.labels.tolist() for s in loop_samples(cyc, labels=np.arange(12) % 3)][0][:3]  # doctest: +SKIP
+    >>> t = np.linspace(0, 2 * np.pi, 12, endpoint=False) + 0.01 * np.arange(12) ** 2 / 144
+    >>> cyc = representative_cycles(np.c_[np.cos(t), np.sin(t)], bars=1, backend="ripser")
+    >>> (s,) = loop_samples(cyc, labels=[f"class {i % 3}" for i in range(12)])
+    >>> len(s.indices), sorted(set(s.labels.tolist()))
+    (12, ['class 0', 'class 1', 'class 2'])
     """
     if isinstance(cycles, Cycle):
         cycles = [cycles]

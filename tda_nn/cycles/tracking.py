@@ -39,7 +39,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .representatives import Cycle, _distances, _make_cycle, _readonly, _ripser_h1, _val
+from .representatives import Cycle, _distances, _json_float, _make_cycle, _readonly, _ripser_h1, _val
 
 __all__ = ["Lifeline", "Lifelines", "track_features"]
 
@@ -132,6 +132,19 @@ class Lifelines(Sequence):
             "merged_into": [f.merged_into for f in self],
             "found": [list(f.found) for f in self],
         }
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe dict: the table plus scales per layer and each lifeline's first loop (sample indices)."""
+        out: dict[str, Any] = {"layers": list(self.layers), "samples": self.samples.tolist(),
+                               "min_persistence": dict(self.min_persistence), "lifelines": []}
+        for f in self:
+            out["lifelines"].append({
+                "id": f.id, "born": f.born, "layers": list(f.layers), "found": list(f.found), "end": f.end,
+                "ended_at": f.ended_at, "merged_into": f.merged_into,
+                "scales": {k: [_json_float(x) for x in v] for k, v in f.scales.items()},
+                "carriers": {k: [_json_float(x) for x in v] for k, v in f.carriers.items()},
+                "indices": f.cycle.indices.tolist(), "bar": [_json_float(x) for x in f.cycle.bar]})
+        return out
 
     def plot(self, *, ax: Any = None, title: str | None = None):
         """Lifelines across depth; see :func:`tda_nn.plotting.cycles.plot_lifelines`."""
