@@ -127,6 +127,16 @@ def test_backends_agree_on_birth_edges():
         assert [set(c.birth_edge) for c in other] == [set(c.birth_edge) for c in ref]
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_threshold_gives_an_essential_bar_still_represented(backend):
+    X = noisy_circle(40, 0.05, seed=0)
+    full = representative_cycles(X, bars=1, backend=backend)[0]
+    cut = representative_cycles(X, bars=1, backend=backend, threshold=0.8)[0]
+    assert full.death > 0.8 and cut.death == np.inf
+    assert cut.birth == pytest.approx(full.birth) and cut.indices.tolist() == full.indices.tolist()
+    assert not is_boundary(dist(X), cut.indices, 0.8)
+
+
 def test_two_linked_circles_each_loop_on_its_own_circle():
     rng = np.random.default_rng(0)
     t = np.linspace(0, 2 * np.pi, 40, endpoint=False)

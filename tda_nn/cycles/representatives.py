@@ -362,7 +362,7 @@ def _h1_pairs(D: np.ndarray, *, backend: str = "ripser", threshold: float | None
         from .._optional import import_optional
 
         gph = import_optional("gph")
-        kw = {} if threshold is None else {"threshold": thr}
+        kw = {} if threshold is None else {"thresh": thr}
         out = gph.ripser_parallel(D, metric="precomputed", maxdim=1, coeff=2, return_generators=True, **kw)
         fin = np.asarray(out["gens"][1][0], dtype=np.intp).reshape(-1, 4)
         for b0, b1, d0, d1 in fin:
