@@ -248,3 +248,56 @@ def test_plot_cycles_on_a_view():
     import matplotlib.pyplot as plt
 
     plt.close(fig)
+
+
+def test_loop_panels_list_the_right_samples():
+    """A constructed case: a hexagon (samples 3..8) among far-away filler; the panel lists exactly its samples in loop order."""
+    import re
+    from html.parser import HTMLParser
+
+    from tda_nn.plotting.loops_html import loops_html, loops_page
+
+    ang = np.linspace(0, 2 * np.pi, 6, endpoint=False) + np.array([0, 0.01, 0.03, 0.02, 0.05, 0.04])
+    hexagon = np.c_[np.cos(ang), np.sin(ang)]
+    filler = np.array([[10.0, 0], [10.3, 0.1], [10.1, 0.4]])
+    X = np.r_[filler, hexagon]                      # the hexagon's samples are rows 3..8
+    cyc = representative_cycles(X, bars=1, backend="ripser")
+    loop = cyc[0].indices.tolist()
+    assert sorted(loop) == [3, 4, 5, 6, 7, 8]
+    assert all(abs(a - b) in (1, 5) for a, b in zip(loop, loop[1:] + loop[:1]))   # neighbours on the hexagon
+    labels = np.array(list("abcdefghi"))
+    texts = [f"sentence {i}" for i in range(9)]
+    page = loops_page(loops_html(cyc, layer="hidden 1", view=X, labels=labels, inputs=texts, threshold=0.5))
+
+    class Links(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.ids, self.hrefs, self.srcs, self.samples, self.items = [], [], [], [], []
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            self.ids += [a["id"]] if "id" in a else []
+            self.hrefs += [a["href"]] if "href" in a else []
+            self.srcs += [a["src"]] if "src" in a else []
+            self.samples += [a["data-samples"]] if "data-samples" in a else []
+
+    p = Links()
+    p.feed(page)
+    assert p.samples == [" ".join(map(str, loop))]
+    assert {"bar-hidden_1-0", "loop-hidden_1-0"} <= set(p.ids) and all(h[1:] in p.ids for h in p.hrefs)
+    listed = re.findall(r"<li><b>(\d+)</b> &middot; label (\w) &middot; &ldquo;sentence (\d+)&rdquo;</li>", page)
+    assert [(int(i), lab, int(j)) for i, lab, j in listed] == [(i, labels[i], i) for i in loop]
+    assert "<script" not in page and "http" not in page and not p.srcs        # works offline
+    tip = re.search(r"<title>(H1 bar[^<]*)</title>", page).group(1)
+    assert "significant" in tip and f"6 samples: {loop[0]} ({labels[loop[0]]})" in tip
+
+
+def test_loop_section_size_budget():
+    from tda_nn.plotting.loops_html import loops_html
+
+    rng = np.random.default_rng(0)
+    X = noisy_circle(300, 0.1)
+    cyc = representative_cycles(X, bars=5, backend="ripser")
+    s = loops_html(cyc, view=X, labels=np.arange(300) % 10, inputs=rng.random((300, 8, 8)), threshold=0.5)
+    assert s.count("data:image/png;base64,") == sum(min(len(c), 40) for c in cyc)
+    assert len(s) < 150_000
