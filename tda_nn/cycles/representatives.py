@@ -243,7 +243,6 @@ def loop_samples(cycles: Any, labels: Any = None, inputs: Any = None) -> tuple[L
     top = max((int(c.indices.max()) for c in cycles), default=-1)
     lab = None
     if labels is not None:
-
         lab = _val.as_numpy(labels, name="labels") if not _is_strings(labels) else np.asarray(labels)
         if lab.ndim != 1 or len(lab) <= top:
             raise ValueError(f"labels must be 1-D with one label per sample (at least {top + 1}), got shape {lab.shape}.")
@@ -281,7 +280,6 @@ def _is_strings(labels: Any) -> bool:
 def _distances(X: Any, metric: str, name: str = "X") -> np.ndarray:
     """Dense float64 distance matrix of a point cloud, or a validated precomputed one."""
     from scipy.spatial.distance import pdist, squareform
-
 
     if metric == "precomputed":
         D = _val.check_distance_matrix(X, name=name)
@@ -406,7 +404,8 @@ def _ripser_h1(D: np.ndarray, *, threshold: float | None = None) -> tuple[np.nda
         Birth edge of each bar: the edge of its cocycle whose length is the birth
         (ripser's cocycle is the birth edge plus edges entering after it).
     bars : ndarray of shape (k, 2)
-        ``(D[u, v], death)``.
+        ``(D[u, v], death)``, the death snapped to the float64 edge length that
+        ripser's float32 value rounds.
     cocycles : list of k ndarray of int
         Support of each cocycle as sorted edge keys ``min(i, j) * n + max(i, j)``.
     """
@@ -425,8 +424,26 @@ def _ripser_h1(D: np.ndarray, *, threshold: float | None = None) -> tuple[np.nda
         deaths.append(float(d))
         keys.append(np.unique(np.minimum(coc[:, 0], coc[:, 1]) * n + np.maximum(coc[:, 0], coc[:, 1])))
     E = np.asarray(edges, dtype=np.intp).reshape(-1, 2)
-    bars = np.column_stack([D[E[:, 0], E[:, 1]], np.asarray(deaths, dtype=float)]) if len(E) else np.empty((0, 2))
+    bars = np.column_stack([D[E[:, 0], E[:, 1]], _snap(np.asarray(deaths, dtype=float), D)]) if len(E) \
+        else np.empty((0, 2))
     return E, bars, keys
+
+
+def _snap(values: np.ndarray, D: np.ndarray) -> np.ndarray:
+    """Replace ripser's float32 deaths by the float64 edge length they round (a death is an edge length)."""
+    lengths = np.unique(D[np.triu_indices(len(D), 1)])
+    lengths = lengths[np.isfinite(lengths)]
+    out = values.copy()
+    fin = np.isfinite(values)
+    if lengths.size == 0 or not fin.any():
+        return out
+    v = values[fin]
+    pos = np.searchsorted(lengths, v)
+    last = len(lengths) - 1
+    cand = np.stack([lengths[np.clip(pos - 1, 0, last)], lengths[np.clip(pos, 0, last)]])
+    best = cand[np.argmin(np.abs(cand - v), axis=0), np.arange(len(v))]
+    out[fin] = np.where(np.abs(best - v) <= 1e-6 * np.maximum(np.abs(v), 1e-12), best, v)
+    return out
 
 
 # --- choosing bars -----------------------------------------------------------------------------------------------
@@ -460,7 +477,6 @@ def _choose(bars_arg: Any, bars: np.ndarray, X: Any, *, metric: str, n_landmarks
     order = np.argsort(-_lifetimes(bars), kind="stable")
     scale = float(np.max(bars[np.isfinite(bars)], initial=1.0))
     if isinstance(bars_arg, str):
-
         _val.check_choice(bars_arg, name="bars", choices=("significant",))
         from tda_nn.diagnostics.significance import significant_bars
 
