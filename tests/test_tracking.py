@@ -8,8 +8,8 @@ import types
 import numpy as np
 import pytest
 
-from tda_nn.cycles import Lifeline, Lifelines, representative_cycles, track_features
-from tda_nn.cycles.tracking import _Layer, loop_interval
+from tda_nn.cycles import Lifeline, Lifelines, loop_scales, representative_cycles, track_features
+from tda_nn.cycles.tracking import _Layer, _loop_interval
 from tda_nn.cycles.representatives import _ripser_h1
 
 from test_cycles import dist, is_boundary
@@ -50,7 +50,7 @@ def test_interval_matches_direct_reduction():
         DY = dist(Y)
         layer = layer_of(DY)
         for loop in loops:
-            got, _ = loop_interval(np.asarray(loop), layer)
+            got, _ = _loop_interval(np.asarray(loop), layer)
             want = direct_interval(DY, np.asarray(loop))
             total += 1
             if np.isnan(want[0]):
@@ -62,12 +62,28 @@ def test_interval_matches_direct_reduction():
     assert nontrivial == 6                        # both kinds of answer were checked
 
 
+def test_loop_scales_public():
+    rng = np.random.default_rng(0)
+    X = circle(16, 0.1, 2)
+    Y = X @ (np.eye(2, 3) + 0.3 * rng.normal(size=(2, 3)))
+    loop = representative_cycles(X, bars=1, backend="ripser")[0].indices
+    got = loop_scales(Y, loop)
+    want = direct_interval(dist(Y), loop)
+    assert want[1] > want[0] and got == pytest.approx(want)
+    assert loop_scales(dist(Y), loop, metric="precomputed") == pytest.approx(want)
+    assert np.isnan(loop_scales(Y[:, :1], loop)[0])
+    with pytest.raises(ValueError, match="indices"):
+        loop_scales(Y, [0, 1])
+    with pytest.raises(ValueError, match="indices"):
+        loop_scales(Y, [0, 1, 99])
+
+
 def test_own_layer_interval_covers_the_bar():
     rng = np.random.default_rng(1)
     X = np.c_[np.cos(np.arange(30) / 30 * 2 * np.pi), np.sin(np.arange(30) / 30 * 2 * np.pi)]
     X = X + 0.05 * rng.normal(size=X.shape)
     c = representative_cycles(X, bars=1, backend="ripser")[0]
-    (a, cc), _ = loop_interval(c.indices, layer_of(dist(X)))
+    (a, cc), _ = _loop_interval(c.indices, layer_of(dist(X)))
     assert a == pytest.approx(c.birth) and cc == pytest.approx(c.death, rel=1e-6)
 
 

@@ -9,7 +9,7 @@ share the same samples (:func:`track_features`). numpy/scipy only.
 from __future__ import annotations
 
 from .representatives import Cycle, Cycles, LoopSamples, loop_samples, representative_cycles
-from .tracking import Lifeline, Lifelines, track_features
+from .tracking import Lifeline, Lifelines, loop_scales, track_features
 
 __all__ = [
     "Cycle",
@@ -18,6 +18,7 @@ __all__ = [
     "Lifelines",
     "LoopSamples",
     "loop_samples",
+    "loop_scales",
     "representative_cycles",
     "track_features",
 ]

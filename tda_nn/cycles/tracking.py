@@ -39,9 +39,9 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .representatives import Cycle, _distances, _json_float, _make_cycle, _readonly, _ripser_h1, _val
+from .representatives import Cycle, _choose, _distances, _json_float, _make_cycle, _match, _readonly, _ripser_h1, _val
 
-__all__ = ["Lifeline", "Lifelines", "track_features"]
+__all__ = ["Lifeline", "Lifelines", "loop_scales", "track_features"]
 
 _NAN = (float("nan"), float("nan"))
 
@@ -177,7 +177,7 @@ def _keys(loop: np.ndarray, n: int) -> np.ndarray:
     return np.minimum(loop, nxt) * n + np.maximum(loop, nxt)
 
 
-def loop_interval(loop: np.ndarray, layer: _Layer) -> tuple[tuple[float, float], int]:
+def _loop_interval(loop: np.ndarray, layer: _Layer) -> tuple[tuple[float, float], int]:
     """Scales ``[a, c)`` where ``loop`` is a non-trivial cycle of ``layer``, and its carrier bar (-1 if none)."""
     D = layer.D
     n = D.shape[0]
@@ -198,6 +198,56 @@ def loop_interval(loop: np.ndarray, layer: _Layer) -> tuple[tuple[float, float],
         if s <= c + tol:
             c = max(c, d)
     return (a, float(c)), int(carrier)
+
+
+def loop_scales(
+    X: Any,
+    indices: Any,
+    *,
+    metric: Literal["euclidean", "cosine", "correlation", "precomputed"] = "euclidean",
+) -> tuple[float, float]:
+    """Scales ``[a, c)`` over which a closed loop of samples is a non-trivial cycle of the Rips complex of ``X``.
+
+    ``a`` is the loop's longest edge in ``X`` (it is a cycle from there on) and ``c`` the
+    scale at which it becomes a boundary (Z/2 coefficients); ``(nan, nan)`` when it is a
+    boundary as soon as it exists. Use it to ask whether the samples of a loop found in
+    one layer still form a loop in another.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features), or (n_samples, n_samples) if precomputed
+    indices : array-like of int, shape (k,)
+        The loop's samples in order (closing from the last back to the first), ``k >= 3``.
+    metric : {'euclidean', 'cosine', 'correlation', 'precomputed'}, default='euclidean'
+
+    Returns
+    -------
+    tuple of float
+        ``(a, c)``; ``c`` may be ``inf`` only for an essential class, which a finite
+        Rips filtration does not have.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t = np.linspace(0, 2 * np.pi, 8, endpoint=False)
+    >>> X = np.c_[np.cos(t), np.sin(t)]
+    >>> a, c = loop_scales(X, np.arange(8))  # a boundary once the 3-step chords enter
+    >>> round(a, 4), round(c, 4)
+    (0.7654, 1.8478)
+    >>> loop_scales(X[:, :1], np.arange(8))
+    (nan, nan)
+    """
+    metric = _val.check_choice(metric, name="metric", choices=("euclidean", "cosine", "correlation", "precomputed"))
+    D = _distances(X, metric)
+    loop = _val.as_numpy(indices, name="indices")
+    if loop.ndim != 1 or len(loop) < 3 or not np.issubdtype(loop.dtype, np.integer):
+        raise ValueError(f"indices must be a 1-D sequence of at least 3 sample indices, got {loop!r:.80}.")
+    if loop.min() < 0 or loop.max() >= len(D):
+        raise ValueError(f"indices must lie in [0, {len(D)}), got values from {loop.min()} to {loop.max()}.")
+    E, B, K = _ripser_h1(D)
+    keep = B[:, 1] > B[:, 0]
+    layer = _Layer("X", D, B[keep], E[keep], [k for k, ok in zip(K, keep) if ok])
+    return _loop_interval(loop.astype(np.intp), layer)[0]
 
 
 def _persists(iv: tuple[float, float], min_pers: float) -> bool:
@@ -247,8 +297,6 @@ def _per_layer(value: Any, names: list[str], what: str) -> dict[str, Any]:
 def _choose_layer(layer: _Layer, bars_arg: Any, metric_D: np.ndarray, seed: Any,
                   significance: Mapping[str, Any] | None) -> float | None:
     """Set ``layer.chosen``; return the significance threshold when bars='significant'."""
-    from .representatives import _choose
-
     life = layer.bars[:, 1] - layer.bars[:, 0]
     if isinstance(bars_arg, str) and bars_arg == "significant":
         from tda_nn.diagnostics.significance import significant_bars
@@ -256,8 +304,6 @@ def _choose_layer(layer: _Layer, bars_arg: Any, metric_D: np.ndarray, seed: Any,
         res = significant_bars(metric_D, maxdim=1, metric="precomputed", seed=seed, **dict(significance or {}))
         sig = np.asarray(res.diagrams[1], dtype=float).reshape(-1, 2)
         scale = float(np.max(layer.bars[np.isfinite(layer.bars)], initial=1.0))
-        from .representatives import _match
-
         layer.chosen = _match(sig, layer.bars, 1e-4 * max(scale, 1.0) + 1e-9, "significant_bars") if len(sig) else []
         layer.chosen.sort(key=lambda j: -life[j])
         return float(res.threshold[1])
@@ -381,9 +427,9 @@ class _Tracker:
                 "carriers": {li: tuple(float(x) for x in layer.bars[j])}, "scales": {},
                 "end": "survives", "ended_at": None, "merged_into": None, "found_at": li,
                 "cycle": on_samples}
-        line["scales"][li] = loop_interval(loop, layer)[0]
+        line["scales"][li] = _loop_interval(loop, layer)[0]
         for m in range(li - 1, -1, -1):  # backwards while the loop is already there
-            iv, car = loop_interval(loop, self.layers[m])
+            iv, car = _loop_interval(loop, self.layers[m])
             line["scales"][m] = iv
             if not _persists(iv, self.layers[m].min_pers):
                 break
@@ -397,7 +443,7 @@ class _Tracker:
         for li, layer in enumerate(self.layers):
             claims: dict[int, list[dict[str, Any]]] = {}
             for line in active:
-                iv, car = loop_interval(line["loop"], layer)
+                iv, car = _loop_interval(line["loop"], layer)
                 line["scales"][li] = iv
                 if _persists(iv, layer.min_pers):
                     claims.setdefault(car, []).append(line)
@@ -435,7 +481,7 @@ class _Tracker:
             for m in range(len(self.layers)):
                 if m not in f["scales"]:
                     loop = f["first_loop"] if m < f["layers"][0] else f["loop"]
-                    f["scales"][m] = loop_interval(loop, self.layers[m])[0]
+                    f["scales"][m] = _loop_interval(loop, self.layers[m])[0]
             out.append(Lifeline(
                 id=f["id"], born=names[f["layers"][0]], layers=tuple(names[m] for m in f["layers"]),
                 found=tuple(names[m] for m in f["found"]), end=f["end"],
