@@ -60,6 +60,9 @@ class Lifeline:
     found : tuple of str
         Layers where the loop was one of the chosen bars (significant or longest).
     end : {'died', 'merged', 'survives'}
+        'died': in the next layer the loop is a boundary as soon as it exists, or it
+        stays non-trivial over no more than ``min_persistence`` scales (see ``scales``);
+        'merged': it is carried there by the same bar as an elder lifeline.
     ended_at : str or None
         First layer after ``layers`` (where it died or merged); None if it survives.
     merged_into : int or None
@@ -343,6 +346,7 @@ def track_features(
     n_landmarks : int or None, default=None
         Build every layer's complex on the union of each layer's ``n_landmarks``
         max-min landmarks (the same rows in every layer, so loops stay readable).
+        Significance is then computed on those rows; the landmark bound is not added.
     min_persistence : float, mapping of layer to float, or None, default=None
         Scales a loop must stay non-trivial over in a layer to persist there. ``None``:
         the significance threshold of that layer with ``bars='significant'``, else 0.
