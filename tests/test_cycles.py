@@ -302,3 +302,14 @@ def test_loop_section_size_budget():
     s = loops_html(cyc, view=X, labels=np.arange(300) % 10, inputs=rng.random((300, 8, 8)), threshold=0.5)
     assert s.count("data:image/png;base64,") == sum(min(len(c), 40) for c in cyc)
     assert len(s) < 150_000
+
+
+def test_significant_default_with_the_real_significance_test():
+    from tda_nn.diagnostics.significance import significant_bars
+
+    X = noisy_circle(120, 0.03, seed=8)
+    res = significant_bars(X, maxdim=1, n_bootstrap=20, seed=0)
+    cyc = representative_cycles(X, significance={"n_bootstrap": 20})
+    assert res.n_significant(1) == len(cyc) == 1
+    np.testing.assert_allclose(cyc.bars, res.diagrams[1], rtol=1e-5)
+    assert abs(winding(X, cyc[0].indices, (0.0, 0.0))) == pytest.approx(1.0)

@@ -233,3 +233,17 @@ def test_plot_lifelines():
     assert len(ax.get_yticks()) == len(lines) == 2
     assert "Lifelines(n=2" in repr(lines) and "died at 'collapse'" in repr(next(f for f in lines if f.end == "died"))
     plt.close(fig)
+
+
+def test_significant_default_with_the_real_significance_test():
+    X = circle(120, 0.03, 6)
+    rng = np.random.default_rng(6)
+    lift = np.tanh(0.5 * X @ rng.normal(size=(2, 8)))
+    acts = {"input": X, "lift": lift, "line": lift @ rng.normal(size=(8, 1))}
+    lines = track_features(acts, significance={"n_bootstrap": 20})
+    (f,) = lines
+    assert f.layers == ("input", "lift") and f.end == "died" and f.ended_at == "line"
+    assert all(v > 0 for v in lines.min_persistence.values())
+    for name in f.layers:
+        lo, hi = f.scales[name]
+        assert hi - lo > lines.min_persistence[name]

@@ -38,10 +38,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-try:
-    from .. import validation as _val
-except ImportError:  # before the package layout move, validators lived in tda_nn._validation
-    from .. import _validation as _val
+from .. import validation as _val
 
 __all__ = ["Cycle", "Cycles", "LoopSamples", "loop_samples", "representative_cycles"]
 
@@ -613,6 +610,7 @@ def representative_cycles(
     >>> len(cyc[0]) == 40, cyc[0].certified
     (True, True)
     """
+    seed = _val.check_seed(seed)
     dim = _val.check_int(dim, name="dim")
     if dim != 1:
         raise ValueError(f"dim must be 1 (representative loops of H1 bars), got {dim}; higher-dimensional "

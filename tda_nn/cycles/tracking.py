@@ -377,6 +377,7 @@ def track_features(
     >>> lines[0].layers, lines[0].end, lines[0].ended_at
     (('in', 'lift'), 'died', 'line')
     """
+    seed = _val.check_seed(seed)
     dim = _val.check_int(dim, name="dim")
     if dim != 1:
         raise ValueError(f"dim must be 1 (loops), got {dim}; tracking higher-dimensional features is not supported.")
