@@ -233,6 +233,9 @@ def test_plot_lifelines():
     assert len(ax.get_yticks()) == len(lines) == 2
     assert "Lifelines(n=2" in repr(lines) and "died at 'collapse'" in repr(next(f for f in lines if f.end == "died"))
     plt.close(fig)
+    empty = track_features({"a": X[:, :1], "b": X[:, 1:2]}, bars=2)      # points on lines: no loops at all
+    assert len(empty) == 0
+    plt.close(empty.plot())
 
 
 def test_significant_default_with_the_real_significance_test():

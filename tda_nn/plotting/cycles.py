@@ -68,7 +68,9 @@ def plot_lifelines(lifelines: Any, *, ax: Any = None, title: str | None = None):
     ax.set_yticks(range(len(lifelines)))
     ax.set_yticklabels([f"loop {f.id}" for f in lifelines])
     ax.set_xlim(-0.5, len(layers) - 0.2)
-    ax.set_ylim(len(lifelines) - 0.5, -0.5)
+    ax.set_ylim(max(len(lifelines), 1) - 0.5, -0.5)
+    if not len(lifelines):
+        ax.text(0.5, 0.5, "no loops persist", transform=ax.transAxes, ha="center", va="center", color="0.4")
     ax.set_xlabel("layer (depth)")
     ax.set_title(title or f"{len(lifelines)} loop lifeline{'s' if len(lifelines) != 1 else ''} across depth")
     return fig
