@@ -202,7 +202,9 @@ def test_backwards_extension_and_significant_thresholds(monkeypatch):
 def test_landmarks_and_errors():
     X = circle(200, 0.03, 5)
     acts = {"a": X, "b": X @ np.array([[2.0, 0.0, 1.0], [0.0, 1.0, 1.0]])}
-    lines = track_features(acts, bars=1, n_landmarks=30)
+    import tda_nn
+
+    lines = track_features(tda_nn.Activations(acts), bars=1, n_landmarks=30)   # an Activations is a mapping too
     assert 30 <= len(lines.samples) <= 60
     assert set(lines[0].cycle.indices.tolist()) <= set(lines.samples.tolist())
     assert lines[0].end == "survives" and lines[0].layers == ("a", "b")
