@@ -7,12 +7,11 @@ import types
 
 import numpy as np
 import pytest
+from test_cycles import dist, is_boundary
 
 from tda_nn.cycles import Lifeline, Lifelines, loop_scales, representative_cycles, track_features
-from tda_nn.cycles.tracking import _Layer, _loop_interval
 from tda_nn.cycles.representatives import _ripser_h1
-
-from test_cycles import dist, is_boundary
+from tda_nn.cycles.tracking import _Layer, _loop_interval
 
 
 def direct_interval(D: np.ndarray, loop: np.ndarray) -> tuple[float, float]:
