@@ -37,6 +37,16 @@ _LAZY: dict = {
     "sample_clouds": "clouds",
     "dtm_weights": "clouds",
     "feature_map_images": "clouds",
+    # cycles: which samples form a loop, and does it survive the next layer
+    "representative_cycles": "cycles",
+    "loop_samples": "cycles",
+    "Cycle": "cycles",
+    "Cycles": "cycles",
+    "LoopSamples": "cycles",
+    "track_features": "cycles",
+    "loop_scales": "cycles",
+    "Lifeline": "cycles",
+    "Lifelines": "cycles",
     # summaries
     "BettiCurve": "features",
     "PersistenceLandscape": "features",
@@ -103,6 +113,7 @@ _MODULES: dict = {
     "nn": "nn",
     "zoo": "nn.zoo",
     "validation": "validation",
+    "cycles": "cycles",
 }
 
 __all__ = ["__version__", *sorted(_LAZY), *sorted(_MODULES)]

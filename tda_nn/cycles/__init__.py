@@ -6,8 +6,6 @@ loop of sample indices (:func:`representative_cycles`, :func:`loop_samples`);
 share the same samples (:func:`track_features`). numpy/scipy only.
 """
 
-from __future__ import annotations
-
 from .representatives import Cycle, Cycles, LoopSamples, loop_samples, representative_cycles
 from .tracking import Lifeline, Lifelines, loop_scales, track_features
 
@@ -22,3 +20,7 @@ __all__ = [
     "representative_cycles",
     "track_features",
 ]
+
+
+def __dir__():
+    return list(__all__)

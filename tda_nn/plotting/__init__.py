@@ -16,6 +16,10 @@ _LAZY = {
     "plot_training": "layers",
     "plot_regions_plane": "regions",
     "plot_region_counts": "regions",
+    "plot_lifelines": "cycles",
+    "plot_cycles": "cycles",
+    "loops_html": "loops_html",
+    "loops_page": "loops_html",
 }
 
 __all__ = sorted(_LAZY)
