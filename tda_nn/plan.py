@@ -34,7 +34,6 @@ plus 16 bytes per ``k``-simplex when ``k >= 2``.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
