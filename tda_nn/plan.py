@@ -34,12 +34,13 @@ plus 16 bytes per ``k``-simplex when ``k >= 2``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from .validation import format_bytes
 
-__all__ = ["Plan", "PlanError", "StagePlan", "estimate_persistence", "largest_fitting"]
+__all__ = ["Plan", "PlanError", "StagePlan", "estimate_persistence", "largest_fitting", "plan_analysis"]
 
 _NS_PER_SIMPLEX = 15.0
 _BYTES_PER_SIMPLEX = 16.0
@@ -173,3 +174,95 @@ class Plan:
         n_run = sum(s.runs for s in self.stages)
         return (f"Plan({n_run}/{len(self.stages)} stages, about {_duration(self.seconds)}, "
                 f"peak about {format_bytes(self.peak_bytes)})")
+
+
+def _sample_points(shape: tuple[int, ...]) -> tuple[int, int]:
+    """(points, dims) of one sample's own cloud: spatial positions (or tokens) as points, channels as dims."""
+    if len(shape) >= 2:
+        return int(math.prod(shape[1:])), int(shape[0])  # (C, H, W) -> H*W points in R^C; (T, D) -> see below
+    return 1, int(math.prod(shape) or 1)
+
+
+def plan_analysis(
+    layers: dict[str, tuple[int, ...]],
+    *,
+    n_samples: int,
+    maxdim: int,
+    max_points: int,
+    n_bootstrap: int = 0,
+    probe_layers: tuple[str, ...] = (),
+    probe_kind: str = "cloud",
+    regions: bool = False,
+    regions_note: str = "",
+    max_memory: float | None = None,
+    max_time: float | None = None,
+    token_layers: tuple[str, ...] = (),
+) -> Plan:
+    """The plan of an ``analyze`` run from the per-sample shape of each layer's activation.
+
+    ``layers`` maps each captured layer to the shape of ONE sample's activation (as
+    :func:`tda_nn.list_layers` reports it, without the batch axis). Per-sample clouds
+    of the probes take the spatial positions of a feature map (or the tokens of a
+    sequence in ``token_layers``) as points; a layer whose samples have fewer than
+    two such points cannot give a cloud and is skipped with a note, before any
+    forward pass over the data.
+
+    Raises
+    ------
+    PlanError
+        The persistence stage needs more memory than ``max_memory`` (default: half
+        the RAM) or the plan more time than ``max_time``; the message names the option
+        that drives it (``maxdim`` or ``max_points``) and a value that fits.
+    """
+    from .validation import parse_memory
+
+    budget = parse_memory(max_memory)
+    n = min(int(n_samples), int(max_points))
+    notes: list[str] = []
+    info: dict[str, dict[str, Any]] = {}
+    stages: list[StagePlan] = [StagePlan("capture", f"{n_samples} samples through {len(layers)} layers",
+                                         seconds=1e-7 * n_samples * len(layers), bytes=0.0)]
+    t_pers, b_pers = estimate_persistence(n, maxdim)
+    for name, shape in layers.items():
+        info[name] = {"shape": tuple(int(s) for s in shape), "n_features": int(math.prod(shape) or 1), "n_points": n}
+    stages.append(StagePlan("persistence", f"H0..H{maxdim} of {len(layers)} layers, {n} points each",
+                            seconds=t_pers * len(layers), bytes=b_pers))
+    if b_pers > budget or (max_time is not None and t_pers * len(layers) > max_time):
+        limit_s = math.inf if max_time is None else max_time / max(len(layers), 1)
+        fit_n = largest_fitting(maxdim, max_seconds=limit_s, max_bytes=budget, upper=n)
+        fit_d = max((d for d in range(0, maxdim) if estimate_persistence(n, d)[1] <= budget
+                     and estimate_persistence(n, d)[0] <= limit_s), default=None)
+        what = (f"about {format_bytes(b_pers)} of memory (budget {format_bytes(budget)})" if b_pers > budget
+                else f"about {_duration(t_pers * len(layers))} (max_time {_duration(max_time or 0)})")
+        if maxdim >= 2 and fit_d is not None:
+            raise PlanError(f"maxdim={maxdim} is too large for clouds of {n} points: persistence would take {what}; "
+                            f"use maxdim={fit_d}, or max_points={max(fit_n, 3)} with maxdim={maxdim}.")
+        raise PlanError(f"max_points={n} is too large for maxdim={maxdim}: persistence would take {what}; "
+                        f"use max_points={max(fit_n, 3)}.")
+    if n_bootstrap:
+        stages.append(StagePlan("significance", f"{n_bootstrap} bootstrap resamples per layer",
+                                seconds=2e-9 * n_bootstrap * n * n * len(layers), bytes=8.0 * n * n))
+    probe_run, probe_skip = [], []
+    for name in probe_layers:
+        shape = tuple(layers.get(name, ()))
+        pts, dims = _sample_points(shape)
+        if name in token_layers and len(shape) == 2:
+            pts, dims = int(shape[0]), int(shape[1])
+        if probe_kind == "image":
+            ok = len(shape) == 3 and shape[1] >= 2 and shape[2] >= 2
+            why = f"its samples are {shape}, not (channels, height, width) maps of at least 2x2"
+        else:
+            ok = pts >= 2
+            why = (f"its feature maps are {'x'.join(map(str, shape[1:])) or '1'} (one point per sample: "
+                   "nothing to build a per-sample cloud from)")
+        if ok:
+            probe_run.append((name, pts))
+        else:
+            probe_skip.append(name)
+            notes.append(f"probe layer {name!r} skipped: {why}.")
+    if probe_layers:
+        t = sum(int(n_samples) * estimate_persistence(min(p, 200), 1)[0] for _, p in probe_run)
+        stages.append(StagePlan("probes", f"{len(probe_run)} layer(s) of per-sample clouds", seconds=t,
+                                runs=bool(probe_run), note="" if probe_run else "no layer can give per-sample clouds"))
+    stages.append(StagePlan("regions", "ReLU activation regions", seconds=0.0, runs=bool(regions), note=regions_note))
+    return Plan(tuple(stages), info, tuple(notes))
