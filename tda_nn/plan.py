@@ -245,9 +245,9 @@ def plan_analysis(
     probe_run, probe_skip = [], []
     for name in probe_layers:
         shape = tuple(layers.get(name, ()))
-        pts, dims = _sample_points(shape)
+        pts, _ = _sample_points(shape)
         if name in token_layers and len(shape) == 2:
-            pts, dims = int(shape[0]), int(shape[1])
+            pts = int(shape[0])
         if probe_kind == "image":
             ok = len(shape) == 3 and shape[1] >= 2 and shape[2] >= 2
             why = f"its samples are {shape}, not (channels, height, width) maps of at least 2x2"
