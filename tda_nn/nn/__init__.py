@@ -1,0 +1,1 @@
+"""The torch wing of tda_nn: everything that runs or loads a model."""

@@ -1,0 +1,445 @@
+"""Per-layer invariance, equivariance and Lie derivatives of a model under a group action.
+
+For a layer ``f`` and an action ``g`` (see :mod:`tda_nn.nn.actions`):
+
+- **invariance error** ``E||f(g x) - f(x)|| / E||f(x) - f(x')||``, ``x'`` another sample:
+  0 means ``f`` ignores ``g``, about 1 means ``g x`` looks as different as another input;
+- **equivariance error** ``E||f(g x) - rho(g) f(x)|| / E||f(x) - f(x')||``, where ``rho(g)``
+  is the action's counterpart on the layer (spatial axes of feature maps, token axes)
+  or, where there is none, a linear map fitted by least squares (cross-fitted on two
+  halves of the samples, its held-out R^2 reported);
+- **Lie derivative** (Gruver, Finzi, Goldblum, Wilson, ICLR 2023, "The Lie derivative
+  for measuring learned equivariance") ``L f(x) = d/dt [rho(g_t)^-1 f(g_t x)]`` at
+  ``t = 0`` for continuous one-parameter actions.
+
+Every measure runs batched forward passes through :func:`tda_nn.capture` on the
+model's device (hooks removed and modes restored on return), one for ``X`` and one
+for the transformed batch; each sample gets one parameter drawn from ``action.params``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from . import _symcore as core
+
+__all__ = ["LieDerivative", "SymmetryProfile", "equivariance", "invariance", "lie_derivative"]
+
+
+@dataclass(frozen=True, repr=False)
+class SymmetryProfile:
+    """Per-layer invariance or equivariance error with bootstrap intervals.
+
+    Attributes
+    ----------
+    kind : {'invariance', 'equivariance'}
+    action : str
+        ``repr`` of the action.
+    layers : tuple of str
+    error : ndarray of shape (n_layers,)
+        Normalised change (see the module docstring); 0 = exact.
+    interval : ndarray of shape (n_layers, 2)
+        Percentile bootstrap interval at ``level`` (NaN with ``n_bootstrap=0``).
+    method : tuple of str
+        Per layer: ``'trivial'`` (invariance), ``'counterpart'`` or ``'linear fit'``.
+    fit_r2 : ndarray of shape (n_layers,)
+        Held-out R^2 of the fitted linear map (NaN where none was fitted).
+    exact : bool
+        Whether the action is exact on the input grid.
+    interpolation_error : float or None
+        For interpolating actions that report it (``Rotate``): change at parameter 0.
+    n_samples, level
+    """
+
+    kind: str
+    action: str
+    layers: tuple[str, ...]
+    error: np.ndarray
+    interval: np.ndarray
+    method: tuple[str, ...]
+    fit_r2: np.ndarray
+    exact: bool
+    interpolation_error: float | None
+    n_samples: int
+    level: float = 0.95
+
+    def __repr__(self) -> str:
+        body = ", ".join(f"{n}={e:.3g}" for n, e in zip(self.layers, self.error))
+        return f"SymmetryProfile({self.kind}, {self.action}, n={self.n_samples}: {body})"
+
+    def __getitem__(self, layer: str) -> float:
+        return float(self.error[self.layers.index(layer)])
+
+    def first_below(self, tol: float = 0.05) -> str | None:
+        """The first layer from which the error stays below ``tol`` to the last layer, or None."""
+        ok = np.asarray(self.error) < tol
+        for i in range(len(ok)):
+            if ok[i:].all():
+                return self.layers[i]
+        return None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "action": self.action, "layers": list(self.layers), "error": self.error.tolist(),
+                "interval": self.interval.tolist(), "method": list(self.method), "fit_r2": self.fit_r2.tolist(),
+                "exact": self.exact, "interpolation_error": self.interpolation_error, "n_samples": self.n_samples,
+                "level": self.level}  # fmt: skip
+
+    def plot(self, ax: Any = None) -> Any:
+        """Error per layer with its interval; returns the matplotlib Axes."""
+        from tda_nn.plotting.symmetry import plot_symmetry_profile
+
+        return plot_symmetry_profile(self, ax=ax)
+
+
+@dataclass(frozen=True, repr=False)
+class LieDerivative:
+    """Per-layer norm of the Lie derivative at ``t = 0``.
+
+    Attributes
+    ----------
+    layers : tuple of str
+    norm : ndarray of shape (n_layers,)
+        ``E||L f(x)||`` per unit of the action's parameter.
+    relative : ndarray of shape (n_layers,)
+        ``norm / E||f(x) - f(x')||``.
+    interval : ndarray of shape (n_layers, 2)
+        Bootstrap interval of ``relative``.
+    values : dict of str to ndarray of shape (n_samples, ...)
+        The Lie derivative of every sample at every layer.
+    method : str
+        ``'autograd'`` (forward-mode JVP through the model) or ``'finite'``.
+    step : float
+        Finite-difference step (of the action alone for ``'autograd'`` when it has no
+        forward-mode derivative, of action and model for ``'finite'``); 0 when none was used.
+    counterpart : tuple of bool
+        Per layer, whether the counterpart's derivative was subtracted (else invariance).
+    """
+
+    action: str
+    layers: tuple[str, ...]
+    norm: np.ndarray
+    relative: np.ndarray
+    interval: np.ndarray
+    values: dict[str, np.ndarray] = field(repr=False)
+    method: str = "autograd"
+    step: float = 0.0
+    counterpart: tuple[bool, ...] = ()
+
+    def __repr__(self) -> str:
+        body = ", ".join(f"{n}={e:.3g}" for n, e in zip(self.layers, self.relative))
+        return f"LieDerivative({self.action}, {self.method}: relative {body})"
+
+    def plot(self, ax: Any = None) -> Any:
+        from tda_nn.plotting.symmetry import plot_symmetry_profile
+
+        return plot_symmetry_profile(self, ax=ax)
+
+
+def _norms(a: np.ndarray) -> np.ndarray:
+    return np.linalg.norm(core.flat(a), axis=1)
+
+
+def _prepare(model: Any, X: Any, action: Any, n_samples: Any, seed: Any, n_bootstrap: Any, level: Any,
+             batch_size: Any) -> tuple[Any, np.ndarray]:  # fmt: skip
+    core.check_level(level, n_bootstrap)
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}.")
+    X = core.check_inputs(model, X, action, n_samples, seed)
+    return X, core.draw_params(action, X, seed)
+
+
+def _interp(action: Any, X: Any) -> float | None:
+    f = getattr(action, "interpolation_error", None)
+    return None if f is None else f(X[: min(len(X), 64)])
+
+
+def invariance(model: Any, X: Any, action: Any, *, layers: Any = None, n_samples: int | None = 1000,
+               n_bootstrap: int = 200, level: float = 0.95, batch_size: int = 256,
+               seed: int | None = 0) -> SymmetryProfile:  # fmt: skip
+    """Per-layer invariance error ``E||f(g x) - f(x)|| / E||f(x) - f(x')||``.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+    X : tensor or ndarray of shape (n_samples, ...)
+        Inputs the action acts on (images ``(n, C, H, W)``, sequences ``(n, T, D)``...).
+    action : tda_nn action
+        Each sample is transformed by one parameter drawn (with ``seed``) from ``action.params``.
+    layers : str, type or list, optional
+        As in :func:`tda_nn.capture` (``"input"`` is the input itself).
+    n_samples : int or None, default=1000
+        Samples used (drawn at random with ``seed`` when ``X`` has more); None = all.
+    n_bootstrap : int, default=200
+        Bootstrap resamples of the samples for the intervals (0 = none).
+    level : float, default=0.95
+    batch_size : int, default=256
+    seed : int or None, default=0
+
+    Returns
+    -------
+    SymmetryProfile
+        ``.error[i]`` for ``.layers[i]``, ``.interval``, ``.plot()``.
+
+    Examples
+    --------
+    >>> import torch, tda_nn
+    >>> from tda_nn.nn.actions import CyclicShift
+    >>> model = torch.nn.Sequential(torch.nn.Conv1d(1, 4, 3, padding=1, padding_mode="circular"),
+    ...                             torch.nn.AdaptiveAvgPool1d(1))
+    >>> res = invariance(model, torch.randn(50, 1, 16), CyclicShift(-1), layers=["0", "1"], n_bootstrap=0)
+    >>> bool(res.error[1] < 1e-5), bool(res.error[0] > 0.1)
+    (True, True)
+    """
+    X, t = _prepare(model, X, action, n_samples, seed, n_bootstrap, level, batch_size)
+    base = core.capture_full(model, X, layers, batch_size=batch_size)
+    moved = core.capture_full(model, X, list(base.layers), batch_size=batch_size, action=action, t=t)
+    pair = core.partner(len(X), seed)
+    errs, ints = [], []
+    for name in base.layers:
+        f0, f1 = core.flat(base[name]), core.flat(moved[name])
+        a = np.linalg.norm(f1 - f0, axis=1)
+        b = np.linalg.norm(f0 - f0[pair], axis=1)
+        e, iv = core.ratio_with_interval(a, b, n_bootstrap=n_bootstrap, level=level, seed=seed)
+        errs.append(e)
+        ints.append(iv)
+    L = len(base.layers)
+    return SymmetryProfile("invariance", repr(action), tuple(base.layers), np.asarray(errs), np.asarray(ints).reshape(L, 2),
+                           ("trivial",) * L, np.full(L, np.nan), bool(action.exact), _interp(action, X),
+                           len(X), float(level))  # fmt: skip
+
+
+def _fit_linear(src: np.ndarray, dst: np.ndarray, groups: np.ndarray, ridge: float,
+                shrink_to_identity: bool = True) -> tuple[np.ndarray, float]:
+    """Cross-fitted least squares ``dst ~ src @ M`` per parameter value; predictions and held-out R^2."""
+    if shrink_to_identity and src.shape == dst.shape:  # shrink towards the identity (invariance), not towards zero
+        pred, _ = _fit_linear(src, dst - src, groups, ridge, False)
+        pred = pred + src
+        ss_tot = float(((dst - dst.mean(axis=0)) ** 2).sum())
+        return pred, (1.0 - float(((dst - pred) ** 2).sum()) / ss_tot if ss_tot > 0 else float("nan"))
+    pred = np.empty((len(src), dst.shape[1]))
+    for g in np.unique(groups):
+        idx = np.flatnonzero(groups == g)
+        halves = (idx[::2], idx[1::2]) if len(idx) > 1 else (idx, idx)
+        for fit, test in (halves, halves[::-1]):
+            A, B = src[fit], dst[fit]
+            lam = ridge * (np.trace(A.T @ A) / max(A.shape[1], 1) + 1e-300)
+            if A.shape[0] >= A.shape[1]:
+                M = np.linalg.solve(A.T @ A + lam * np.eye(A.shape[1]), A.T @ B)
+            else:  # dual form: fewer samples than features
+                M = A.T @ np.linalg.solve(A @ A.T + lam * np.eye(A.shape[0]), B)
+            pred[test] = src[test] @ M
+    ss_tot = float(((dst - dst.mean(axis=0)) ** 2).sum())
+    r2 = 1.0 - float(((dst - pred) ** 2).sum()) / ss_tot if ss_tot > 0 else float("nan")
+    return pred, r2
+
+
+def equivariance(model: Any, X: Any, action: Any, *, layers: Any = None, n_samples: int | None = 1000,
+                 n_bootstrap: int = 200, level: float = 0.95, fit: Literal["auto", "always"] = "auto",
+                 ridge: float = 1e-6, batch_size: int = 256, seed: int | None = 0) -> SymmetryProfile:  # fmt: skip
+    """Per-layer equivariance error ``E||f(g x) - rho(g) f(x)|| / E||f(x) - f(x')||``.
+
+    ``rho(g)`` is ``action.counterpart`` on the layer's output (shifts, flips and
+    quarter turns act on the spatial axes of feature maps, a shift by ``s`` input
+    steps being ``s * m / n`` steps on an axis of ``m`` of the input's ``n``;
+    permutations act on token axes). Where there is none (flat features, or a shift
+    that is not a whole number of output steps), ``rho(g)`` is a linear map fitted by
+    ridge least squares for each parameter value, cross-fitted on two halves of the
+    samples, so the error is measured on samples the fit did not see; its R^2 is in
+    ``.fit_r2``.
+
+    Parameters
+    ----------
+    model, X, action, layers, n_samples, n_bootstrap, level, batch_size, seed
+        As in :func:`invariance`.
+    fit : {'auto', 'always'}, default='auto'
+        ``'always'`` fits a linear map at every layer, counterpart or not.
+    ridge : float, default=1e-6
+        Ridge penalty relative to the mean squared feature.
+
+    Returns
+    -------
+    SymmetryProfile
+        ``kind='equivariance'``; ``.method`` says per layer which ``rho`` was used.
+    """
+    import torch
+
+    if fit not in ("auto", "always"):
+        raise ValueError(f"fit must be 'auto' or 'always', got {fit!r}.")
+    X, t = _prepare(model, X, action, n_samples, seed, n_bootstrap, level, batch_size)
+    base = core.capture_full(model, X, layers, batch_size=batch_size)
+    moved = core.capture_full(model, X, list(base.layers), batch_size=batch_size, action=action, t=t)
+    pair = core.partner(len(X), seed)
+    in_shape = tuple(X.shape)
+    errs, ints, methods, r2s = [], [], [], []
+    for name in base.layers:
+        y0, y1 = base[name], moved[name]
+        rho = None if fit == "always" else action.counterpart(torch.from_numpy(np.array(y0)), t, in_shape)
+        f0, f1 = core.flat(y0), core.flat(y1)
+        if rho is not None and tuple(rho.shape) == y0.shape:
+            pred, method, r2 = core.flat(rho.numpy()), "counterpart", float("nan")
+        else:
+            pred, r2 = _fit_linear(f0, f1, t, ridge)
+            method = "linear fit"
+        a = np.linalg.norm(f1 - pred, axis=1)
+        b = np.linalg.norm(f0 - f0[pair], axis=1)
+        e, iv = core.ratio_with_interval(a, b, n_bootstrap=n_bootstrap, level=level, seed=seed)
+        errs.append(e)
+        ints.append(iv)
+        methods.append(method)
+        r2s.append(r2)
+    L = len(base.layers)
+    return SymmetryProfile("equivariance", repr(action), tuple(base.layers), np.asarray(errs),
+                           np.asarray(ints).reshape(L, 2), tuple(methods), np.asarray(r2s), bool(action.exact),
+                           _interp(action, X), len(X), float(level))  # fmt: skip
+
+
+def _action_tangent(action: Any, x: Any, step: float) -> tuple[Any, float]:
+    """``d/dt g_t x`` at 0: forward-mode AD through the action, else a central difference of the action alone."""
+    import torch
+    import torch.autograd.forward_ad as fwAD
+
+    try:
+        with fwAD.dual_level():
+            t = fwAD.make_dual(torch.zeros((), dtype=x.dtype, device=x.device), torch.ones((), dtype=x.dtype, device=x.device))
+            tan = fwAD.unpack_dual(action.apply(x, t)).tangent
+        if tan is not None:
+            return tan, 0.0
+    except (NotImplementedError, RuntimeError):
+        pass
+    # piecewise-linear interpolation (bilinear grid_sample) has a kink at t = 0; the central
+    # difference of the action alone is then exact for small steps: the mean of both one-sided slopes
+    xd = x.double()
+    with torch.no_grad():
+        tan = (action.apply(xd, step) - action.apply(xd, -step)) / (2 * step)
+    return tan.to(x.dtype), step
+
+
+def _rho_tangent(action: Any, y: Any, in_shape: tuple[int, ...], step: float) -> Any:
+    """``d/dt rho(g_t) y`` at 0, or None where the action has no counterpart on ``y``."""
+    import torch
+
+    with torch.no_grad():
+        if action.counterpart(y[:1], 0.0, in_shape) is None:
+            return None
+    tan, _ = _action_tangent(_Counterpart(action, in_shape), y, step)
+    return tan
+
+
+class _Counterpart:
+    def __init__(self, action: Any, in_shape: tuple[int, ...]):
+        self.action, self.in_shape = action, in_shape
+
+    def apply(self, y: Any, t: Any) -> Any:
+        import torch
+
+        if isinstance(t, (float, int)):
+            t = torch.tensor(float(t))
+        return self.action.counterpart(y, t, self.in_shape)
+
+
+def lie_derivative(model: Any, X: Any, action: Any, *, layers: Any = None, n_samples: int | None = 256,
+                   method: Literal["autograd", "finite"] = "autograd", step: float = 1e-3,
+                   relative_to: Literal["counterpart", "invariance"] = "counterpart", n_bootstrap: int = 200,
+                   level: float = 0.95, batch_size: int = 256, seed: int | None = 0) -> LieDerivative:  # fmt: skip
+    """Per-layer Lie derivative ``d/dt [rho(g_t)^-1 f(g_t x)]`` at ``t = 0`` (Gruver et al., ICLR 2023).
+
+    Equals ``J_f(x) v - d rho(X) f(x)`` with ``v = d/dt g_t x`` at 0 and ``d rho(X)`` the
+    counterpart's generator on the layer (omitted where the action has none there, or
+    with ``relative_to='invariance'``: then it is ``d/dt f(g_t x)``).
+
+    Parameters
+    ----------
+    model, X, layers, n_samples, n_bootstrap, level, batch_size, seed
+        As in :func:`invariance`.
+    action : continuous action (``Translate``, ``Rotate``, ``Action(..., continuous=True)``)
+    method : {'autograd', 'finite'}, default='autograd'
+        ``'autograd'``: ``v`` by forward-mode AD through the action (or, where the
+        action has none, e.g. ``grid_sample``, a central difference of the action
+        alone in float64 with ``step``), then a forward-mode JVP through the model,
+        read at each layer by forward hooks. ``'finite'``: central difference
+        ``(f(g_h x) - f(g_-h x)) / 2h`` of the captured layers, ``h = step``.
+    step : float, default=1e-3
+    relative_to : {'counterpart', 'invariance'}, default='counterpart'
+
+    Returns
+    -------
+    LieDerivative
+    """
+    import torch
+
+    if not getattr(action, "continuous", False):
+        raise ValueError(f"lie_derivative needs a continuous action (Translate, Rotate, Action(continuous=True)); "
+                         f"{action!r} is discrete: use equivariance() instead.")  # fmt: skip
+    if method not in ("autograd", "finite"):
+        raise ValueError(f"method must be 'autograd' or 'finite', got {method!r}.")
+    if relative_to not in ("counterpart", "invariance"):
+        raise ValueError(f"relative_to must be 'counterpart' or 'invariance', got {relative_to!r}.")
+    if not step > 0:
+        raise ValueError(f"step must be > 0, got {step!r}.")
+    X, _ = _prepare(model, X, action, n_samples, seed, n_bootstrap, level, batch_size)
+    base = core.capture_full(model, X, layers, batch_size=batch_size)
+    names = list(base.layers)
+    if method == "finite":
+        n = len(X)
+        plus = core.capture_full(model, X, names, batch_size=batch_size, action=action, t=np.full(n, step))
+        minus = core.capture_full(model, X, names, batch_size=batch_size, action=action, t=np.full(n, -step))
+        d = {k: (plus[k].astype(np.float64) - minus[k]) / (2 * step) for k in names}
+        used = step
+    else:
+        d, used = _jvp_layers(model, X, action, names, batch_size, step)
+    in_shape = tuple(X.shape)
+    pair = core.partner(len(X), seed)
+    norms, rels, ints, sub = [], [], [], []
+    for k in names:
+        val, rt = d[k], None
+        if relative_to == "counterpart":
+            y = torch.from_numpy(np.array(base[k], dtype=np.float64))
+            # on the input itself the counterpart is the action
+            rt = _action_tangent(action, y, step)[0] if k == "input" else _rho_tangent(action, y, in_shape, step)
+        sub.append(rt is not None)
+        if rt is not None:
+            val = val - rt.double().numpy()
+        d[k] = val
+        a = _norms(val)
+        f0 = core.flat(base[k])
+        b = np.linalg.norm(f0 - f0[pair], axis=1)
+        r, iv = core.ratio_with_interval(a, b, n_bootstrap=n_bootstrap, level=level, seed=seed)
+        norms.append(float(a.mean()))
+        rels.append(r)
+        ints.append(iv)
+    return LieDerivative(repr(action), tuple(names), np.asarray(norms), np.asarray(rels),
+                         np.asarray(ints).reshape(len(names), 2), d, method, float(used), tuple(sub))  # fmt: skip
+
+
+def _jvp_layers(model: Any, X: Any, action: Any, names: list[str], batch_size: int,
+                step: float) -> tuple[dict[str, np.ndarray], float]:  # fmt: skip
+    """Forward-mode JVP of every named layer along ``v = d/dt g_t x``, batched, hooks removed after."""
+    import torch
+    import torch.autograd.forward_ad as fwAD
+
+    hooks = core._hooks()
+    device = core.model_device(model)
+    out: dict[str, list[np.ndarray]] = {k: [] for k in names}
+    used = 0.0
+    got: dict[str, Any] = {}
+
+    def on_output(name: str, output: Any) -> None:
+        t = hooks._first_tensor(output)
+        if name not in got:
+            tan = fwAD.unpack_dual(t).tangent
+            got[name] = torch.zeros_like(t) if tan is None else tan.detach()
+
+    with hooks._Hooks(model, names, on_output), torch.no_grad():
+        for s in range(0, len(X), batch_size):
+            x = X[s : s + batch_size].to(device)
+            v, h = _action_tangent(action, x, step)
+            used = max(used, h)
+            got.clear()
+            with fwAD.dual_level():
+                model(fwAD.make_dual(x, v))
+            for k in names:
+                out[k].append(got[k].cpu().double().numpy())
+    return {k: np.concatenate(v) for k, v in out.items()}, used
