@@ -85,6 +85,14 @@ class TestExactCases:
         assert np.all(res.error > 0.1), res
         assert np.all(res.interval[:, 0] > 0.1)
 
+    def test_several_actions_share_one_capture_and_agree_with_single_calls(self, images):
+        model = _seeded(circular_cnn)
+        many = invariance(model, images, "shift,flip", layers=["0", "4"])
+        assert set(many) == {"shift", "flip"}
+        one = invariance(model, images, CyclicShift(axis=-1), layers=["0", "4"])
+        np.testing.assert_array_equal(many["shift"].error, one.error)
+        np.testing.assert_array_equal(many["shift"].interval, one.interval)
+
     def test_rot90_average_is_invariant_at_the_output_only(self, images):
         res = invariance(_seeded(Rot90Averaged), images, Rot90(), layers=["copies", "pool"])
         assert res["pool"] < 1e-6
@@ -207,7 +215,9 @@ class TestContract:
     def test_bad_arguments(self, images):
         model = _seeded(mlp)
         with pytest.raises(TypeError, match="action must be"):
-            invariance(model, images, "rotate", layers=["1"])
+            invariance(model, images, 3, layers=["1"])
+        with pytest.raises(ValueError, match="unknown action name"):
+            invariance(model, images, "spin", layers=["1"])
         with pytest.raises(ValueError, match="n_samples"):
             invariance(model, images, CyclicShift(), layers=["1"], n_samples=1)
         with pytest.raises(ValueError, match="NaN"):

@@ -113,21 +113,30 @@ def partner(n: int, seed: int | None) -> np.ndarray:
     return out
 
 
-def ratio_with_interval(a: np.ndarray, b: np.ndarray, *, n_bootstrap: int, level: float,
-                        seed: int | None) -> tuple[float, tuple[float, float]]:  # fmt: skip
-    """``mean(a) / mean(b)`` with a percentile bootstrap interval over samples."""
-    est = float(a.mean() / b.mean()) if b.mean() > 0 else float("nan")
+def bootstrap_weights(n: int, n_bootstrap: int, seed: int | None) -> np.ndarray | None:
+    """``(n_bootstrap, n)`` resampling counts / n, shared by every layer of a call (None without resamples)."""
     if n_bootstrap <= 0:
+        return None
+    rng = np.random.default_rng(seed)
+    return rng.multinomial(n, np.full(n, 1.0 / n), size=n_bootstrap) / n
+
+
+def ratio_with_interval(a: np.ndarray, b: np.ndarray, *, weights: np.ndarray | None,
+                        level: float) -> tuple[float, tuple[float, float]]:  # fmt: skip
+    """``mean(a) / mean(b)`` with a percentile bootstrap interval over samples (``weights`` from
+    :func:`bootstrap_weights`: each row a resample's counts / n, so ``weights @ a`` is its mean)."""
+    est = float(a.mean() / b.mean()) if b.mean() > 0 else float("nan")
+    if weights is None:
         return est, (float("nan"), float("nan"))
-    idx = np.random.default_rng(seed).integers(0, len(a), size=(n_bootstrap, len(a)))
-    num, den = a[idx].mean(axis=1), b[idx].mean(axis=1)
+    num, den = weights @ a, weights @ b
     r = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
     q = (1 - level) / 2
     return est, (float(np.nanquantile(r, q)), float(np.nanquantile(r, 1 - q)))
 
 
 def flat(a: np.ndarray) -> np.ndarray:
-    return a.reshape(len(a), -1).astype(np.float64, copy=False)
+    """Rows of a captured layer as vectors (kept in the capture's dtype: float64 for float64 models)."""
+    return a.reshape(len(a), -1)
 
 
 def check_level(level: Any, n_bootstrap: Any) -> None:

@@ -158,7 +158,7 @@ def _interp(action: Any, X: Any) -> float | None:
 
 def invariance(model: Any, X: Any, action: Any, *, layers: Any = None, n_samples: int | None = 1000,
                n_bootstrap: int = 200, level: float = 0.95, batch_size: int = 256,
-               seed: int | None = 0) -> SymmetryProfile:  # fmt: skip
+               seed: int | None = 0) -> SymmetryProfile | dict[str, SymmetryProfile]:  # fmt: skip
     """Per-layer invariance error ``E||f(g x) - f(x)|| / E||f(x) - f(x')||``.
 
     Parameters
@@ -166,8 +166,9 @@ def invariance(model: Any, X: Any, action: Any, *, layers: Any = None, n_samples
     model : torch.nn.Module
     X : tensor or ndarray of shape (n_samples, ...)
         Inputs the action acts on (images ``(n, C, H, W)``, sequences ``(n, T, D)``...).
-    action : tda_nn action
+    action : tda_nn action, or a list or dict of them (or names, see ``parse_actions``)
         Each sample is transformed by one parameter drawn (with ``seed``) from ``action.params``.
+        Several actions share one capture of the untransformed inputs.
     layers : str, type or list, optional
         As in :func:`tda_nn.capture` (``"input"`` is the input itself).
     n_samples : int or None, default=1000
@@ -180,7 +181,7 @@ def invariance(model: Any, X: Any, action: Any, *, layers: Any = None, n_samples
 
     Returns
     -------
-    SymmetryProfile
+    SymmetryProfile, or dict of str to SymmetryProfile for several actions
         ``.error[i]`` for ``.layers[i]``, ``.interval``, ``.plot()``.
 
     Examples
@@ -193,22 +194,33 @@ def invariance(model: Any, X: Any, action: Any, *, layers: Any = None, n_samples
     >>> bool(res.error[1] < 1e-5), bool(res.error[0] > 0.1)
     (True, True)
     """
-    X, t = _prepare(model, X, action, n_samples, seed, n_bootstrap, level, batch_size)
+    from .symmetry_summary import parse_actions
+
+    many = isinstance(action, (list, tuple, dict, str))
+    named = parse_actions(action) if many else {"": action}
+    first = next(iter(named.values()))
+    X, _ = _prepare(model, X, first, n_samples, seed, n_bootstrap, level, batch_size)
     base = core.capture_full(model, X, layers, batch_size=batch_size)
-    moved = core.capture_full(model, X, list(base.layers), batch_size=batch_size, action=action, t=t)
     pair = core.partner(len(X), seed)
-    errs, ints = [], []
-    for name in base.layers:
-        f0, f1 = core.flat(base[name]), core.flat(moved[name])
-        a = np.linalg.norm(f1 - f0, axis=1)
-        b = np.linalg.norm(f0 - f0[pair], axis=1)
-        e, iv = core.ratio_with_interval(a, b, n_bootstrap=n_bootstrap, level=level, seed=seed)
-        errs.append(e)
-        ints.append(iv)
-    L = len(base.layers)
-    return SymmetryProfile("invariance", repr(action), tuple(base.layers), np.asarray(errs), np.asarray(ints).reshape(L, 2),
-                           ("trivial",) * L, np.full(L, np.nan), bool(action.exact), _interp(action, X),
-                           len(X), float(level))  # fmt: skip
+    weights = core.bootstrap_weights(len(X), n_bootstrap, seed)
+    f0s = {k: core.flat(base[k]) for k in base.layers}
+    den = {k: np.linalg.norm(f0 - f0[pair], axis=1) for k, f0 in f0s.items()}
+    out = {}
+    for key, act in named.items():
+        core.check_inputs(model, X[:2], act, None, seed)
+        t = core.draw_params(act, X, seed)
+        moved = core.capture_full(model, X, list(base.layers), batch_size=batch_size, action=act, t=t)
+        errs, ints = [], []
+        for name in base.layers:
+            a = np.linalg.norm(core.flat(moved[name]) - f0s[name], axis=1)
+            e, iv = core.ratio_with_interval(a, den[name], weights=weights, level=level)
+            errs.append(e)
+            ints.append(iv)
+        L = len(base.layers)
+        out[key] = SymmetryProfile("invariance", repr(act), tuple(base.layers), np.asarray(errs),
+                                   np.asarray(ints).reshape(L, 2), ("trivial",) * L, np.full(L, np.nan),
+                                   bool(act.exact), _interp(act, X), len(X), float(level))  # fmt: skip
+    return out if many else out[""]
 
 
 def _fit_linear(src: np.ndarray, dst: np.ndarray, groups: np.ndarray, ridge: float,
@@ -272,6 +284,7 @@ def equivariance(model: Any, X: Any, action: Any, *, layers: Any = None, n_sampl
     base = core.capture_full(model, X, layers, batch_size=batch_size)
     moved = core.capture_full(model, X, list(base.layers), batch_size=batch_size, action=action, t=t)
     pair = core.partner(len(X), seed)
+    weights = core.bootstrap_weights(len(X), n_bootstrap, seed)
     in_shape = tuple(X.shape)
     errs, ints, methods, r2s = [], [], [], []
     for name in base.layers:
@@ -281,11 +294,11 @@ def equivariance(model: Any, X: Any, action: Any, *, layers: Any = None, n_sampl
         if rho is not None and tuple(rho.shape) == y0.shape:
             pred, method, r2 = core.flat(rho.numpy()), "counterpart", float("nan")
         else:
-            pred, r2 = _fit_linear(f0, f1, t, ridge)
+            pred, r2 = _fit_linear(f0.astype(np.float64), f1.astype(np.float64), t, ridge)
             method = "linear fit"
         a = np.linalg.norm(f1 - pred, axis=1)
         b = np.linalg.norm(f0 - f0[pair], axis=1)
-        e, iv = core.ratio_with_interval(a, b, n_bootstrap=n_bootstrap, level=level, seed=seed)
+        e, iv = core.ratio_with_interval(a, b, weights=weights, level=level)
         errs.append(e)
         ints.append(iv)
         methods.append(method)
@@ -392,6 +405,7 @@ def lie_derivative(model: Any, X: Any, action: Any, *, layers: Any = None, n_sam
         d, used = _jvp_layers(model, X, action, names, batch_size, step)
     in_shape = tuple(X.shape)
     pair = core.partner(len(X), seed)
+    weights = core.bootstrap_weights(len(X), n_bootstrap, seed)
     norms, rels, ints, sub = [], [], [], []
     for k in names:
         val, rt = d[k], None
@@ -406,7 +420,7 @@ def lie_derivative(model: Any, X: Any, action: Any, *, layers: Any = None, n_sam
         a = _norms(val)
         f0 = core.flat(base[k])
         b = np.linalg.norm(f0 - f0[pair], axis=1)
-        r, iv = core.ratio_with_interval(a, b, n_bootstrap=n_bootstrap, level=level, seed=seed)
+        r, iv = core.ratio_with_interval(a, b, weights=weights, level=level)
         norms.append(float(a.mean()))
         rels.append(r)
         ints.append(iv)

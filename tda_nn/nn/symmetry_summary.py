@@ -138,11 +138,11 @@ def symmetry_summary(model: Any, X: Any, actions: Any, layers: Any = None, *, n_
     from .symmetry import equivariance, invariance
 
     acts = parse_actions(actions)
-    inv, eqv, orb = {}, {}, {}
+    kw = dict(n_samples=n_samples, n_bootstrap=n_bootstrap, batch_size=batch_size, seed=seed)
+    inv = invariance(model, X, acts, layers=layers, **kw)  # one capture of X shared by the actions
+    eqv, orb = {}, {}
     for name, a in acts.items():
-        kw = dict(layers=layers, n_samples=n_samples, n_bootstrap=n_bootstrap, batch_size=batch_size, seed=seed)
-        inv[name] = invariance(model, X, a, **kw)
-        eqv[name] = equivariance(model, X, a, **{**kw, "layers": list(inv[name].layers)})
+        eqv[name] = equivariance(model, X, a, layers=list(inv[name].layers), **kw)
         shape = tuple(getattr(X, "shape", ()))
         period = a.period(shape) if len(shape) > 1 else None
         if orbits and period is not None and (getattr(a, "continuous", False) or period >= 3):
