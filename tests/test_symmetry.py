@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 
@@ -11,8 +9,9 @@ torch = pytest.importorskip("torch")
 nn = torch.nn
 
 from tda_nn.nn.actions import CyclicShift, OrthogonalMap, Permute, Rot90, Rotate, Translate  # noqa: E402
+from tda_nn.nn.lie import lie_derivative  # noqa: E402
 from tda_nn.nn.orbits import orbit_topology  # noqa: E402
-from tda_nn.nn.symmetry import equivariance, invariance, lie_derivative  # noqa: E402
+from tda_nn.nn.symmetry import equivariance, invariance  # noqa: E402
 from tda_nn.nn.symmetry_summary import symmetry_summary  # noqa: E402
 
 

@@ -45,7 +45,7 @@ def check_inputs(model: Any, X: Any, action: Any, n_samples: int | None, seed: i
     """``X`` as a float tensor of the model's dtype, at most ``n_samples`` rows drawn with ``seed``."""
     import torch
 
-    from tda_nn.nn.actions import _Base
+    from tda_nn.nn._action_base import _Base
 
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}.")
@@ -144,3 +144,16 @@ def check_level(level: Any, n_bootstrap: Any) -> None:
         raise ValueError(f"level must be a probability in (0, 1), got {level!r}.")
     if isinstance(n_bootstrap, bool) or not isinstance(n_bootstrap, (int, np.integer)) or n_bootstrap < 0:
         raise ValueError(f"n_bootstrap must be an int >= 0 (0 = no intervals), got {n_bootstrap!r}.")
+
+
+def row_norms(a: np.ndarray) -> np.ndarray:
+    return np.linalg.norm(flat(a), axis=1)
+
+
+def prepare(model: Any, X: Any, action: Any, n_samples: Any, seed: Any, n_bootstrap: Any, level: Any,
+             batch_size: Any) -> tuple[Any, np.ndarray]:  # fmt: skip
+    check_level(level, n_bootstrap)
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}.")
+    X = check_inputs(model, X, action, n_samples, seed)
+    return X, draw_params(action, X, seed)

@@ -8,9 +8,7 @@ For a layer ``f`` and an action ``g`` (see :mod:`tda_nn.nn.actions`):
   is the action's counterpart on the layer (spatial axes of feature maps, token axes)
   or, where there is none, a linear map fitted by least squares (cross-fitted on two
   halves of the samples, its held-out R^2 reported);
-- **Lie derivative** (Gruver, Finzi, Goldblum, Wilson, ICLR 2023, "The Lie derivative
-  for measuring learned equivariance") ``L f(x) = d/dt [rho(g_t)^-1 f(g_t x)]`` at
-  ``t = 0`` for continuous one-parameter actions.
+- the **Lie derivative** for continuous actions is in :mod:`tda_nn.nn.lie`.
 
 Every measure runs batched forward passes through :func:`tda_nn.capture` on the
 model's device (hooks removed and modes restored on return), one for ``X`` and one
@@ -19,14 +17,14 @@ for the transformed batch; each sample gets one parameter drawn from ``action.pa
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 
 from . import _symcore as core
 
-__all__ = ["LieDerivative", "SymmetryProfile", "equivariance", "invariance", "lie_derivative"]
+__all__ = ["SymmetryProfile", "equivariance", "invariance"]
 
 
 @dataclass(frozen=True, repr=False)
@@ -94,63 +92,6 @@ class SymmetryProfile:
         return plot_symmetry_profile(self, ax=ax)
 
 
-@dataclass(frozen=True, repr=False)
-class LieDerivative:
-    """Per-layer norm of the Lie derivative at ``t = 0``.
-
-    Attributes
-    ----------
-    layers : tuple of str
-    norm : ndarray of shape (n_layers,)
-        ``E||L f(x)||`` per unit of the action's parameter.
-    relative : ndarray of shape (n_layers,)
-        ``norm / E||f(x) - f(x')||``.
-    interval : ndarray of shape (n_layers, 2)
-        Bootstrap interval of ``relative``.
-    values : dict of str to ndarray of shape (n_samples, ...)
-        The Lie derivative of every sample at every layer.
-    method : str
-        ``'autograd'`` (forward-mode JVP through the model) or ``'finite'``.
-    step : float
-        Finite-difference step (of the action alone for ``'autograd'`` when it has no
-        forward-mode derivative, of action and model for ``'finite'``); 0 when none was used.
-    counterpart : tuple of bool
-        Per layer, whether the counterpart's derivative was subtracted (else invariance).
-    """
-
-    action: str
-    layers: tuple[str, ...]
-    norm: np.ndarray
-    relative: np.ndarray
-    interval: np.ndarray
-    values: dict[str, np.ndarray] = field(repr=False)
-    method: str = "autograd"
-    step: float = 0.0
-    counterpart: tuple[bool, ...] = ()
-
-    def __repr__(self) -> str:
-        body = ", ".join(f"{n}={e:.3g}" for n, e in zip(self.layers, self.relative))
-        return f"LieDerivative({self.action}, {self.method}: relative {body})"
-
-    def plot(self, ax: Any = None) -> Any:
-        from tda_nn.plotting.symmetry import plot_symmetry_profile
-
-        return plot_symmetry_profile(self, ax=ax)
-
-
-def _norms(a: np.ndarray) -> np.ndarray:
-    return np.linalg.norm(core.flat(a), axis=1)
-
-
-def _prepare(model: Any, X: Any, action: Any, n_samples: Any, seed: Any, n_bootstrap: Any, level: Any,
-             batch_size: Any) -> tuple[Any, np.ndarray]:  # fmt: skip
-    core.check_level(level, n_bootstrap)
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}.")
-    X = core.check_inputs(model, X, action, n_samples, seed)
-    return X, core.draw_params(action, X, seed)
-
-
 def _interp(action: Any, X: Any) -> float | None:
     f = getattr(action, "interpolation_error", None)
     return None if f is None else f(X[: min(len(X), 64)])
@@ -199,7 +140,7 @@ def invariance(model: Any, X: Any, action: Any, *, layers: Any = None, n_samples
     many = isinstance(action, (list, tuple, dict, str))
     named = parse_actions(action) if many else {"": action}
     first = next(iter(named.values()))
-    X, _ = _prepare(model, X, first, n_samples, seed, n_bootstrap, level, batch_size)
+    X, _ = core.prepare(model, X, first, n_samples, seed, n_bootstrap, level, batch_size)
     base = core.capture_full(model, X, layers, batch_size=batch_size)
     pair = core.partner(len(X), seed)
     weights = core.bootstrap_weights(len(X), n_bootstrap, seed)
@@ -280,7 +221,7 @@ def equivariance(model: Any, X: Any, action: Any, *, layers: Any = None, n_sampl
 
     if fit not in ("auto", "always"):
         raise ValueError(f"fit must be 'auto' or 'always', got {fit!r}.")
-    X, t = _prepare(model, X, action, n_samples, seed, n_bootstrap, level, batch_size)
+    X, t = core.prepare(model, X, action, n_samples, seed, n_bootstrap, level, batch_size)
     base = core.capture_full(model, X, layers, batch_size=batch_size)
     moved = core.capture_full(model, X, list(base.layers), batch_size=batch_size, action=action, t=t)
     pair = core.partner(len(X), seed)
@@ -307,153 +248,3 @@ def equivariance(model: Any, X: Any, action: Any, *, layers: Any = None, n_sampl
     return SymmetryProfile("equivariance", repr(action), tuple(base.layers), np.asarray(errs),
                            np.asarray(ints).reshape(L, 2), tuple(methods), np.asarray(r2s), bool(action.exact),
                            _interp(action, X), len(X), float(level))  # fmt: skip
-
-
-def _action_tangent(action: Any, x: Any, step: float) -> tuple[Any, float]:
-    """``d/dt g_t x`` at 0: forward-mode AD through the action, else a central difference of the action alone."""
-    import torch
-    import torch.autograd.forward_ad as fwAD
-
-    try:
-        with fwAD.dual_level():
-            t = fwAD.make_dual(torch.zeros((), dtype=x.dtype, device=x.device), torch.ones((), dtype=x.dtype, device=x.device))
-            tan = fwAD.unpack_dual(action.apply(x, t)).tangent
-        if tan is not None:
-            return tan, 0.0
-    except (NotImplementedError, RuntimeError):
-        pass
-    # piecewise-linear interpolation (bilinear grid_sample) has a kink at t = 0; the central
-    # difference of the action alone is then exact for small steps: the mean of both one-sided slopes
-    xd = x.double()
-    with torch.no_grad():
-        tan = (action.apply(xd, step) - action.apply(xd, -step)) / (2 * step)
-    return tan.to(x.dtype), step
-
-
-def _rho_tangent(action: Any, y: Any, in_shape: tuple[int, ...], step: float) -> Any:
-    """``d/dt rho(g_t) y`` at 0, or None where the action has no counterpart on ``y``."""
-    import torch
-
-    with torch.no_grad():
-        if action.counterpart(y[:1], 0.0, in_shape) is None:
-            return None
-    tan, _ = _action_tangent(_Counterpart(action, in_shape), y, step)
-    return tan
-
-
-class _Counterpart:
-    def __init__(self, action: Any, in_shape: tuple[int, ...]):
-        self.action, self.in_shape = action, in_shape
-
-    def apply(self, y: Any, t: Any) -> Any:
-        import torch
-
-        if isinstance(t, (float, int)):
-            t = torch.tensor(float(t))
-        return self.action.counterpart(y, t, self.in_shape)
-
-
-def lie_derivative(model: Any, X: Any, action: Any, *, layers: Any = None, n_samples: int | None = 256,
-                   method: Literal["autograd", "finite"] = "autograd", step: float = 1e-3,
-                   relative_to: Literal["counterpart", "invariance"] = "counterpart", n_bootstrap: int = 200,
-                   level: float = 0.95, batch_size: int = 256, seed: int | None = 0) -> LieDerivative:  # fmt: skip
-    """Per-layer Lie derivative ``d/dt [rho(g_t)^-1 f(g_t x)]`` at ``t = 0`` (Gruver et al., ICLR 2023).
-
-    Equals ``J_f(x) v - d rho(X) f(x)`` with ``v = d/dt g_t x`` at 0 and ``d rho(X)`` the
-    counterpart's generator on the layer (omitted where the action has none there, or
-    with ``relative_to='invariance'``: then it is ``d/dt f(g_t x)``).
-
-    Parameters
-    ----------
-    model, X, layers, n_samples, n_bootstrap, level, batch_size, seed
-        As in :func:`invariance`.
-    action : continuous action (``Translate``, ``Rotate``, ``Action(..., continuous=True)``)
-    method : {'autograd', 'finite'}, default='autograd'
-        ``'autograd'``: ``v`` by forward-mode AD through the action (or, where the
-        action has none, e.g. ``grid_sample``, a central difference of the action
-        alone in float64 with ``step``), then a forward-mode JVP through the model,
-        read at each layer by forward hooks. ``'finite'``: central difference
-        ``(f(g_h x) - f(g_-h x)) / 2h`` of the captured layers, ``h = step``.
-    step : float, default=1e-3
-    relative_to : {'counterpart', 'invariance'}, default='counterpart'
-
-    Returns
-    -------
-    LieDerivative
-    """
-    import torch
-
-    if not getattr(action, "continuous", False):
-        raise ValueError(f"lie_derivative needs a continuous action (Translate, Rotate, Action(continuous=True)); "
-                         f"{action!r} is discrete: use equivariance() instead.")  # fmt: skip
-    if method not in ("autograd", "finite"):
-        raise ValueError(f"method must be 'autograd' or 'finite', got {method!r}.")
-    if relative_to not in ("counterpart", "invariance"):
-        raise ValueError(f"relative_to must be 'counterpart' or 'invariance', got {relative_to!r}.")
-    if not step > 0:
-        raise ValueError(f"step must be > 0, got {step!r}.")
-    X, _ = _prepare(model, X, action, n_samples, seed, n_bootstrap, level, batch_size)
-    base = core.capture_full(model, X, layers, batch_size=batch_size)
-    names = list(base.layers)
-    if method == "finite":
-        n = len(X)
-        plus = core.capture_full(model, X, names, batch_size=batch_size, action=action, t=np.full(n, step))
-        minus = core.capture_full(model, X, names, batch_size=batch_size, action=action, t=np.full(n, -step))
-        d = {k: (plus[k].astype(np.float64) - minus[k]) / (2 * step) for k in names}
-        used = step
-    else:
-        d, used = _jvp_layers(model, X, action, names, batch_size, step)
-    in_shape = tuple(X.shape)
-    pair = core.partner(len(X), seed)
-    weights = core.bootstrap_weights(len(X), n_bootstrap, seed)
-    norms, rels, ints, sub = [], [], [], []
-    for k in names:
-        val, rt = d[k], None
-        if relative_to == "counterpart":
-            y = torch.from_numpy(np.array(base[k], dtype=np.float64))
-            # on the input itself the counterpart is the action
-            rt = _action_tangent(action, y, step)[0] if k == "input" else _rho_tangent(action, y, in_shape, step)
-        sub.append(rt is not None)
-        if rt is not None:
-            val = val - rt.double().numpy()
-        d[k] = val
-        a = _norms(val)
-        f0 = core.flat(base[k])
-        b = np.linalg.norm(f0 - f0[pair], axis=1)
-        r, iv = core.ratio_with_interval(a, b, weights=weights, level=level)
-        norms.append(float(a.mean()))
-        rels.append(r)
-        ints.append(iv)
-    return LieDerivative(repr(action), tuple(names), np.asarray(norms), np.asarray(rels),
-                         np.asarray(ints).reshape(len(names), 2), d, method, float(used), tuple(sub))  # fmt: skip
-
-
-def _jvp_layers(model: Any, X: Any, action: Any, names: list[str], batch_size: int,
-                step: float) -> tuple[dict[str, np.ndarray], float]:  # fmt: skip
-    """Forward-mode JVP of every named layer along ``v = d/dt g_t x``, batched, hooks removed after."""
-    import torch
-    import torch.autograd.forward_ad as fwAD
-
-    hooks = core._hooks()
-    device = core.model_device(model)
-    out: dict[str, list[np.ndarray]] = {k: [] for k in names}
-    used = 0.0
-    got: dict[str, Any] = {}
-
-    def on_output(name: str, output: Any) -> None:
-        t = hooks._first_tensor(output)
-        if name not in got:
-            tan = fwAD.unpack_dual(t).tangent
-            got[name] = torch.zeros_like(t) if tan is None else tan.detach()
-
-    with hooks._Hooks(model, names, on_output), torch.no_grad():
-        for s in range(0, len(X), batch_size):
-            x = X[s : s + batch_size].to(device)
-            v, h = _action_tangent(action, x, step)
-            used = max(used, h)
-            got.clear()
-            with fwAD.dual_level():
-                model(fwAD.make_dual(x, v))
-            for k in names:
-                out[k].append(got[k].cpu().double().numpy())
-    return {k: np.concatenate(v) for k, v in out.items()}, used
