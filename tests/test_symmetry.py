@@ -225,14 +225,18 @@ class TestContract:
     def test_summary_findings_and_figures(self, images):
         matplotlib = pytest.importorskip("matplotlib")
         matplotlib.use("Agg")
-        s = symmetry_summary(_seeded(circular_cnn), images[:60], ["shift", Rot90()], layers=["0", "2", "4"],
-                             n_bootstrap=50, n_inputs=3, threshold="gap")  # fmt: skip
-        assert set(s.invariance) == {"shift", "rot90"} and set(s.orbits) == {"shift", "rot90"}
+        s = symmetry_summary(_seeded(circular_cnn), images[:60], ["shift", Rot90(), "translate"],
+                             layers=["input", "0", "2", "4"], n_bootstrap=50, n_inputs=3, threshold="gap")  # fmt: skip
+        assert set(s.invariance) == {"shift", "rot90", "translate"} and set(s.orbits) == {"translate"}
+        assert s.equivariance["rot90"]["input"] == 0.0  # the action is its own counterpart on the input
         text = " ".join(s.findings())
         assert "invariance to shift" in text and "complete" in text and "from 4 on" in text
         assert "equivariant but not invariant to shift at 0, 2" in text
         fig = s.plot()
-        assert len(fig.axes) == 4
+        assert len(fig.axes) == 6
+        orb = s.orbits["translate"]  # sub-pixel shifts do not commute with the ReLU: no exact collapse here
+        assert orb.layers == s.invariance["translate"].layers
+        assert all(sum(orb.fractions[k].values()) == pytest.approx(1.0) for k in orb.layers)
         ax = s.invariance["shift"].plot()
         assert len(ax.lines) >= 1
         assert s.as_dict()["invariance"]["shift"]["layers"] == ["0", "2", "4"]

@@ -230,7 +230,13 @@ def equivariance(model: Any, X: Any, action: Any, *, layers: Any = None, n_sampl
     errs, ints, methods, r2s = [], [], [], []
     for name in base.layers:
         y0, y1 = base[name], moved[name]
-        rho = None if fit == "always" else action.counterpart(torch.from_numpy(np.array(y0)), t, in_shape)
+        y0t = torch.from_numpy(np.array(y0))
+        if fit == "always":
+            rho = None
+        elif name == "input":  # on the input itself the counterpart is the action
+            rho = action.apply(y0t, t) if tuple(y0.shape) == in_shape else None
+        else:
+            rho = action.counterpart(y0t, t, in_shape)
         f0, f1 = core.flat(y0), core.flat(y1)
         if rho is not None and tuple(rho.shape) == y0.shape:
             pred, method, r2 = core.flat(rho.numpy()), "counterpart", float("nan")

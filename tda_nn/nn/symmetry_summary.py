@@ -80,7 +80,8 @@ class SymmetrySummary:
             eq = self.equivariance.get(name)
             if eq is not None:
                 eu = _upper(eq)
-                kept = [eq.layers[i] for i in range(len(eu)) if eu[i] < self.tol and inv.error[i] >= self.tol]
+                kept = [eq.layers[i] for i in range(len(eu))
+                        if eu[i] < self.tol and inv.error[i] >= self.tol and eq.layers[i] != "input"]  # fmt: skip
                 if kept:
                     out.append(f"equivariant but not invariant to {name} at {', '.join(kept)}.")
             orb = self.orbits.get(name)
@@ -123,7 +124,7 @@ def symmetry_summary(model: Any, X: Any, actions: Any, layers: Any = None, *, n_
     n_samples, n_bootstrap, batch_size, seed
         As in :func:`tda_nn.nn.symmetry.invariance`.
     orbits : bool, default=True
-        Also run :func:`orbit_topology` for actions with a period and at least 3 orbit points.
+        Also run :func:`orbit_topology` for continuous closed actions (``Rotate``, ``Translate``).
     n_inputs, n_steps, threshold
         As in :func:`orbit_topology`.
     tol : float, default=0.05
@@ -144,8 +145,9 @@ def symmetry_summary(model: Any, X: Any, actions: Any, layers: Any = None, *, n_
     for name, a in acts.items():
         eqv[name] = equivariance(model, X, a, layers=list(inv[name].layers), **kw)
         shape = tuple(getattr(X, "shape", ()))
-        period = a.period(shape) if len(shape) > 1 else None
-        if orbits and period is not None and (getattr(a, "continuous", False) or period >= 3):
+        # orbits are closed curves only for continuous closed actions (a few group elements
+        # give a few points, where no H1 bar can be judged significant)
+        if orbits and getattr(a, "continuous", False) and len(shape) > 1 and a.period(shape) is not None:
             orb[name] = orbit_topology(model, X, a, n_steps=n_steps, layers=list(inv[name].layers),
                                        n_inputs=n_inputs, threshold=threshold, batch_size=batch_size,
                                        seed=seed)  # type: ignore[arg-type]  # fmt: skip
