@@ -239,7 +239,7 @@ class TestContract:
         assert all(sum(orb.fractions[k].values()) == pytest.approx(1.0) for k in orb.layers)
         ax = s.invariance["shift"].plot()
         assert len(ax.lines) >= 1
-        assert s.as_dict()["invariance"]["shift"]["layers"] == ["0", "2", "4"]
+        assert s.as_dict()["invariance"]["shift"]["layers"] == ["input", "0", "2", "4"]
         import matplotlib.pyplot as plt
 
         plt.close("all")
