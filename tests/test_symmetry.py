@@ -198,6 +198,14 @@ class TestOrbits:
         assert np.all(res.diameter["4"] < 1e-6) and res.fractions["4"]["collapsed"] == 1.0
         assert np.all(res.diameter["0"] > 0.1)
 
+    @pytest.mark.slow
+    def test_bootstrap_significance_on_a_dense_orbit(self, blobs):
+        pytest.importorskip("tda_nn.diagnostics.significance")
+        model = _seeded(lambda: nn.Sequential(nn.Flatten(), nn.Linear(144, 200)))
+        res = orbit_topology(model, blobs[:2], Rotate(), n_steps=192, layers=["input", "1"], n_inputs=2,
+                             threshold="bootstrap")  # fmt: skip
+        assert res.threshold == "bootstrap" and res.fractions["input"]["kept"] == 1.0
+
     def test_needs_a_closed_action(self, images):
         with pytest.raises(ValueError, match="no period"):
             orbit_topology(_seeded(mlp), images[:, 0, 0], OrthogonalMap(np.eye(8)), layers=["1"], threshold="gap")
@@ -240,6 +248,9 @@ class TestContract:
         ax = s.invariance["shift"].plot()
         assert len(ax.lines) >= 1
         assert s.as_dict()["invariance"]["shift"]["layers"] == ["input", "0", "2", "4"]
+        import json
+
+        assert json.loads(json.dumps(s.as_dict()))["findings"] == s.findings()
         import matplotlib.pyplot as plt
 
         plt.close("all")

@@ -110,7 +110,7 @@ def _upper(res: Any) -> np.ndarray:
 
 def symmetry_summary(model: Any, X: Any, actions: Any, layers: Any = None, *, n_samples: int | None = 1000,
                      n_bootstrap: int = 200, orbits: bool = True, n_inputs: int = 8, n_steps: int = 64,
-                     threshold: str = "auto", tol: float = 0.05, batch_size: int = 256,
+                     threshold: str = "gap", tol: float = 0.05, batch_size: int = 256,
                      seed: int | None = 0) -> SymmetrySummary:  # fmt: skip
     """Invariance and equivariance for every action, and orbit topology for the closed ones.
 
