@@ -67,10 +67,10 @@ class LieDerivative:
         body = ", ".join(f"{n}={e:.3g}" for n, e in zip(self.layers, self.relative))
         return f"LieDerivative({self.action}, {self.method}: relative {body})"
 
-    def plot(self, ax: Any = None) -> Any:
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         from tda_nn.plotting.symmetry import plot_symmetry_profile
 
-        return plot_symmetry_profile(self, ax=ax)
+        return plot_symmetry_profile(self, ax=ax, **kwargs)
 
 
 def _action_tangent(action: Any, x: Any, step: float) -> tuple[Any, float]:

@@ -91,11 +91,11 @@ class OrbitTopology:
                 "status": {k: list(v) for k, v in self.status.items()}, "threshold": self.threshold,
                 "collapse_tol": self.collapse_tol}  # fmt: skip
 
-    def plot(self, ax: Any = None) -> Any:
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         """The three fractions across depth; returns the matplotlib Axes."""
         from tda_nn.plotting.symmetry import plot_orbit_fractions
 
-        return plot_orbit_fractions(self, ax=ax)
+        return plot_orbit_fractions(self, ax=ax, **kwargs)
 
 
 def _orbit_params(action: Any, shape: tuple[int, ...], n_steps: int) -> np.ndarray:

@@ -85,11 +85,11 @@ class SymmetryProfile:
                 "exact": self.exact, "interpolation_error": self.interpolation_error, "n_samples": self.n_samples,
                 "level": self.level}  # fmt: skip
 
-    def plot(self, ax: Any = None) -> Any:
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         """Error per layer with its interval; returns the matplotlib Axes."""
         from tda_nn.plotting.symmetry import plot_symmetry_profile
 
-        return plot_symmetry_profile(self, ax=ax)
+        return plot_symmetry_profile(self, ax=ax, **kwargs)
 
 
 def _interp(action: Any, X: Any) -> float | None:
