@@ -7,15 +7,15 @@ from typing import Any
 
 import numpy as np
 
+from tda_nn.validation import check_int, check_positive_int, check_probability, check_seed
+
 __all__: list[str] = []
 
 
 def _hooks() -> Any:
-    """The hook machinery, wherever the layout puts it (``tda_nn.nn.hooks`` after the move)."""
-    try:
-        from tda_nn.nn import hooks  # type: ignore[attr-defined]
-    except ImportError:
-        from tda_nn import _hooks as hooks
+    """The hook machinery of the torch wing (forward hooks that leave no trace)."""
+    from tda_nn.nn import hooks
+
     return hooks
 
 
@@ -66,8 +66,7 @@ def check_inputs(model: Any, X: Any, action: Any, n_samples: int | None, seed: i
         raise ValueError("X holds NaN or inf; remove or impute those samples first.")
     X = X.to(model_dtype(model))
     if n_samples is not None:
-        if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 2:
-            raise ValueError(f"n_samples must be an int >= 2 or None, got {n_samples!r}.")
+        n_samples = check_int(n_samples, name="n_samples", min_value=2)
         if n_samples < len(X):
             idx = np.sort(np.random.default_rng(seed).choice(len(X), size=int(n_samples), replace=False))
             X = X[torch.as_tensor(idx)]
@@ -140,10 +139,8 @@ def flat(a: np.ndarray) -> np.ndarray:
 
 
 def check_level(level: Any, n_bootstrap: Any) -> None:
-    if not (isinstance(level, (float, int)) and 0 < level < 1):
-        raise ValueError(f"level must be a probability in (0, 1), got {level!r}.")
-    if isinstance(n_bootstrap, bool) or not isinstance(n_bootstrap, (int, np.integer)) or n_bootstrap < 0:
-        raise ValueError(f"n_bootstrap must be an int >= 0 (0 = no intervals), got {n_bootstrap!r}.")
+    check_probability(level, name="level")
+    check_int(n_bootstrap, name="n_bootstrap", min_value=0)
 
 
 def row_norms(a: np.ndarray) -> np.ndarray:
@@ -153,7 +150,7 @@ def row_norms(a: np.ndarray) -> np.ndarray:
 def prepare(model: Any, X: Any, action: Any, n_samples: Any, seed: Any, n_bootstrap: Any, level: Any,
              batch_size: Any) -> tuple[Any, np.ndarray]:  # fmt: skip
     check_level(level, n_bootstrap)
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}.")
+    check_positive_int(batch_size, name="batch_size")
+    check_seed(seed)
     X = check_inputs(model, X, action, n_samples, seed)
     return X, draw_params(action, X, seed)

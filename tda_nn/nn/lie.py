@@ -16,6 +16,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from tda_nn.validation import check_real
+
 from . import _symcore as core
 
 __all__ = ["LieDerivative", "lie_derivative"]
@@ -154,8 +156,7 @@ def lie_derivative(model: Any, X: Any, action: Any, *, layers: Any = None, n_sam
         raise ValueError(f"method must be 'autograd' or 'finite', got {method!r}.")
     if relative_to not in ("counterpart", "invariance"):
         raise ValueError(f"relative_to must be 'counterpart' or 'invariance', got {relative_to!r}.")
-    if not step > 0:
-        raise ValueError(f"step must be > 0, got {step!r}.")
+    step = check_real(step, name="step", min_value=0.0, strict=True)
     X, _ = core.prepare(model, X, action, n_samples, seed, n_bootstrap, level, batch_size)
     base = core.capture_full(model, X, layers, batch_size=batch_size)
     names = list(base.layers)
@@ -205,12 +206,12 @@ def _jvp_layers(model: Any, X: Any, action: Any, names: list[str], batch_size: i
     got: dict[str, Any] = {}
 
     def on_output(name: str, output: Any) -> None:
-        t = hooks._first_tensor(output)
+        t = hooks.first_tensor(output)
         if name not in got:
             tan = fwAD.unpack_dual(t).tangent
             got[name] = torch.zeros_like(t) if tan is None else tan.detach()
 
-    with hooks._Hooks(model, names, on_output), torch.no_grad():
+    with hooks.Hooks(model, names, on_output), torch.no_grad():
         for s in range(0, len(X), batch_size):
             x = X[s : s + batch_size].to(device)
             v, h = _action_tangent(action, x, step)

@@ -31,6 +31,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from tda_nn.validation import check_int, check_positive_int, check_probability, check_real, check_seed
+
 from . import _symcore as core
 
 __all__ = ["OrbitTopology", "orbit_topology"]
@@ -181,12 +183,13 @@ def orbit_topology(model: Any, X: Any, action: Any, *, n_steps: int = 64, layers
     """
     if threshold not in ("gap", "bootstrap"):
         raise ValueError(f"threshold must be 'gap' or 'bootstrap', got {threshold!r}.")
-    if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)) or n_steps < 3:
-        raise ValueError(f"n_steps must be an int >= 3, got {n_steps!r}.")
-    if isinstance(n_inputs, bool) or not isinstance(n_inputs, (int, np.integer)) or n_inputs < 2:
-        raise ValueError(f"n_inputs must be an int >= 2 (diameters are relative to other inputs), got {n_inputs!r}.")
-    if not collapse_tol >= 0:
-        raise ValueError(f"collapse_tol must be >= 0, got {collapse_tol!r}.")
+    n_steps = check_int(n_steps, name="n_steps", min_value=3)
+    n_inputs = check_int(n_inputs, name="n_inputs", min_value=2)  # diameters are relative to other inputs
+    collapse_tol = check_real(collapse_tol, name="collapse_tol", min_value=0.0)
+    check_probability(alpha, name="alpha")
+    check_int(n_bootstrap, name="n_bootstrap", min_value=1)
+    check_positive_int(batch_size, name="batch_size")
+    check_seed(seed)
     how = threshold
     if how == "bootstrap" and _significance() is None:
         raise ImportError("threshold='bootstrap' needs tda_nn.diagnostics.significance; use threshold='gap'.")
