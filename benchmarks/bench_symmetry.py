@@ -53,7 +53,7 @@ def run(n: int = 1000, repeats: int = 5, n_bootstrap: int = 200) -> list[dict[st
 
     import tda_nn
     from tda_nn.nn.symmetry import invariance
-    from tda_nn.zoo import load_digits_cnn
+    from tda_nn.nn.zoo import load_digits_cnn
 
     model = load_digits_cnn()
     X = _data(n)

@@ -110,6 +110,9 @@ class Translate(_Base):
     ``apply(x, t)`` is ``irfft(rfft(x) * exp(-2 pi i k t / n))`` along the axis: at whole
     ``t`` it equals ``torch.roll``; between grid points it interpolates the signal with
     its trigonometric polynomial. Closed with period ``n``; differentiable in ``t``.
+    For even ``n`` the Nyquist coefficient of a real signal can only be scaled (by
+    ``cos(pi t)``), so sub-pixel shifts compose exactly (``T(a) T(b) = T(a + b)``) only
+    for signals without it (odd ``n``, or band-limited below ``n / 2``).
 
     Parameters
     ----------
