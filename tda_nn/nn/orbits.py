@@ -180,6 +180,16 @@ def orbit_topology(model: Any, X: Any, action: Any, *, n_steps: int = 64, layers
     -------
     OrbitTopology
         ``.fractions[layer]``, ``.diameter[layer]``, ``.counts``, ``.plot()``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from tda_nn.nn.actions import Translate
+    >>> model = torch.nn.Sequential(torch.nn.Linear(9, 12), torch.nn.Linear(12, 1))
+    >>> x = torch.arange(1.0, 5.0)[:, None] * torch.cos(2 * torch.pi * torch.arange(9.0) / 9)  # orbits: circles
+    >>> res = orbit_topology(model, x, Translate(), n_steps=36, layers=["input", "0", "1"])
+    >>> res.fractions["input"]["kept"], res.fractions["1"]["torn"]  # a line cannot hold a loop
+    (1.0, 1.0)
     """
     if threshold not in ("gap", "bootstrap"):
         raise ValueError(f"threshold must be 'gap' or 'bootstrap', got {threshold!r}.")

@@ -216,6 +216,15 @@ def equivariance(model: Any, X: Any, action: Any, *, layers: Any = None, n_sampl
     -------
     SymmetryProfile
         ``kind='equivariance'``; ``.method`` says per layer which ``rho`` was used.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from tda_nn.nn.actions import Flip
+    >>> conv = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3, padding=1))
+    >>> res = equivariance(conv, torch.randn(40, 1, 6, 6), Flip(axis=-1), layers=["0"], n_bootstrap=0)
+    >>> res.method, bool(res.error[0] > 0.05)  # random kernels are not mirror-symmetric
+    (('counterpart',), True)
     """
     import torch
 

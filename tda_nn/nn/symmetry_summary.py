@@ -134,6 +134,15 @@ def symmetry_summary(model: Any, X: Any, actions: Any, layers: Any = None, *, n_
     -------
     SymmetrySummary
         ``.invariance[name]``, ``.equivariance[name]``, ``.orbits[name]``, ``.findings()``, ``.plot()``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> model = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3, padding=1, padding_mode="circular"),
+    ...                             torch.nn.AdaptiveAvgPool2d(1))
+    >>> s = symmetry_summary(model, torch.randn(60, 1, 6, 6), "shift,flip", layers=["0", "1"], n_bootstrap=20)
+    >>> s.findings()[0]
+    'invariance to shift is complete (error < 0.05) from 1 on.'
     """
     from .orbits import orbit_topology
     from .symmetry import equivariance, invariance
