@@ -34,10 +34,9 @@ from typing import Any, Literal
 
 import numpy as np
 
-try:  # the shared validators, before and after the package's move to tda_nn/validation.py
-    from ...validation import as_numpy, check_choice, check_int, check_real
-except ImportError:  # pragma: no cover - the old layout
-    from ..._validation import as_numpy, check_choice, check_int, check_real
+from ...validation import as_numpy, check_choice, check_int, check_real, check_seed, find_stack_level
+from ._probe import _inputs, _Probe
+from .paths import _layer_changes, _trace
 
 __all__ = ["LocalComplexity", "local_complexity"]
 
@@ -132,7 +131,7 @@ def local_complexity(
     directions: Any = None,
     confidence: float = 0.95,
     n_boot: int = 1000,
-    seed: int = 0,
+    seed: int | None = 0,
     tol: float = 1e-6,
     n_samples: int = 16,
     batch_size: int = 4096,
@@ -159,7 +158,8 @@ def local_complexity(
         The same directions for every sample (normalised here); default random ones.
     confidence : float, default=0.95
     n_boot : int, default=1000
-    seed : int, default=0
+    seed : int or None, default=0
+        Seeds the directions and the bootstrap (``None``: fresh entropy).
     tol : float, default=1e-6
         Width, as a fraction of the segment, to which crossings are bisected.
     n_samples : int, default=16
@@ -180,15 +180,9 @@ def local_complexity(
     >>> lc.total.tolist()      # the first sample's segment crosses the line x = 0
     [1.0, 0.0]
     """
-    try:  # the house's layout
-        from .paths import _layer_changes, _trace  # type: ignore[attr-defined]
-        from .patterns import _inputs, _Probe  # type: ignore[attr-defined]
-    except ImportError:  # pragma: no cover - before it
-        from ...diagnostics.regions import _inputs, _layer_changes, _Probe, _trace
-
     X = _inputs(X, "X")
     method = check_choice(method, name="method", choices=("segments", "polytope"))
-    seed = check_int(seed, name="seed", min_value=0)
+    seed = check_seed(seed)
     n_boot = check_int(n_boot, name="n_boot", min_value=1)
     confidence = check_real(confidence, name="confidence", min_value=0.0, strict=True)
     if confidence >= 1:
@@ -240,7 +234,7 @@ def local_complexity(
                 per[:, li] = (Z.any(axis=1) & ~Z.all(axis=1)).sum(axis=1)
         names = tuple(probe.layers or ())
     if n < 2:
-        warnings.warn("X holds one sample: the bootstrap interval is a point.", UserWarning, stacklevel=2)
+        warnings.warn("X holds one sample: the bootstrap interval is a point.", UserWarning, stacklevel=find_stack_level())
     low, high = _bootstrap(per, n_boot, confidence, rng)
     total = per.sum(axis=1)
     tlow, thigh = _bootstrap(total[:, None], n_boot, confidence, rng)

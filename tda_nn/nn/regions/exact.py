@@ -49,10 +49,15 @@ from typing import Any
 
 import numpy as np
 
-try:  # the shared validators, before and after the package's move to tda_nn/validation.py
-    from ...validation import as_numpy, check_int, check_real
-except ImportError:  # pragma: no cover - the old layout
-    from ..._validation import as_numpy, check_int, check_real
+from ...validation import (
+    MemoryBudgetError,
+    as_numpy,
+    check_int,
+    check_real,
+    find_stack_level,
+    format_bytes,
+    parse_memory,
+)
 
 __all__ = ["ExactPlaneRegions", "Polygon", "plane_partition", "regions_on_plane_exact"]
 
@@ -583,8 +588,6 @@ class _Walk:
 
     def _check_budget(self, name: str, T: Any = None) -> None:
         if T is not None and len(self.verts) > self._limit(T) and len(self.verts) <= self.max_regions:
-            from ...homology._memory import MemoryBudgetError, format_bytes
-
             raise MemoryBudgetError(
                 f"max_memory: {len(self.verts)} pieces after layer {name!r} would need more than "
                 f"max_memory={format_bytes(self.max_bytes)} (each carries the affine maps of the layers still in "
@@ -838,18 +841,6 @@ def _estimate(gm: Any, origin: np.ndarray, u: np.ndarray, v: np.ndarray, shape: 
     return int(math.ceil(max(by_grid, by_lines))), how
 
 
-def _budget(max_memory: Any) -> float:
-    from ...homology._memory import default_budget
-
-    if max_memory is None:
-        return float(default_budget())
-    try:
-        from ...validation import parse_memory  # type: ignore[attr-defined]
-    except ImportError:  # pragma: no cover - before the house's move
-        from ...capture import _parse_bytes as parse_memory
-    return float(parse_memory(max_memory))
-
-
 def plane_partition(
     model: Any,
     origin: Any,
@@ -929,7 +920,7 @@ def plane_partition(
     ext_t = tuple(float(e) for e in ext)
     max_regions = check_int(max_regions, name="max_regions", min_value=1)
     tol = check_real(tol, name="tol", min_value=0.0)
-    max_bytes = _budget(max_memory)
+    max_bytes = parse_memory(max_memory)
     gm = _trace(model)
     _check_graph(gm)
     try:
@@ -948,7 +939,7 @@ def plane_partition(
     walk.run()
     if not walk.layers:
         warnings.warn("model has no ReLU-type or max-pooling step: it is affine, one region.", UserWarning,
-                      stacklevel=2)  # fmt: skip
+                      stacklevel=find_stack_level())  # fmt: skip
     patterns = tuple(_readonly(p) for p in walk.patterns)
     polys = tuple(Polygon(_readonly(V), tuple(p[k] for p in patterns)) for k, V in enumerate(walk.verts))
     return ExactPlaneRegions(
@@ -997,10 +988,7 @@ def regions_on_plane_exact(
     >>> regions_on_plane_exact(net, [0.0, 0.0], [1.0, 0.0], [0.0, 1.0]).n_regions  # 4 quadrants
     4
     """
-    try:
-        from .planes import _plane  # the house's layout
-    except ImportError:  # pragma: no cover - before it
-        from ...diagnostics.regions import _plane
+    from .planes import _plane
 
     o, uu, vv, anchors, ext, shape = _plane(origin, u, v, points, extent)
     return plane_partition(model, o.reshape(shape), uu, vv, extent=ext, max_regions=max_regions,
