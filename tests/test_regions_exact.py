@@ -9,7 +9,12 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from tda_nn.nn.regions.exact import ExactPlaneRegions, plane_partition, regions_on_plane_exact  # noqa: E402
+from tda_nn.nn.regions.exact import (  # noqa: E402
+    ExactPlaneRegions,
+    exact_support,
+    plane_partition,
+    regions_on_plane_exact,
+)
 
 nn = torch.nn
 
@@ -207,6 +212,15 @@ def test_max_pool_1d_and_reflect_padding_functional_relu_residual():
     assert r.n_regions >= len(np.unique(idx))
 
 
+class _Branchy(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lin = nn.Linear(2, 2)
+
+    def forward(self, x):
+        return self.lin(x) if x.sum() > 0 else x  # data-dependent control flow: not traceable
+
+
 def test_refusals_name_the_layer_and_the_estimate():
     net = nn.Sequential(nn.Linear(2, 4), nn.GELU(), nn.Linear(4, 1))
     with pytest.raises(ValueError, match=r"GELU at layer '1' is not piecewise linear; use method='grid'"):
@@ -223,6 +237,9 @@ def test_refusals_name_the_layer_and_the_estimate():
         plane_partition(net, [0.0, 0.0], [1.0, 0.0], [0.0, 1.0], extent=ext, max_memory=20_000)
     with pytest.raises(ValueError, match="linearly independent"):
         plane_partition(net, [0.0, 0.0], [1.0, 0.0], [2.0, 0.0])
+    assert exact_support(_CNN()) is None and exact_support(_deep(0)) is None
+    assert "GELU at layer '1'" in exact_support(nn.Sequential(nn.Linear(2, 4), nn.GELU()))
+    assert "could not be traced" in exact_support(_Branchy())
     with pytest.raises(TypeError, match="torch.nn.Module"):
         plane_partition(lambda x: x, [0.0, 0.0], [1.0, 0.0], [0.0, 1.0])
 

@@ -24,6 +24,25 @@ Two neighbourhoods are offered:
     For the first layer it is the number of hyperplanes meeting the cross-polytope.
 
 Intervals are bootstrap percentile intervals of the mean over samples.
+
+**Along lines: Hanin and Rolnick's check** ("Complexity of linear regions in deep
+networks", ICML 2019). The number of regions a random line meets grows about linearly
+in the number of neurons, not exponentially in depth. Measured with
+:func:`tda_nn.regions_on_path` (mean boundary crossings per unit length over 60 random
+lines of length 2 through the unit ball, 3 networks each; He-normal weights, biases
+N(0, 0.1^2), input dimension 4), for ``N`` neurons split over 1, 2, 4, 8 layers::
+
+    N=16:   5.6   5.9   4.8   2.5      (0.29 per neuron)
+    N=32:  11.7  10.5  11.8   7.4      (0.32)
+    N=64:  22.7  21.9  22.8  19.6      (0.34)
+    N=128: 45.3  45.4  44.2  46.3      (0.35)
+
+Depth leaves the count unchanged at initialisation (width-2 layers at N=16 lose units
+to dead ReLUs). After training on two spirals (Adam 3e-3, 3,000 steps, accuracy
+0.97-1.00; PyTorch's default initialisation, 30 lines of length 2 through the data)
+the count stays linear in ``N`` and depth raises it by a bounded factor, far from
+``2^depth``: depth 1, 2, 4 give 6.7, 9.7, 13.1 crossings per unit length at N=32,
+15.3, 19.5, 25.4 at N=64 and 27.3, 50.4, 49.9 at N=128.
 """
 
 from __future__ import annotations

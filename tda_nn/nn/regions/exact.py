@@ -59,7 +59,7 @@ from ...validation import (
     parse_memory,
 )
 
-__all__ = ["ExactPlaneRegions", "Polygon", "plane_partition", "regions_on_plane_exact"]
+__all__ = ["ExactPlaneRegions", "Polygon", "exact_support", "plane_partition", "regions_on_plane_exact"]
 
 _RELU_LIKE = ("ReLU", "LeakyReLU", "PReLU", "RReLU")
 _MAXPOOL = ("MaxPool1d", "MaxPool2d")
@@ -792,6 +792,27 @@ def _input_map(origin: np.ndarray, u: np.ndarray, v: np.ndarray, shape: tuple[in
     import torch
 
     return torch.as_tensor(np.stack([origin, u, v]).reshape(1, 3, *shape), dtype=torch.float64)
+
+
+def exact_support(model: Any) -> str | None:
+    """Why the exact method cannot take ``model``, or ``None`` when it can (cheap: a trace, no forward pass).
+
+    For ``regions_on_plane(method='auto')``: exact where this returns ``None``, the grid
+    otherwise, saying why.
+
+    Examples
+    --------
+    >>> import torch
+    >>> exact_support(torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU())) is None
+    True
+    >>> exact_support(torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Tanh()))
+    "Tanh at layer '1' is not piecewise linear; use method='grid'."
+    """
+    try:
+        _check_graph(_trace(model))
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
 def _patterns_at(gm: Any, origin: np.ndarray, u: np.ndarray, v: np.ndarray, shape: tuple[int, ...],
