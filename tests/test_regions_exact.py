@@ -94,7 +94,9 @@ def _check_against_grid(model, r: ExactPlaneRegions, res: int) -> None:
     P = _grid(r.extent, res)
     ref = _reference_patterns(model, r.to_input(P))
     rows = np.ascontiguousarray(np.concatenate([p.astype(np.int64) for p in ref], axis=1))
-    assert len(np.unique(rows.view(np.dtype((np.void, rows.shape[1] * 8))))) == r.n_regions  # dense sampling finds every region, and no more
+    assert (
+        len(np.unique(rows.view(np.dtype((np.void, rows.shape[1] * 8))))) == r.n_regions
+    )  # dense sampling finds every region, and no more
     got = r.pattern_at(P)
     for layer, (a, b) in enumerate(zip(got, ref)):
         assert a.shape == b.shape, layer

@@ -112,8 +112,10 @@ class LocalComplexity:
         return out
 
     def __repr__(self) -> str:
-        return (f"LocalComplexity(total={self.total_mean:.3g} [{self.total_low:.3g}, {self.total_high:.3g}], "
-                f"per_layer={np.round(self.mean, 3).tolist()}, radius={self.radius:g}, method={self.method!r})")
+        return (
+            f"LocalComplexity(total={self.total_mean:.3g} [{self.total_low:.3g}, {self.total_high:.3g}], "
+            f"per_layer={np.round(self.mean, 3).tolist()}, radius={self.radius:g}, method={self.method!r})"
+        )
 
 
 def _directions(n: int, k: int, d: int, rng: np.random.Generator) -> np.ndarray:
@@ -253,7 +255,9 @@ def local_complexity(
                 per[:, li] = (Z.any(axis=1) & ~Z.all(axis=1)).sum(axis=1)
         names = tuple(probe.layers or ())
     if n < 2:
-        warnings.warn("X holds one sample: the bootstrap interval is a point.", UserWarning, stacklevel=find_stack_level())
+        warnings.warn(
+            "X holds one sample: the bootstrap interval is a point.", UserWarning, stacklevel=find_stack_level()
+        )
     low, high = _bootstrap(per, n_boot, confidence, rng)
     total = per.sum(axis=1)
     tlow, thigh = _bootstrap(total[:, None], n_boot, confidence, rng)

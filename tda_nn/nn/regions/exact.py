@@ -296,8 +296,10 @@ class ExactPlaneRegions:
                              anchors=self.anchors, **kwargs)  # fmt: skip
 
     def __repr__(self) -> str:
-        return (f"ExactPlaneRegions(n_regions={self.n_regions}, counts={self.counts.tolist()}, "
-                f"layers={len(self.layers)}, tol={self.tol:g})")
+        return (
+            f"ExactPlaneRegions(n_regions={self.n_regions}, counts={self.counts.tolist()}, "
+            f"layers={len(self.layers)}, tol={self.tol:g})"
+        )
 
 
 # -- the model as a program of affine and piecewise-linear steps ---------------------------------
