@@ -115,6 +115,9 @@ def test_deep_network_matches_dense_sampling_and_every_grid_pattern():
     assert r.layers == ("1", "3", "5") and r.kinds == ("relu", "relu", "relu")
     assert 10 < r.n_regions == r.counts[-1] and np.all(np.diff(r.counts) >= 0)
     _check_against_grid(net, r, 400)
+    labels = r.rasterize(64)
+    assert labels.shape == (64, 64) and labels.min() >= 0 and len(np.unique(labels)) <= r.n_regions
+    assert labels[0, -1] == r.locate([[0.6, -0.6]])[0]  # row t_min, column s_max
 
 
 def test_segment_count_equals_polygons_crossed_and_regions_on_path():

@@ -247,6 +247,20 @@ class ExactPlaneRegions:
             raise ValueError(f"points: {int((idx < 0).sum())} point(s) lie outside the window {self.extent}.")
         return tuple(p[idx] for p in self.patterns)
 
+    def rasterize(self, resolution: int = 256) -> np.ndarray:
+        """Polygon index at each point of a grid over the window, like :attr:`PlaneRegions.labels`.
+
+        Returns
+        -------
+        ndarray of shape (resolution, resolution), int32
+            Row ``i`` is ``t[i]``, column ``j`` is ``s[j]``, for ``linspace`` grids over
+            ``extent`` (``imshow(labels, origin='lower', extent=extent)`` draws it).
+        """
+        resolution = check_int(resolution, name="resolution", min_value=2)
+        e = self.extent
+        s, t = np.meshgrid(np.linspace(e[0], e[1], resolution), np.linspace(e[2], e[3], resolution))
+        return self.locate(np.column_stack([s.ravel(), t.ravel()])).reshape(resolution, resolution).astype(np.int32)
+
     def segment_intervals(self, a: Any, b: Any) -> np.ndarray:
         """Where the segment ``a -> b`` (plane coordinates) lies in each polygon it crosses.
 
