@@ -12,6 +12,7 @@ from typing import Any
 
 _LAZY = {
     "plot_diagram": "diagrams",
+    "plot_diagrams": "diagrams",
     "plot_barcode": "diagrams",
     "plot_betti_curves": "diagrams",
     "plot_layer_profile": "layers",
