@@ -8,6 +8,7 @@ import warnings
 import joblib
 import numpy as np
 import pytest
+from conftest import circle, sphere
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
@@ -20,8 +21,6 @@ import tda_nn
 from tda_nn.diagrams import Diagrams
 from tda_nn.features import BettiCurve
 from tda_nn.homology import Persistence
-
-from conftest import circle, sphere
 
 
 def two_classes(n: int, seed: int, n_points: int = 60) -> tuple[list[np.ndarray], np.ndarray]:
