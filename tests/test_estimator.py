@@ -59,7 +59,8 @@ class TestDiagrams:
         X = np.stack([circle(20, noise=0.05, seed=s) for s in range(3)])
         a = Persistence().fit_transform(X)
         b = Persistence().fit_transform(list(X))
-        assert all(bars_equal(x, y) for x, y in zip(a, b))
+        c = Persistence().fit_transform(x for x in X)  # a generator is read once
+        assert len(c) == 3 and all(bars_equal(x, y) and bars_equal(x, z) for x, y, z in zip(a, b, c))
 
     def test_precomputed_matrices_equal_points(self):
         from scipy.spatial.distance import pdist, squareform

@@ -260,14 +260,16 @@ class Persistence(TransformerMixin, BaseEstimator):
         self
         """
         self._kwargs()
-        samples = self._samples(X)
+        self._fit(self._samples(X))
+        return self
+
+    def _fit(self, samples: list[Any]) -> None:
         self.homology_dimensions_ = tuple(range(int(self.maxdim) + 1))
         widths = {s.shape[1] for s in samples} if self.metric != "precomputed" and self.complex != "cubical" else set()
         if len(widths) == 1:
             self.n_features_in_ = int(widths.pop())
         elif hasattr(self, "n_features_in_"):
             del self.n_features_in_
-        return self
 
     def transform(self, X: Any) -> list[Diagrams]:
         """Persistence diagrams of every sample of ``X``.
@@ -290,8 +292,10 @@ class Persistence(TransformerMixin, BaseEstimator):
             :func:`tda_nn.persistence`).
         """
         check_is_fitted(self, "homology_dimensions_")
+        return self._transform(self._samples(X))
+
+    def _transform(self, samples: list[Any]) -> list[Diagrams]:
         kwargs = self._kwargs()
-        samples = self._samples(X)
         width = getattr(self, "n_features_in_", None)
         if width is not None:
             for i, s in enumerate(samples):
@@ -303,5 +307,8 @@ class Persistence(TransformerMixin, BaseEstimator):
         return persistence_batch(samples, n_jobs=self.n_jobs, **kwargs)
 
     def fit_transform(self, X: Any, y: Any = None, **fit_params: Any) -> list[Diagrams]:
-        """``fit(X).transform(X)``: the diagrams of every sample of ``X``."""
-        return self.fit(X, y).transform(X)
+        """``fit(X).transform(X)``, reading ``X`` once (a generator of clouds works too)."""
+        self._kwargs()
+        samples = self._samples(X)
+        self._fit(samples)
+        return self._transform(samples)
