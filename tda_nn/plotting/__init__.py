@@ -5,10 +5,7 @@ curves), ``layers`` (layer profiles, layer distance heatmaps, training
 trajectories), ``regions`` (activation-region partitions and counts).
 """
 
-from __future__ import annotations
-
-import importlib
-from typing import Any
+import importlib as _importlib
 
 _LAZY = {
     "plot_diagram": "diagrams",
@@ -25,8 +22,12 @@ _LAZY = {
 __all__ = sorted(_LAZY)
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name):
     sub = _LAZY.get(name)
     if sub is None:
         raise AttributeError(f"module 'tda_nn.plotting' has no attribute {name!r}")
-    return getattr(importlib.import_module(f".{sub}", __name__), name)
+    return getattr(_importlib.import_module(f".{sub}", __name__), name)
+
+
+def __dir__():
+    return list(__all__)
