@@ -215,5 +215,7 @@ class TestPlots:
         np.testing.assert_allclose(raw, dgms[1])
         with pytest.raises(TypeError, match="not both"):
             plot_diagrams(dgms, dims=[0], plot_only=[0])
-        with pytest.raises(ValueError, match=r"got an array of shape \(3, 4\)"):
+        with pytest.raises(TypeError, match=r"got an array of shape \(3, 4\)"):
             plot_diagrams(np.zeros((3, 4)))
+        with pytest.raises(ValueError, match="one sample's diagrams, got 2 samples"):
+            plot_diagrams([dgms, dgms])

@@ -15,16 +15,20 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from .._validation import (
+from ..diagrams import Diagrams
+from ..validation import (
     as_numpy,
     check_choice,
     check_distance_matrix,
+    check_flag,
+    check_flag_or_auto,
     check_int,
     check_points,
     check_prime,
     check_real,
+    check_seed,
+    parse_memory,
 )
-from ..diagrams import Diagrams
 from ._api import BACKENDS, COMPLEXES, persistence_batch
 
 __all__ = ["Persistence"]
@@ -66,8 +70,9 @@ class Persistence(TransformerMixin, BaseEstimator):
         ``eps`` of gudhi's sparse Rips approximation.
     periodic : bool, default=False
         Periodic boundary for ``complex='cubical'``.
-    max_memory : int or None, default=None
-        Memory budget in bytes per cloud; see :func:`tda_nn.persistence`.
+    max_memory : int, float, str or None, default=None
+        Memory budget per cloud: bytes, or a size such as ``'2GB'``; ``None`` is half
+        the physical memory. See :func:`tda_nn.persistence`.
     n_threads : int or None, default=None
         Threads of the engine per cloud; ``None``: all cores when ``n_jobs`` is
         ``None`` or 1, one per worker otherwise.
@@ -119,7 +124,7 @@ class Persistence(TransformerMixin, BaseEstimator):
         collapse_edges: bool | Literal["auto"] = "auto",
         sparse: float | None = None,
         periodic: bool = False,
-        max_memory: int | None = None,
+        max_memory: int | float | str | None = None,
         n_threads: int | None = None,
         n_jobs: int | None = None,
     ):
@@ -170,16 +175,12 @@ class Persistence(TransformerMixin, BaseEstimator):
         if self.n_landmarks is not None and not (isinstance(self.n_landmarks, str) and self.n_landmarks == "auto"):
             check_int(self.n_landmarks, name="n_landmarks", min_value=2)
         check_choice(self.landmark_method, name="landmark_method", choices=("maxmin", "random"))
-        if self.seed is not None:
-            check_int(self.seed, name="seed", min_value=0)
-        if self.collapse_edges not in (True, False, "auto"):
-            raise ValueError(f"collapse_edges must be True, False or 'auto', got {self.collapse_edges!r}.")
+        check_seed(self.seed, name="seed")
+        check_flag_or_auto(self.collapse_edges, name="collapse_edges")
         if self.sparse is not None:
             check_real(self.sparse, name="sparse", min_value=0.0, strict=True)
-        if not isinstance(self.periodic, (bool, np.bool_)):
-            raise TypeError(f"periodic must be True or False, got {type(self.periodic).__name__} {self.periodic!r}.")
-        if self.max_memory is not None:
-            check_int(self.max_memory, name="max_memory", min_value=1)
+        check_flag(self.periodic, name="periodic")
+        parse_memory(self.max_memory, name="max_memory")
         for name in ("n_threads", "n_jobs"):
             value = getattr(self, name)
             if value is not None and check_int(value, name=name, min_value=-1) == 0:

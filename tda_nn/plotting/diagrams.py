@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import as_numpy, check_int
 from ..diagrams import Diagrams
+from ..validation import as_diagram_list, check_int
 
 __all__ = ["plot_barcode", "plot_betti_curves", "plot_diagram", "plot_diagrams"]
 
@@ -44,36 +44,19 @@ def _extent(dgms: Diagrams, dims: Sequence[int]) -> tuple[float, float, float]:
 
 
 def _as_one(diagrams: Any, name: str = "diagrams") -> Diagrams:
-    """One sample's diagrams from any familiar form.
+    """One sample's diagrams from any familiar form, through :func:`tda_nn.validation.as_diagram_list`.
 
     ``Diagrams``; ripser.py's result dict or its ``dgms`` list of ``(k, 2)`` arrays; gudhi's
     ``[(dim, (birth, death)), ...]``; giotto-tda's ``(k, 3)`` (or ``(1, k, 3)``) triples, whose
     zero-length padding carries nothing; a raw ``(k, 2)`` array (one diagram, shown as H0).
     """
-    if isinstance(diagrams, Diagrams):
-        return diagrams
-    if isinstance(diagrams, Mapping):
-        return Diagrams.from_ripser(diagrams)
-    if isinstance(diagrams, (list, tuple)):
-        if diagrams and all(_is_gudhi_pair(p) for p in diagrams):
-            return Diagrams.from_gudhi(diagrams)
-        return Diagrams(diagrams)
-    arr = as_numpy(diagrams, name=name).astype(np.float64)
-    if arr.ndim == 3 and arr.shape[0] == 1:
-        arr = arr[0]
-    if arr.ndim == 2 and arr.shape[1] == 3:
-        return Diagrams.from_giotto(arr)
-    if arr.ndim == 2 and arr.shape[1] == 2 or arr.size == 0:
-        return Diagrams([arr.reshape(-1, 2)])
-    raise ValueError(
-        f"{name} must be a Diagrams, ripser's result or dgms list, gudhi's [(dim, (birth, death))] list, a "
-        f"giotto-tda (k, 3) array or a (k, 2) array, got an array of shape {arr.shape}."
-    )
-
-
-def _is_gudhi_pair(p: Any) -> bool:
-    return (isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], (int, np.integer))
-            and not isinstance(p[0], bool) and np.shape(p[1]) == (2,))
+    samples = as_diagram_list(diagrams, name=name)
+    if len(samples) != 1:
+        raise ValueError(
+            f"{name} must be one sample's diagrams, got {len(samples)} samples; plot them one at a time "
+            f"({name}[i]), each on its own axes."
+        )
+    return samples[0]
 
 
 def _draw_diagram(ax: Any, dgms: Diagrams, dims: Sequence[int], *, title: str | None, legend: bool = True,
