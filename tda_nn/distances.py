@@ -45,7 +45,9 @@ from ._matching import bottleneck_cost, essential_cost, wasserstein_cost
 from .diagrams import Diagrams
 from .parallel import pmap
 from .validation import (
+    _dims_implicit,
     _is_pairs_array,
+    _pad_dims,
     as_diagram_list,
     as_diagrams,
     as_numpy,
@@ -162,6 +164,10 @@ def _pair_inputs(X: Any, Y: Any, dim: Any) -> tuple[Diagrams, tuple[int, ...], D
     dX, rawX = _as_diagrams(X, "X")
     dY, rawY = _as_diagrams(Y, "Y")
     dims = _check_dims(dim)
+    # gudhi's lists and giotto-tda's (k, 3) arrays show no dimension without bars: it is empty
+    top = max(dX.maxdim, dY.maxdim, *(dims or ()))
+    dX = _pad_dims(dX, top) if _dims_implicit(X) else dX
+    dY = _pad_dims(dY, top) if _dims_implicit(Y) else dY
     if rawX != rawY and dims is None:
         raise ValueError(
             "dim is required when comparing a raw (k, 2) diagram with a Diagrams: say which "

@@ -152,3 +152,19 @@ def test_giotto_padding_is_zero_length_with_finite_birth(diags):
         est.fit_transform([bad])
     with pytest.raises(ValueError, match="infinite births"):
         distances.bottleneck(bad, d)
+
+
+def test_a_dimension_without_bars_is_empty_not_absent(diags):
+    """gudhi's list and giotto-tda's (k, 3) array cannot show an empty H1; it must still count as H1."""
+    no_h1 = Diagrams([diags[0][0], np.empty((0, 2))])
+    X = [diags[1], no_h1]
+    for form in ("gudhi", "giotto (k, 3)"):
+        f = ONE[form]
+        assert f(no_h1) is not None and Diagrams.from_gudhi(no_h1.to_gudhi()).maxdim == 0  # the form lost H1
+        for est in (features.BettiCurve(n_bins=7), features.PersistenceStatistics()):
+            assert_same(clone(est).fit_transform([f(x) for x in X]), clone(est).fit_transform(X), form)
+        want = distances.pairwise_distances(X, metric="wasserstein")
+        assert_same(distances.pairwise_distances([f(x) for x in X], metric="wasserstein"), want, form)
+        for fn in (distances.bottleneck, distances.wasserstein):
+            assert fn(f(diags[1]), f(no_h1)) == pytest.approx(fn(diags[1], no_h1), rel=1e-12)
+            assert fn(f(no_h1), f(no_h1), dim=1) == 0.0
