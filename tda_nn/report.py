@@ -108,7 +108,8 @@ class Report:
         -------
         dict of str -> pandas.DataFrame
             ``"table"``: one row per layer (index ``layer``, in model order), one column
-            per metric (missing values NaN); each matrix under its own name, square with
+            per metric (missing values NaN); each matrix under its own name (``"matrix: <name>"``
+            for a matrix called ``table`` or ``probes``), square with
             its labels (layers or checkpoints) as index and columns; ``"probes"`` when
             probes were run (rows: layers; columns: topological, linear, shuffled); and
             each series over training as ``"series: <quantity>"`` (rows: steps; columns:
@@ -135,7 +136,8 @@ class Report:
         out["table"] = table
         for name, (labels, m) in self.matrices.items():
             labels = [str(lab) for lab in labels]
-            out[name] = pd.DataFrame(np.asarray(m, dtype=float), index=labels, columns=labels)
+            key = name if name not in ("table", "probes") else f"matrix: {name}"
+            out[key] = pd.DataFrame(np.asarray(m, dtype=float), index=labels, columns=labels)
         if self.probes:
             p = self.probes
             out["probes"] = pd.DataFrame({k: np.asarray(p[k], dtype=float) for k in ("topological", "linear", "shuffled")},
