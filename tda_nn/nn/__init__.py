@@ -8,7 +8,13 @@ this package may import torch; they import it inside functions, so importing the
 package itself stays quick.
 """
 
+from .actions import CyclicShift, Flip, Rot90, Rotate, Translate
 from .capturing import ActivationRecorder, LayerInfo, capture, list_layers
+from .feature_actions import Action, OrthogonalMap, Permute
+from .lie import LieDerivative, lie_derivative
+from .orbits import OrbitTopology, orbit_topology
+from .symmetry import SymmetryProfile, equivariance, invariance
+from .symmetry_summary import SymmetrySummary, symmetry_summary
 from .monitor import TopologyMonitor, track_checkpoints
 from .regions import (
     ActivationPatterns,
@@ -27,6 +33,23 @@ from .regions import (
 from .weights import NeuralPersistence, neural_persistence
 
 __all__ = [
+    "Action",
+    "CyclicShift",
+    "Flip",
+    "LieDerivative",
+    "OrbitTopology",
+    "OrthogonalMap",
+    "Permute",
+    "Rot90",
+    "Rotate",
+    "SymmetryProfile",
+    "SymmetrySummary",
+    "Translate",
+    "equivariance",
+    "invariance",
+    "lie_derivative",
+    "orbit_topology",
+    "symmetry_summary",
     "ActivationPatterns",
     "ActivationRecorder",
     "BoundaryDistance",
@@ -58,6 +81,7 @@ def __getattr__(name):
     # submodules (tda_nn.nn.zoo, tda_nn.nn.checkpoints, ...) as attributes, imported on first use
     import importlib
 
-    if name in ("capturing", "checkpoints", "hooks", "monitor", "reducers", "regions", "weights", "zoo"):
+    if name in ("actions", "capturing", "checkpoints", "feature_actions", "hooks", "lie", "monitor", "orbits",
+                "reducers", "regions", "symmetry", "symmetry_summary", "weights", "zoo"):
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'tda_nn.nn' has no attribute {name!r}")
