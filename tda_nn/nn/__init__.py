@@ -12,10 +12,8 @@ from .actions import CyclicShift, Flip, Rot90, Rotate, Translate
 from .capturing import ActivationRecorder, LayerInfo, capture, list_layers
 from .feature_actions import Action, OrthogonalMap, Permute
 from .lie import LieDerivative, lie_derivative
-from .orbits import OrbitTopology, orbit_topology
-from .symmetry import SymmetryProfile, equivariance, invariance
-from .symmetry_summary import SymmetrySummary, symmetry_summary
 from .monitor import TopologyMonitor, track_checkpoints
+from .orbits import OrbitTopology, orbit_topology
 from .regions import (
     ActivationPatterns,
     BoundaryDistance,
@@ -30,6 +28,8 @@ from .regions import (
     regions_on_path,
     regions_on_plane,
 )
+from .symmetry import SymmetryProfile, equivariance, invariance
+from .symmetry_summary import SymmetrySummary, symmetry_summary
 from .weights import NeuralPersistence, neural_persistence
 
 __all__ = [
