@@ -20,6 +20,7 @@ _LAZY: dict = {
     "Diagrams": "diagrams",
     "persistence": "homology",
     "persistence_batch": "homology",
+    "Persistence": "homology",
     "pmap": "parallel",
     # capture (torch wing)
     "capture": "nn.capturing",
@@ -92,6 +93,24 @@ _LAZY: dict = {
     "PlaneRegions": "nn.regions",
     "RegionDensity": "nn.regions",
     "BoundaryDistance": "nn.regions",
+    # symmetries: group actions on inputs, invariance, equivariance, orbits (torch wing)
+    "CyclicShift": "nn.actions",
+    "Translate": "nn.actions",
+    "Rotate": "nn.actions",
+    "Rot90": "nn.actions",
+    "Flip": "nn.actions",
+    "Permute": "nn.feature_actions",
+    "OrthogonalMap": "nn.feature_actions",
+    "Action": "nn.feature_actions",
+    "invariance": "nn.symmetry",
+    "equivariance": "nn.symmetry",
+    "SymmetryProfile": "nn.symmetry",
+    "lie_derivative": "nn.lie",
+    "LieDerivative": "nn.lie",
+    "orbit_topology": "nn.orbits",
+    "OrbitTopology": "nn.orbits",
+    "symmetry_summary": "nn.symmetry_summary",
+    "SymmetrySummary": "nn.symmetry_summary",
     # workflows
     "analyze": "workflows",
     "compare_checkpoints": "workflows",
@@ -113,6 +132,7 @@ _MODULES: dict = {
     "nn": "nn",
     "zoo": "nn.zoo",
     "validation": "validation",
+    "actions": "nn.actions",
     "cycles": "cycles",
 }
 
