@@ -164,3 +164,23 @@ def test_local_complexity_falls_rises_and_falls_again_over_long_training():
     assert series[-1] < 0.8 * series[peak]  # second descent
     ratio = near / series
     assert ratio[-1] > 2 * ratio[peak]  # the boundaries migrate toward the decision boundary
+
+
+def test_local_complexity_is_a_series_of_the_training_monitor():
+    import torch
+
+    import tda_nn
+
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.ReLU(), torch.nn.Linear(16, 2))
+    X = torch.tensor(np.random.default_rng(0).normal(size=(60, 2)), dtype=torch.float32)
+    mon = tda_nn.TopologyMonitor(net, X, layers=["1"], local_complexity=True,
+                                 complexity_kwargs={"radius": 0.3, "seed": 0}, region_kwargs={"plane": None})
+    mon(net, step=0)
+    with torch.no_grad():
+        net[0].weight.mul_(3.0)  # steeper units: more boundaries within the radius
+    mon(net, step=1)
+    lc = [r["local_complexity"] for r in mon.trace.regions]
+    direct = tda_nn.local_complexity(net, X.numpy(), radius=0.3, seed=0).total_mean
+    assert lc[1] == pytest.approx(direct)
+    assert all(r["local_complexity_low"] <= r["local_complexity"] <= r["local_complexity_high"] for r in mon.trace.regions)
