@@ -431,7 +431,7 @@ def _html(report: Report, pngs: dict[str, bytes]) -> str:
 
 def _column_order(c: str) -> tuple[int, int, str]:
     first = ("n_points", "n_features", "median_distance", "landmark_bound", "covering_radius", "band",
-             "n_significant", "threshold", "longest", "total_persistence", "entropy", "betti", "intrinsic_dim", "class")
+             "n_significant", "threshold", "longest", "total_persistence", "betti", "entropy", "intrinsic_dim", "class")
     m = re.search(r"_H(\d+)", c)
     k = int(m.group(1)) if m else -1
     for i, p in enumerate(first):
