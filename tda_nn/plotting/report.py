@@ -91,9 +91,14 @@ def _diagram_grid(diagrams: dict, table: dict | None = None, max_panels: int = 1
         plot_diagram(_scaled(d), ax=ax, title=layer)
         thr = (table or {}).get(layer, {}).get("threshold_H1")
         if thr is not None and np.isfinite(thr):
-            lo = ax.get_xlim()[0]
-            hi = ax.get_xlim()[1]
-            ax.plot([lo, hi], [lo + thr, hi + thr], ls=":", color="0.35", lw=1)
+            (lo, hi), top = ax.get_xlim(), ax.get_ylim()[1]
+            if lo + thr < top:
+                ax.plot([lo, hi], [lo + thr, hi + thr], ls=":", color="0.35", lw=1)
+                ax.set_xlim(lo, hi)
+                ax.set_ylim(top=top)
+            else:  # every bar is far below the line: say where it is
+                ax.text(0.03, 0.88, f"threshold {thr:.3g}:\nabove this frame", transform=ax.transAxes, fontsize=8,
+                        va="top", color="0.3")
         ax.set_xlabel("birth (× median distance)", fontsize=8)
         ax.set_ylabel("death (× median distance)", fontsize=8)
     fig.suptitle("Persistence diagrams by layer (triangles: bars that never die; dotted: significance threshold)")
@@ -154,8 +159,10 @@ def _profile(table: dict):
     fig, axes = _subplots(len(panels), 3, (4.4, 3.5))
     for ax, (kind, k) in zip(axes, panels):
         if kind == "count":
-            ax.plot(x, col(f"n_significant_H{k}"), marker="o", ms=4, color="C0")
+            counts = col(f"n_significant_H{k}")
+            ax.plot(x, counts, marker="o", ms=4, color="C0")
             ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.set_ylim(-0.5, max(1.0, float(np.nanmax(counts)) if np.isfinite(counts).any() else 1.0) * 1.25 + 0.5)
             ax.set_title(f"significant H{k} bars", fontsize=10)
             ax.set_ylabel("count")
         elif kind == "lengths":
