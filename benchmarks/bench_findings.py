@@ -14,6 +14,13 @@ The band costs distances only (``n_bootstrap`` Hausdorff distances between the
 landmarks and a resample of them), no extra diagram, so the target is a ratio of at
 most 1.5. Each side is the median of ``repeat`` runs, in turn.
 
+Measured (2 shared cores, load ~2, repeat 3): digits CNN 2.03 s without, 2.39 s with
+(1.18x); BERT 3.02 s against 3.39 s (1.12x). Against main before this change (its
+analyze: n_bootstrap=0, one combined distance matrix, linear CKA only, no views), run
+in turn in fresh processes: digits 1.96 s against 2.48 s (1.27x), BERT 3.06 s against
+3.31 s (1.08x); the rest of the difference is RBF CKA, the per-dimension matrices,
+the 2-D views and the provenance hash.
+
 Run: python benchmarks/bench_findings.py [--repeat 3] [--bert-sentences 500]
 """
 

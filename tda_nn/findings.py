@@ -443,7 +443,9 @@ def region_findings(regions: Mapping[str, Any] | None, *, n_samples: int | None 
     shared = [lay for lay, c in counts.items() if int(c) < n]
     plane = regions.get("full_window_counts_by_layer") or regions.get("counts_by_layer") or {}
     if full:
-        on_plane = f" On the plane through three samples the counts still grow: {', '.join(f'{lay} {plane[lay]}' for lay in full if lay in plane)}." if plane else ""
+        shown = ", ".join(f"{lay} {plane[lay]}" for lay in full if lay in plane)
+        on_plane = (f" The counts on the plane through three samples are not bounded by the sample size: {shown}."
+                    if shown else "")
         out.append(Finding(
             text=(f"Saturated: at {_list(full)} every one of the {n} samples lies in its own linear region, so the count "
                   f"on the samples is the sample size, not a measure of the network.{on_plane}"),
