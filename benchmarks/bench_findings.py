@@ -12,7 +12,8 @@ Two models, the same call but for ``n_bootstrap``:
 
 The band costs distances only (``n_bootstrap`` Hausdorff distances between the
 landmarks and a resample of them), no extra diagram, so the target is a ratio of at
-most 1.5. Each side is the median of ``repeat`` runs, in turn.
+most 1.5. Each side is the median of ``repeat`` runs, in turn (after one warm-up
+round). ``python benchmarks/run.py findings`` runs it with the other benchmarks' table.
 
 Measured (2 shared cores, load ~2, repeat 3): digits CNN 2.03 s without, 2.39 s with
 (1.18x); BERT 3.02 s against 3.39 s (1.12x). Against main before this change (its
@@ -29,12 +30,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from typing import Any
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _timing import interleaved_medians, print_table, row  # noqa: E402
 
 __all__ = ["run"]
 
@@ -68,9 +69,9 @@ def _bert(n_sentences: int) -> tuple[Any, Any, list[str]]:
     width = max(map(len, ids))
     input_ids = torch.zeros((n_sentences, width), dtype=torch.long)
     mask = torch.zeros((n_sentences, width), dtype=torch.long)
-    for i, row in enumerate(ids):
-        input_ids[i, : len(row)] = torch.as_tensor(row)
-        mask[i, : len(row)] = 1
+    for i, tokens in enumerate(ids):
+        input_ids[i, : len(tokens)] = torch.as_tensor(tokens)
+        mask[i, : len(tokens)] = 1
     torch.manual_seed(0)
     cfg = BertConfig(vocab_size=len(vocab) + 4, hidden_size=128, num_hidden_layers=6, num_attention_heads=4,
                      intermediate_size=256, max_position_embeddings=64)
@@ -79,30 +80,20 @@ def _bert(n_sentences: int) -> tuple[Any, Any, list[str]]:
     return model, {"input_ids": input_ids, "attention_mask": mask}, layers
 
 
-def _time(fn: Any) -> float:
-    t0 = time.perf_counter()
-    fn()
-    return time.perf_counter() - t0
-
-
 def run(repeat: int = 3, n_digits: int = 1000, n_sentences: int = 500, landmarks: int = 500) -> list[dict]:
+    """One row per model: analyze with significance (the default) against ``n_bootstrap=0``, interleaved."""
     from tda_nn.workflows import analyze
 
     rows = []
-    for name, (model, data, layers) in (("digits CNN", _digits(n_digits)), ("6-layer BERT", _bert(n_sentences))):
+    for name, size, (model, data, layers) in (
+            ("analyze: significance on / off", f"digits CNN, {n_digits} x 5 layers", _digits(n_digits)),
+            ("analyze: significance on / off", f"6-layer BERT, {n_sentences} sentences", _bert(n_sentences))):
         def call(n_bootstrap: int, model=model, data=data, layers=layers) -> Any:
             return analyze(model, data, layers=layers, max_samples=max(n_digits, n_sentences), max_points=landmarks,
                            n_bootstrap=n_bootstrap, regions=False, progress=False, seed=0)
 
-        call(0)  # warm the engines and the imports
-        without, with_ = [], []
-        for _ in range(repeat):
-            without.append(_time(lambda: call(0)))
-            with_.append(_time(lambda: call(100)))
-        rep = call(100)
-        t0, t1 = float(np.median(without)), float(np.median(with_))
-        rows.append({"model": name, "without s": t0, "with s": t1, "ratio": t1 / t0,
-                     "findings": len(rep.findings), "stages": rep.config["stage_seconds"]})
+        t = interleaved_medians({"with": lambda: call(100), "without": lambda: call(0)}, repeat=repeat)
+        rows.append(row(name, size, t["with"], "analyze(n_bootstrap=0)", t["without"], TARGET))
     return rows
 
 
@@ -113,12 +104,7 @@ def main() -> None:
     ap.add_argument("--bert-sentences", type=int, default=500)
     ap.add_argument("--landmarks", type=int, default=500)
     args = ap.parse_args()
-    rows = run(args.repeat, args.n, args.bert_sentences, args.landmarks)
-    print(f"{'model':<14}{'n_bootstrap=0 (s)':>18}{'n_bootstrap=100 (s)':>21}{'ratio':>8}{'target':>8}  verdict")
-    for r in rows:
-        ok = "ok" if r["ratio"] <= TARGET else "MISS"
-        print(f"{r['model']:<14}{r['without s']:>18.2f}{r['with s']:>21.2f}{r['ratio']:>8.2f}{TARGET:>8.2f}  {ok}")
-        print(f"  stages with significance: {r['stages']}")
+    print_table(run(args.repeat, args.n, args.bert_sentences, args.landmarks))
 
 
 if __name__ == "__main__":
