@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import os
 import warnings
 from collections.abc import Sequence
 from typing import Any, Literal
@@ -22,6 +24,7 @@ from .._validation import (
 from ..diagrams import Diagrams
 from ..parallel import pmap
 from . import _memory
+from ._precision import RTOL, check_distance_range, drop_short_bars, prepare_points, refuse_complex
 
 __all__ = ["BACKENDS", "COMPLEXES", "persistence", "persistence_batch"]
 
@@ -150,6 +153,8 @@ def persistence(
     n_threads = check_int(n_threads, name="n_threads", min_value=-1)
     if n_threads == 0:
         raise ValueError("n_threads must be a positive number of threads or -1 for all cores, got 0.")
+    n_threads = min(n_threads, os.cpu_count() or 1)  # more threads than cores only adds overhead
+    refuse_complex(X, name="X")
     if not isinstance(metric, str):
         raise TypeError(f"metric must be a metric name such as 'euclidean' or 'precomputed', got {type(metric).__name__}.")
     if collapse_edges not in (True, False, "auto"):
@@ -182,7 +187,8 @@ def persistence(
     # alpha and witness work on Euclidean points
     if metric != "euclidean":
         raise ValueError(f"complex={complex!r} works on Euclidean points; got metric={metric!r}. Use complex='rips'.")
-    P = check_points(X, name="X").astype(np.float64)
+    P = prepare_points(check_points(X, name="X").astype(np.float64), "euclidean")
+    _check_maxdim(maxdim, P.shape[0], "points")
     meta.update(metric="euclidean", n_points=int(P.shape[0]), n_features=int(P.shape[1]), backend="gudhi")
     if complex == "alpha":
         if P.shape[1] > 4:
@@ -226,9 +232,10 @@ def _rips(X: Any, *, maxdim: int, metric: str, threshold: float, coeff: int, bac
     precomputed = metric == "precomputed"
     if precomputed:
         data = check_distance_matrix(X, name="X")
+        check_distance_range(data, name="X")
         n = data.shape[0]
     else:
-        data = check_points(X, name="X")
+        data = prepare_points(check_points(X, name="X"), metric)
         n = data.shape[0]
         meta["n_features"] = int(data.shape[1])
     meta.update(metric=metric, n_points=int(n))
@@ -258,6 +265,8 @@ def _rips(X: Any, *, maxdim: int, metric: str, threshold: float, coeff: int, bac
             n = m
             meta.update(n_landmarks=m, landmark_method=landmark_method, landmark_seed=seed,
                         covering_radius=float(lm.radius), bottleneck_bound=2.0 * float(lm.radius))
+
+    _check_maxdim(maxdim, n, "landmarks" if "n_landmarks" in meta else "points")
 
     # the memory guard
     frac = 1.0
@@ -366,12 +375,34 @@ def _edge_fraction(data: Any, threshold: float, precomputed: bool, metric: str, 
 
 
 def _finish(dgms: list[np.ndarray], meta: dict[str, Any]) -> Diagrams:
-    """Drop zero-length bars and sort each diagram by (birth, death): a canonical form."""
-    out = []
-    for d in dgms:
-        d = d[d[:, 1] > d[:, 0]]
-        out.append(d[np.lexsort((d[:, 1], d[:, 0]))])
-    return Diagrams(out, meta=meta)
+    """Drop bars below the relative tolerance and sort each diagram by (birth, death): a canonical form."""
+    dgms, tol = drop_short_bars(dgms, RTOL)
+    meta["min_bar_length"] = tol
+    return Diagrams([d[np.lexsort((d[:, 1], d[:, 0]))] for d in dgms], meta=meta)
+
+
+# ripser and giotto-ph number simplices in the combinatorial number system with a
+# 64-bit integer; they enumerate (maxdim + 1)-simplices as cofaces
+_MAX_SIMPLEX_INDEX = 2**63 - 1
+
+
+def _check_maxdim(maxdim: int, n: int, what: str) -> None:
+    """Refuse a maxdim that no complex on n points can have, or that no engine can index."""
+    if maxdim >= n:
+        raise ValueError(
+            f"maxdim={maxdim} needs at least maxdim + 1 = {maxdim + 1} {what} (a {maxdim}-simplex has "
+            f"{maxdim + 1} vertices), got {n}; H_k of a complex on {n} {what} is 0 for k >= {max(n - 1, 0)}. "
+            f"Use maxdim <= {max(n - 2, 0)}."
+        )
+    if math.comb(n, maxdim + 2) > _MAX_SIMPLEX_INDEX:
+        top = 0
+        while top + 1 < n and math.comb(n, top + 3) <= _MAX_SIMPLEX_INDEX:
+            top += 1
+        raise ValueError(
+            f"maxdim={maxdim} on {n} {what}: the complex can have C({n}, {maxdim + 2}) = "
+            f"{float(math.comb(n, maxdim + 2)):.3g} simplices of dimension {maxdim + 1}, beyond the 64-bit "
+            f"simplex index of ripser and giotto-ph and beyond any feasible computation. Use maxdim <= {top}."
+        )
 
 
 def _cubical(X: Any, *, maxdim: int, coeff: int, periodic: bool, meta: dict[str, Any]) -> Diagrams:
@@ -382,6 +413,11 @@ def _cubical(X: Any, *, maxdim: int, coeff: int, periodic: bool, meta: dict[str,
         raise ValueError(f"X must not be empty, got shape {img.shape}.")
     if not np.isfinite(img).all():
         raise ValueError(f"X contains {int((~np.isfinite(img)).sum())} NaN or infinite values.")
+    if maxdim > img.ndim:
+        raise ValueError(
+            f"maxdim={maxdim} is above the dimension of the {img.ndim}-D array X: a cubical complex on it has no "
+            f"cells above dimension {img.ndim}, so H_k is 0 for k > {img.ndim}. Use maxdim <= {img.ndim}."
+        )
     from ._gudhi import cubical_gudhi
 
     top = min(maxdim, img.ndim if periodic else img.ndim - 1)
