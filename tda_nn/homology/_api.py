@@ -24,6 +24,8 @@ from .._validation import (
 from ..diagrams import Diagrams
 from ..parallel import pmap
 from . import _memory
+from ._choice import choose_collapse
+from ._cut import BIRTH_FACTOR, auto_exact_below, clip_alive
 from ._precision import RTOL, check_distance_range, drop_short_bars, prepare_points, refuse_complex
 
 __all__ = ["BACKENDS", "COMPLEXES", "persistence", "persistence_batch"]
@@ -59,6 +61,7 @@ def persistence(
     seed: int | None = 0,
     periodic: bool = False,
     max_memory: int | None = None,
+    exact_below: float | Literal["auto"] | None = None,
 ) -> Diagrams:
     """Persistent homology of a point cloud, a distance matrix or an image.
 
@@ -68,8 +71,18 @@ def persistence(
         ``(n_points, n_features)`` points; an ``(n, n)`` dense or scipy-sparse
         distance matrix with ``metric="precomputed"`` (``inf`` or absent entries
         mean "no edge"); or a 1-, 2- or 3-D array of values for ``complex="cubical"``.
+        Real numbers only (complex dtypes raise ``TypeError``). Clouds under a
+        translation-invariant metric (euclidean, cityblock, chebyshev, minkowski, ...)
+        are centred before any engine sees them, so the diagrams do not depend on
+        where the cloud sits (a unit circle translated by 1e8 keeps its loop).
+        Distances beyond about 1e38 (float32's range, in which ripser and giotto-ph
+        work) or a cloud narrower than about 1e-30 are refused: rescale first.
     maxdim : int, default=1
-        Highest homology dimension computed.
+        Highest homology dimension computed. At most ``n - 1`` for ``n`` points (a
+        ``k``-simplex needs ``k + 1`` vertices), and small enough that
+        ``C(n, maxdim + 2)``, the number of candidate ``(maxdim + 1)``-simplices, fits
+        the engines' 64-bit simplex index (maxdim <= 9 on 300 points); for
+        ``complex='cubical'`` at most the array's dimension.
     complex : {'rips', 'alpha', 'witness', 'cubical'}, default='rips'
         Vietoris-Rips (filtration value = edge length); alpha (gudhi, low-dimensional
         points; gudhi's squared radius ``a`` is reported as the diameter ``2 * sqrt(a)``
@@ -92,12 +105,14 @@ def persistence(
         It never runs gudhi's full Rips on more than a few hundred points without a
         threshold.
     n_threads : int, default=-1
-        Threads for giotto-ph (``-1``: all cores).
+        Threads for giotto-ph (``-1``: all cores; capped at the number of cores).
     collapse_edges : bool or 'auto', default='auto'
-        Edge collapse before the reduction (exact). ``'auto'`` uses it only for
-        ``maxdim >= 2``, where it pays (measured here: giotto-ph on 1,000 2-D points,
-        maxdim 2, 3.3 s with against 11.3 s without; for maxdim 1 on 2,000 points it
-        cost 30 s against 0.8 s).
+        Edge collapse before the reduction (exact). ``'auto'`` decides from measured
+        costs (``tda_nn/homology/_choice.py`` keeps the rule and the table): never for
+        ``maxdim <= 1``, always for ``maxdim >= 3``; for ``maxdim == 2`` only on clouds
+        of at most 3 coordinates with at least 500 neighbours per point within the
+        threshold (or enclosing radius) and at most 80% of all pairs, or when the
+        uncollapsed complex would not fit the memory budget.
     sparse : float or None, default=None
         ``eps`` for gudhi's sparse Rips approximation (Sheehy): the diagrams are
         (1 + eps)-approximations on a log scale; recorded in ``meta['approximation']``.
@@ -118,12 +133,30 @@ def persistence(
     max_memory : int or None, default=None
         Memory budget in bytes (default: half the physical memory). Above it the
         computation is refused before anything is built.
+    exact_below : float, 'auto' or None, default=None
+        Rips only: compute H1 and above only up to this scale ``T`` (H0 is always
+        computed in full, it is cheap). Bars dying below ``T`` are exactly those of the
+        full filtration; bars alive at ``T`` are reported with death ``T`` (clipped,
+        never ``inf``) and counted per dimension in ``meta['alive_at_exact_below']``;
+        bars born after ``T`` are not seen. ``meta['exact_below'] = T``. ``'auto'``
+        (with landmarks) cuts at ``4 r``, ``r`` the covering radius: every bar born
+        below ``2 r`` is decided against the significance threshold ``2 r``
+        (``meta['bottleneck_bound']``): exact if it dies below ``T``, known to be longer
+        than ``2 r`` if alive there (see ``tda_nn/homology/_cut.py``); without
+        landmarks ``'auto'`` computes in full. ``None``: the full filtration.
 
     Returns
     -------
     Diagrams
         ``dgms[i]`` is the ``(k, 2)`` array of H_i bars, sorted by (birth, death);
-        zero-length bars dropped; ``inf`` deaths kept. ``dgms.meta`` records the
+        ``inf`` deaths kept. Bars no longer than ``1e-6`` times the extent of the
+        diagrams (largest minus smallest finite value; ``meta['min_bar_length']``) are
+        dropped in every engine and complex: they are below the float32 resolution of
+        ripser and giotto-ph. So the engines agree on every kept bar up to float32
+        rounding of the distances; near-duplicate points closer than that tolerance
+        count as one point in every engine (three points 1e-9 apart inside a unit
+        cloud give one H0 bar), and alpha's rounding bars (1e-14 on a regular
+        polygon) are gone. ``dgms.meta`` records the
         engine and every parameter that shaped the result.
 
     Raises
@@ -183,7 +216,8 @@ def persistence(
     if complex == "rips":
         return _rips(X, maxdim=maxdim, metric=metric, threshold=threshold, coeff=coeff, backend=backend,
                      n_threads=n_threads, collapse_edges=collapse_edges, sparse=sparse, n_landmarks=n_landmarks,
-                     landmark_method=landmark_method, seed=seed, max_memory=max_memory, meta=meta)
+                     landmark_method=landmark_method, seed=seed, max_memory=max_memory, meta=meta,
+                     exact_below=exact_below)
     # alpha and witness work on Euclidean points
     if metric != "euclidean":
         raise ValueError(f"complex={complex!r} works on Euclidean points; got metric={metric!r}. Use complex='rips'.")
@@ -213,7 +247,7 @@ def persistence(
                       "min_w max(d(w,a), d(w,b)) - m_nu(w), clipped at 0")
     sub = _rips(E, maxdim=maxdim, metric="precomputed", threshold=threshold, coeff=coeff, backend=backend,
                 n_threads=n_threads, collapse_edges=collapse_edges, sparse=None, n_landmarks=None, landmark_method=landmark_method,
-                seed=seed, max_memory=max_memory, meta={})
+                seed=seed, max_memory=max_memory, meta={}, exact_below=None)
     meta["backend"] = f"lazy witness + {sub.meta['backend']}"
     return Diagrams(list(sub), meta=meta)
 
@@ -226,7 +260,7 @@ def _landmarks(X: Any, m: int, *, metric: str, method: str, seed: int | None):
 
 def _rips(X: Any, *, maxdim: int, metric: str, threshold: float, coeff: int, backend: str, n_threads: int,
           collapse_edges: bool | str, sparse: float | None, n_landmarks: Any, landmark_method: str,
-          seed: int | None, max_memory: int | None, meta: dict[str, Any]) -> Diagrams:
+          seed: int | None, max_memory: int | None, meta: dict[str, Any], exact_below: Any = None) -> Diagrams:
     import scipy.sparse as sp
 
     precomputed = metric == "precomputed"
@@ -267,6 +301,13 @@ def _rips(X: Any, *, maxdim: int, metric: str, threshold: float, coeff: int, bac
                         covering_radius=float(lm.radius), bottleneck_bound=2.0 * float(lm.radius))
 
     _check_maxdim(maxdim, n, "landmarks" if "n_landmarks" in meta else "points")
+    if collapse_edges == "auto":
+        collapse = choose_collapse(data, maxdim=maxdim, threshold=threshold, precomputed=precomputed, metric=metric)
+        if not collapse and maxdim >= 2 and not sp.issparse(data):
+            # the rule prefers no collapse; still collapse when that alone fits the memory budget
+            frac = _edge_fraction(data, threshold, precomputed, metric) if np.isfinite(threshold) else 1.0
+            budget = _memory.default_budget() if max_memory is None else max_memory
+            collapse = _memory.estimate_rips_bytes(n, maxdim, edge_fraction=frac)[0] > budget
 
     # the memory guard
     frac = 1.0
@@ -293,6 +334,46 @@ def _rips(X: Any, *, maxdim: int, metric: str, threshold: float, coeff: int, bac
             "uses ripser or giotto-ph.", UserWarning, stacklevel=3)
     meta["backend"] = backend
 
+    run = dict(data=data, backend=backend, coeff=coeff, precomputed=precomputed, metric=metric,
+               n_threads=n_threads, sparse=sparse)
+    if sparse is not None:
+        meta.update(sparse=sparse, approximation=f"sparse Rips (Sheehy), (1 + {sparse})-approximate diagrams")
+    cut = _resolve_cut(exact_below, meta, threshold)
+    if cut is None:
+        meta["collapse_edges"] = collapse
+        return _finish(_engine(maxdim=maxdim, threshold=threshold, collapse=collapse, **run), meta)
+    # H0 in full (a spanning tree: cheap); H1 and above up to the cut, alive bars clipped there
+    h0 = _engine(maxdim=0, threshold=threshold, collapse=False, **run)[0]
+    if collapse_edges == "auto":
+        collapse = choose_collapse(data, maxdim=maxdim, threshold=cut, precomputed=precomputed, metric=metric)
+    meta["collapse_edges"] = collapse
+    high = _engine(maxdim=maxdim, threshold=cut, collapse=collapse, **run)
+    dgms, alive = clip_alive([h0] + high[1:], cut)
+    meta.update(exact_below=cut, alive_at_exact_below=alive)
+    return _finish(dgms, meta)
+
+
+def _resolve_cut(exact_below: Any, meta: dict[str, Any], threshold: float) -> float | None:
+    """The cut scale T, or None for the full filtration (no cut asked, or the threshold is lower)."""
+    if exact_below is None:
+        return None
+    if isinstance(exact_below, str):
+        check_choice(exact_below, name="exact_below", choices=("auto",))
+        if "covering_radius" not in meta:  # no landmarks: the cloud itself, nothing to bound
+            return None
+        T = auto_exact_below(meta["covering_radius"])
+        meta["exact_below_rule"] = f"{BIRTH_FACTOR + 2:g} x covering radius (bars born below {BIRTH_FACTOR:g} r decided)"
+    else:
+        T = check_real(exact_below, name="exact_below", min_value=0.0, strict=True, allow_inf=True)
+        meta["exact_below_rule"] = "given"
+    return None if T >= threshold or T <= 0 else float(T)
+
+
+def _engine(*, data: Any, backend: str, maxdim: int, threshold: float, coeff: int, precomputed: bool, metric: str,
+            n_threads: int, collapse: bool, sparse: float | None) -> list[np.ndarray]:
+    """One call of the chosen Rips engine on validated data."""
+    import scipy.sparse as sp
+
     if backend == "gudhi":
         # gudhi computes in double precision; ripser and giotto-ph in single. Feed
         # gudhi the same float32-rounded distances so that all engines agree exactly.
@@ -303,26 +384,22 @@ def _rips(X: Any, *, maxdim: int, metric: str, threshold: float, coeff: int, bac
             D = sp.coo_matrix((D.data.astype(np.float32).astype(np.float64), (D.row, D.col)), shape=D.shape)
         from ._gudhi import rips_gudhi
 
-        meta["collapse_edges"] = collapse
-        if sparse is not None:
-            meta.update(sparse=sparse, approximation=f"sparse Rips (Sheehy), (1 + {sparse})-approximate diagrams")
-        dgms = rips_gudhi(D, maxdim=maxdim, threshold=threshold, coeff=coeff, collapse_edges=collapse, sparse=sparse)
-        return _finish(dgms, meta)
+        return rips_gudhi(D, maxdim=maxdim, threshold=threshold, coeff=coeff, collapse_edges=collapse, sparse=sparse)
 
     if precomputed and isinstance(data, np.ndarray) and not np.isfinite(data).all():
         data = _dense_to_sparse(data)  # inf entries become absent edges
     if backend == "giotto-ph":
         from ._giotto import rips_giotto
 
-        meta.update(collapse_edges=collapse)
-        dgms = rips_giotto(data, maxdim=maxdim, threshold=threshold, coeff=coeff, precomputed=precomputed,
+        return rips_giotto(data, maxdim=maxdim, threshold=threshold, coeff=coeff, precomputed=precomputed,
                            metric=metric, collapse_edges=collapse, n_threads=n_threads)
     else:
         from ._ripser import rips_ripser
 
-        dgms = rips_ripser(data, maxdim=maxdim, threshold=threshold, coeff=coeff, precomputed=precomputed,
+        return rips_ripser(data, maxdim=maxdim, threshold=threshold, coeff=coeff, precomputed=precomputed,
                            metric=metric)
-    return _finish(dgms, meta)
+
+
 
 
 def _fit_landmarks(maxdim: int, collapse: bool, budget: int) -> int:
