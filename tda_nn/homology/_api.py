@@ -24,8 +24,8 @@ from .._validation import (
 from ..diagrams import Diagrams
 from ..parallel import pmap
 from . import _memory
-from ._choice import choose_collapse
-from ._cut import BIRTH_FACTOR, auto_exact_below, clip_alive
+from ._choice import choose_collapse, enclosing_radius_bound
+from ._cut import BIRTH_FACTOR, auto_exact_below, clip_alive, decide_scale
 from ._precision import RTOL, check_distance_range, drop_short_bars, prepare_points, refuse_complex
 
 __all__ = ["BACKENDS", "COMPLEXES", "persistence", "persistence_batch"]
@@ -138,12 +138,13 @@ def persistence(
         computed in full, it is cheap). Bars dying below ``T`` are exactly those of the
         full filtration; bars alive at ``T`` are reported with death ``T`` (clipped,
         never ``inf``) and counted per dimension in ``meta['alive_at_exact_below']``;
-        bars born after ``T`` are not seen. ``meta['exact_below'] = T``. ``'auto'``
-        (with landmarks) cuts at ``4 r``, ``r`` the covering radius: every bar born
-        below ``2 r`` is decided against the significance threshold ``2 r``
+        bars born after ``T`` are not seen. ``meta['exact_below'] = T`` (``inf`` when the
+        cut reached the whole filtration). ``'auto'`` (with landmarks of covering radius
+        ``r``) starts at ``2.5 r`` and raises the cut until every H1+ bar born below
+        ``2.5 r`` is decided against the significance threshold ``2 r``
         (``meta['bottleneck_bound']``): exact if it dies below ``T``, known to be longer
-        than ``2 r`` if alive there (see ``tda_nn/homology/_cut.py``); without
-        landmarks ``'auto'`` computes in full. ``None``: the full filtration.
+        than ``2 r`` if alive there (rule and measurements: ``tda_nn/homology/_cut.py``);
+        without landmarks ``'auto'`` computes in full. ``None``: the full filtration.
 
     Returns
     -------
@@ -211,6 +212,9 @@ def persistence(
         "coeff": coeff,
         "tda_nn_version": __version__,
     }
+    if exact_below is not None and complex != "rips":
+        raise ValueError(f"exact_below cuts a Rips filtration; got complex={complex!r}. Use complex='rips' or "
+                         "exact_below=None.")
     if complex == "cubical":
         return _cubical(X, maxdim=maxdim, coeff=coeff, periodic=periodic, meta=meta)
     if complex == "rips":
@@ -339,15 +343,35 @@ def _rips(X: Any, *, maxdim: int, metric: str, threshold: float, coeff: int, bac
     if sparse is not None:
         meta.update(sparse=sparse, approximation=f"sparse Rips (Sheehy), (1 + {sparse})-approximate diagrams")
     cut = _resolve_cut(exact_below, meta, threshold)
-    if cut is None:
-        meta["collapse_edges"] = collapse
+    meta["collapse_edges"] = collapse
+    if cut is None or maxdim == 0:
+        if exact_below is not None:  # asked for, but the full filtration is exact everywhere
+            meta.update(exact_below=float("inf"), alive_at_exact_below=[0] * (maxdim + 1))
         return _finish(_engine(maxdim=maxdim, threshold=threshold, collapse=collapse, **run), meta)
     # H0 in full (a spanning tree: cheap); H1 and above up to the cut, alive bars clipped there
     h0 = _engine(maxdim=0, threshold=threshold, collapse=False, **run)[0]
-    if collapse_edges == "auto":
-        collapse = choose_collapse(data, maxdim=maxdim, threshold=cut, precomputed=precomputed, metric=metric)
+    full_from = min(threshold, enclosing_radius_bound(data, precomputed) if metric in ("euclidean", "precomputed")
+                    and not sp.issparse(data) else np.inf)
+    for _ in range(_CUT_ROUNDS):
+        if cut >= full_from:  # beyond the enclosing radius every bar of dimension >= 1 is dead
+            cut = threshold
+            break
+        if collapse_edges == "auto":
+            collapse = choose_collapse(data, maxdim=maxdim, threshold=cut, precomputed=precomputed, metric=metric)
+        high = _engine(maxdim=maxdim, threshold=cut, collapse=collapse, **run)
+        if exact_below != "auto":
+            break
+        need = decide_scale(high, cut, meta["bottleneck_bound"])
+        if need <= cut:
+            break
+        cut = need
+    else:
+        cut = threshold
     meta["collapse_edges"] = collapse
-    high = _engine(maxdim=maxdim, threshold=cut, collapse=collapse, **run)
+    if cut >= threshold:  # the cut grew to the whole filtration: compute it in full
+        meta.update(exact_below=float("inf"), alive_at_exact_below=[0] * (maxdim + 1))
+        high = _engine(maxdim=maxdim, threshold=threshold, collapse=collapse, **run)
+        return _finish([h0] + high[1:], meta)
     dgms, alive = clip_alive([h0] + high[1:], cut)
     meta.update(exact_below=cut, alive_at_exact_below=alive)
     return _finish(dgms, meta)
@@ -362,7 +386,8 @@ def _resolve_cut(exact_below: Any, meta: dict[str, Any], threshold: float) -> fl
         if "covering_radius" not in meta:  # no landmarks: the cloud itself, nothing to bound
             return None
         T = auto_exact_below(meta["covering_radius"])
-        meta["exact_below_rule"] = f"{BIRTH_FACTOR + 2:g} x covering radius (bars born below {BIRTH_FACTOR:g} r decided)"
+        meta["exact_below_rule"] = (f"every H1+ bar born below {BIRTH_FACTOR:g} x covering radius decided against "
+                                    "the significance threshold 2 x covering radius")
     else:
         T = check_real(exact_below, name="exact_below", min_value=0.0, strict=True, allow_inf=True)
         meta["exact_below_rule"] = "given"
@@ -457,6 +482,9 @@ def _finish(dgms: list[np.ndarray], meta: dict[str, Any]) -> Diagrams:
     meta["min_bar_length"] = tol
     return Diagrams([d[np.lexsort((d[:, 1], d[:, 0]))] for d in dgms], meta=meta)
 
+
+# exact_below='auto' extends its cut at most this often before computing in full
+_CUT_ROUNDS = 3
 
 # ripser and giotto-ph number simplices in the combinatorial number system with a
 # 64-bit integer; they enumerate (maxdim + 1)-simplices as cofaces
