@@ -48,13 +48,17 @@ def enclosing_radius_bound(data: Any, precomputed: bool, n_rows: int = 64) -> fl
     """An upper bound on the enclosing radius ``min_i max_j d(i, j)`` (exact for a dense matrix).
 
     Beyond it the Rips complex is a cone: every bar of dimension >= 1 is dead.
-    For points, the minimum is taken over ``n_rows`` random rows (euclidean).
+    For points, the minimum is taken over ``n_rows`` random rows and the row nearest
+    the centroid (euclidean).
     """
     if precomputed:
         D = np.where(np.isfinite(data), data, -np.inf)
         return float(D.max(axis=1).min())
     rng = np.random.default_rng(0)
     rows = rng.choice(data.shape[0], size=min(n_rows, data.shape[0]), replace=False)
+    # the point nearest the centroid is usually near the minimiser
+    centre = int(np.argmin(((data - data.mean(axis=0)) ** 2).sum(axis=1)))
+    rows = np.append(rows, centre)
     far = [float(np.sqrt(((data - data[i]) ** 2).sum(axis=1)).max()) for i in rows]
     return min(far)
 

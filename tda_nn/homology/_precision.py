@@ -126,10 +126,13 @@ def check_distance_range(D: Any, name: str = "X") -> None:
 def drop_short_bars(dgms: list[np.ndarray], rtol: float = RTOL) -> tuple[list[np.ndarray], float]:
     """Drop bars with ``death - birth <= rtol * extent``; returns the diagrams and the cut-off used.
 
-    ``extent`` is the largest finite value minus the smallest over all dimensions
-    (for Rips and alpha, where H0 is born at 0, the largest finite value).
+    ``extent`` is the largest finite value minus the smallest over the bars of
+    positive length of all dimensions (for Rips and alpha, where H0 is born at 0,
+    the largest finite value).
     Infinite bars are always kept.
     """
+    # zero-length pairs first: gudhi reports them (pairs of simplices entering together), the others do not
+    dgms = [d[d[:, 1] > d[:, 0]] for d in dgms]
     finite = [d[np.isfinite(d)] for d in dgms if len(d)]
     vals = np.concatenate(finite) if finite else np.empty(0)
     extent = float(vals.max() - vals.min()) if vals.size else 0.0
