@@ -109,10 +109,10 @@ def persistence(
     collapse_edges : bool or 'auto', default='auto'
         Edge collapse before the reduction (exact). ``'auto'`` decides from measured
         costs (``tda_nn/homology/_choice.py`` keeps the rule and the table): never for
-        ``maxdim <= 1``, always for ``maxdim >= 3``; for ``maxdim == 2`` only on clouds
-        of at most 3 coordinates with at least 500 neighbours per point within the
-        threshold (or enclosing radius) and at most 80% of all pairs, or when the
-        uncollapsed complex would not fit the memory budget.
+        ``maxdim <= 1``, always for ``maxdim >= 3``; for ``maxdim == 2`` unless the
+        filtration reaches past 0.8 x the diameter (threshold, or enclosing radius
+        without one: spheres, where collapse lost 2-5x), and always when only the
+        collapsed complex fits the memory budget.
     sparse : float or None, default=None
         ``eps`` for gudhi's sparse Rips approximation (Sheehy): the diagrams are
         (1 + eps)-approximations on a log scale; recorded in ``meta['approximation']``.
