@@ -1,4 +1,4 @@
-"""Benchmark: ``tda_nn.capture`` against a plain forward pass and hand-written hooks.
+"""Benchmark: ``tda_nn.nn.capturing`` against a plain forward pass and hand-written hooks.
 
 A ResNet-like CNN built from ``torch.nn`` (stem + 3 stages of 2 basic blocks +
 linear head; 15 convolutions, 1 linear), 2,000 inputs of 3x32x32, batches of
@@ -69,7 +69,7 @@ def _sync(device: Any) -> None:
         torch.cuda.synchronize(device)
 
 
-def _plain(model: Any, X: Any, batch_size: int, device: Any) -> float:
+def plain(model: Any, X: Any, batch_size: int, device: Any) -> float:
     import torch
 
     t0 = time.perf_counter()
@@ -114,7 +114,7 @@ def _naive(model: Any, X: Any, batch_size: int, device: Any) -> float:
 def _tda(model: Any, X: Any, batch_size: int, device: Any) -> float:
     import torch.nn as nn
 
-    from tda_nn.capture import capture
+    from tda_nn.nn.capturing import capture
 
     t0 = time.perf_counter()
     acts = capture(model, X, layers=[nn.Conv2d, nn.Linear], reduce="mean", batch_size=batch_size,
@@ -125,7 +125,7 @@ def _tda(model: Any, X: Any, batch_size: int, device: Any) -> float:
 
 
 def run(n: int = 2000, batch_size: int = 256, repeats: int = 5, device: str | None = None) -> list[dict[str, Any]]:
-    """Time plain forward, naive hooks and ``tda_nn.capture``; return one row per comparison."""
+    """Time plain forward, naive hooks and ``tda_nn.nn.capturing``; return one row per comparison."""
     import torch
 
     dev = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
@@ -134,11 +134,11 @@ def run(n: int = 2000, batch_size: int = 256, repeats: int = 5, device: str | No
     X = torch.randn(n, 3, 32, 32)
     if dev.type == "cuda":
         X = X.pin_memory()
-    for f in (_plain, _naive, _tda):  # warm-up (allocator, cudnn autotune, imports)
+    for f in (plain, _naive, _tda):  # warm-up (allocator, cudnn autotune, imports)
         f(model, X[: 2 * batch_size], batch_size, dev)
     times: dict[str, list[float]] = {"plain": [], "naive": [], "tda": []}
     for _ in range(repeats):  # interleaved, so drift hits every variant alike
-        times["plain"].append(_plain(model, X, batch_size, dev))
+        times["plain"].append(plain(model, X, batch_size, dev))
         times["naive"].append(_naive(model, X, batch_size, dev))
         times["tda"].append(_tda(model, X, batch_size, dev))
     med = {k: statistics.median(v) for k, v in times.items()}

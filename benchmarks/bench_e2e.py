@@ -4,7 +4,7 @@ The job a user of tda_nn does first: take a trained model, record five
 representations of 1,000 inputs, compute each layer's persistence on max-min
 landmarks, and compare the layers' H1 diagrams pairwise. Two ways, same data:
 
-- **tda_nn**: ``tda_nn.capture`` (layers ``input``, ``conv1``, ``conv2``,
+- **tda_nn**: ``tda_nn.nn.capturing`` (layers ``input``, ``conv1``, ``conv2``,
   ``fc1``, ``fc2``; ``reduce="flatten"``), ``layer_profile(acts, n_bootstrap=0,
   n_landmarks=M)`` (diagrams H0/H1 plus Betti numbers, curves, entropy, TwoNN and
   the median-distance scale of every layer), ``compare_layers(profile)``
@@ -97,7 +97,7 @@ def run(n: int = 1000, landmarks: int = 500, repeat: int = 3) -> list[dict]:
 
     import tda_nn
     from tda_nn.diagnostics.layers import compare_layers, layer_profile
-    from tda_nn.zoo import load_digits_cnn
+    from tda_nn.nn.zoo import load_digits_cnn
 
     model = load_digits_cnn()
     X = _data(n)

@@ -1,28 +1,31 @@
 """tda_nn: the topology of neural-network representations.
 
 ``import tda_nn`` is quick: it imports neither torch, gudhi nor matplotlib.
-Public names are loaded from their modules on first use.
+Public names are loaded from their modules on first use; ``dir(tda_nn)`` lists
+exactly the public names. Everything that runs or loads a model lives in the
+torch wing, :mod:`tda_nn.nn`; every other module is numpy-only.
 """
 
-from __future__ import annotations
+import importlib as _importlib
+import logging as _logging
 
-import importlib
-from typing import Any
+__version__ = "0.2.0"
 
-__version__ = "0.1.0"
+# the library logs its stage messages to "tda_nn" and adds no handler but this one
+_logging.getLogger("tda_nn").addHandler(_logging.NullHandler())
 
 # public name -> module that defines it (relative to tda_nn)
-_LAZY: dict[str, str] = {
+_LAZY: dict = {
     # diagrams and homology
     "Diagrams": "diagrams",
     "persistence": "homology",
     "persistence_batch": "homology",
     "pmap": "parallel",
-    # capture
-    "capture": "capture",
-    "list_layers": "capture",
-    "ActivationRecorder": "capture",
-    "LayerInfo": "capture",
+    # capture (torch wing)
+    "capture": "nn.capturing",
+    "list_layers": "nn.capturing",
+    "ActivationRecorder": "nn.capturing",
+    "LayerInfo": "nn.capturing",
     "Activations": "activations",
     # point clouds
     "landmarks": "clouds",
@@ -34,6 +37,16 @@ _LAZY: dict[str, str] = {
     "sample_clouds": "clouds",
     "dtm_weights": "clouds",
     "feature_map_images": "clouds",
+    # cycles: which samples form a loop, and does it survive the next layer
+    "representative_cycles": "cycles",
+    "loop_samples": "cycles",
+    "Cycle": "cycles",
+    "Cycles": "cycles",
+    "LoopSamples": "cycles",
+    "track_features": "cycles",
+    "loop_scales": "cycles",
+    "Lifeline": "cycles",
+    "Lifelines": "cycles",
     # summaries
     "BettiCurve": "features",
     "PersistenceLandscape": "features",
@@ -49,62 +62,92 @@ _LAZY: dict[str, str] = {
     "sliced_wasserstein": "distances",
     "pairwise_diagram_distances": "distances",
     "DiagramDistance": "distances",
-    # diagnostics
-    "cka": "diagnostics",
-    "rtd": "diagnostics",
-    "cross_barcode": "diagnostics",
-    "twonn": "diagnostics",
-    "ph_dimension": "diagnostics",
-    "neural_persistence": "diagnostics",
-    "NeuralPersistence": "diagnostics",
-    "layer_profile": "diagnostics",
-    "compare_layers": "diagnostics",
-    "LayerProfile": "diagnostics",
-    "LayerComparison": "diagnostics",
-    # over training
-    "TopologyMonitor": "diagnostics",
-    "TrainingTrace": "diagnostics",
-    "track_checkpoints": "diagnostics",
-    # activation regions of ReLU networks
-    "activation_patterns": "diagnostics",
-    "regions_on_path": "diagnostics",
-    "regions_on_plane": "diagnostics",
-    "region_density": "diagnostics",
-    "distance_to_boundary": "diagnostics",
-    "region_counts": "diagnostics",
-    "region_bound": "diagnostics",
-    "ActivationPatterns": "diagnostics",
-    "PathRegions": "diagnostics",
-    "PlaneRegions": "diagnostics",
-    "RegionDensity": "diagnostics",
-    "BoundaryDistance": "diagnostics",
+    # diagnostics (numpy only)
+    "cka": "diagnostics.similarity",
+    "rtd": "diagnostics.similarity",
+    "cross_barcode": "diagnostics.similarity",
+    "twonn": "diagnostics.dimension",
+    "ph_dimension": "diagnostics.dimension",
+    "layer_profile": "diagnostics.layers",
+    "compare_layers": "diagnostics.layers",
+    "LayerProfile": "diagnostics.layers",
+    "LayerComparison": "diagnostics.layers",
+    "TrainingTrace": "diagnostics.trace",
+    "significant_bars": "diagnostics.significance",
+    "SignificantBars": "diagnostics.significance",
+    # models: weights, training, regions (torch wing)
+    "neural_persistence": "nn.weights",
+    "NeuralPersistence": "nn.weights",
+    "TopologyMonitor": "nn.monitor",
+    "track_checkpoints": "nn.monitor",
+    "activation_patterns": "nn.regions",
+    "regions_on_path": "nn.regions",
+    "regions_on_plane": "nn.regions",
+    "region_density": "nn.regions",
+    "distance_to_boundary": "nn.regions",
+    "region_counts": "nn.regions",
+    "region_bound": "nn.regions",
+    "ActivationPatterns": "nn.regions",
+    "PathRegions": "nn.regions",
+    "PlaneRegions": "nn.regions",
+    "RegionDensity": "nn.regions",
+    "BoundaryDistance": "nn.regions",
+    # symmetries: group actions on inputs, invariance, equivariance, orbits (torch wing)
+    "CyclicShift": "nn.actions",
+    "Translate": "nn.actions",
+    "Rotate": "nn.actions",
+    "Rot90": "nn.actions",
+    "Flip": "nn.actions",
+    "Permute": "nn.feature_actions",
+    "OrthogonalMap": "nn.feature_actions",
+    "Action": "nn.feature_actions",
+    "invariance": "nn.symmetry",
+    "equivariance": "nn.symmetry",
+    "SymmetryProfile": "nn.symmetry",
+    "lie_derivative": "nn.lie",
+    "LieDerivative": "nn.lie",
+    "orbit_topology": "nn.orbits",
+    "OrbitTopology": "nn.orbits",
+    "symmetry_summary": "nn.symmetry_summary",
+    "SymmetrySummary": "nn.symmetry_summary",
     # workflows
-    "analyze": "analyze",
-    "compare_checkpoints": "analyze",
-    "track": "analyze",
+    "analyze": "workflows",
+    "compare_checkpoints": "workflows",
+    "track": "workflows",
     "Report": "report",
     "ProbeScores": "probes",
     "probe_layers": "probes",
     "TopologicalProbe": "probes",
-    # modules
+    # errors
+    "MemoryBudgetError": "validation",
+    "CheckpointError": "validation",
+}
+
+# public subpackages and modules, loaded on first use
+_MODULES: dict = {
     "datasets": "datasets",
     "diagnostics": "diagnostics",
     "plotting": "plotting",
-    "zoo": "zoo",
+    "nn": "nn",
+    "zoo": "nn.zoo",
+    "validation": "validation",
+    "actions": "nn.actions",
+    "cycles": "cycles",
 }
 
-__all__ = ["__version__", *sorted(_LAZY)]
+__all__ = ["__version__", *sorted(_LAZY), *sorted(_MODULES)]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
+def __getattr__(name):
+    if name in _MODULES:
+        value = _importlib.import_module(f".{_MODULES[name]}", __name__)
+    elif name in _LAZY:
+        value = getattr(_importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    else:
         raise AttributeError(f"module 'tda_nn' has no attribute {name!r}")
-    mod = importlib.import_module(f".{module}", __name__)
-    value = mod if name == module else getattr(mod, name)
     globals()[name] = value
     return value
 
 
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+def __dir__():
+    return list(__all__)

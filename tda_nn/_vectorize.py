@@ -17,8 +17,9 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import as_numpy, check_choice, check_int, check_real
 from .diagrams import Diagrams
+from .validation import as_diagram_list as _convert
+from .validation import check_choice, check_int, check_real
 
 __all__ = [
     "Bars",
@@ -46,65 +47,13 @@ _BLOCK_ELEMENTS = 200_000
 
 
 # -- input -------------------------------------------------------------------------
-def _from_giotto_stack(arr: np.ndarray, name: str) -> list[Diagrams]:
-    """Convert a giotto-tda ``(n, k, 3)`` array; padding points (birth == death) are dropped."""
-    if arr.ndim != 3 or arr.shape[2] != 3:
-        raise ValueError(
-            f"{name} as an array must have giotto-tda's shape (n_samples, n_points, 3) of "
-            f"(birth, death, dim) triples, got shape {arr.shape}."
-        )
-    arr = arr.astype(np.float64, copy=False)
-    bad = np.isnan(arr).any(axis=(1, 2))
-    if bad.any():
-        raise ValueError(
-            f"{name} contains NaN in {int(bad.sum())} samples (first: sample {int(np.flatnonzero(bad)[0])}); "
-            "diagrams must hold numbers (deaths may be inf). Drop or recompute those samples."
-        )
-    dims = arr[:, :, 2]
-    if (dims < 0).any() or (dims != np.round(dims)).any():
-        raise ValueError(f"{name}[..., 2] must hold non-negative integer homology dimensions.")
-    top = int(dims.max()) if dims.size else -1
-    return [Diagrams.from_giotto(t, maxdim=top) if top >= 0 else Diagrams([]) for t in arr]
-
-
 def as_diagram_list(X: Any, *, name: str = "X") -> list[Diagrams]:
-    """Convert every accepted input to a list of :class:`Diagrams`, one per sample.
+    """Every accepted input as a list of :class:`Diagrams`, one per sample.
 
-    Accepted: a ``Diagrams`` (one sample), a sequence of ``Diagrams``, a giotto-tda
-    ``(n, k, 3)`` array (or a list of ``(k, 3)`` arrays), with padding points
-    (birth == death) ignored.
+    The conversion is :func:`tda_nn.validation.as_diagram_list`, the one converter
+    shared by every stage after homology.
     """
-    if isinstance(X, Diagrams):
-        return [X]
-    if isinstance(X, np.ndarray) or (hasattr(X, "detach") and hasattr(X, "numpy")):
-        arr = as_numpy(X, name=name)
-        if arr.ndim == 2 and arr.shape[1] == 3:  # one giotto diagram
-            arr = arr[None]
-        return _from_giotto_stack(arr, name)
-    if isinstance(X, (str, bytes)) or not isinstance(X, Sequence):
-        raise TypeError(
-            f"{name} must be a Diagrams, a list of Diagrams or a giotto-tda (n, k, 3) array, "
-            f"got {type(X).__name__}."
-        )
-    out: list[Diagrams] = []
-    for i, item in enumerate(X):
-        if isinstance(item, Diagrams):
-            out.append(item)
-            continue
-        arr = as_numpy(item, name=f"{name}[{i}]") if not isinstance(item, (str, bytes)) else None
-        if arr is None or arr.ndim != 2 or (arr.shape[1] != 3 and arr.size):
-            got = type(item).__name__ if arr is None else f"an array of shape {arr.shape}"
-            hint = (
-                " A list of (k, 2) arrays is one sample's diagrams per dimension: wrap it as Diagrams([...])."
-                if arr is not None and arr.ndim == 2 and arr.shape[1] == 2
-                else ""
-            )
-            raise TypeError(
-                f"{name}[{i}] must be a Diagrams or a giotto-tda (k, 3) array of (birth, death, dim), "
-                f"got {got}.{hint}"
-            )
-        out.append(_from_giotto_stack(arr.reshape(1, -1, 3), f"{name}[{i}]")[0])
-    return out
+    return _convert(X, name=name)
 
 
 # -- bars as flat arrays -----------------------------------------------------------

@@ -29,8 +29,8 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from ._validation import as_numpy, suggest
-from .diagrams import _jsonable, _unjson
+from .diagrams import jsonable, unjson
+from .validation import as_numpy, suggest
 
 __all__ = ["Activations"]
 
@@ -119,7 +119,7 @@ class Activations(Mapping):
         self._mask = None if mask is None else _readonly(self._check_rows(mask, "mask", n).astype(bool, copy=False))
         if meta is not None and not isinstance(meta, Mapping):
             raise TypeError(f"meta must be a dict, got {type(meta).__name__}.")
-        self._meta: dict[str, Any] = _unjson(_jsonable(dict(meta or {})))  # JSON-safe values, inf kept
+        self._meta: dict[str, Any] = unjson(jsonable(dict(meta or {})))  # JSON-safe values, inf kept
 
     @staticmethod
     def _check_rows(x: Any, name: str, n: int | None) -> np.ndarray:
@@ -214,7 +214,7 @@ class Activations(Mapping):
                 for (k, a), f in zip(self._arrays.items(), files)
             ],
             **extra,
-            "meta": _jsonable(self._meta),
+            "meta": jsonable(self._meta),
         }
 
     def save(self, path: str | Path) -> Path:
@@ -242,7 +242,7 @@ class Activations(Mapping):
             finally:
                 tmp.unlink(missing_ok=True)
             return path
-        _begin_store(path)
+        begin_store(path)
         files = [f"layer_{i:03d}.npy" for i in range(len(self))]
         for f, a in zip(files, self._arrays.values()):
             _save_npy(path / f, a)
@@ -251,7 +251,7 @@ class Activations(Mapping):
             if a is not None:
                 _save_npy(path / f"{key}.npy", a)
                 extra[key] = f"{key}.npy"
-        _write_manifest(path, self._manifest(files, extra))
+        write_manifest(path, self._manifest(files, extra))
         return path
 
     @classmethod
@@ -277,7 +277,7 @@ class Activations(Mapping):
                 arrays = {e["name"]: z[e["file"]] for e in head["layers"]}
                 extra = {k: z[head[k]] for k in ("targets", "mask") if head.get(k)}
             # a readable archive can still hold arrays that disagree (row counts, meta)
-            return cls(arrays, meta=_unjson(head.get("meta", {})), **extra)
+            return cls(arrays, meta=unjson(head.get("meta", {})), **extra)
         except (OSError, KeyError, ValueError, TypeError, zipfile.BadZipFile, EOFError) as exc:
             raise ValueError(
                 f"path {str(path)!r} is not a readable tda_nn activations file ({type(exc).__name__}: {exc})."
@@ -314,7 +314,7 @@ class Activations(Mapping):
         arrays = {e["name"]: read(e["file"], e["shape"], e["dtype"]) for e in head["layers"]}
         extra = {k: np.asarray(read(head[k])) for k in ("targets", "mask") if head.get(k)}
         try:
-            return cls(arrays, meta=_unjson(head.get("meta", {})), **extra)
+            return cls(arrays, meta=unjson(head.get("meta", {})), **extra)
         except (ValueError, TypeError) as exc:  # e.g. layers whose files disagree on the sample count
             raise ValueError(f"store {str(path)!r} is inconsistent ({exc}); capture again.") from None
 
@@ -340,7 +340,7 @@ def _plain_file(name: Any) -> bool:
 
 
 # -- directory store primitives (shared with capture's disk streaming) -----------------
-def _begin_store(path: Path) -> None:
+def begin_store(path: Path) -> None:
     """Create ``path`` and invalidate any previous store in it (remove its manifest first)."""
     if path.exists() and not path.is_dir():
         raise ValueError(f"store {str(path)!r} exists and is not a directory; give a directory path or a '.npz' file.")
@@ -355,7 +355,7 @@ def _save_npy(path: Path, a: np.ndarray) -> None:
     os.replace(tmp, path)
 
 
-def _write_manifest(path: Path, manifest: dict[str, Any]) -> None:
+def write_manifest(path: Path, manifest: dict[str, Any]) -> None:
     """Write ``manifest.json`` atomically; this is what makes a directory store complete."""
     tmp = path / (_MANIFEST + ".tmp")
     with open(tmp, "w") as f:
@@ -378,7 +378,7 @@ def _npy_header(shape: tuple[int, ...], dtype: np.dtype, length: int | None = No
     return _NPY_MAGIC + hlen.to_bytes(2, "little") + body + b" " * pad + b"\n"
 
 
-class _NpyWriter:
+class NpyWriter:
     """Append rows to ``<path>.part`` and turn it into a valid ``.npy`` at ``finish``.
 
     The header space is reserved up front for any row count, so rows stream

@@ -99,17 +99,17 @@ def load_data(spec: str) -> Any:
                 if "X" not in z:
                     raise UsageError(f"data file {spec!r} must hold an array named 'X' (and optionally 'y'), has {list(z)}.")
                 return (z["X"], z["y"]) if "y" in z else z["X"]
-        import torch
+        from .nn.checkpoints import load_tensors
 
         try:
-            obj = torch.load(path, map_location="cpu", weights_only=True)
+            obj = load_tensors(path)
         except Exception as exc:
             raise UsageError(f"data file {spec!r} could not be read safely: {str(exc).splitlines()[0]}") from None
         if isinstance(obj, dict) and "X" in obj:
             return (obj["X"], obj["y"]) if "y" in obj else obj["X"]
         return tuple(obj) if isinstance(obj, list) else obj
     if ":" in spec:
-        from .checkpoints import load_factory
+        from .nn.checkpoints import load_factory
 
         return load_factory(spec)()
     raise UsageError(f"--data must be 'digits', 'digits:flat', a .npy/.npz/.pt file or package.module:function, got {spec!r}.")
@@ -117,7 +117,7 @@ def load_data(spec: str) -> Any:
 
 # -- commands -----------------------------------------------------------------------
 def _model(args: argparse.Namespace, checkpoint: str | None):
-    from .checkpoints import load_factory, load_model
+    from .nn.checkpoints import load_factory, load_model
 
     if args.model is None and (checkpoint is None or not str(checkpoint).endswith((".pt", ".pth", ".zip"))):
         raise UsageError("--model package.module:factory is required to rebuild the architecture.")
@@ -131,7 +131,7 @@ def _config(args: argparse.Namespace, **extra: Any) -> dict[str, Any]:
 
 
 def _cmd_analyze(args: argparse.Namespace):
-    from .analyze import analyze
+    from .workflows import analyze
 
     model = _model(args, args.checkpoint)
     return analyze(model, load_data(args.data), layers=args.layers, max_samples=args.max_samples,
@@ -142,7 +142,7 @@ def _cmd_analyze(args: argparse.Namespace):
 
 
 def _cmd_compare(args: argparse.Namespace):
-    from .analyze import analyze, compare_checkpoints
+    from .workflows import analyze, compare_checkpoints
 
     data = load_data(args.data)
     if len(args.checkpoints) == 1:
@@ -168,7 +168,7 @@ def _natural(path: Path) -> list[Any]:
 
 
 def _cmd_track(args: argparse.Namespace):
-    from .analyze import track
+    from .workflows import track
 
     root = Path(args.directory)
     if not root.is_dir():
@@ -183,30 +183,40 @@ def _cmd_track(args: argparse.Namespace):
 
 
 def _cmd_demo(args: argparse.Namespace):
-    import torch
-
-    from .analyze import analyze
-    from .zoo import digits_cnn, train_classifier
+    from .nn.checkpoints import save_state_dict
+    from .nn.zoo import digits_cnn, train_classifier
+    from .workflows import analyze
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     X, y = load_data("digits")
     t0 = time.perf_counter()
-    torch.manual_seed(0)
-    model = digits_cnn()
+    model = digits_cnn(seed=0)
     acc = train_classifier(model, X, y, epochs=args.epochs, lr=5e-3, seed=0)
-    ckpt = out / "digits_cnn.pt"
-    torch.save(model.state_dict(), ckpt)
-    print(f"trained tda_nn.zoo.digits_cnn on scikit-learn digits in {time.perf_counter() - t0:.1f} s "
+    ckpt = save_state_dict(model, out / "digits_cnn.pt")
+    print(f"trained tda_nn.nn.zoo.digits_cnn on scikit-learn digits in {time.perf_counter() - t0:.1f} s "
           f"(training accuracy {acc:.3f}); checkpoint: {ckpt}", file=sys.stderr)
     return analyze(model, (X, y), layers=["input", "conv1", "conv2", "fc1", "fc2"], max_samples=1000, max_points=400,
                    probe=True, probe_layers=["conv1", "conv2"], seed=0, progress=not args.no_progress,
                    title="tda-nn demo: a small CNN on scikit-learn's digits",
-                   config={"command": "demo", "model": "tda_nn.zoo:digits_cnn", "checkpoint": str(ckpt),
+                   config={"command": "demo", "model": "tda_nn.nn.zoo:digits_cnn", "checkpoint": str(ckpt),
                            "data": "digits", "epochs": args.epochs, "train_accuracy": acc})
 
 
 _COMMANDS = {"analyze": _cmd_analyze, "compare": _cmd_compare, "track": _cmd_track, "demo": _cmd_demo}
+
+
+def _attach_log_handler(*, quiet: bool) -> None:
+    """Stage messages of the library (logger "tda_nn") to stderr, one line each; the library adds none itself."""
+    import logging
+
+    log = logging.getLogger("tda_nn")
+    if not any(getattr(h, "_tda_nn_cli", False) for h in log.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("tda_nn: %(message)s"))
+        handler._tda_nn_cli = True  # type: ignore[attr-defined]
+        log.addHandler(handler)
+    log.setLevel(logging.WARNING if quiet else logging.INFO)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -215,7 +225,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
-    from .checkpoints import CheckpointError
+    from .validation import CheckpointError
+
+    _attach_log_handler(quiet=bool(getattr(args, "no_progress", False)))
 
     try:
         report = _COMMANDS[args.command](args)
@@ -227,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"tda-nn {args.command}: error: {msg}".splitlines()[0], file=sys.stderr)
         return 2
     except RuntimeError as exc:
-        notes = [n for n in getattr(exc, "__notes__", []) if n.startswith("tda_nn.capture:")]
+        notes = [n for n in getattr(exc, "__notes__", []) if n.startswith("tda_nn.nn.capturing:")]
         if not notes or getattr(args, "debug", False):  # not the model rejecting the data: a bug
             if getattr(args, "debug", False):
                 raise

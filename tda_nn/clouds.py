@@ -23,7 +23,6 @@ inequality); on unit vectors ``|x - y|^2 = 2 (1 - <x, y>)``.
 
 from __future__ import annotations
 
-import os
 import warnings
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -31,7 +30,16 @@ from typing import Any, Literal
 import numpy as np
 
 from . import _landmarks
-from ._validation import as_numpy, check_choice, check_distance_matrix, check_int, check_points, check_real
+from .validation import (
+    as_numpy,
+    check_budget,
+    check_choice,
+    check_distance_matrix,
+    check_int,
+    check_points,
+    check_real,
+    find_stack_level,
+)
 
 __all__ = [
     "Landmarks",
@@ -82,36 +90,11 @@ def _check_metric_rows(X: np.ndarray, metric: str, name: str) -> None:
         )
 
 
-def _parse_memory(max_memory: Any) -> float:
-    """Bytes allowed for one result: a number of bytes, a string like '4GiB', or None."""
-    if max_memory is None:
-        try:
-            total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-        except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
-            total = 16 * 2**30
-        return 0.5 * float(total)
-    if isinstance(max_memory, str):
-        units = {"kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40, "kb": 1e3, "mb": 1e6, "gb": 1e9, "tb": 1e12, "b": 1}
-        s = max_memory.strip().lower().replace(" ", "")
-        for unit, factor in units.items():
-            if s.endswith(unit):
-                try:
-                    return float(s[: -len(unit)]) * factor
-                except ValueError:
-                    break
-        raise ValueError(f"max_memory must be a number of bytes or a string like '4GiB', got {max_memory!r}.")
-    return check_real(max_memory, name="max_memory", min_value=0.0, strict=True, allow_inf=True)
-
-
 def _guard(n_rows: int, n_cols: int, dtype: Any, max_memory: Any, what: str) -> None:
     need = float(n_rows) * float(n_cols) * np.dtype(dtype).itemsize
-    limit = _parse_memory(max_memory)
-    if need > limit:
-        raise ValueError(
-            f"{what} of {n_rows} x {n_cols} points would need {need / 2**30:.1f} GiB as "
-            f"{np.dtype(dtype).name}, over max_memory={limit / 2**30:.1f} GiB. Subsample with a "
-            "known error bound first (tda_nn.landmarks(X, n)), use dtype=np.float32, or raise max_memory."
-        )
+    check_budget(need, f"the {n_rows} x {n_cols} result of {what} as {np.dtype(dtype).name}", max_memory,
+                 hint="Subsample with a known error bound first (tda_nn.landmarks(X, n)), use dtype=np.float32, "
+                      "or raise max_memory.")
 
 
 # -- landmarks -------------------------------------------------------------------
@@ -453,7 +436,7 @@ def standardize(X: Any) -> np.ndarray:
             f"standardize: columns {_list_rows(np.flatnonzero(flat))} ({int(flat.sum())} in all) have zero "
             "variance; they are centred to 0 and not scaled.",
             UserWarning,
-            stacklevel=2,
+            stacklevel=find_stack_level(),
         )
     std = np.where(flat, 1.0, std)
     return ((Xa - mean) / std).astype(Xa.dtype, copy=False)
@@ -612,13 +595,13 @@ def knn_geodesic(
         if disconnected == "raise":
             raise ValueError(f"{msg}; increase k or pass disconnected='connect' or 'inf'.")
         if disconnected == "inf":
-            warnings.warn(f"{msg}; distances between components are inf.", UserWarning, stacklevel=2)
+            warnings.warn(f"{msg}; distances between components are inf.", UserWarning, stacklevel=find_stack_level())
         else:
             warnings.warn(
                 f"{msg}; joining them by their shortest bridging edges (a minimum spanning tree "
                 "over the components). Increase k to avoid this.",
                 UserWarning,
-                stacklevel=2,
+                stacklevel=find_stack_level(),
             )
             G = _bridge_components(X, metric, G, labels, n_comp, minimum_spanning_tree)
     D = shortest_path(G, method="D", directed=False)

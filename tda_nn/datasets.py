@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_int, check_real
+from .validation import check_int, check_real
 
 __all__ = [
     "circle",

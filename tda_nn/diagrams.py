@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import as_numpy, check_int, check_real
+from .validation import as_numpy, check_int, check_real
 
 __all__ = ["Diagrams"]
 
@@ -47,39 +47,39 @@ def _as_bars(arr: Any, dim: int) -> np.ndarray:
     return np.ascontiguousarray(a)
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """Convert numpy scalars/arrays and tuples in ``meta`` to plain Python values."""
     if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, np.ndarray):
-        return _plain(value.tolist())
+        return plain(value.tolist())
     if isinstance(value, np.generic):
-        return _plain(value.item())
+        return plain(value.item())
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     return str(value)
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     """Plain values with non-finite floats encoded so that they survive strict JSON."""
     if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
+        return {k: jsonable(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if isinstance(value, float) and not math.isfinite(value):
         return {"__float__": repr(value)}  # inf, -inf, nan
     return value
 
 
-def _unjson(value: Any) -> Any:
+def unjson(value: Any) -> Any:
     if isinstance(value, dict):
         if set(value) == {"__float__"}:
             return float(value["__float__"])
-        return {k: _unjson(v) for k, v in value.items()}
+        return {k: unjson(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_unjson(v) for v in value]
+        return [unjson(v) for v in value]
     return value
 
 
@@ -124,7 +124,7 @@ class Diagrams(Sequence):
         if meta is not None and not isinstance(meta, Mapping):
             raise TypeError(f"meta must be a dict, got {type(meta).__name__}.")
         self._dgms: tuple[np.ndarray, ...] = tuple(dgms)
-        self._meta: dict[str, Any] = _plain(dict(meta or {}))
+        self._meta: dict[str, Any] = plain(dict(meta or {}))
 
     # -- container protocol --------------------------------------------------
     def __getitem__(self, dim):  # type: ignore[override]
@@ -276,7 +276,7 @@ class Diagrams(Sequence):
         return {
             "format": _FORMAT,
             "diagrams": [[[float(b), float(d) if math.isfinite(d) else "inf"] for b, d in a] for a in self._dgms],
-            "meta": _jsonable(self._meta),
+            "meta": jsonable(self._meta),
         }
 
     @classmethod
@@ -291,7 +291,7 @@ class Diagrams(Sequence):
             ]
         except (TypeError, ValueError) as exc:
             raise ValueError(f"data['diagrams'] is malformed: {exc}") from None
-        return cls(arrs, meta=_unjson(data.get("meta", {})))
+        return cls(arrs, meta=unjson(data.get("meta", {})))
 
     def save(self, path: str | Path) -> Path:
         """Write one ``.npz`` (exact float64 arrays and JSON meta); returns the path."""
@@ -299,7 +299,7 @@ class Diagrams(Sequence):
         if path.suffix != ".npz":
             path = path.with_name(path.name + ".npz")
         arrays = {f"H{i}": a for i, a in enumerate(self._dgms)}
-        meta = json.dumps({"format": _FORMAT, "maxdim": self.maxdim, "meta": _jsonable(self._meta)}, allow_nan=False)
+        meta = json.dumps({"format": _FORMAT, "maxdim": self.maxdim, "meta": jsonable(self._meta)}, allow_nan=False)
         tmp = path.with_name(path.name + ".tmp.npz")
         np.savez(tmp, __meta__=np.array(meta), **arrays)
         tmp.replace(path)
@@ -334,7 +334,7 @@ class Diagrams(Sequence):
                     raise ValueError(f"maxdim must be an int >= 0, got {maxdim!r}")
                 arrs = [z[f"H{i}"] for i in range(maxdim + 1)]
             # a readable archive can still hold bars that are no diagram (death < birth, NaN, ...)
-            return cls(arrs, meta=_unjson(head.get("meta", {})))
+            return cls(arrs, meta=unjson(head.get("meta", {})))
         except (OSError, KeyError, ValueError, TypeError, AttributeError, zipfile.BadZipFile, EOFError) as exc:
             raise ValueError(
                 f"path {str(path)!r} is not a readable tda_nn diagrams file ({type(exc).__name__}: {exc})."

@@ -42,9 +42,9 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ._matching import bottleneck_cost, essential_cost, wasserstein_cost
-from ._validation import as_numpy, check_choice, check_int, check_real
 from .diagrams import Diagrams
 from .parallel import pmap
+from .validation import as_diagram_list, as_diagrams, as_numpy, check_choice, check_int, check_real, is_gudhi_list
 
 __all__ = [
     "DiagramDistance",
@@ -81,13 +81,20 @@ def _as_diagrams(X: Any, name: str) -> tuple[Diagrams, bool]:
         return X, False
     if isinstance(X, (str, bytes)) or X is None:
         raise TypeError(f"{name} must be a Diagrams or a (k, 2) array of (birth, death), got {type(X).__name__}.")
-    arr = as_numpy(X, name=name).astype(np.float64)
+    if isinstance(X, dict) or is_gudhi_list(X) or (
+        isinstance(X, (list, tuple)) and X and all(isinstance(a, np.ndarray) and a.ndim == 2 for a in X)
+    ):
+        return as_diagrams(X, name=name), False  # ripser.py's dict or dgms list, gudhi's list
+    arr = as_numpy(X, name=name)
+    if np.iscomplexobj(arr):
+        raise TypeError(f"{name} must hold real numbers, got complex dtype {arr.dtype}.")
+    arr = arr.astype(np.float64)
     if arr.size == 0:
         return Diagrams([np.empty((0, 2))]), True
     if arr.ndim == 2 and arr.shape[1] == 3:
         if np.isnan(arr).any():
             raise ValueError(f"{name} contains NaN; births and deaths must be numbers (death may be inf).")
-        return Diagrams.from_giotto(arr), False
+        return as_diagrams(arr, name=name), False
     if arr.ndim != 2 or arr.shape[1] != 2:
         raise ValueError(
             f"{name} must be a Diagrams, a (k, 2) array of (birth, death) or a giotto-tda (k, 3) array, "
@@ -362,8 +369,6 @@ def _as_samples(X: Any, name: str) -> tuple[list[Diagrams], bool]:
         arrs = [as_numpy(x, name=f"{name}[{i}]") for i, x in enumerate(X)]
         if all(a.size == 0 or (a.ndim == 2 and a.shape[1] == 2) for a in arrs):
             return [Diagrams([a.reshape(-1, 2)]) for a in arrs], True
-    from ._vectorize import as_diagram_list
-
     return as_diagram_list(X, name=name), False
 
 

@@ -34,7 +34,6 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import check_int, check_real
 from ._vectorize import (
     Bars,
     DiagramTransformer,
@@ -50,6 +49,7 @@ from ._vectorize import (
     step_counts,
     top_sums,
 )
+from .validation import check_flag, check_int, check_real
 
 __all__ = [
     "Amplitude",
@@ -459,8 +459,7 @@ class PersistentEntropy(DiagramTransformer):
         self.infinity = infinity
 
     def _validate_params(self) -> None:
-        if not isinstance(self.normalize, (bool, np.bool_)):
-            raise TypeError(f"normalize must be True or False, got {self.normalize!r}.")
+        check_flag(self.normalize, name="normalize")
 
     def _transform_dim(self, i: int, bars: Bars) -> np.ndarray:
         # E = -sum (l/L) log(l/L) = log L - sum(l log l) / L, with 0 log 0 = 0

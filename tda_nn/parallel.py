@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from ._validation import check_int
+from .validation import check_int
 
 __all__ = ["pmap"]
 

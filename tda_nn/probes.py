@@ -18,7 +18,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import as_numpy, check_choice, check_int
+from .validation import as_numpy, check_choice, check_int
 
 __all__ = ["ProbeScores", "TopologicalProbe", "probe_layers", "sample_inputs"]
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .diagrams import Diagrams, _jsonable, _plain, _unjson
+from .diagrams import Diagrams, jsonable, plain, unjson
 
 __all__ = ["Report"]
 
@@ -90,7 +90,7 @@ class Report:
     # -- summary ----------------------------------------------------------------
     def summary(self) -> dict[str, Any]:
         """A short JSON-safe summary: per-layer table, matrices, probe scores."""
-        return _jsonable(_plain({
+        return jsonable(plain({
             "title": self.title,
             "layers": list(self.layers),
             "table": self.table,
@@ -102,7 +102,7 @@ class Report:
         }))
 
     def _json_body(self) -> dict[str, Any]:
-        return _jsonable(_plain({
+        return jsonable(plain({
             "format": _FORMAT,
             "title": self.title,
             "config": self.config,
@@ -164,7 +164,7 @@ class Report:
         if not path.exists():
             raise FileNotFoundError(f"no report.json in {str(root)!r}.")
         try:
-            body = _unjson(json.loads(path.read_text()))
+            body = unjson(json.loads(path.read_text()))
             if body.get("format") != _FORMAT:
                 raise ValueError(f"unknown format {body.get('format')!r}")
             diagrams = {layer: Diagrams.load(root / rel) for layer, rel in body["diagrams"].items()}
@@ -242,7 +242,7 @@ def _html(report: Report, pngs: dict[str, bytes]) -> str:
         for lab, row in zip(labels, np.asarray(m)):
             parts.append(f"<tr><th>{e(str(lab))}</th>" + "".join(f"<td>{_fmt(float(v))}</td>" for v in row) + "</tr>")
         parts.append("</table>")
-    parts.append("<h2>How this report was made</h2><pre>" + e(json.dumps(_jsonable(_plain(report.config)), indent=1)) + "</pre>")
+    parts.append("<h2>How this report was made</h2><pre>" + e(json.dumps(jsonable(plain(report.config)), indent=1)) + "</pre>")
     parts.append("</body></html>")
     return "\n".join(parts)
 

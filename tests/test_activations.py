@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from tda_nn.activations import Activations, _NpyWriter
+from tda_nn.activations import Activations, NpyWriter
 
 
 @pytest.fixture
@@ -95,10 +95,10 @@ class TestStores:
             Activations.load(path)
 
     def test_overwrite_invalidates_old_manifest_first(self, acts, tmp_path):
-        from tda_nn.activations import _begin_store
+        from tda_nn.activations import begin_store
 
         path = acts.save(tmp_path / "d")
-        _begin_store(path)  # what a new capture into the same directory does before writing
+        begin_store(path)  # what a new capture into the same directory does before writing
         with pytest.raises(ValueError, match="no manifest.json"):
             Activations.load(path)
 
@@ -140,7 +140,7 @@ class TestNpyWriter:
     @pytest.mark.parametrize("row_shape, dtype", [((), np.float32), ((3,), np.float64), ((4, 5), np.float16)])
     def test_streamed_file_is_a_valid_npy(self, tmp_path, rng, row_shape, dtype):
         x = rng.normal(size=(23, *row_shape)).astype(dtype)
-        w = _NpyWriter(tmp_path / "a.npy", row_shape, dtype)
+        w = NpyWriter(tmp_path / "a.npy", row_shape, dtype)
         for s in range(0, 23, 5):
             w.write(x[s : s + 5])
         path = w.finish()
@@ -154,7 +154,7 @@ class TestNpyWriter:
         np.testing.assert_array_equal(np.load(path, mmap_mode="r"), x)
 
     def test_abort_removes_partial_file(self, tmp_path):
-        w = _NpyWriter(tmp_path / "a.npy", (2,), np.float32)
+        w = NpyWriter(tmp_path / "a.npy", (2,), np.float32)
         w.write(np.ones((3, 2), np.float32))
         w.abort()
         assert list(tmp_path.iterdir()) == []

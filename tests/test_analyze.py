@@ -11,8 +11,8 @@ from conftest import circle
 
 import tda_nn
 from tda_nn import zoo
-from tda_nn.analyze import analyze, compare_checkpoints, track
 from tda_nn.report import Report
+from tda_nn.workflows import analyze, compare_checkpoints, track
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +82,7 @@ class TestAnalyze:
         assert r["n_regions"] == len(np.unique(labels)) >= 2
         # 16 units of the first layer cut a plane into at most 1 + 16 + C(16, 2) regions
         assert r["counts_by_layer"]["act0"] <= 1 + 16 + 120
-        fresh = tda_nn.diagnostics.region_counts(relu_mlp, circle_data[0].numpy(), plane=None)
+        fresh = tda_nn.region_counts(relu_mlp, circle_data[0].numpy(), plane=None)
         assert r["data_patterns"]["patterns"] == fresh["patterns"]
 
     def test_no_regions_without_relu(self, circle_data):
@@ -123,10 +123,13 @@ class TestAnalyze:
         with pytest.raises(ValueError, match="NaN"):
             analyze(relu_mlp, nan, layers=["input"], progress=False)
 
-    def test_callable_module(self, relu_mlp, circle_data):
-        import tda_nn.analyze as module
+    def test_analyze_is_a_plain_function(self):
+        import inspect
 
-        assert callable(module) and callable(tda_nn.analyze)
+        assert inspect.isfunction(tda_nn.analyze) and inspect.isfunction(tda_nn.capture)
+        assert {"model", "data", "layers", "maxdim", "regions"} <= set(inspect.signature(tda_nn.analyze).parameters)
+        assert {"model", "data", "layers", "reduce", "max_memory"} <= set(inspect.signature(tda_nn.capture).parameters)
+        assert "Parameters" in (tda_nn.analyze.__doc__ or "")
 
 
 class TestProbe:
@@ -226,7 +229,7 @@ class TestCompareAndTrack:
         assert np.isnan(d["act0"][0]) and all(v >= 0 for v in d["act0"][1:])
         patterns = rep.series["activation patterns on the data"]
         assert set(patterns) == {"act0", "act1"} and len(patterns["act1"]) == 3
-        last = tda_nn.diagnostics.region_counts(models[-1], X.numpy(), plane=None)
+        last = tda_nn.region_counts(models[-1], X.numpy(), plane=None)
         assert patterns["act1"][-1] == last["patterns"]
         assert "training" in rep.figures()
         Report.load(rep.save(tmp_path / "t", figures=False))

@@ -10,9 +10,9 @@ import pytest
 torch = pytest.importorskip("torch")
 nn = torch.nn
 
-from tda_nn._hooks import _Hooks, _resolve_layers  # noqa: E402
 from tda_nn.activations import Activations  # noqa: E402
-from tda_nn.capture import ActivationRecorder, capture, list_layers  # noqa: E402
+from tda_nn.nn.capturing import ActivationRecorder, capture, list_layers  # noqa: E402
+from tda_nn.nn.hooks import Hooks, resolve_layers  # noqa: E402
 
 
 def hand_hooks(model, names, fn, *batches, kwargs=False):
@@ -264,7 +264,7 @@ class TestNoTraceLeft:
 
     def test_hooks_context_is_reusable(self, small_mlp):
         got = {}
-        with _Hooks(small_mlp, ["1", "3"], lambda n, o: got.__setitem__(n, (o > 0).numpy())):
+        with Hooks(small_mlp, ["1", "3"], lambda n, o: got.__setitem__(n, (o > 0).numpy())):
             with torch.no_grad():
                 small_mlp(torch.randn(6, 8))
         assert set(got) == {"1", "3"} and got["1"].shape == (6, 16)
@@ -329,11 +329,11 @@ class TestBadInput:
         with pytest.raises(ValueError, match=r"no module named 'O'.*Some valid names: \['0', '1'"):
             capture(small_cnn, torch.zeros(2, 1, 8, 8), layers="O")
         with pytest.raises(ValueError, match="matches no module"):
-            _resolve_layers(small_cnn, "layer*")
+            resolve_layers(small_cnn, "layer*")
         with pytest.raises(ValueError, match="no module of type LSTM"):
-            _resolve_layers(small_cnn, nn.LSTM)
+            resolve_layers(small_cnn, nn.LSTM)
         with pytest.raises(TypeError, match="layers must be"):
-            _resolve_layers(small_cnn, 3)
+            resolve_layers(small_cnn, 3)
 
     def test_mismatched_batches(self, small_cnn):
         batches = [torch.zeros(2, 1, 8, 8), torch.zeros(2, 1, 6, 6)]

@@ -6,8 +6,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from tda_nn.checkpoints import CheckpointError, load_checkpoint, load_factory, load_model  # noqa: E402
-from tda_nn.zoo import digits_cnn, load_digits_cnn  # noqa: E402
+from tda_nn.nn.checkpoints import CheckpointError, load_checkpoint, load_factory, load_model  # noqa: E402
+from tda_nn.nn.zoo import digits_cnn, load_digits_cnn  # noqa: E402
 
 RAN = []
 
@@ -26,7 +26,7 @@ class _Exploit:
 def test_state_dict_round_trip(tmp_path):
     model = digits_cnn()
     torch.save(model.state_dict(), tmp_path / "m.pt")
-    back = load_model("tda_nn.zoo:digits_cnn", tmp_path / "m.pt")
+    back = load_model("tda_nn.nn.zoo:digits_cnn", tmp_path / "m.pt")
     for k, v in model.state_dict().items():
         assert torch.equal(back.state_dict()[k], v)
     assert not back.training
@@ -62,19 +62,19 @@ def test_mismatched_state_dict_names_the_keys(tmp_path):
     del state["fc2.bias"]
     torch.save(state, tmp_path / "bad.pt")
     with pytest.raises(CheckpointError, match=r"missing keys \['fc2.bias'\].*unexpected keys \['extra.weight'\]"):
-        load_model("tda_nn.zoo:digits_cnn", tmp_path / "bad.pt")
+        load_model("tda_nn.nn.zoo:digits_cnn", tmp_path / "bad.pt")
     torch.save(digits_cnn(width=4).state_dict(), tmp_path / "narrow.pt")
     with pytest.raises(CheckpointError, match="has shape"):
-        load_model("tda_nn.zoo:digits_cnn", tmp_path / "narrow.pt")
+        load_model("tda_nn.nn.zoo:digits_cnn", tmp_path / "narrow.pt")
 
 
 def test_factory_errors_and_missing_files(tmp_path):
     with pytest.raises(CheckpointError, match="package.module:factory"):
-        load_factory("tda_nn.zoo.digits_cnn")
+        load_factory("tda_nn.nn.zoo.digits_cnn")
     with pytest.raises(CheckpointError, match="cannot import module"):
         load_factory("no_such_pkg.mod:f")
     with pytest.raises(CheckpointError, match="Did you mean 'digits_cnn'"):
-        load_factory("tda_nn.zoo:digit_cnn")
+        load_factory("tda_nn.nn.zoo:digit_cnn")
     with pytest.raises(CheckpointError, match="does not exist"):
         load_checkpoint(tmp_path / "missing.pt")
 

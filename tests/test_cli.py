@@ -12,8 +12,8 @@ import pytest
 import torch
 
 from tda_nn import zoo
-from tda_nn.checkpoints import bundled_path
 from tda_nn.cli import main
+from tda_nn.nn.checkpoints import bundled_path
 from tda_nn.report import Report
 
 CKPT = str(bundled_path("digits_cnn.pt"))
@@ -39,7 +39,7 @@ def _command() -> list[str]:
 
 def test_analyze_the_bundled_checkpoint(tmp_path):
     out = tmp_path / "rep"
-    r = subprocess.run([*_command(), "analyze", "--model", "tda_nn.zoo:digits_cnn", "--checkpoint", CKPT, "--data",
+    r = subprocess.run([*_command(), "analyze", "--model", "tda_nn.nn.zoo:digits_cnn", "--checkpoint", CKPT, "--data",
                         "digits", "--layers", "input", "conv1", "fc1", "--out", str(out), "--json", *FAST],
                        capture_output=True, text=True, timeout=300)
     rc, stdout, err = r.returncode, r.stdout, r.stderr
@@ -55,7 +55,7 @@ def test_analyze_the_bundled_checkpoint(tmp_path):
     # the same analysis from Python gives the same diagrams
     from sklearn.datasets import load_digits
 
-    from tda_nn.analyze import analyze
+    from tda_nn.workflows import analyze
 
     d = load_digits()
     X = torch.as_tensor(d.data.reshape(-1, 1, 8, 8) / 16, dtype=torch.float32)
@@ -73,22 +73,22 @@ def test_data_files_and_functions(tmp_path, capsys):
     np.save(tmp_path / "x.npy", X)
     np.savez(tmp_path / "xy.npz", X=X, y=d.target[:150])
     for data in (tmp_path / "x.npy", tmp_path / "xy.npz", "digits:flat"):
-        rc, _, err = run(capsys, "analyze", "--model", "tda_nn.zoo:mlp", "--data", data, "--layers", "input",
+        rc, _, err = run(capsys, "analyze", "--model", "tda_nn.nn.zoo:mlp", "--data", data, "--layers", "input",
                          "--out", tmp_path / "o", *FAST)
         # zoo.mlp() takes 2 inputs, the digits have 64: the shape mismatch is the user's, one line, exit 2
         assert rc == 2 and "do not fit the model" in err and len(err.strip().splitlines()) == 1
 
 
 @pytest.mark.parametrize("argv, words", [
-    (["analyze", "--model", "tda_nn.zoo:digits_cnn", "--checkpoint", "missing.pt"], "does not exist"),
-    (["analyze", "--model", "tda_nn.zoo:digits_cnm", "--checkpoint", CKPT], "digits_cnn"),
+    (["analyze", "--model", "tda_nn.nn.zoo:digits_cnn", "--checkpoint", "missing.pt"], "does not exist"),
+    (["analyze", "--model", "tda_nn.nn.zoo:digits_cnm", "--checkpoint", CKPT], "digits_cnn"),
     (["analyze", "--model", "no_such_pkg.mod:f"], "no_such_pkg"),
-    (["analyze", "--model", "tda_nn.zoo:digits_cnn", "--checkpoint", CKPT, "--layers", "conv9"], "conv2"),
-    (["analyze", "--model", "tda_nn.zoo:digits_cnn", "--checkpoint", CKPT, "--data", "nothing.npy"], "nothing.npy"),
-    (["analyze", "--model", "tda_nn.zoo:digits_cnn", "--checkpoint", CKPT, "--data", "digits", "--max-points", "1"],
+    (["analyze", "--model", "tda_nn.nn.zoo:digits_cnn", "--checkpoint", CKPT, "--layers", "conv9"], "conv2"),
+    (["analyze", "--model", "tda_nn.nn.zoo:digits_cnn", "--checkpoint", CKPT, "--data", "nothing.npy"], "nothing.npy"),
+    (["analyze", "--model", "tda_nn.nn.zoo:digits_cnn", "--checkpoint", CKPT, "--data", "digits", "--max-points", "1"],
      "max_points"),
-    (["compare", "--model", "tda_nn.zoo:digits_cnn", CKPT], "two or more --layers"),
-    (["track", "--model", "tda_nn.zoo:digits_cnn", "no_such_dir"], "does not exist"),
+    (["compare", "--model", "tda_nn.nn.zoo:digits_cnn", CKPT], "two or more --layers"),
+    (["track", "--model", "tda_nn.nn.zoo:digits_cnn", "no_such_dir"], "does not exist"),
 ])
 def test_user_mistakes_print_one_line_and_exit_2(argv, words, tmp_path, capsys):
     rc, out, err = run(capsys, *argv, "--out", tmp_path / "o", "--no-progress")
@@ -124,7 +124,7 @@ def test_a_pickle_that_runs_code_is_refused(tmp_path, capsys):
     marker = tmp_path / "pwned"
     path = tmp_path / "evil.pt"
     torch.save({"conv1.weight": _Payload(str(marker))}, path)
-    rc, _, err = run(capsys, "analyze", "--model", "tda_nn.zoo:digits_cnn", "--checkpoint", path, "--out",
+    rc, _, err = run(capsys, "analyze", "--model", "tda_nn.nn.zoo:digits_cnn", "--checkpoint", path, "--out",
                      tmp_path / "o", *FAST)
     assert rc == 2 and "--trust-checkpoint" in err
     assert not marker.exists()  # the payload never ran
@@ -141,7 +141,7 @@ def test_compare_and_track(tmp_path, capsys):
     model = zoo.digits_cnn()
     zoo.train_classifier(model, X[:300], d.target[:300], epochs=3, lr=5e-3,
                          callback=lambda m, e: torch.save(m.state_dict(), ckdir / f"step_{(e + 1) * 5}.pt"))
-    rc, out, err = run(capsys, "compare", "--model", "tda_nn.zoo:digits_cnn", ckdir / "step_5.pt", ckdir / "step_15.pt",
+    rc, out, err = run(capsys, "compare", "--model", "tda_nn.nn.zoo:digits_cnn", ckdir / "step_5.pt", ckdir / "step_15.pt",
                        "--layers", "fc1", "--out", tmp_path / "cmp", "--json", *FAST)
     assert rc == 0, err
     summary = json.loads(out)
@@ -149,11 +149,11 @@ def test_compare_and_track(tmp_path, capsys):
     assert summary["matrices"]["wasserstein: fc1"]["labels"] == ["step_5", "step_15"]
     assert D[0, 0] == 0 and D[0, 1] > 0
     # one checkpoint, several layers: a layer comparison
-    rc, _, err = run(capsys, "compare", "--model", "tda_nn.zoo:digits_cnn", ckdir / "step_5.pt", "--layers", "conv1",
+    rc, _, err = run(capsys, "compare", "--model", "tda_nn.nn.zoo:digits_cnn", ckdir / "step_5.pt", "--layers", "conv1",
                      "fc1", "--out", tmp_path / "cmp1", *FAST)
     assert rc == 0, err
     assert Report.load(tmp_path / "cmp1").layers == ("conv1", "fc1")
-    rc, _, err = run(capsys, "track", "--model", "tda_nn.zoo:digits_cnn", ckdir, "--layers", "fc1",
+    rc, _, err = run(capsys, "track", "--model", "tda_nn.nn.zoo:digits_cnn", ckdir, "--layers", "fc1",
                      "--out", tmp_path / "trk", *FAST)
     assert rc == 0, err
     rep = Report.load(tmp_path / "trk")

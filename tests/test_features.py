@@ -395,9 +395,10 @@ class TestBadInput:
             Diagrams([[[0.0, np.nan]]])
 
     def test_wrong_types(self):
-        with pytest.raises(TypeError, match="wrap it as Diagrams"):
-            BettiCurve().fit([np.array([[0.0, 1.0]]), np.array([[0.1, 0.2]])])
-        with pytest.raises(TypeError, match="X must be a Diagrams"):
+        # a list of (k, 2) arrays is ONE sample's diagrams per dimension (ripser.py's dgms)
+        est = BettiCurve(n_bins=5).fit([np.array([[0.0, 1.0]]), np.array([[0.1, 0.2]])])
+        assert est.transform([np.array([[0.0, 1.0]]), np.array([[0.1, 0.2]])]).shape == (1, 10)
+        with pytest.raises(TypeError, match="X must be"):
             BettiCurve().fit("diagrams")
         with pytest.raises(ValueError, match="no diagrams"):
             BettiCurve().fit([])
@@ -421,9 +422,10 @@ class TestBadInput:
         with pytest.raises((ValueError, TypeError), match=match):
             est.fit(random_diagrams(2))
 
-    def test_transform_of_empty_list(self):
+    def test_transform_of_empty_list_is_refused(self):
         est = BettiCurve(n_bins=7).fit(random_diagrams(2))
-        assert est.transform([]).shape == (0, 14)
+        with pytest.raises(ValueError, match="X is empty"):
+            est.transform([])
 
 
 def test_feature_names():

@@ -9,8 +9,9 @@ import pytest
 from conftest import circle
 
 from tda_nn.activations import Activations
+from tda_nn.diagnostics.dimension import twonn
 from tda_nn.diagnostics.layers import LayerComparison, LayerProfile, compare_layers, layer_profile
-from tda_nn.diagnostics.similarity import cka, twonn
+from tda_nn.diagnostics.similarity import cka
 
 
 def _shapes():

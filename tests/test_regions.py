@@ -12,7 +12,7 @@ import pytest
 torch = pytest.importorskip("torch")
 nn = torch.nn
 
-from tda_nn.diagnostics.regions import (  # noqa: E402
+from tda_nn.nn.regions import (  # noqa: E402
     ActivationPatterns,
     activation_patterns,
     distance_to_boundary,

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tda_nn.diagnostics import cka, cross_barcode, ph_dimension, rtd, twonn
-from tda_nn.diagnostics.similarity import _mst_lengths
+from tda_nn.diagnostics.dimension import _mst_lengths
 
 
 def _orthogonal(d, seed=0):
@@ -244,3 +244,72 @@ class TestPHDimension:
             ph_dimension(X, n_max=200)
         with pytest.raises(ValueError, match="at least 10 samples"):
             ph_dimension(X[:5])
+
+
+def _rbf_cka_by_definition(X, Y, sigma_x, sigma_y):
+    """HSIC(K, L) / sqrt(HSIC(K, K) HSIC(L, L)) with HSIC = tr(K H L H), written out."""
+    n = X.shape[0]
+    K = np.empty((n, n))
+    L = np.empty((n, n))
+    for i in range(n):
+        for j in range(n):
+            K[i, j] = np.exp(-np.sum((X[i] - X[j]) ** 2) / (2 * sigma_x**2))
+            L[i, j] = np.exp(-np.sum((Y[i] - Y[j]) ** 2) / (2 * sigma_y**2))
+    H = np.eye(n) - np.ones((n, n)) / n
+
+    def hsic(A, B):
+        return np.trace(A @ H @ B @ H)
+
+    return hsic(K, L) / np.sqrt(hsic(K, K) * hsic(L, L))
+
+
+def _median_distance(X):
+    n = X.shape[0]
+    return float(np.median([np.linalg.norm(X[i] - X[j]) for i in range(n) for j in range(i + 1, n)]))
+
+
+class TestRBFCKA:
+    def test_equals_definition_with_fixed_and_median_sigma(self, reps):
+        X, Y = reps
+        assert cka(X, Y, kernel="rbf", sigma=2.5) == pytest.approx(_rbf_cka_by_definition(X, Y, 2.5, 2.5), rel=1e-10)
+        ref = _rbf_cka_by_definition(X, Y, _median_distance(X), _median_distance(Y))
+        assert cka(X, Y, kernel="rbf") == pytest.approx(ref, rel=1e-10)
+        assert 0.0 < ref < 0.5  # independent random representations: far from 1
+
+    def test_self_similarity_is_one(self, reps):
+        X, _ = reps
+        assert cka(X, X, kernel="rbf") == pytest.approx(1.0, abs=1e-12)
+        assert cka(X, X, kernel="rbf", sigma=0.3) == pytest.approx(1.0, abs=1e-12)
+        assert cka(X, X, kernel="rbf", debiased=True) == pytest.approx(1.0, abs=1e-12)
+
+    def test_invariant_to_orthogonal_maps_and_isotropic_scaling(self, reps):
+        X, Y = reps
+        ref = cka(X, Y, kernel="rbf")
+        assert cka(X @ _orthogonal(8) * 7.5 + 3.0, Y, kernel="rbf") == pytest.approx(ref, rel=1e-10)
+        assert cka(X, Y @ _orthogonal(5, 1) * 0.01, kernel="rbf") == pytest.approx(ref, rel=1e-10)
+        ref_d = cka(X, Y, kernel="rbf", debiased=True)
+        assert cka(X @ _orthogonal(8) * 7.5, Y, kernel="rbf", debiased=True) == pytest.approx(ref_d, rel=1e-8)
+        # a fixed bandwidth is not scale invariant: the median heuristic is what buys it
+        assert cka(X * 10, Y, kernel="rbf", sigma=1.0) != pytest.approx(cka(X, Y, kernel="rbf", sigma=1.0), rel=1e-3)
+
+    def test_sees_nonlinear_dependence_linear_cka_misses(self):
+        t = np.random.default_rng(0).uniform(-1, 1, size=(200, 1))
+        # y = x^2 is uncorrelated with x: linear CKA near 0, RBF CKA clearly above it
+        assert cka(t, t**2) < 0.05
+        assert cka(t, t**2, kernel="rbf") > 0.3
+
+    def test_linear_default_unchanged(self, reps):
+        X, Y = reps
+        assert cka(X, Y, kernel="linear") == cka(X, Y)
+        assert cka(X, Y, kernel="linear", sigma=3.0) == cka(X, Y)
+
+    def test_bad_kernel_and_sigma(self, reps):
+        X, Y = reps
+        with pytest.raises(ValueError, match="kernel must be one of"):
+            cka(X, Y, kernel="gaussian")
+        with pytest.raises(ValueError, match="sigma must be > 0"):
+            cka(X, Y, kernel="rbf", sigma=0.0)
+        Z = np.zeros((60, 3))
+        Z[0] = 1.0  # not constant, but most pairs coincide: median distance 0
+        with pytest.raises(ValueError, match="pass sigma"):
+            cka(Z, Y, kernel="rbf")

@@ -11,13 +11,14 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from tda_nn import zoo  # noqa: E402
-from tda_nn.capture import capture  # noqa: E402
 from tda_nn.datasets import circles  # noqa: E402
 from tda_nn.diagnostics.layers import layer_profile  # noqa: E402
-from tda_nn.diagnostics.regions import region_counts  # noqa: E402
-from tda_nn.diagnostics.training import TopologyMonitor, TrainingTrace, track_checkpoints  # noqa: E402
+from tda_nn.diagnostics.trace import TrainingTrace  # noqa: E402
 from tda_nn.diagrams import Diagrams  # noqa: E402
 from tda_nn.distances import wasserstein  # noqa: E402
+from tda_nn.nn.capturing import capture  # noqa: E402
+from tda_nn.nn.monitor import TopologyMonitor, track_checkpoints  # noqa: E402
+from tda_nn.nn.regions import region_counts  # noqa: E402
 
 LAYERS = ["act0", "act1", "out"]
 
@@ -209,7 +210,7 @@ def test_region_counts_auto_off_and_errors_for_tanh(data):
     with pytest.raises(ValueError, match=r"regions=True: model: Sequential has no ReLU-type modules"):
         track_checkpoints([tanh.state_dict()], lambda: zoo.mlp(2, 8, 2, 2, "tanh"), X, layers="act1", regions=True)
     relu = _model()
-    with pytest.raises(ValueError, match="regions must be one of"):
+    with pytest.raises(ValueError, match="regions must be True, False or 'auto'"):
         TopologyMonitor(relu, X, regions="yes")
     with pytest.raises(TypeError, match="regions must be True, False or 'auto'"):
         TopologyMonitor(relu, X, regions=1)

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from tda_nn.diagnostics import NeuralPersistence, neural_persistence
+from tda_nn.nn.weights import NeuralPersistence, neural_persistence
 
 # Hand-made network: W1 (2 x 2) and W2 (2 x 1); the largest |w| over the network is 8.
 W1 = np.array([[1.0, -2.0], [3.0, 4.0]])

@@ -1,58 +1,32 @@
-"""Diagnostics: compare, profile and follow layers; read weights; count ReLU regions.
+"""Diagnostics on arrays and diagrams (numpy only): compare, measure, profile, follow.
 
-Representations are compared (CKA, RTD, cross-barcodes), measured (TwoNN, PH
-dimension), profiled layer by layer, followed over training; weights are read
-through neural persistence; ReLU networks' activation regions are counted.
-
-Importing this package imports neither torch nor gudhi: the functions that need
-torch (:func:`neural_persistence` given an ``nn.Module``, :class:`TopologyMonitor`,
-:func:`track_checkpoints`, the region counts) import it when called.
+Representations are compared (:mod:`.similarity`: CKA, RTD, cross-barcodes),
+measured (:mod:`.dimension`: TwoNN, PH dimension), profiled layer by layer
+(:mod:`.layers`), and followed over training as data (:mod:`.trace`). What needs a
+model (the training monitor, neural persistence, ReLU regions) is in :mod:`tda_nn.nn`.
 """
 
+from .dimension import ph_dimension, twonn
 from .layers import LayerComparison, LayerProfile, compare_layers, layer_profile
-from .regions import (
-    ActivationPatterns,
-    BoundaryDistance,
-    PathRegions,
-    PlaneRegions,
-    RegionDensity,
-    activation_patterns,
-    distance_to_boundary,
-    region_bound,
-    region_counts,
-    region_density,
-    regions_on_path,
-    regions_on_plane,
-)
-from .similarity import cka, cross_barcode, ph_dimension, rtd, twonn
-from .training import TopologyMonitor, TrainingTrace, track_checkpoints
-from .weights import NeuralPersistence, neural_persistence
+from .significance import SignificantBars, significant_bars
+from .similarity import cka, cross_barcode, rtd
+from .trace import TrainingTrace
 
 __all__ = [
-    "ActivationPatterns",
-    "BoundaryDistance",
     "LayerComparison",
     "LayerProfile",
-    "NeuralPersistence",
-    "PathRegions",
-    "PlaneRegions",
-    "RegionDensity",
-    "TopologyMonitor",
+    "SignificantBars",
     "TrainingTrace",
-    "activation_patterns",
     "cka",
     "compare_layers",
     "cross_barcode",
-    "distance_to_boundary",
     "layer_profile",
-    "neural_persistence",
     "ph_dimension",
-    "region_bound",
-    "region_counts",
-    "region_density",
-    "regions_on_path",
-    "regions_on_plane",
     "rtd",
-    "track_checkpoints",
+    "significant_bars",
     "twonn",
 ]
+
+
+def __dir__():
+    return list(__all__)

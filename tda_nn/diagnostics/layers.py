@@ -31,8 +31,19 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .._validation import as_numpy, check_choice, check_int, check_points, check_real
-from ..diagrams import Diagrams, _jsonable, _unjson
+from ..diagrams import Diagrams, jsonable, unjson
+from ..validation import (
+    as_diagrams,
+    as_numpy,
+    check_choice,
+    check_flag,
+    check_int,
+    check_points,
+    check_probability,
+    check_real,
+    find_stack_level,
+    is_gudhi_list,
+)
 
 __all__ = ["LayerComparison", "LayerProfile", "compare_layers", "layer_profile"]
 
@@ -140,7 +151,7 @@ class LayerProfile:
     def index(self, layer: str) -> int:
         """Position of ``layer`` in ``layers``."""
         if layer not in self.layers:
-            from .._validation import suggest
+            from ..validation import suggest
 
             raise KeyError(f"layer {layer!r} is not profiled; layers are {list(self.layers)}.{suggest(layer, self.layers)}")
         return self.layers.index(layer)
@@ -163,7 +174,7 @@ class LayerProfile:
             and self.diagrams == other.diagrams
             and list(self.per_class) == list(other.per_class)
             and all(self.per_class[k] == other.per_class[k] for k in self.per_class)
-            and _unjson(_jsonable(self.params)) == _unjson(_jsonable(other.params))
+            and unjson(jsonable(self.params)) == unjson(jsonable(other.params))
         )
 
     __hash__ = None  # type: ignore[assignment]
@@ -184,14 +195,14 @@ class LayerProfile:
             "per_class": [p.to_dict(include_diagrams=include_diagrams) for p in self.per_class.values()],
             "params": dict(self.params),
         }
-        return _jsonable(out)
+        return jsonable(out)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, diagrams: Sequence[Diagrams] | None = None) -> LayerProfile:
         """Rebuild from :meth:`to_dict`; ``diagrams`` supplies them when the dict was made without."""
         if not isinstance(data, Mapping) or data.get("format") != _FORMAT:
             raise ValueError("data must be a dict made by LayerProfile.to_dict() (format key missing or different).")
-        data = _unjson(dict(data))
+        data = unjson(dict(data))
 
         def arr(v: Any) -> np.ndarray | None:
             if v is None:
@@ -267,18 +278,25 @@ class LayerComparison:
             return None if a is None else a.tolist()
 
         dim = list(self.dim) if isinstance(self.dim, tuple) else self.dim
-        return _jsonable({"layers": list(self.layers), "metric": self.metric, "dim": dim,
+        return jsonable({"layers": list(self.layers), "metric": self.metric, "dim": dim,
                           "matrix": mat(self.matrix), "cka": mat(self.cka), "rtd": mat(self.rtd)})
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> LayerComparison:
-        data = _unjson(dict(data))
+        data = unjson(dict(data))
         dim = tuple(data["dim"]) if isinstance(data["dim"], list) else data["dim"]
         opt = {n: None if data[n] is None else np.array(data[n], dtype=np.float64) for n in ("cka", "rtd")}
         return cls(tuple(data["layers"]), np.array(data["matrix"], dtype=np.float64), data["metric"], dim, **opt)
 
 
 # -- input -------------------------------------------------------------------------
+def _is_diagram_form(v: Any) -> bool:
+    """Diagrams in one of the converter's forms; a bare array is always a layer's point cloud."""
+    if isinstance(v, (Diagrams, dict)) or is_gudhi_list(v):
+        return True
+    return isinstance(v, (list, tuple)) and len(v) > 0 and all(isinstance(a, np.ndarray) and a.ndim == 2 for a in v)
+
+
 def _layer_inputs(data: Any, name: str) -> tuple[dict[str, np.ndarray] | None, dict[str, Diagrams] | None]:
     """Arrays per layer (flattened to (n, features)) or diagrams per layer."""
     from ..activations import Activations
@@ -293,9 +311,9 @@ def _layer_inputs(data: Any, name: str) -> tuple[dict[str, np.ndarray] | None, d
     if len(data) == 0:
         raise ValueError(f"{name} must hold at least one layer, got an empty mapping.")
     values = list(data.values())
-    is_dgm = [isinstance(v, Diagrams) for v in values]
+    is_dgm = [_is_diagram_form(v) for v in values]
     if all(is_dgm):
-        return None, {str(k): v for k, v in data.items()}
+        return None, {str(k): as_diagrams(v, name=f"{name}[{k!r}]") for k, v in data.items()}
     if any(is_dgm):
         raise TypeError(f"{name} mixes Diagrams and arrays; give every layer as arrays or every layer as Diagrams.")
     arrays: dict[str, np.ndarray] = {}
@@ -378,7 +396,7 @@ def _hop_matrix(X: np.ndarray, k: int, max_hops: int):
 
 
 def _twonn(X: np.ndarray) -> float:
-    from .similarity import twonn
+    from .dimension import twonn
 
     try:
         return twonn(X)
@@ -629,15 +647,12 @@ def layer_profile(
     significance = check_choice(significance, name="significance", choices=("bootstrap", "subsample"))
     maxdim = check_int(maxdim, name="maxdim", min_value=0)
     n_bootstrap = check_int(n_bootstrap, name="n_bootstrap", min_value=0)
-    alpha = check_real(alpha, name="alpha", min_value=0.0, strict=True)
-    if alpha >= 1:
-        raise ValueError(f"alpha must be in (0, 1), got {alpha}.")
+    alpha = check_probability(alpha, name="alpha")
     k = check_int(k, name="k", min_value=2)
     every = check_int(every, name="every", min_value=1)
     n_bins = check_int(n_bins, name="n_bins", min_value=2)
     for flag, value in (("relative", relative), ("include_all", include_all)):
-        if not isinstance(value, (bool, np.bool_)):
-            raise TypeError(f"{flag} must be True or False, got {value!r}.")
+        check_flag(value, name=flag)
     if n_landmarks not in (None, "auto"):
         n_landmarks = check_int(n_landmarks, name="n_landmarks", min_value=3)
     if subsample_size is not None:
@@ -754,8 +769,7 @@ def compare_layers(
     from ..distances import pairwise_distances
     from .similarity import cka, rtd
 
-    if not isinstance(normalize, (bool, np.bool_)):
-        raise TypeError(f"normalize must be True or False, got {normalize!r}.")
+    check_flag(normalize, name="normalize")
     if isinstance(acts_or_profile, LayerProfile):
         profile, arrays = acts_or_profile, None
     else:
@@ -776,7 +790,7 @@ def compare_layers(
         warnings.warn(
             "some layer distances are infinite: the layers' diagrams have different numbers of essential bars "
             "(thresholded filtrations). Pass essential='ignore' to compare the finite bars.", RuntimeWarning,
-            stacklevel=2)
+            stacklevel=find_stack_level())
     cka_m = rtd_m = None
     if arrays is not None and (include_cka or include_rtd):
         _same_samples(arrays, "include_cka/include_rtd")

@@ -4,8 +4,7 @@
   debiased form, the standard non-topological baseline;
 * :func:`rtd` -- Representation Topology Divergence (Barannikov et al. 2022), and
   :func:`cross_barcode`, the R-Cross-Barcode it sums;
-* :func:`twonn` -- the TwoNN intrinsic dimension (Facco et al. 2017);
-* :func:`ph_dimension` -- the persistent-homology dimension (Birdal et al. 2021).
+(The intrinsic-dimension estimators are in :mod:`tda_nn.diagnostics.dimension`.)
 
 Two representations are compared sample by sample: row ``i`` of ``X`` and row ``i``
 of ``Y`` must describe the same input.
@@ -17,10 +16,10 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .._validation import check_choice, check_int, check_points, check_real
 from ..diagrams import Diagrams
+from ..validation import check_choice, check_flag, check_int, check_points, check_real
 
-__all__ = ["cka", "cross_barcode", "ph_dimension", "rtd", "twonn"]
+__all__ = ["cka", "cross_barcode", "rtd"]
 
 RTDBackend = Literal["auto", "ripser", "giotto-ph"]
 _RTD_BACKENDS = ("auto", "ripser", "giotto-ph")
@@ -63,8 +62,15 @@ def _hsic_unbiased(K: np.ndarray, L: np.ndarray) -> float:
     return float(term / (n * (n - 3)))
 
 
-def cka(X: Any, Y: Any, *, debiased: bool = False) -> float:
-    """Linear centred kernel alignment between two representations of the same samples.
+def cka(
+    X: Any,
+    Y: Any,
+    *,
+    debiased: bool = False,
+    kernel: Literal["linear", "rbf"] = "linear",
+    sigma: float | None = None,
+) -> float:
+    """Centred kernel alignment (linear or RBF) between two representations of the same samples.
 
     With column-centred ``X`` and ``Y`` (Kornblith, Norouzi, Lee, Hinton, "Similarity
     of neural network representations revisited", ICML 2019)::
@@ -83,6 +89,18 @@ def cka(X: Any, Y: Any, *, debiased: bool = False) -> float:
     CKA is invariant to orthogonal transforms and isotropic scaling of either
     representation, not to general invertible linear maps.
 
+    With ``kernel='rbf'`` the Gram matrices are Gaussian kernels,
+    ``K_ij = exp(-||x_i - x_j||^2 / (2 sigma_X^2))`` (and ``L`` from ``Y`` with
+    ``sigma_Y``), and ``CKA = <HKH, HLH>_F / (||HKH||_F ||HLH||_F)`` with the centring
+    matrix ``H = I - 11'/n`` (or the unbiased HSIC above when ``debiased=True``).
+    ``sigma=None`` uses the median heuristic of Kornblith et al. (2019): ``sigma`` is
+    a fraction of the median distance between examples, computed for each
+    representation separately; here the fraction is 1 (the default of their
+    reference code; the paper also reports 0.2, 0.4 and 0.8 -- for those pass
+    ``sigma = fraction * median`` yourself) and the median is over the distinct pairs
+    ``i < j``. With the median heuristic RBF CKA keeps both invariances; with a
+    fixed ``sigma`` it is not invariant to scaling.
+
     Parameters
     ----------
     X : array-like of shape (n_samples, n_features_x)
@@ -90,6 +108,10 @@ def cka(X: Any, Y: Any, *, debiased: bool = False) -> float:
         Row ``i`` of both describes the same input.
     debiased : bool, default=False
         Use the unbiased HSIC estimator (needs at least 4 samples).
+    kernel : {'linear', 'rbf'}, default='linear'
+    sigma : float or None, default=None
+        RBF bandwidth, used for both representations; ``None``: each
+        representation's median pairwise Euclidean distance. Ignored for 'linear'.
 
     Returns
     -------
@@ -100,7 +122,7 @@ def cka(X: Any, Y: Any, *, debiased: bool = False) -> float:
     ------
     ValueError
         Different numbers of samples, fewer than 2 samples (4 when debiased), NaN/inf,
-        or a representation that is constant over the samples.
+        a representation that is constant over the samples, or ``sigma <= 0``.
 
     Examples
     --------
@@ -108,9 +130,13 @@ def cka(X: Any, Y: Any, *, debiased: bool = False) -> float:
     >>> X = np.random.default_rng(0).normal(size=(50, 8))
     >>> round(cka(X, 3 * X), 6)
     1.0
+    >>> round(cka(X, 3 * X, kernel="rbf"), 6)
+    1.0
     """
-    if not isinstance(debiased, (bool, np.bool_)):
-        raise TypeError(f"debiased must be True or False, got {type(debiased).__name__} {debiased!r}.")
+    check_flag(debiased, name="debiased")
+    kernel = check_choice(kernel, name="kernel", choices=("linear", "rbf"))
+    if sigma is not None:
+        sigma = check_real(sigma, name="sigma", min_value=0.0, strict=True)
     X, Y = _pair(X, Y, min_samples=4 if debiased else 2, what="debiased CKA" if debiased else "CKA")
     X = X - X.mean(axis=0)
     Y = Y - Y.mean(axis=0)
@@ -118,7 +144,14 @@ def cka(X: Any, Y: Any, *, debiased: bool = False) -> float:
         if not np.any(arr):
             raise ValueError(f"{name} is constant over the samples (every row equal); CKA is undefined for it.")
     n = X.shape[0]
-    if debiased:
+    if kernel == "rbf":
+        K, L = _rbf_gram(X, sigma, "X"), _rbf_gram(Y, sigma, "Y")
+        if debiased:
+            xy, xx, yy = _hsic_unbiased(K, L), _hsic_unbiased(K, K), _hsic_unbiased(L, L)
+        else:
+            K, L = _centre_gram(K), _centre_gram(L)
+            xy, xx, yy = float(np.sum(K * L)), float(np.sum(K * K)), float(np.sum(L * L))
+    elif debiased:
         K, L = X @ X.T, Y @ Y.T
         xy, xx, yy = _hsic_unbiased(K, L), _hsic_unbiased(K, K), _hsic_unbiased(L, L)
     elif X.shape[1] * Y.shape[1] <= n * n:
@@ -136,6 +169,28 @@ def cka(X: Any, Y: Any, *, debiased: bool = False) -> float:
             f"too few samples ({n}) for the unbiased estimator. Use more samples or debiased=False."
         )
     return float(xy / np.sqrt(xx * yy))
+
+
+def _rbf_gram(X: np.ndarray, sigma: float | None, name: str) -> np.ndarray:
+    """Gaussian Gram matrix ``exp(-||x_i - x_j||^2 / (2 sigma^2))``; ``sigma=None``: median distance."""
+    sq = np.sum(X * X, axis=1)
+    D2 = np.maximum(sq[:, None] + sq[None, :] - 2.0 * (X @ X.T), 0.0)
+    np.fill_diagonal(D2, 0.0)
+    if sigma is None:
+        iu = np.triu_indices(X.shape[0], k=1)
+        sigma = float(np.median(np.sqrt(D2[iu])))
+        if not sigma > 0:
+            raise ValueError(
+                f"the median distance between the rows of {name} is 0 (most samples share one "
+                "representation), so the median heuristic gives no RBF bandwidth; pass sigma=... explicitly."
+            )
+    return np.exp(-D2 / (2.0 * sigma * sigma))
+
+
+def _centre_gram(K: np.ndarray) -> np.ndarray:
+    """``H K H`` with ``H = I - 11'/n``."""
+    K = K - K.mean(axis=0, keepdims=True)
+    return K - K.mean(axis=1, keepdims=True)
 
 
 # -- RTD --------------------------------------------------------------------------
@@ -287,8 +342,7 @@ def rtd(
     n_subsets = check_int(n_subsets, name="n_subsets", min_value=1)
     subset_size = check_int(subset_size, name="subset_size", min_value=2)
     check_choice(backend, name="backend", choices=_RTD_BACKENDS)
-    if not isinstance(symmetric, (bool, np.bool_)):
-        raise TypeError(f"symmetric must be True or False, got {type(symmetric).__name__} {symmetric!r}.")
+    check_flag(symmetric, name="symmetric")
     X, Y = _pair(X, Y, min_samples=2, what="RTD")
     n = X.shape[0]
     if n <= subset_size:
@@ -301,169 +355,3 @@ def rtd(
     n_threads = -1 if n_jobs in (None, 1) or len(pairs) == 1 else 1
     values = pmap(_rtd_one, pairs, n_jobs=n_jobs, symmetric=bool(symmetric), backend=backend, n_threads=n_threads)
     return float(np.mean(values))
-
-
-# -- intrinsic dimension ----------------------------------------------------------
-def twonn(X: Any, *, fraction: float = 0.9) -> float:
-    """Intrinsic dimension by the TwoNN estimator (Facco, d'Errico, Rodriguez, Laio 2017).
-
-    "Estimating the intrinsic dimension of datasets by a minimal neighborhood
-    information", Scientific Reports 7, 12140 (2017); used layer by layer by Ansuini
-    et al., "Intrinsic dimension of data representations in deep neural networks"
-    (NeurIPS 2019). For every point, ``mu = r2 / r1``, the ratio of its second to its
-    first nearest-neighbour distance (points with ``r1 = 0``, i.e. duplicates, and
-    with ``r1 = r2`` are dropped). With ``mu`` sorted ascending and the empirical CDF
-    ``F_i = i / N``, the dimension ``d`` is the least-squares slope through the
-    origin of ``-log(1 - F)`` against ``log(mu)`` over the smallest ``fraction`` of
-    the ratios (the largest ones are dominated by noise and density changes).
-
-    Parameters
-    ----------
-    X : array-like of shape (n_samples, n_features)
-    fraction : float, default=0.9
-        Share of the smallest ratios used in the fit, in (0, 1].
-
-    Returns
-    -------
-    float
-        The estimated intrinsic dimension.
-
-    Raises
-    ------
-    ValueError
-        Fewer than 3 samples, NaN/inf, ``fraction`` outside (0, 1], or fewer than 3
-        usable ratios after dropping duplicates.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> rng = np.random.default_rng(0)
-    >>> plane = rng.uniform(size=(2000, 2)) @ rng.normal(size=(2, 10))
-    >>> round(twonn(plane))
-    2
-    """
-    fraction = check_real(fraction, name="fraction", min_value=0.0, strict=True)
-    if fraction > 1:
-        raise ValueError(f"fraction must be in (0, 1], got {fraction}.")
-    X = _samples(X, name="X", min_samples=3, what="TwoNN")
-    from sklearn.neighbors import NearestNeighbors
-
-    dist, _ = NearestNeighbors(n_neighbors=3).fit(X).kneighbors(X)
-    r1, r2 = dist[:, 1], dist[:, 2]  # column 0 is the point itself
-    keep = (r1 > 0) & (r2 > r1)
-    mu = np.sort(r2[keep] / r1[keep])
-    N = mu.size
-    m = min(int(np.floor(fraction * N)), N - 1)  # the largest ratio has F = 1, -log(1 - F) = inf
-    if m < 3:
-        raise ValueError(
-            f"X has only {N} points with distinct first and second neighbour distances "
-            f"({max(m, 0)} usable with fraction={fraction}); TwoNN needs at least 3. Remove duplicate "
-            "samples or add more."
-        )
-    x = np.log(mu[:m])
-    y = -np.log1p(-np.arange(1, m + 1) / N)
-    return float(np.dot(x, y) / np.dot(x, x))
-
-
-def _mst_lengths(X: np.ndarray) -> np.ndarray:
-    """Edge lengths of a Euclidean minimum spanning tree (Prim, dense; zero lengths kept).
-
-    These are exactly the finite H0 lifetimes of the Rips filtration of ``X``.
-    """
-    from scipy.spatial.distance import pdist, squareform
-
-    D = squareform(pdist(X))
-    n = D.shape[0]
-    in_tree = np.zeros(n, dtype=bool)
-    in_tree[0] = True
-    best = D[0].copy()
-    best[0] = np.inf
-    lengths = np.empty(n - 1)
-    for k in range(n - 1):
-        j = int(np.argmin(best))
-        lengths[k] = best[j]
-        in_tree[j] = True
-        best = np.where(in_tree, np.inf, np.minimum(best, D[j]))
-    return lengths
-
-
-def ph_dimension(
-    X: Any,
-    *,
-    n_min: int | None = None,
-    n_max: int | None = None,
-    n_steps: int = 10,
-    n_repeats: int = 3,
-    alpha: float = 1.0,
-    seed: int | None = 0,
-) -> float:
-    """Persistent-homology dimension (Birdal, Lou, Simsekli, Zhu, NeurIPS 2021).
-
-    "Intrinsic dimension, persistent homology and generalization in neural
-    networks". For ``n`` random points of ``X`` let
-    ``E_alpha(n) = sum of (finite H0 lifetime)**alpha`` of their Rips filtration,
-    i.e. of the edge lengths of their Euclidean minimum spanning tree. For points
-    sampled from a ``d``-dimensional set, ``E_alpha(n) ~ n**((d - alpha) / d)``, so
-    with ``m`` the least-squares slope of ``log E_alpha`` against ``log n`` over a
-    range of ``n``, the dimension is ``alpha / (1 - m)``.
-
-    Parameters
-    ----------
-    X : array-like of shape (n_samples, n_features)
-    n_min, n_max : int or None
-        Smallest and largest sample sizes; defaults ``n_max = min(n_samples, 1000)``
-        and ``n_min = max(10, n_max // 5)``.
-    n_steps : int, default=10
-        Number of sample sizes, evenly spaced from ``n_min`` to ``n_max``.
-    n_repeats : int, default=3
-        Random subsets averaged at each size.
-    alpha : float, default=1.0
-        Exponent of the lifetimes, > 0.
-    seed : int or None, default=0
-
-    Returns
-    -------
-    float
-        The estimated dimension.
-
-    Raises
-    ------
-    ValueError
-        Bad sizes (``n_min >= n_max``, ``n_max > n_samples``), NaN/inf, fewer than
-        10 samples, or a slope >= 1 (the points do not fill any dimension, e.g. all
-        identical).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> X = np.random.default_rng(0).uniform(size=(1000, 2))
-    >>> round(ph_dimension(X))
-    2
-    """
-    X = _samples(X, name="X", min_samples=10, what="the PH dimension")
-    n = X.shape[0]
-    n_max = min(n, 1000) if n_max is None else check_int(n_max, name="n_max", min_value=3)
-    if n_max > n:
-        raise ValueError(f"n_max must be <= the number of samples ({n}), got {n_max}.")
-    n_min = max(10, n_max // 5) if n_min is None else check_int(n_min, name="n_min", min_value=2)
-    if n_min >= n_max:
-        raise ValueError(f"n_min must be smaller than n_max, got n_min={n_min} and n_max={n_max}.")
-    n_steps = check_int(n_steps, name="n_steps", min_value=2)
-    n_repeats = check_int(n_repeats, name="n_repeats", min_value=1)
-    alpha = check_real(alpha, name="alpha", min_value=0.0, strict=True)
-    rng = np.random.default_rng(seed)
-    sizes = np.unique(np.linspace(n_min, n_max, n_steps).astype(int))
-    if sizes.size < 2:
-        raise ValueError(f"n_min={n_min} and n_max={n_max} give fewer than 2 distinct sample sizes.")
-    E = np.empty(sizes.size)
-    for i, size in enumerate(sizes):
-        E[i] = np.mean([
-            np.sum(_mst_lengths(X[rng.choice(n, size=size, replace=False)]) ** alpha) for _ in range(n_repeats)
-        ])
-    if np.any(E <= 0):
-        raise ValueError("X has (almost) all points identical: the minimum spanning trees have length 0.")
-    m = float(np.polyfit(np.log(sizes), np.log(E), 1)[0])
-    if m >= 1:
-        raise ValueError(f"the fitted slope of log E against log n is {m:.3g} >= 1; X does not look like a "
-                         "sample of a finite-dimensional set.")
-    return alpha / (1.0 - m)

@@ -12,17 +12,20 @@ import numpy as np
 
 from .. import __version__
 from .._optional import has_module
-from .._validation import (
+from ..diagrams import Diagrams
+from ..parallel import pmap
+from ..validation import (
     as_numpy,
     check_choice,
     check_distance_matrix,
+    check_flag_or_auto,
     check_int,
     check_points,
     check_prime,
     check_real,
+    find_stack_level,
+    parse_memory,
 )
-from ..diagrams import Diagrams
-from ..parallel import pmap
 from . import _memory
 from ._choice import choose_collapse, enclosing_radius_bound
 from ._cut import BIRTH_FACTOR, auto_exact_below, clip_alive, decide_scale
@@ -60,7 +63,7 @@ def persistence(
     landmark_method: Literal["maxmin", "random"] = "maxmin",
     seed: int | None = 0,
     periodic: bool = False,
-    max_memory: int | None = None,
+    max_memory: int | float | str | None = None,
     exact_below: float | Literal["auto"] | None = None,
 ) -> Diagrams:
     """Persistent homology of a point cloud, a distance matrix or an image.
@@ -130,7 +133,7 @@ def persistence(
         Seed of the landmark choice.
     periodic : bool, default=False
         Periodic boundary conditions for ``complex='cubical'``.
-    max_memory : int or None, default=None
+    max_memory : int, float, str or None, default=None
         Memory budget in bytes (default: half the physical memory). Above it the
         computation is refused before anything is built.
     exact_below : float, 'auto' or None, default=None
@@ -191,12 +194,10 @@ def persistence(
     refuse_complex(X, name="X")
     if not isinstance(metric, str):
         raise TypeError(f"metric must be a metric name such as 'euclidean' or 'precomputed', got {type(metric).__name__}.")
-    if collapse_edges not in (True, False, "auto"):
-        raise ValueError(f"collapse_edges must be True, False or 'auto', got {collapse_edges!r}.")
+    collapse_edges = check_flag_or_auto(collapse_edges, name="collapse_edges")
     if sparse is not None:
         sparse = check_real(sparse, name="sparse", min_value=0.0, strict=True)
-    if max_memory is not None:
-        max_memory = check_int(max_memory, name="max_memory", min_value=1)
+    max_memory = parse_memory(max_memory)
     if backend != "auto" and backend not in _ENGINES[complex]:
         raise ValueError(
             f"backend={backend!r} cannot compute complex={complex!r}; engines for it: {list(_ENGINES[complex])} "
@@ -232,7 +233,7 @@ def persistence(
         if P.shape[1] > 4:
             warnings.warn(
                 f"the alpha complex in {P.shape[1]} dimensions can be very large; complex='rips' is usually "
-                "faster above 3-D.", UserWarning, stacklevel=2)
+                "faster above 3-D.", UserWarning, stacklevel=find_stack_level())
         from ._gudhi import alpha_gudhi
 
         meta["scale"] = "diameter = 2 * sqrt(gudhi alpha value)"
@@ -284,13 +285,13 @@ def _rips(X: Any, *, maxdim: int, metric: str, threshold: float, coeff: int, bac
         if isinstance(n_landmarks, str):
             check_choice(n_landmarks, name="n_landmarks", choices=("auto",))
             need, _ = _memory.estimate_rips_bytes(n, maxdim, collapse=collapse)
-            budget = _memory.default_budget() if max_memory is None else max_memory
+            budget = parse_memory(max_memory)
             m = n if need <= budget else _fit_landmarks(maxdim, collapse, budget)
             if m < n:
                 warnings.warn(
                     f"the full cloud of {n} points would need about {_memory.format_bytes(need)}, above the "
                     f"memory budget; computing on {m} max-min landmarks instead (see meta['bottleneck_bound']).",
-                    UserWarning, stacklevel=3)
+                    UserWarning, stacklevel=find_stack_level())
         else:
             m = check_int(n_landmarks, name="n_landmarks", min_value=2)
             if m > n:
@@ -310,7 +311,7 @@ def _rips(X: Any, *, maxdim: int, metric: str, threshold: float, coeff: int, bac
         if not collapse and maxdim >= 2 and not sp.issparse(data):
             # the rule prefers no collapse; still collapse when that alone fits the memory budget
             frac = _edge_fraction(data, threshold, precomputed, metric) if np.isfinite(threshold) else 1.0
-            budget = _memory.default_budget() if max_memory is None else max_memory
+            budget = parse_memory(max_memory)
             collapse = _memory.estimate_rips_bytes(n, maxdim, edge_fraction=frac)[0] > budget
 
     # the memory guard
@@ -335,7 +336,7 @@ def _rips(X: Any, *, maxdim: int, metric: str, threshold: float, coeff: int, bac
     if backend == "gudhi" and sparse is None and not np.isfinite(threshold) and n > _GUDHI_FULL_RIPS_MAX:
         warnings.warn(
             f"gudhi's full Rips on {n} points without a threshold is very slow (minutes); backend='auto' "
-            "uses ripser or giotto-ph.", UserWarning, stacklevel=3)
+            "uses ripser or giotto-ph.", UserWarning, stacklevel=find_stack_level())
     meta["backend"] = backend
 
     run = dict(data=data, backend=backend, coeff=coeff, precomputed=precomputed, metric=metric,

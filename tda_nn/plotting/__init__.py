@@ -5,10 +5,7 @@ curves), ``layers`` (layer profiles, layer distance heatmaps, training
 trajectories), ``regions`` (activation-region partitions and counts).
 """
 
-from __future__ import annotations
-
-import importlib
-from typing import Any
+import importlib as _importlib
 
 _LAZY = {
     "plot_diagram": "diagrams",
@@ -19,13 +16,24 @@ _LAZY = {
     "plot_training": "layers",
     "plot_regions_plane": "regions",
     "plot_region_counts": "regions",
+    "plot_lifelines": "cycles",
+    "plot_symmetry_profile": "symmetry",
+    "plot_orbit_fractions": "symmetry",
+    "plot_symmetry_summary": "symmetry",
+    "plot_cycles": "cycles",
+    "loops_html": "loops_html",
+    "loops_page": "loops_html",
 }
 
 __all__ = sorted(_LAZY)
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name):
     sub = _LAZY.get(name)
     if sub is None:
         raise AttributeError(f"module 'tda_nn.plotting' has no attribute {name!r}")
-    return getattr(importlib.import_module(f".{sub}", __name__), name)
+    return getattr(_importlib.import_module(f".{sub}", __name__), name)
+
+
+def __dir__():
+    return list(__all__)

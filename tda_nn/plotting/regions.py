@@ -34,7 +34,7 @@ def plot_regions_plane(
     Parameters
     ----------
     result : PlaneRegions
-        From :func:`tda_nn.diagnostics.regions.regions_on_plane`.
+        From :func:`tda_nn.nn.regions.regions_on_plane`.
     X : array-like of shape (n_samples, *input_shape), optional
         Data drawn at their orthogonal projections onto the plane.
     y : array-like of shape (n_samples,), optional
@@ -114,9 +114,9 @@ def plot_region_counts(
         * a ``PlaneRegions``, ``PathRegions`` or ``ActivationPatterns``: cumulative
           counts by layer (with the product bound for a plane when ``bound``);
         * a mapping ``label -> result``: one line per result (e.g. per checkpoint);
-        * a sequence of dicts from :func:`~tda_nn.diagnostics.regions.region_counts`:
+        * a sequence of dicts from :func:`~tda_nn.nn.regions.region_counts`:
           one line per key over training;
-        * a :class:`~tda_nn.diagnostics.training.TrainingTrace` with region counts:
+        * a :class:`~tda_nn.diagnostics.trace.TrainingTrace` with region counts:
           its ``regions`` at its ``steps``.
     steps : sequence of float, optional
         x values of a training series (default ``0, 1, ...``, or the trace's steps).
@@ -172,7 +172,7 @@ def plot_region_counts(
             x = np.arange(1, len(c) + 1)
             line = ax.plot(x, c, marker="o", label=label or "regions")[0]
             if bound and hasattr(res, "bound") and hasattr(res, "n_units"):
-                from ..diagnostics.regions import region_bound
+                from ..nn.regions import region_bound
 
                 b = [region_bound(res.n_units[: i + 1], 2) for i in range(len(c))]
                 ax.plot(x, b, ls="--", color=line.get_color(), alpha=0.6, label="product bound")

@@ -47,7 +47,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .._validation import as_numpy, check_choice, check_real
+from ..validation import as_numpy, check_choice, check_flag, check_real, find_stack_level
 
 __all__ = ["NeuralPersistence", "neural_persistence"]
 
@@ -109,7 +109,7 @@ def _module_matrices(model: Any, conv: str) -> list[tuple[str, np.ndarray]]:
             if mod.groups != 1:
                 warnings.warn(
                     f"layer {name!r} is a grouped convolution (groups={mod.groups}); its channel graph is not "
-                    "complete bipartite, so neural persistence skips it.", UserWarning, stacklevel=3)
+                    "complete bipartite, so neural persistence skips it.", UserWarning, stacklevel=find_stack_level())
                 continue
             W = mod.weight.detach().cpu().abs()
             # (out, in, *k) or, transposed, (in, out, *k): max over the kernel positions
@@ -213,8 +213,7 @@ def neural_persistence(
     array([0.857 , 0.8839])
     """
     p = check_real(p, name="p", min_value=1.0, allow_inf=True)
-    if not isinstance(normalize, (bool, np.bool_)):
-        raise TypeError(f"normalize must be True or False, got {type(normalize).__name__} {normalize!r}.")
+    check_flag(normalize, name="normalize")
     check_choice(essential, name="essential", choices=("one", "omit"))
     check_choice(conv, name="conv", choices=("max", "skip"))
     if _is_module(model):

@@ -1,16 +1,16 @@
 """Forward-hook machinery shared by ``capture`` and other model probes.
 
-Private but importable: ``tda_nn.diagnostics.regions`` (ReLU sign patterns) and
-anything else that must see module outputs uses :class:`_Hooks`, so every probe
+Private but importable: ``tda_nn.nn.regions`` (ReLU sign patterns) and
+anything else that must see module outputs uses :class:`Hooks`, so every probe
 leaves the model exactly as it found it.
 
-* :func:`_resolve_layers` turns names, glob patterns and module types into an
+* :func:`resolve_layers` turns names, glob patterns and module types into an
   ordered list of module names (``"input"`` = the model's own input).
-* :class:`_Hooks` registers forward hooks on those modules and on the root
+* :class:`Hooks` registers forward hooks on those modules and on the root
   (to see each call's inputs), optionally puts the model in eval mode, and on
   exit -- normal, exception or ``KeyboardInterrupt`` -- removes every handle and
   restores each module's own ``training`` flag.
-* :func:`_first_tensor` picks the representation out of tensors, tuples, dicts
+* :func:`first_tensor` picks the representation out of tensors, tuples, dicts
   and Hugging Face ``ModelOutput`` objects.
 """
 
@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from ._validation import suggest
+from ..validation import suggest
 
 __all__: list[str] = []
 
@@ -37,7 +37,7 @@ def _is_module_type(obj: Any) -> bool:
     return isinstance(obj, type) and issubclass(obj, torch.nn.Module)
 
 
-def _default_layers(model: Any) -> list[str]:
+def default_layers(model: Any) -> list[str]:
     """The representations most users mean when they name none.
 
     1. A stack of blocks -- the longest ``nn.ModuleList`` of same-class, non-leaf
@@ -89,13 +89,13 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out) + r"\Z")
 
 
-def _explicit_layers(layers: Any) -> set[str]:
+def explicit_layers(layers: Any) -> set[str]:
     """The exact names (not patterns, types or ``"input"``) in a ``layers`` argument."""
     items = list(layers) if isinstance(layers, (list, tuple, set, frozenset)) else [layers]
     return {i for i in items if isinstance(i, str) and i != INPUT and not (_GLOB_CHARS & set(i))}
 
 
-def _resolve_layers(model: Any, layers: Any) -> list[str]:
+def resolve_layers(model: Any, layers: Any) -> list[str]:
     """Names of the modules selected by ``layers``, in the model's module order.
 
     ``layers`` is a name, a glob pattern, an ``nn.Module`` subclass, or a list of
@@ -147,7 +147,7 @@ def _resolve_layers(model: Any, layers: Any) -> list[str]:
     return [n for n in [INPUT, *names] if n in chosen]
 
 
-def _first_tensor(output: Any, *, index: int | str | None = None, where: str = "output") -> Any:
+def first_tensor(output: Any, *, index: int | str | None = None, where: str = "output") -> Any:
     """The representation tensor inside a module output.
 
     Tensors pass through. Tuples/lists give their first tensor (``index`` picks
@@ -172,7 +172,7 @@ def _first_tensor(output: Any, *, index: int | str | None = None, where: str = "
                 f"output_index={index!r} does not select from the {where} of type {type(output).__name__} "
                 f"({keys}): {exc}."
             ) from None
-        return _first_tensor(item, where=where)
+        return first_tensor(item, where=where)
     if isinstance(output, Mapping):
         if isinstance(output.get("last_hidden_state"), torch.Tensor):
             return output["last_hidden_state"]
@@ -185,13 +185,13 @@ def _first_tensor(output: Any, *, index: int | str | None = None, where: str = "
     else:
         return None
     for v in values:
-        t = _first_tensor(v, where=where)
+        t = first_tensor(v, where=where)
         if t is not None:
             return t
     return None
 
 
-def _call_input(args: tuple, kwargs: Mapping[str, Any]) -> Any:
+def call_input(args: tuple, kwargs: Mapping[str, Any]) -> Any:
     """The main input tensor of a model call: first positional tensor, else a known keyword."""
     import torch
 
@@ -199,7 +199,7 @@ def _call_input(args: tuple, kwargs: Mapping[str, Any]) -> Any:
         if isinstance(a, torch.Tensor):
             return a
         if isinstance(a, Mapping):  # model(batch_dict)
-            return _call_input((), a)
+            return call_input((), a)
     for k in _INPUT_KEYS:
         if isinstance(kwargs.get(k), torch.Tensor):
             return kwargs[k]
@@ -209,7 +209,7 @@ def _call_input(args: tuple, kwargs: Mapping[str, Any]) -> Any:
     return None
 
 
-class _Hooks:
+class Hooks:
     """Context manager: forward hooks on named modules that leave no trace.
 
     Parameters
@@ -236,7 +236,7 @@ class _Hooks:
     >>> import torch
     >>> model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU())
     >>> seen = {}
-    >>> with _Hooks(model, ["1"], lambda name, out: seen.setdefault(name, out.shape)):
+    >>> with Hooks(model, ["1"], lambda name, out: seen.setdefault(name, out.shape)):
     ...     _ = model(torch.zeros(2, 3))
     >>> seen
     {'1': torch.Size([2, 4])}
@@ -266,7 +266,7 @@ class _Hooks:
         self._handles: list[Any] = []
         self._training: dict[Any, bool] = {}
 
-    def __enter__(self) -> _Hooks:
+    def __enter__(self) -> Hooks:
         self._training = {m: m.training for m in self.model.modules()}
         try:
             if self.eval_mode:
@@ -305,7 +305,7 @@ class _Hooks:
         if self.on_call is not None:
             self.on_call(args, kwargs)
         if INPUT in self.names:
-            x = _call_input(args, kwargs)
+            x = call_input(args, kwargs)
             if x is None:
                 raise ValueError(
                     f"layer 'input': the call of {type(module).__name__} has no tensor input "
@@ -337,7 +337,7 @@ def _model_device(model: Any) -> Any:
     return torch.device("cpu")
 
 
-def _float_dtype(model: Any) -> Any:
+def float_dtype(model: Any) -> Any:
     import torch
 
     for p in model.parameters():
@@ -347,7 +347,7 @@ def _float_dtype(model: Any) -> Any:
 
 
 @contextlib.contextmanager
-def _on_device(model: Any, device: Any) -> Iterator[Any]:
+def on_device(model: Any, device: Any) -> Iterator[Any]:
     """Run on ``device``; a model elsewhere is moved there and moved back afterwards."""
     import torch
 

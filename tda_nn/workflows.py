@@ -9,9 +9,8 @@ turns into JSON, figures and one HTML page. ``tda-nn analyze``, ``compare``,
 
 from __future__ import annotations
 
-import sys
+import logging
 import time
-import types
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
@@ -19,17 +18,32 @@ from typing import Any, Literal
 import numpy as np
 
 from . import __version__
-from ._validation import check_choice, check_int
 from .report import Report
+from .validation import check_choice, check_flag, check_flag_or_auto, check_int
 
 __all__ = ["analyze", "compare_checkpoints", "track"]
+
+def _inputs_in_memory(data: Any, max_samples: int) -> tuple[np.ndarray | None, np.ndarray | None]:
+    from .nn.capturing import inputs_in_memory
+
+    return inputs_in_memory(data, max_samples)
+
+
+def _has_relu(model: Any) -> bool:
+    from .nn.regions import has_relu
+
+    return has_relu(model)
+
 
 Distance = Literal["wasserstein", "bottleneck", "sliced_wasserstein"]
 _REDUCE_CHOICES = ("auto", "mean", "max", "flatten", "cls", "first")
 
 
+_log = logging.getLogger("tda_nn")
+
+
 class _Stages:
-    """One line per finished stage on stderr (when ``progress``), and their times for the report."""
+    """One log record per finished stage (logger ``"tda_nn"``, level INFO), and their times for the report."""
 
     def __init__(self, progress: bool):
         self.progress = progress
@@ -40,15 +54,7 @@ class _Stages:
         now = time.perf_counter()
         self.times[name] = round(now - self._t0, 3)
         self._t0 = now
-        if self.progress:
-            print(f"tda_nn: {name} done in {self.times[name]:.1f} s{'; ' + detail if detail else ''}",
-                  file=sys.stderr, flush=True)
-
-
-def _check_flag(value: Any, name: str) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {value!r}.")
-    return bool(value)
+        _log.info("%s done in %.1f s%s", name, self.times[name], "; " + detail if detail else "")
 
 
 def _resolve_reduce(reduce: str, data: Any) -> str:
@@ -63,28 +69,6 @@ def _resolve_reduce(reduce: str, data: Any) -> str:
     if isinstance(data, (tuple, list)) and data:
         first = data[0]
     return "mean" if isinstance(first, Mapping) else "flatten"
-
-
-def _inputs_of(data: Any, max_samples: int) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """The raw inputs (and labels) when ``data`` is one dataset held in memory, else ``(None, None)``."""
-    from ._validation import as_numpy
-
-    X, y = data, None
-    if isinstance(data, (tuple, list)) and len(data) == 2 and hasattr(data[0], "shape"):
-        X, y = data
-    if not hasattr(X, "shape") or isinstance(X, Mapping):
-        return None, None
-    X = as_numpy(X, name="data")[:max_samples]
-    y = None if y is None else np.asarray(as_numpy(y, name="data"))[:max_samples]
-    if X.dtype.kind not in "fc":
-        return None, None
-    return X, y
-
-
-def _has_relu(model: Any) -> bool:
-    """Whether the model has ReLU-type modules (read by name: workflows leave torch to capture)."""
-    kinds = {"ReLU", "LeakyReLU", "PReLU", "RReLU"}
-    return any(kinds & {c.__name__ for c in type(m).__mro__} for m in model.modules())
 
 
 def _profile(acts: Any, *, labels: Any, maxdim: int, max_points: int, scales: Any, n_bootstrap: int,
@@ -165,7 +149,7 @@ def _distance_matrix(dgms: Sequence[Any], refs: Sequence[float], metric: str, n_
 
 def _regions(model: Any, X: np.ndarray, y: np.ndarray | None, seed: int, resolution: int) -> dict[str, Any]:
     """Activation regions on the plane through three samples, as plain data for the report."""
-    from .diagnostics.regions import region_counts, regions_on_plane
+    from .nn.regions import region_counts, regions_on_plane
 
     rng = np.random.default_rng(seed)
     idx = np.sort(rng.choice(len(X), 3, replace=False))
@@ -209,7 +193,7 @@ def _keep(output: Any) -> Any:
 
 def _probe(model: Any, data: Any, probe_layers: Any, *, kind: str, max_samples: int, batch_size: int, maxdim: int,
            seed: int, n_jobs: int | None, progress: bool) -> dict[str, Any]:
-    from .capture import capture
+    from .nn.capturing import capture
     from .probes import probe_layers as score_layers
 
     per = capture(model, data, probe_layers, reduce="none" if kind == "cloud" else _keep, max_samples=max_samples,
@@ -259,7 +243,7 @@ def analyze(
 ) -> Report:
     """Analyse one model: the topology of every layer, how the layers compare, what probes read.
 
-    Stages: :func:`tda_nn.capture` of ``layers`` on up to ``max_samples`` samples;
+    Stages: :func:`tda_nn.nn.capturing` of ``layers`` on up to ``max_samples`` samples;
     Vietoris-Rips diagrams per layer on at most ``max_points`` max-min landmarks
     (covering radius recorded; bottleneck error at most twice it) through
     :func:`tda_nn.diagnostics.layer_profile`; a layer x layer matrix of ``distance``
@@ -272,10 +256,10 @@ def analyze(
     ----------
     model : torch.nn.Module
     data : tensor, ndarray, (X, y) tuple, dict of tensors, DataLoader or iterable of batches
-        As in :func:`tda_nn.capture`. Labels, when the data carry them, give
+        As in :func:`tda_nn.nn.capturing`. Labels, when the data carry them, give
         per-class profiles and probes.
     layers : str, type, or list of them, optional
-        As in :func:`tda_nn.capture` (names, glob patterns, module types,
+        As in :func:`tda_nn.nn.capturing` (names, glob patterns, module types,
         ``'input'``). ``None`` lets capture pick and say which.
     reduce : {'auto', 'mean', 'max', 'flatten', 'cls', 'first'}, default='auto'
         How a layer's output becomes one point per sample. ``'auto'``: ``'mean'``
@@ -342,18 +326,17 @@ def analyze(
     >>> report.layers
     ('input', 'act0', 'act1')
     """
-    from .capture import capture
+    from .nn.capturing import capture
 
     max_samples, max_points, maxdim, distance = _check_sizes(max_samples, max_points, maxdim, distance, "distance")
     n_bootstrap = check_int(n_bootstrap, name="n_bootstrap", min_value=0)
     region_resolution = check_int(region_resolution, name="region_resolution", min_value=8)
     seed = check_int(seed, name="seed", min_value=0)
-    per_class = _check_flag(per_class, "per_class")
-    probe = _check_flag(probe, "probe")
+    per_class = check_flag(per_class, name="per_class")
+    probe = check_flag(probe, name="probe")
     probe_kind = check_choice(probe_kind, name="probe_kind", choices=("cloud", "image"))
-    progress = _check_flag(progress, "progress")
-    if not (regions == "auto" or isinstance(regions, (bool, np.bool_))):
-        raise ValueError(f"regions must be True, False or 'auto', got {regions!r}.")
+    progress = check_flag(progress, name="progress")
+    regions = check_flag_or_auto(regions, name="regions")
     red = _resolve_reduce(reduce, data)
     stages = _Stages(progress)
     notes: list[str] = []
@@ -400,7 +383,7 @@ def analyze(
     region_data = None
     want_regions = regions is True or (regions == "auto" and _has_relu(model))
     if want_regions:
-        X, y = _inputs_of(data, max_samples)
+        X, y = _inputs_in_memory(data, max_samples)
         if X is None:
             if regions is True:
                 raise ValueError("regions=True needs the model's inputs in memory: give data as an array, a tensor "
@@ -443,7 +426,7 @@ def _capture_profile(model: Any, data: Any, layers: Any, *, name: str, first: tu
                      max_samples: int, max_points: int, maxdim: int, batch_size: int, seed: int,
                      n_jobs: int | None, progress: bool) -> tuple[Any, Any]:
     """Capture one model of a series and profile it; its layers must be those of the first model."""
-    from .capture import capture
+    from .nn.capturing import capture
 
     acts = capture(model, data, layers, reduce=reduce, max_samples=max_samples, batch_size=batch_size,
                    on_nonfinite="raise", progress=progress)
@@ -525,7 +508,7 @@ def compare_checkpoints(
     names = _names(models, names)
     max_samples, max_points, maxdim, metric = _check_sizes(max_samples, max_points, maxdim, metric, "metric")
     red = _resolve_reduce(reduce, data)
-    stages = _Stages(_check_flag(progress, "progress"))
+    stages = _Stages(check_flag(progress, name="progress"))
     acts_list, profiles = [], []
     for name, model in zip(names, models):
         acts, prof = _capture_profile(model, data, layers, name=name, first=acts_list[0].layers if acts_list else None,
@@ -574,7 +557,7 @@ def track(
     """Topology of every layer over a series of checkpoints of one training run.
 
     At every checkpoint the same samples are captured and profiled (as
-    :class:`tda_nn.diagnostics.TopologyMonitor` does during training); the series are each layer's Betti
+    :class:`tda_nn.TopologyMonitor` does during training); the series are each layer's Betti
     numbers at the middle relative scale, total persistence, TwoNN dimension and the
     distance to the previous checkpoint's diagrams (and, for ReLU networks, the
     number of distinct activation patterns on the samples).
@@ -596,7 +579,7 @@ def track(
         ``series = {'steps': [...], '<quantity>': {layer: [...]}}``; diagrams of
         every checkpoint keyed ``'<name>:<layer>'``; the table of the last checkpoint.
     """
-    from .diagnostics.training import _step_distance
+    from .diagnostics.trace import step_distance
 
     models = _check_models(models)
     names = _names(models, names)
@@ -606,9 +589,10 @@ def track(
         raise ValueError(f"steps must have one entry per model ({len(models)}), got {len(steps)}.")
     max_samples, max_points, maxdim, metric = _check_sizes(max_samples, max_points, maxdim, metric, "metric")
     red = _resolve_reduce(reduce, data)
-    stages = _Stages(_check_flag(progress, "progress"))
+    stages = _Stages(check_flag(progress, name="progress"))
+    regions = check_flag_or_auto(regions, name="regions")
     want_regions = regions is True or (regions == "auto" and _has_relu(models[0]))
-    X_in, _ = _inputs_of(data, max_samples) if want_regions else (None, None)
+    X_in, _ = _inputs_in_memory(data, max_samples) if want_regions else (None, None)
     if regions is True and X_in is None:
         raise ValueError("regions=True needs the model's inputs in memory: give data as an array, a tensor or an "
                          "(X, y) tuple.")
@@ -634,12 +618,12 @@ def track(
                 float(prof.total_persistence[i, top]))
             if prof.intrinsic_dim is not None:
                 series.setdefault("intrinsic_dim", {}).setdefault(layer, []).append(float(prof.intrinsic_dim[i]))
-            step_d = float("nan") if prev is None else _step_distance(
+            step_d = float("nan") if prev is None else step_distance(
                 prev.diagrams[i], prof.diagrams[i], float(prev.reference_scale[i]), float(prof.reference_scale[i]),
                 metric, min(maxdim, 1))
             series.setdefault(f"{metric} to previous", {}).setdefault(layer, []).append(step_d)
         if X_in is not None:
-            from .diagnostics.regions import region_counts
+            from .nn.regions import region_counts
 
             counts = region_counts(model, X_in, plane=None)
             for key, v in counts.items():
@@ -653,13 +637,3 @@ def track(
     notes = [f"The table describes the last checkpoint, {names[-1]!r}."]
     return Report(title=title or f"tda_nn over {len(models)} checkpoints", config=cfg, layers=layer_names,
                   diagrams=diagrams, table=table, series=series, notes=notes)
-
-
-class _CallableModule(types.ModuleType):
-    """This module, callable as :func:`analyze` (``tda_nn.analyze`` names both; see ``tda_nn.capture``)."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Report:
-        return analyze(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -1,11 +1,11 @@
 """Topology over training: a callback for your own loop, and a pass over saved checkpoints.
 
 * :class:`TopologyMonitor` -- call it once per step or epoch; every ``every``-th call
-  it captures the probe data's activations (:func:`tda_nn.capture`), profiles every
+  it captures the probe data's activations (:func:`tda_nn.nn.capturing`), profiles every
   layer (:func:`~tda_nn.diagnostics.layers.layer_profile`) and measures how far each
   layer's diagrams moved since the previous record; for a ReLU network it also counts
   the activation regions the probe data meets
-  (:func:`~tda_nn.diagnostics.regions.region_counts`).
+  (:func:`~tda_nn.nn.regions.region_counts`).
 * :func:`track_checkpoints` -- the same over a list of checkpoint files or state dicts.
 
 Both give a :class:`TrainingTrace`, saved as a directory: ``trace.json`` (steps,
@@ -18,255 +18,32 @@ only when called.
 
 from __future__ import annotations
 
-import json
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 
-from .._validation import as_numpy, check_choice, check_int
-from ..diagrams import Diagrams, _jsonable, _unjson
-from .layers import LayerProfile, layer_profile
+from ..diagnostics.layers import LayerProfile, layer_profile
+from ..diagnostics.trace import StepMetric, TrainingTrace, step_distance
+from ..validation import check_choice, check_flag, check_flag_or_auto, check_int
 
-__all__ = ["TopologyMonitor", "TrainingTrace", "track_checkpoints"]
+__all__ = ["TopologyMonitor", "track_checkpoints"]
 
-StepMetric = Literal["wasserstein", "bottleneck", "sliced_wasserstein"]
-_FORMAT = "tda_nn.TrainingTrace/1"
-_SERIES = ("betti", "total_persistence", "entropy", "n_significant", "intrinsic_dim", "noise_level", "distance",
-           "regions", "plane_regions")
-_PATTERNS = "patterns/"  # region_counts' key prefix of the cumulative count up to a layer
 _REGION_KWARGS = ("plane", "resolution", "seed", "layers", "batch_size")
-
-
-@dataclass(frozen=True, eq=False, repr=False)
-class TrainingTrace:
-    """A time series of layer profiles.
-
-    Attributes
-    ----------
-    steps : tuple of int
-        The training step (or epoch) of every record.
-    layers : tuple of str
-    profiles : tuple of LayerProfile
-        One per step; ``profiles[t].diagrams[i]`` are layer ``i``'s diagrams at ``steps[t]``.
-    distances : ndarray of shape (n_steps, n_layers)
-        Distance (``metric``, homology ``dim``) between a layer's diagrams at a step and
-        at the step before, in units of each layer's reference scale when the
-        profiles are relative; row 0 is NaN.
-    metric : str
-    dim : int or None
-    activations : tuple of Activations, or None
-        The captured probe activations per step, when kept.
-    regions : tuple of dict of str to float, or None
-        Per step, the :func:`~tda_nn.diagnostics.regions.region_counts` of the probe
-        inputs (``'patterns'``, ``'patterns_fraction'``, ``'patterns/<layer>'``,
-        ``'plane_regions'``), when recorded; see :meth:`series` ``'regions'``.
-    """
-
-    steps: tuple[int, ...]
-    layers: tuple[str, ...]
-    profiles: tuple[LayerProfile, ...]
-    distances: np.ndarray
-    metric: str = "wasserstein"
-    dim: int | None = 1
-    activations: tuple[Any, ...] | None = None
-    regions: tuple[Mapping[str, float], ...] | None = None
-
-    def __post_init__(self) -> None:
-        d = np.array(self.distances, dtype=np.float64).reshape(len(self.steps), len(self.layers))
-        d.setflags(write=False)
-        object.__setattr__(self, "distances", d)
-        object.__setattr__(self, "steps", tuple(int(s) for s in self.steps))
-        object.__setattr__(self, "layers", tuple(self.layers))
-        object.__setattr__(self, "profiles", tuple(self.profiles))
-        if self.activations is not None:
-            object.__setattr__(self, "activations", tuple(self.activations))
-        if self.regions is not None:
-            if len(self.regions) != len(self.steps) or not all(isinstance(r, Mapping) for r in self.regions):
-                kinds = sorted({type(r).__name__ for r in self.regions})
-                raise ValueError(f"regions must hold one dict of region counts per step ({len(self.steps)}), got "
-                                 f"{len(self.regions)} entries of types {kinds}.")
-            object.__setattr__(self, "regions", tuple({str(k): float(v) for k, v in r.items()} for r in self.regions))
-
-    def __len__(self) -> int:
-        return len(self.steps)
-
-    def __repr__(self) -> str:
-        span = f"steps {self.steps[0]}..{self.steps[-1]}" if self.steps else "empty"
-        regions = ", region counts" if self.regions is not None else ""
-        return f"TrainingTrace({len(self.steps)} records, {span}, {len(self.layers)} layers, {self.metric}{regions})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, TrainingTrace):
-            return NotImplemented
-        acts_equal = (self.activations is None and other.activations is None) or (
-            self.activations is not None and other.activations is not None
-            and len(self.activations) == len(other.activations)
-            and all(a == b for a, b in zip(self.activations, other.activations)))
-        return (self.steps == other.steps and self.layers == other.layers and self.metric == other.metric
-                and self.dim == other.dim and self.profiles == other.profiles
-                and bool(np.array_equal(self.distances, other.distances, equal_nan=True)) and acts_equal
-                and self.regions == other.regions)
-
-    __hash__ = None  # type: ignore[assignment]
-
-    @property
-    def region_layers(self) -> tuple[str, ...]:
-        """The ReLU-type layers of the ``'regions'`` series, in call order (empty without region counts)."""
-        if not self.regions:
-            return ()
-        return tuple(k[len(_PATTERNS):] for k in self.regions[0] if k.startswith(_PATTERNS))
-
-    def series(self, name: str, *, dim: int = 1, scale: int = 0) -> np.ndarray:
-        """One quantity over steps, shape ``(n_steps, n_layers)``.
-
-        ``name`` is one of ``'betti'`` (at ``scales[scale]``), ``'total_persistence'``,
-        ``'entropy'``, ``'n_significant'`` (of H_``dim``), ``'intrinsic_dim'``,
-        ``'noise_level'`` or ``'distance'`` (to the previous record), with one column
-        per layer of :attr:`layers`; or, for traces with region counts, ``'regions'``
-        (shape ``(n_steps, len(region_layers))``: the number of distinct activation
-        patterns of the ReLU layers up to each of :attr:`region_layers` on the probe
-        inputs, so the last column counts the whole network's regions met by the
-        probe) or ``'plane_regions'`` (shape ``(n_steps, 1)``: regions on the plane
-        through three probe samples; NaN when the plane was skipped).
-
-        Raises
-        ------
-        ValueError
-            ``name`` is unknown, or names a region series and the trace has no region counts.
-        """
-        check_choice(name, name="name", choices=_SERIES)
-        if name == "distance":
-            return self.distances.copy()
-        if name in ("regions", "plane_regions"):
-            if self.regions is None:
-                raise ValueError(f"series {name!r}: this trace has no region counts; record them with "
-                                 "TopologyMonitor(..., regions=True) or track_checkpoints(..., regions=True) "
-                                 "(the model needs ReLU-type modules).")
-            keys = [_PATTERNS + n for n in self.region_layers] if name == "regions" else ["plane_regions"]
-            rows = [[r.get(k, np.nan) for k in keys] for r in self.regions]
-            return np.array(rows, dtype=np.float64).reshape(len(self.steps), len(keys))
-        out = np.full((len(self.steps), len(self.layers)), np.nan)
-        for t, p in enumerate(self.profiles):
-            if name == "betti":
-                out[t] = p.betti_sequence(dim=dim, scale=scale)
-            elif name in ("intrinsic_dim", "noise_level"):
-                v = getattr(p, name)
-                if v is not None:
-                    out[t] = v
-            else:
-                v = getattr(p, name)
-                if v is not None:
-                    out[t] = v[:, dim]
-        return out
-
-    # -- storage ----------------------------------------------------------------
-    def save(self, path: str | Path) -> Path:
-        """Write the trace into directory ``path`` (created); returns it.
-
-        ``trace.json`` holds everything (region counts included) but the diagrams and
-        activations, which are written as ``step_{t}/{i}.npz`` (:meth:`Diagrams.save`,
-        layer ``i``; per-class diagrams as ``step_{t}/class_{c}_{i}.npz``) and
-        ``step_{t}/activations.npz`` (:meth:`Activations.save`).
-        """
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        for t, prof in enumerate(self.profiles):
-            folder = path / f"step_{t}"
-            folder.mkdir(exist_ok=True)
-            for i, d in enumerate(prof.diagrams):
-                d.save(folder / f"{i}.npz")
-            for c, sub in enumerate(prof.per_class.values()):
-                for i, d in enumerate(sub.diagrams):
-                    d.save(folder / f"class_{c}_{i}.npz")
-            if self.activations is not None:
-                self.activations[t].save(folder / "activations.npz")
-        body = {
-            "format": _FORMAT, "steps": list(self.steps), "layers": list(self.layers), "metric": self.metric,
-            "dim": self.dim, "distances": self.distances.tolist(), "has_activations": self.activations is not None,
-            "profiles": [p.to_dict(include_diagrams=False) for p in self.profiles],
-            "regions": None if self.regions is None else [dict(r) for r in self.regions],
-        }
-        tmp = path / "trace.json.tmp"
-        tmp.write_text(json.dumps(_jsonable(body), allow_nan=False))
-        tmp.replace(path / "trace.json")  # written last: an interrupted save has no trace.json
-        return path
-
-    @classmethod
-    def load(cls, path: str | Path) -> TrainingTrace:
-        """Read a directory written by :meth:`save`."""
-        from ..activations import Activations
-
-        path = Path(path)
-        manifest = path / "trace.json"
-        if not manifest.exists():
-            raise FileNotFoundError(f"{str(path)!r} holds no trace.json: not a saved TrainingTrace (or its save "
-                                    "was interrupted).")
-        body = _unjson(json.loads(manifest.read_text()))
-        if body.get("format") != _FORMAT:
-            raise ValueError(f"{str(manifest)!r} has format {body.get('format')!r}, expected {_FORMAT!r}.")
-        profiles = []
-        for t, pd in enumerate(body["profiles"]):
-            folder = path / f"step_{t}"
-            dgms = [Diagrams.load(folder / f"{i}.npz") for i in range(len(pd["layers"]))]
-            per_class = {}
-            for c, (label, sub) in enumerate(zip(pd["classes"], pd["per_class"])):
-                sub_dgms = [Diagrams.load(folder / f"class_{c}_{i}.npz") for i in range(len(sub["layers"]))]
-                per_class[label] = LayerProfile.from_dict(sub, diagrams=sub_dgms)
-            base = LayerProfile.from_dict({**pd, "classes": [], "per_class": []}, diagrams=dgms)
-            fields = {f: getattr(base, f) for f in base.__dataclass_fields__}
-            profiles.append(LayerProfile(**{**fields, "per_class": per_class}))
-        acts = None
-        if body["has_activations"]:
-            acts = tuple(Activations.load(path / f"step_{t}" / "activations.npz") for t in range(len(profiles)))
-        dist = np.array(body["distances"], dtype=np.float64).reshape(len(body["steps"]), len(body["layers"]))
-        return cls(tuple(body["steps"]), tuple(body["layers"]), tuple(profiles), dist, body["metric"], body["dim"],
-                   acts, body.get("regions"))  # traces saved before region counts have no "regions"
-
-
-def _step_distance(a: Diagrams, b: Diagrams, ra: float, rb: float, metric: str, dim: int | None) -> float:
-    from .. import distances
-
-    a = Diagrams([np.asarray(x) / ra for x in a])
-    b = Diagrams([np.asarray(x) / rb for x in b])
-    return float(getattr(distances, metric)(a, b, dim=dim))
-
-
-def _probe_inputs(data: Any, capture_kwargs: Mapping[str, Any]) -> np.ndarray | None:
-    """The model inputs of the probe data as one array (the first ``max_samples``), or None for dict inputs."""
-    from ..capture import _is_arraylike, _iter_batches
-
-    limit = capture_kwargs.get("max_samples")
-    batches, _, _ = _iter_batches(data, int(capture_kwargs.get("batch_size", 256)))
-    chunks, n = [], 0
-    for x, _ in batches:
-        if not _is_arraylike(x):
-            return None
-        chunks.append(as_numpy(x, name="probe_data"))
-        n += len(chunks[-1])
-        if limit is not None and n >= limit:
-            break
-    if not chunks:
-        raise ValueError("probe_data yielded no batches; region counts need the probe inputs.")
-    X = np.concatenate(chunks)
-    return X if limit is None else X[:limit]
-
 
 def _resolve_regions(model: Any, regions: bool | str, layers: Any) -> bool:
     """Whether to count regions: ``'auto'`` means the model has ReLU-type modules (or ``layers`` names some)."""
     if regions is False:
         return False
-    from .regions import _RELU_TYPES, _check_model, _sign_modules
+    from .regions import check_region_model, has_relu, sign_modules
 
     if regions == "auto" and layers is None:
-        named = getattr(model, "named_modules", None)
-        return callable(named) and any(n and type(m).__name__ in _RELU_TYPES for n, m in named())
-    _check_model(model)
+        return has_relu(model)
+    check_region_model(model)
     try:
-        _sign_modules(model, layers)
+        sign_modules(model, layers)
     except ValueError as exc:
         raise ValueError(f"regions={regions!r}: {exc} Or pass regions=False.") from None
     return True
@@ -276,12 +53,12 @@ class TopologyMonitor:
     """Record the topology of every layer during training, one call per step or epoch.
 
     Every ``every``-th call captures the activations of ``probe_data`` at ``layers``
-    (:func:`tda_nn.capture`, which runs in eval mode and restores the model's mode),
+    (:func:`tda_nn.nn.capturing`, which runs in eval mode and restores the model's mode),
     profiles them with :func:`~tda_nn.diagnostics.layers.layer_profile` and computes,
     per layer, the ``metric`` distance between the new diagrams and the previous
     record's (scaled by each layer's reference scale when the profile is relative).
     For a ReLU network it also counts the activation regions of the probe inputs
-    (:func:`~tda_nn.diagnostics.regions.region_counts`), read back with
+    (:func:`~tda_nn.nn.regions.region_counts`), read back with
     ``trace.series('regions')``.
 
     Parameters
@@ -291,7 +68,7 @@ class TopologyMonitor:
     probe_data : tensor, ndarray, (X, y) tuple or DataLoader
         A fixed set of inputs, captured at every record (keep it small: a few hundred samples).
     layers : str, type, or list of them, optional
-        As in :func:`tda_nn.capture`.
+        As in :func:`tda_nn.nn.capturing`.
     every : int, default=1
         Record on calls 0, every, 2 * every, ...
     maxdim : int, default=1
@@ -306,9 +83,9 @@ class TopologyMonitor:
     profile_kwargs : dict, optional
         More :func:`layer_profile` options; default ``{'n_bootstrap': 0}`` (no bootstrap).
     capture_kwargs : dict, optional
-        More :func:`tda_nn.capture` options (``reduce``, ``batch_size``, ...).
+        More :func:`tda_nn.nn.capturing` options (``reduce``, ``batch_size``, ...).
     regions : bool or 'auto', default='auto'
-        At every record, also call :func:`~tda_nn.diagnostics.regions.region_counts`
+        At every record, also call :func:`~tda_nn.nn.regions.region_counts`
         on the probe inputs (the first ``capture_kwargs['max_samples']`` of them) and
         keep the counts in :attr:`TrainingTrace.regions`. ``'auto'``: when the model
         has ``nn.ReLU``-type modules (or ``region_kwargs`` names ``layers``) and the
@@ -362,19 +139,12 @@ class TopologyMonitor:
             dim = check_int(dim, name="dim", min_value=0, max_value=self.maxdim)
         self.dim = dim
         for flag, value in (("per_class", per_class), ("keep_activations", keep_activations)):
-            if not isinstance(value, (bool, np.bool_)):
-                raise TypeError(f"{flag} must be True or False, got {value!r}.")
+            check_flag(value, name=flag)
         self.per_class = bool(per_class)
         self.keep_activations = bool(keep_activations)
         self.profile_kwargs = {"n_bootstrap": 0, **(profile_kwargs or {})}
         self.capture_kwargs = {"progress": False, **(capture_kwargs or {})}
-        if isinstance(regions, str):
-            check_choice(regions, name="regions", choices=("auto",))
-        elif not isinstance(regions, (bool, np.bool_)):
-            raise TypeError(f"regions must be True, False or 'auto', got {type(regions).__name__} {regions!r}.")
-        else:
-            regions = bool(regions)
-        self.regions = regions
+        self.regions = check_flag_or_auto(regions, name="regions")
         if region_kwargs is not None and not isinstance(region_kwargs, Mapping):
             raise TypeError("region_kwargs must be a dict of region_counts options, got "
                             f"{type(region_kwargs).__name__}.")
@@ -413,7 +183,7 @@ class TopologyMonitor:
 
     def record(self, model: Any = None, step: int | None = None) -> LayerProfile:
         """Capture and profile now, whatever ``every`` says."""
-        from ..capture import capture
+        from .capturing import capture
 
         model = self.model if model is None else model
         acts = capture(model, self.probe_data, self.layers, **self.capture_kwargs)
@@ -429,7 +199,7 @@ class TopologyMonitor:
                 raise ValueError(f"the captured layers changed between records: {list(prev.layers)} before, "
                                  f"{list(profile.layers)} now.")
             dist = np.array([
-                _step_distance(a, b, ra, rb, self.metric, self.dim)
+                step_distance(a, b, ra, rb, self.metric, self.dim)
                 for a, b, ra, rb in zip(prev.diagrams, profile.diagrams, prev.reference_scale, profile.reference_scale)
             ])
         else:
@@ -449,7 +219,10 @@ class TopologyMonitor:
         from .regions import region_counts
 
         if self._region_inputs is None:
-            X = _probe_inputs(self.probe_data, self.capture_kwargs)
+            from .capturing import inputs_in_memory
+
+            X, _ = inputs_in_memory(self.probe_data, self.capture_kwargs.get("max_samples"),
+                                    batch_size=int(self.capture_kwargs.get("batch_size", 256)), name="probe_data")
             if X is None:
                 if self.regions is True:
                     raise TypeError("regions=True needs probe_data whose model inputs are tensors or arrays; these "
@@ -494,14 +267,14 @@ def track_checkpoints(
     ----------
     checkpoints : sequence of str, Path or state dict
         In training order. Paths are loaded with
-        :func:`tda_nn.checkpoints.load_model` (``weights_only`` unless ``trust``);
+        :func:`tda_nn.nn.checkpoints.load_model` (``weights_only`` unless ``trust``);
         state dicts go to ``build_model().load_state_dict``.
     build_model : callable or 'package.module:factory'
         Builds the untrained architecture.
     data : tensor, ndarray, (X, y) tuple or DataLoader
         The probe inputs, the same for every checkpoint.
     layers : optional
-        As in :func:`tda_nn.capture`.
+        As in :func:`tda_nn.nn.capturing`.
     steps : sequence of int, optional
         The step of each checkpoint (default ``0, 1, ...``).
     trust : bool, default=False
@@ -527,7 +300,7 @@ def track_checkpoints(
     >>> trace.steps
     (0, 1)
     """
-    from ..checkpoints import load_factory, load_model
+    from .checkpoints import load_factory, load_model
 
     if isinstance(checkpoints, (str, bytes, Path, Mapping)) or not isinstance(checkpoints, Sequence):
         raise TypeError(f"checkpoints must be a list of paths or state dicts, got {type(checkpoints).__name__}.")

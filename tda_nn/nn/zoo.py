@@ -13,12 +13,17 @@ import numpy as np
 __all__ = ["digits_cnn", "load_digits_cnn", "mlp", "train_classifier"]
 
 
-def digits_cnn(n_classes: int = 10, width: int = 8):
+def digits_cnn(n_classes: int = 10, width: int = 8, seed: int | None = None):
     """A small CNN for scikit-learn's 8x8 digits: input ``(n, 1, 8, 8)``.
 
     Named layers: ``conv1``, ``relu1``, ``conv2``, ``relu2``, ``pool``, ``fc1``, ``relu3``, ``fc2``.
+    ``seed`` seeds torch's generator before the weights are drawn (None leaves it alone).
     """
+    import torch
     import torch.nn as nn
+
+    if seed is not None:
+        torch.manual_seed(seed)
 
     return nn.Sequential(
         _named(

@@ -14,15 +14,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ._validation import suggest
+from ..validation import CheckpointError, suggest
 
-__all__ = ["CheckpointError", "bundled_path", "load_checkpoint", "load_factory", "load_model"]
+__all__ = ["CheckpointError", "bundled_path", "load_checkpoint", "load_factory", "load_model", "load_tensors",
+           "save_state_dict"]
 
-_DATA = Path(__file__).resolve().parent.parent / "data"
+_DATA = Path(__file__).resolve().parents[2] / "data"
 
 
-class CheckpointError(ValueError):
-    """A checkpoint or model factory that cannot be used, with the reason in one line."""
 
 
 def bundled_path(name: str) -> Path:
@@ -33,11 +32,16 @@ def bundled_path(name: str) -> Path:
     return path
 
 
+# modules that moved into the torch wing in 0.2; their old names keep working in model specs
+_MOVED = {"tda_nn.zoo": "tda_nn.nn.zoo"}
+
+
 def load_factory(spec: str):
     """Import ``'pkg.module:factory'`` and return the callable."""
     if not isinstance(spec, str) or spec.count(":") != 1:
         raise CheckpointError(f"model must look like 'package.module:factory', got {spec!r}.")
     mod_name, attr = spec.split(":")
+    mod_name = _MOVED.get(mod_name, mod_name)
     try:
         mod = importlib.import_module(mod_name)
     except ImportError as exc:
@@ -72,7 +76,7 @@ def load_checkpoint(path: str | Path, *, trust: bool = False) -> Any:
     if not path.exists():
         raise CheckpointError(f"checkpoint {str(path)!r} does not exist.")
     if path.suffix == ".safetensors":
-        from ._optional import import_optional
+        from .._optional import import_optional
 
         st = import_optional("safetensors.torch")
         try:
@@ -144,3 +148,19 @@ def load_model(factory: Any, checkpoint: str | Path | None = None, *, trust: boo
             )
         model.load_state_dict(ckpt)
     return model.eval()
+
+
+def load_tensors(path: str | Path) -> Any:
+    """Load a ``.pt`` file of tensors safely (``weights_only=True``: no code runs), on the CPU."""
+    import torch
+
+    return torch.load(Path(path), map_location="cpu", weights_only=True)
+
+
+def save_state_dict(model: Any, path: str | Path) -> Path:
+    """Save ``model.state_dict()`` to ``path`` (loadable with :func:`load_model`); returns the path."""
+    import torch
+
+    path = Path(path)
+    torch.save(model.state_dict(), path)
+    return path

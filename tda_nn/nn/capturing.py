@@ -3,16 +3,12 @@
 ``capture(model, data, layers)`` runs the model over the data under
 ``torch.inference_mode()`` and returns an :class:`~tda_nn.activations.Activations`;
 :class:`ActivationRecorder` records inside the user's own loop; ``list_layers``
-shows what can be captured. Hooks never outlive a call (see ``tda_nn._hooks``);
-reducers run on the model's device (see ``tda_nn._reducers``).
+shows what can be captured. Hooks never outlive a call (see ``tda_nn.nn.hooks``);
+reducers run on the model's device (see ``tda_nn.nn.reducers``).
 """
 
 from __future__ import annotations
 
-import os
-import re
-import sys
-import types
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -21,22 +17,22 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ._hooks import (
+from ..activations import Activations, begin_store
+from ..validation import as_numpy, check_choice, check_int, find_stack_level, parse_memory
+from .hooks import (
     INPUT,
-    _call_input,
-    _default_layers,
-    _explicit_layers,
-    _first_tensor,
-    _float_dtype,
-    _Hooks,
-    _on_device,
-    _resolve_layers,
+    Hooks,
+    call_input,
+    default_layers,
+    explicit_layers,
+    first_tensor,
+    float_dtype,
+    on_device,
+    resolve_layers,
 )
-from ._reducers import REDUCERS, _Collector, _is_tensor
-from ._validation import check_choice, check_int, check_real
-from .activations import Activations, _begin_store
+from .reducers import REDUCERS, Collector, is_tensor
 
-__all__ = ["ActivationRecorder", "LayerInfo", "capture", "list_layers"]
+__all__ = ["ActivationRecorder", "LayerInfo", "capture", "inputs_in_memory", "list_layers"]
 
 Reduce = Literal["mean", "max", "flatten", "cls", "first", "none"]
 OnNonfinite = Literal["warn", "raise", "ignore"]
@@ -70,24 +66,6 @@ def _check_reduce(reduce: Any) -> Any:
     return check_choice(reduce, name="reduce", choices=REDUCERS)
 
 
-def _parse_bytes(value: Any, name: str = "max_memory") -> float:
-    """Bytes from a number or a string such as ``"4GiB"`` / ``"500 MB"``."""
-    if isinstance(value, str):
-        m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([a-zA-Z]*)\s*", value)
-        if not m or m.group(2).lower() not in _UNITS:
-            raise ValueError(f"{name} must be a number of bytes or a size like '4GiB' or '500MB', got {value!r}.")
-        return float(m.group(1)) * _UNITS[m.group(2).lower()]
-    return check_real(value, name=name, min_value=0.0, strict=True)
-
-
-def _default_budget() -> float:
-    """Half the machine's physical memory (4 GiB when it cannot be read)."""
-    try:
-        return 0.5 * os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return 4.0 * 2**30
-
-
 # -- data ----------------------------------------------------------------------------------------
 def _rows(x: Any) -> int:
     return int(x.shape[0])
@@ -95,7 +73,7 @@ def _rows(x: Any) -> int:
 
 def _slice(batch: Any, k: int, n: int) -> Any:
     """First ``k`` of ``n`` samples of a batch (tensors, dicts, tuples)."""
-    if _is_tensor(batch) or isinstance(batch, np.ndarray):
+    if is_tensor(batch) or isinstance(batch, np.ndarray):
         return batch[:k] if batch.ndim and batch.shape[0] == n else batch
     if isinstance(batch, Mapping):
         return {key: _slice(v, k, n) for key, v in batch.items()}
@@ -119,7 +97,7 @@ def _to_torch(x: Any, device: Any, float_dtype: Any) -> Any:
 
 def _split_batch(batch: Any, i: int) -> tuple[Any, Any]:
     """One batch -> (model input: tensor or dict, target or None)."""
-    if _is_tensor(batch) or isinstance(batch, np.ndarray):
+    if is_tensor(batch) or isinstance(batch, np.ndarray):
         return batch, None
     if isinstance(batch, Mapping):
         kw = dict(batch)
@@ -127,7 +105,7 @@ def _split_batch(batch: Any, i: int) -> tuple[Any, Any]:
         return kw, target
     if isinstance(batch, (list, tuple)) and batch:
         x = batch[0]
-        if _is_tensor(x) or isinstance(x, (np.ndarray, Mapping)):
+        if is_tensor(x) or isinstance(x, (np.ndarray, Mapping)):
             return x, (batch[1] if len(batch) > 1 else None)
     raise TypeError(
         f"data: batch {i} is a {type(batch).__name__}; each batch must be a tensor, an (x, y) tuple or "
@@ -135,17 +113,17 @@ def _split_batch(batch: Any, i: int) -> tuple[Any, Any]:
     )
 
 
-def _is_arraylike(x: Any) -> bool:
-    return _is_tensor(x) or isinstance(x, np.ndarray)
+def is_arraylike(x: Any) -> bool:
+    return is_tensor(x) or isinstance(x, np.ndarray)
 
 
 def _whole(data: Any) -> tuple[Any, Any] | None:
     """``data`` as one (inputs, targets) dataset to batch ourselves, or None for an iterable of batches."""
-    if _is_arraylike(data):
+    if is_arraylike(data):
         return data, None
     if isinstance(data, Mapping):
         return _split_batch(data, 0)
-    if isinstance(data, tuple) and len(data) == 2 and all(_is_arraylike(d) for d in data):
+    if isinstance(data, tuple) and len(data) == 2 and all(is_arraylike(d) for d in data):
         if len(data[0]) == len(data[1]):
             return data[0], data[1]
     return None
@@ -160,7 +138,7 @@ def _as_loader(data: Any, batch_size: int) -> Any:
     return data
 
 
-def _iter_batches(data: Any, batch_size: int) -> tuple[Iterator[tuple[Any, Any]], int | None, int | None]:
+def iter_batches(data: Any, batch_size: int) -> tuple[Iterator[tuple[Any, Any]], int | None, int | None]:
     """Batches as (model input, target) pairs; an upper bound on the samples and the number of batches (or None)."""
     if data is None or isinstance(data, (str, bytes)):
         raise TypeError(f"data must be a tensor, a DataLoader or an iterable of batches, got {type(data).__name__}.")
@@ -168,7 +146,7 @@ def _iter_batches(data: Any, batch_size: int) -> tuple[Iterator[tuple[Any, Any]]
     whole = _whole(data)
     if whole is not None:
         x, y = whole
-        lead = _call_input((x,), {}) if isinstance(x, Mapping) else x
+        lead = call_input((x,), {}) if isinstance(x, Mapping) else x
         if lead is None or lead.ndim == 0:
             raise ValueError("data holds no per-sample tensor to batch (need a leading samples axis).")
         n = _rows(lead)
@@ -194,7 +172,7 @@ def _iter_batches(data: Any, batch_size: int) -> tuple[Iterator[tuple[Any, Any]]
 def _slice_range(x: Any, a: int, b: int, n: int) -> Any:
     if isinstance(x, Mapping):
         return {k: _slice_range(v, a, b, n) for k, v in x.items()}
-    if _is_arraylike(x) and x.ndim and x.shape[0] == n:
+    if is_arraylike(x) and x.ndim and x.shape[0] == n:
         return x[a:b]
     return x
 
@@ -203,29 +181,29 @@ def _targets_array(chunks: list[Any]) -> np.ndarray | None:
     if not chunks or any(c is None for c in chunks):
         return None
     try:
-        parts = [c.detach().cpu().numpy() if _is_tensor(c) else np.asarray(c) for c in chunks]
+        parts = [c.detach().cpu().numpy() if is_tensor(c) else np.asarray(c) for c in chunks]
         out = np.concatenate([p.reshape(-1) if p.ndim == 0 else p for p in parts])
     except (TypeError, ValueError) as exc:
-        warnings.warn(f"targets were not kept: they do not stack into one array ({exc}).", UserWarning, stacklevel=3)
+        warnings.warn(f"targets were not kept: they do not stack into one array ({exc}).", UserWarning, stacklevel=find_stack_level())
         return None
     return out if out.dtype != object else None
 
 
 def _describe(x: Any) -> str:
     if isinstance(x, Mapping):
-        return "{" + ", ".join(f"{k}: {tuple(v.shape) if _is_arraylike(v) else type(v).__name__}" for k, v in x.items()) + "}"
-    return f"input shape {tuple(x.shape)}" if _is_arraylike(x) else type(x).__name__
+        return "{" + ", ".join(f"{k}: {tuple(v.shape) if is_arraylike(v) else type(v).__name__}" for k, v in x.items()) + "}"
+    return f"input shape {tuple(x.shape)}" if is_arraylike(x) else type(x).__name__
 
 
 def _layer_names(model: Any, layers: Any) -> list[str]:
     if layers is not None:
-        return _resolve_layers(model, layers)
-    names = _default_layers(model)
+        return resolve_layers(model, layers)
+    names = default_layers(model)
     shown = ", ".join(repr(n) for n in names[:6]) + (f", ... ({len(names)} in all)" if len(names) > 6 else "")
     warnings.warn(
         f"layers=None: capturing {shown}. Pass layers= (names, glob patterns or module types) to choose; "
         "tda_nn.list_layers(model, batch) lists every layer.",
-        UserWarning, stacklevel=3,
+        UserWarning, stacklevel=find_stack_level(),
     )  # fmt: skip
     return names
 
@@ -242,7 +220,7 @@ def _check_common(model: Any, reduce: Any, dtype: Any, max_samples: Any, output_
     if select is not None and not callable(select):
         raise TypeError(f"select must be a callable output -> tensor, got {type(select).__name__}.")
     check_choice(on_nonfinite, name="on_nonfinite", choices=("warn", "raise", "ignore"))
-    budget = _default_budget() if max_memory is None else _parse_bytes(max_memory)
+    budget = parse_memory(max_memory)
     return reduce, dt, max_samples, budget
 
 
@@ -370,30 +348,30 @@ def capture(
     )
     batch_size = check_int(batch_size, name="batch_size", min_value=1)
     names = _layer_names(model, layers)
-    batches, bound, n_batches = _iter_batches(data, batch_size)
+    batches, bound, n_batches = iter_batches(data, batch_size)
     store_path = None if store is None else Path(store)
     if store_path is not None:
-        _begin_store(store_path)
+        begin_store(store_path)
     limit = max_samples if max_samples is not None else float("inf")
     meta = _meta(model, layers, reduce, output_index, select, max_samples)
-    collector = _Collector(
+    collector = Collector(
         model, names, reduce=reduce, dtype=dt, output_index=output_index, select=select, max_samples=max_samples,
         on_nonfinite=on_nonfinite, budget=budget, store=store_path, n_bound=None,
-        required=_explicit_layers(layers) if layers is not None else set(),
+        required=explicit_layers(layers) if layers is not None else set(),
     )  # fmt: skip
     targets: list[Any] = []
     n_done = 0
     bar = tqdm(total=None, disable=not progress, delay=0.5, unit="sample", desc="capture", leave=False)
     ok = False
     try:
-        with _on_device(model, device) as dev, torch.inference_mode(), _Hooks(
+        with on_device(model, device) as dev, torch.inference_mode(), Hooks(
             model, names, collector.on_output, on_call=collector.begin, on_return=collector.end
         ):
             meta["device"] = str(dev)
-            float_dtype = _float_dtype(model)
+            model_dtype = float_dtype(model)
             for i, (x, y) in enumerate(batches):
-                lead = _call_input((x,), {}) if isinstance(x, Mapping) else x
-                if lead is None or not _is_arraylike(lead) or lead.ndim == 0:
+                lead = call_input((x,), {}) if isinstance(x, Mapping) else x
+                if lead is None or not is_arraylike(lead) or lead.ndim == 0:
                     raise TypeError(f"data: batch {i} has no tensor with a samples axis ({_describe(x)}).")
                 n = int(lead.shape[0])
                 if n == 0:
@@ -405,12 +383,12 @@ def capture(
                 k = int(min(n, limit - n_done))
                 if k < n:
                     x, y = _slice(x, k, n), (None if y is None else y[:k])
-                x = _to_torch(x, dev, float_dtype)
+                x = _to_torch(x, dev, model_dtype)
                 try:
                     model(**x) if isinstance(x, Mapping) else model(x)
                 except Exception as exc:
                     if hasattr(exc, "add_note"):
-                        exc.add_note(f"tda_nn.capture: raised by the model on batch {i} ({_describe(x)}).")
+                        exc.add_note(f"tda_nn.nn.capturing: raised by the model on batch {i} ({_describe(x)}).")
                     raise
                 targets.append(y)
                 n_done += k
@@ -477,8 +455,8 @@ class ActivationRecorder:
         self.select = select
         self.max_memory = max_memory
         self.on_nonfinite = on_nonfinite
-        self._collector: _Collector | None = None
-        self._hooks: _Hooks | None = None
+        self._collector: Collector | None = None
+        self._hooks: Hooks | None = None
 
     def __enter__(self) -> ActivationRecorder:
         reduce, dt, max_samples, budget = _check_common(
@@ -486,13 +464,13 @@ class ActivationRecorder:
             self.on_nonfinite, self.max_memory,
         )  # fmt: skip
         names = _layer_names(self.model, self.layers)
-        self._collector = _Collector(
+        self._collector = Collector(
             self.model, names, reduce=reduce, dtype=dt, output_index=self.output_index, select=self.select,
             max_samples=max_samples, on_nonfinite=self.on_nonfinite, budget=budget, store=None,
-            n_bound=max_samples, required=_explicit_layers(self.layers) if self.layers is not None else set(),
+            n_bound=max_samples, required=explicit_layers(self.layers) if self.layers is not None else set(),
         )  # fmt: skip
         c = self._collector
-        self._hooks = _Hooks(self.model, names, c.on_output, on_call=c.begin, on_return=c.end, eval_mode=False)
+        self._hooks = Hooks(self.model, names, c.on_output, on_call=c.begin, on_return=c.end, eval_mode=False)
         self._hooks.__enter__()
         return self
 
@@ -579,16 +557,16 @@ def list_layers(model: Any, example: Any = None, *, output_index: int | str | No
         x, _ = _split_batch(example, 0)
 
         def record(name: str, output: Any) -> None:
-            t = _first_tensor(output, index=output_index)
-            shapes.setdefault(name, tuple(t.shape) if _is_tensor(t) else None)
+            t = first_tensor(output, index=output_index)
+            shapes.setdefault(name, tuple(t.shape) if is_tensor(t) else None)
 
-        with _on_device(model, None) as dev, torch.inference_mode():
-            x = _to_torch(x, dev, _float_dtype(model))
-            lead = _call_input((x,), {}) if isinstance(x, Mapping) else x
-            int_input = _is_tensor(lead) and not lead.is_floating_point()
+        with on_device(model, None) as dev, torch.inference_mode():
+            x = _to_torch(x, dev, float_dtype(model))
+            lead = call_input((x,), {}) if isinstance(x, Mapping) else x
+            int_input = is_tensor(lead) and not lead.is_floating_point()
             has_emb = callable(getattr(model, "get_input_embeddings", None))
             hooked = [INPUT, *names] if has_emb or not int_input else names
-            with _Hooks(model, hooked, record):
+            with Hooks(model, hooked, record):
                 model(**x) if isinstance(x, Mapping) else model(x)
         rows = [LayerInfo(INPUT, "input" if not int_input else "input embedding", shapes.get(INPUT), None)]
     else:
@@ -601,17 +579,36 @@ def list_layers(model: Any, example: Any = None, *, output_index: int | str | No
     return _LayerTable(rows)
 
 
-class _CallableModule(types.ModuleType):
-    """This module, callable as :func:`capture`.
+def inputs_in_memory(data: Any, max_samples: int | None = None, *, batch_size: int = 256,
+                     name: str = "data") -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The model inputs (and labels) of ``data`` as arrays, or ``(None, None)`` for dict/token inputs.
 
-    ``tda_nn.capture`` names both this module and the function. Python binds the
-    package attribute to the module whenever the module is first imported (for
-    example by ``from tda_nn.capture import capture``), so the module forwards
-    calls: ``tda_nn.capture(model, data, ...)`` works in every import order.
+    The one answer to "can the raw inputs be held in memory" that the workflows and
+    the training monitor share: an ``(X, y)`` pair, a tensor, a DataLoader or any
+    iterable of batches whose inputs are float arrays is read (its first
+    ``max_samples`` rows); tokenizer dicts and integer token ids give ``(None, None)``.
     """
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Activations:
-        return capture(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
+    batches, _, _ = iter_batches(data, batch_size)
+    xs: list[np.ndarray] = []
+    ys: list[Any] = []
+    n = 0
+    for x, y in batches:
+        if not is_arraylike(x):
+            return None, None
+        xs.append(as_numpy(x, name=name))
+        ys.append(y)
+        n += len(xs[-1])
+        if max_samples is not None and n >= max_samples:
+            break
+    if not xs:
+        raise ValueError(f"{name} yielded no batches; the model inputs are needed here.")
+    X = np.concatenate(xs)[:max_samples]
+    if X.dtype.kind not in "fc":
+        return None, None
+    y_arr = None
+    if all(y is not None for y in ys):
+        try:
+            y_arr = np.concatenate([np.asarray(as_numpy(y, name=name)).reshape(-1) for y in ys])[:max_samples]
+        except (TypeError, ValueError):
+            y_arr = None
+    return X, y_arr

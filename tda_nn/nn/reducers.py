@@ -25,8 +25,9 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ._hooks import INPUT, _call_input, _first_tensor
-from .activations import Activations, _NpyWriter, _write_manifest
+from ..activations import Activations, NpyWriter, write_manifest
+from ..validation import find_stack_level
+from .hooks import INPUT, call_input, first_tensor
 
 __all__: list[str] = []
 
@@ -159,7 +160,7 @@ class _MemorySink:
 class _DiskSink:
     def __init__(self, path: Path, row_shape: tuple[int, ...], dtype: np.dtype):
         self.row_shape, self.dtype, self.nbytes = row_shape, dtype, 0
-        self._w = _NpyWriter(path, row_shape, dtype)
+        self._w = NpyWriter(path, row_shape, dtype)
 
     @property
     def n(self) -> int:
@@ -176,8 +177,8 @@ class _DiskSink:
 
 
 # -- the collector: hooks -> reduced rows in sinks -----------------------------------------
-class _Collector:
-    """Receives module outputs from ``_Hooks``, reduces them and files the rows."""
+class Collector:
+    """Receives module outputs from ``Hooks``, reduces them and files the rows."""
 
     def __init__(self, model: Any, names: list[str], *, reduce: Any, dtype: np.dtype, output_index: Any,
                  select: Callable[[Any], Any] | None, max_samples: int | None, on_nonfinite: str,
@@ -201,10 +202,10 @@ class _Collector:
         self._reused: set[str] = set()
         self._checked = False
 
-    # called by _Hooks --------------------------------------------------------------
+    # called by Hooks --------------------------------------------------------------
     def begin(self, args: tuple, kwargs: Mapping[str, Any]) -> None:
         self._in_call, self._pending, self._seen = True, [], set()
-        x = _call_input(args, kwargs)
+        x = call_input(args, kwargs)
         self._batch_n = int(x.shape[0]) if x is not None and x.ndim > 0 else None
         mask = kwargs.get("attention_mask")
         if mask is None and args and isinstance(args[0], Mapping):
@@ -218,13 +219,13 @@ class _Collector:
                 warnings.warn(
                     f"layer {name!r} ran more than once in one forward pass (a reused module); its "
                     "first call is captured. Give each use its own module to capture them all.",
-                    UserWarning, stacklevel=2,
+                    UserWarning, stacklevel=find_stack_level(),
                 )  # fmt: skip
             return
         if self._in_call:
             self._seen.add(name)
-        t = self.select(output) if self.select is not None else _first_tensor(output, index=self.output_index)
-        if not _is_tensor(t):
+        t = self.select(output) if self.select is not None else first_tensor(output, index=self.output_index)
+        if not is_tensor(t):
             what = "select= returned" if self.select is not None else "its output is"
             raise ValueError(
                 f"layer {name!r} has no tensor to capture: {what} {type(output if self.select is None else t).__name__}. "
@@ -241,7 +242,7 @@ class _Collector:
             t = t.float()
         if callable(self.reduce):
             r = self.reduce(t)
-            if not _is_tensor(r) or r.ndim == 0 or r.shape[0] != t.shape[0]:
+            if not is_tensor(r) or r.ndim == 0 or r.shape[0] != t.shape[0]:
                 raise ValueError(
                     f"the reduce callable must return a tensor of shape (B, ...) with B={t.shape[0]}; for "
                     f"layer {name!r} it returned {type(r).__name__} {tuple(getattr(r, 'shape', ()))}."
@@ -283,7 +284,7 @@ class _Collector:
                 shown = ", ".join(repr(n) for n in missing[:5]) + (" ..." if len(missing) > 5 else "")
                 warnings.warn(
                     f"{len(missing)} selected modules did not run in the forward pass and are skipped: {shown}",
-                    UserWarning, stacklevel=2,
+                    UserWarning, stacklevel=find_stack_level(),
                 )  # fmt: skip
             self._estimate()
         self._seen = set()
@@ -380,7 +381,7 @@ class _Collector:
             warnings.warn(
                 f"non-finite activations ({parts}); homology needs finite points, so drop those samples "
                 "or fix the model (on_nonfinite='raise' makes this an error).",
-                RuntimeWarning, stacklevel=3,
+                RuntimeWarning, stacklevel=find_stack_level(),
             )  # fmt: skip
         order = [n for n in self.names if n in self.sinks]
         arrays = {n: self.sinks[n].array() for n in order}
@@ -395,11 +396,11 @@ class _Collector:
                     np.save(self.store / f"{key}.npy", a)
                     extra[key] = f"{key}.npy"
             files = [f"layer_{self.names.index(k):03d}.npy" for k in order]
-            _write_manifest(self.store, acts._manifest(files, extra))
+            write_manifest(self.store, acts._manifest(files, extra))
         return acts
 
 
-def _is_tensor(x: Any) -> bool:
+def is_tensor(x: Any) -> bool:
     import torch
 
     return isinstance(x, torch.Tensor)

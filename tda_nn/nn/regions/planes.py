@@ -1,0 +1,244 @@
+"""Activation regions on a 2-D slice of input space (grid method: a lower bound)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ...validation import as_numpy, check_int, parse_memory
+from ._common import _cumulative_ids, _readonly, region_bound
+from ._probe import _inputs, _point, _Probe
+from .patterns import ActivationPatterns
+
+__all__ = ['PlaneRegions', 'regions_on_plane']
+
+
+@dataclass(frozen=True, repr=False)
+class PlaneRegions:
+    """Activation regions on a 2-D slice ``origin + s * u + t * v`` of the input space.
+
+    Attributes
+    ----------
+    labels : ndarray of shape (resolution, resolution), int32
+        Region id of each grid point; row ``i`` is ``t[i]``, column ``j`` is ``s[j]``
+        (``imshow(labels, origin='lower', extent=extent)`` draws it).
+    n_regions : int
+        Distinct activation patterns on the grid.
+    counts : ndarray of shape (n_layers,)
+        Distinct patterns of layers ``0..l`` on the grid.
+    predicted : ndarray of shape (resolution, resolution), int64
+        The model's predicted class (argmax of its output; ``output > 0`` for one output).
+    s, t : ndarray of shape (resolution,)
+        Grid coordinates along ``u`` and ``v``.
+    extent : tuple of float
+        ``(s_min, s_max, t_min, t_max)``.
+    origin, u, v : ndarray of shape (n_features,)
+        The plane, flattened.
+    input_shape : tuple of int
+    anchors : ndarray of shape (3, 2) or None
+        Plane coordinates of the three data points that defined it.
+    representatives : ActivationPatterns
+        One pattern per region, in region-id order.
+    layers, n_units : tuple
+    """
+
+    labels: np.ndarray
+    n_regions: int
+    counts: np.ndarray
+    predicted: np.ndarray
+    s: np.ndarray
+    t: np.ndarray
+    extent: tuple[float, float, float, float]
+    origin: np.ndarray
+    u: np.ndarray
+    v: np.ndarray
+    input_shape: tuple[int, ...]
+    anchors: np.ndarray | None
+    representatives: ActivationPatterns
+    layers: tuple[str, ...]
+    n_units: tuple[int, ...]
+
+    def project(self, X: Any) -> np.ndarray:
+        """Plane coordinates ``(s, t)`` of the orthogonal projections of ``X``, shape (n, 2)."""
+        X = as_numpy(X, name="X", dtype=np.float64)
+        X = X.reshape(len(X), -1) if X.ndim > 1 else X.reshape(1, -1)
+        if X.shape[1] != self.origin.size:
+            raise ValueError(f"X must have {self.origin.size} features per row, got shape {X.shape}.")
+        M = np.column_stack([self.u, self.v])
+        return np.linalg.lstsq(M, (X - self.origin).T, rcond=None)[0].T
+
+    @property
+    def bound(self) -> int:
+        """Product bound on the regions of a 2-D slice, :func:`region_bound` ``(n_units, 2)``."""
+        return region_bound(self.n_units, 2)
+
+    def __repr__(self) -> str:
+        r = self.labels.shape[0]
+        return f"PlaneRegions(n_regions={self.n_regions}, counts={self.counts.tolist()}, resolution={r})"
+
+
+def _plane(origin: Any, u: Any, v: Any, points: Any, extent: Any,
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None, tuple[float, ...], tuple[int, ...]]:  # fmt: skip
+    anchors = None
+    if points is not None:
+        if origin is not None or u is not None or v is not None:
+            raise ValueError("pass either points (three inputs) or origin, u, v, not both.")
+        P = _inputs(points, "points")
+        if len(P) != 3:
+            raise ValueError(f"points must hold exactly 3 inputs to span a plane, got {len(P)} (shape {P.shape}).")
+        shape = P.shape[1:]
+        F = P.reshape(3, -1)
+        origin = F[0]
+        e1 = F[1] - F[0]
+        n1 = np.linalg.norm(e1)
+        w = F[2] - F[0]
+        e2 = w - (w @ e1) / max(n1**2, 1e-300) * e1
+        n2 = np.linalg.norm(e2)
+        scale = max(np.linalg.norm(w), n1, 1e-300)
+        if n1 <= 1e-12 * scale or n2 <= 1e-9 * scale:
+            raise ValueError("points: the three inputs are (nearly) collinear or repeated and span no plane.")
+        u, v = e1 / n1, e2 / n2
+        anchors = np.array([[0.0, 0.0], [n1, 0.0], [w @ u, w @ v]])
+    elif origin is None or u is None or v is None:
+        raise ValueError("regions_on_plane needs points=(three inputs) or all of origin, u and v.")
+    else:
+        o = _point(origin, "origin")
+        shape = o.shape
+        origin = o.ravel()
+        u, v = _point(u, "u").ravel(), _point(v, "v").ravel()
+        for nm, vec in (("u", u), ("v", v)):
+            if vec.size != origin.size:
+                raise ValueError(f"{nm} must have {origin.size} entries like origin, got {vec.size}.")
+        if np.linalg.matrix_rank(np.column_stack([u, v])) < 2:
+            raise ValueError("u and v must be linearly independent to span a plane.")
+    if extent is None:
+        if anchors is not None:
+            lo, hi = anchors.min(axis=0), anchors.max(axis=0)
+            pad = 0.5 * float((hi - lo).max())
+            extent = (lo[0] - pad, hi[0] + pad, lo[1] - pad, hi[1] + pad)
+        else:
+            extent = (-1.0, 1.0, -1.0, 1.0)
+    ext = as_numpy(extent, name="extent", dtype=np.float64).ravel()
+    if ext.size != 4 or not np.isfinite(ext).all() or ext[0] >= ext[1] or ext[2] >= ext[3]:
+        raise ValueError(f"extent must be (s_min, s_max, t_min, t_max) with min < max, got {tuple(ext)}.")
+    return origin, u, v, anchors, tuple(float(e) for e in ext), tuple(int(s) for s in shape)
+
+
+def regions_on_plane(
+    model: Any,
+    origin: Any = None,
+    u: Any = None,
+    v: Any = None,
+    *,
+    points: Any = None,
+    extent: Sequence[float] | None = None,
+    resolution: int = 256,
+    max_memory: int | float | str | None = None,
+    layers: Any = None,
+    batch_size: int = 4096,
+) -> PlaneRegions:
+    """Activation regions on the 2-D slice ``origin + s * u + t * v`` of the input space.
+
+    The model runs on a ``resolution x resolution`` grid over ``extent``; grid points
+    with the same activation pattern get the same label. Regions are convex, so their
+    traces on the plane are convex polygons and every distinct pattern is one
+    connected patch: ``n_regions`` is the number of regions meeting the window,
+    except those too thin to hold a grid point.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+    origin, u, v : array-like of the model's input shape, optional
+        The plane; ``u`` and ``v`` are used as given (not normalised).
+    points : array-like of shape (3, *input_shape), optional
+        Three inputs (e.g. data points) spanning the plane: ``origin = points[0]``,
+        ``u``, ``v`` orthonormal (Gram-Schmidt of ``points[1] - points[0]``,
+        ``points[2] - points[0]``), so plane coordinates are input-space distances.
+    extent : (s_min, s_max, t_min, t_max), optional
+        Default: the bounding box of the three points padded by half its larger
+        side, or ``(-1, 1, -1, 1)`` with ``origin, u, v``.
+    resolution : int, default=256
+    max_memory : int, float or str, optional
+        Budget in bytes (or like ``"2GiB"``) for the grid's patterns; default half the RAM.
+    layers : optional
+        Modules to read, as in :func:`activation_patterns`.
+    batch_size : int, default=4096
+
+    Returns
+    -------
+    PlaneRegions
+
+    Raises
+    ------
+    MemoryBudgetError
+        (a ``ValueError``) when the grid's patterns would exceed ``max_memory``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> net = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.ReLU())
+    >>> with torch.no_grad():
+    ...     _ = net[0].weight.copy_(torch.eye(2)); _ = net[0].bias.zero_()
+    >>> regions_on_plane(net, [0.0, 0.0], [1.0, 0.0], [0.0, 1.0], resolution=32).n_regions  # 4 quadrants
+    4
+    """
+    from ...validation import MemoryBudgetError, format_bytes
+
+    resolution = check_int(resolution, name="resolution", min_value=2)
+    batch_size = check_int(batch_size, name="batch_size", min_value=1)
+    budget = parse_memory(max_memory)
+    origin, u, v, anchors, ext, shape = _plane(origin, u, v, points, extent)
+    name = "points" if anchors is not None else "origin"
+    s_grid = np.linspace(ext[0], ext[1], resolution)
+    t_grid = np.linspace(ext[2], ext[3], resolution)
+    with _Probe(model, layers, shape, batch_size, name) as probe:
+        probe(origin[None])  # learn the layers, to size the grid
+        n_bytes = int(probe.offsets[-1])
+        per_pixel = 2 * n_bytes + 28  # patterns, their sorted copy, labels, ids, predictions
+        needed = resolution**2 * per_pixel + min(batch_size, resolution**2) * origin.size * 16
+        if needed > budget:
+            fits = int(math.isqrt(max(int(budget) // per_pixel, 0)))
+            raise MemoryBudgetError(
+                f"resolution={resolution} needs about {format_bytes(needed)} ({resolution}x{resolution} grid "
+                f"points x {n_bytes} bytes of patterns for {sum(probe.n_units)} units), above "
+                f"max_memory={format_bytes(budget)}. Use resolution <= {fits} or raise max_memory."
+            )
+        rows = []
+        pred_rows = []
+        step = max(1, batch_size // resolution)
+        for i in range(0, resolution, step):  # a block of grid rows per forward pass
+            tt = t_grid[i : i + step]
+            S, T = np.meshgrid(s_grid, tt)
+            Xf = origin + S.reshape(-1, 1) * u + T.reshape(-1, 1) * v
+            B, pr = probe(Xf, predict=True)
+            rows.append(B)
+            pred_rows.append(pr)
+    bits = np.concatenate(rows)
+    cum = _cumulative_ids(probe.split(bits))
+    labels, k = cum[-1]
+    first = np.unique(labels, return_index=True)[1]  # first grid point of each region, by id
+    reps = ActivationPatterns(tuple(probe.layers or ()), probe.split(bits[first]), probe.n_units, k)
+    return PlaneRegions(
+        labels=_readonly(labels.reshape(resolution, resolution).astype(np.int32)),
+        n_regions=k,
+        counts=_readonly(np.array([c for _, c in cum], dtype=np.int64)),
+        predicted=_readonly(np.concatenate(pred_rows).reshape(resolution, resolution)),
+        s=_readonly(s_grid),
+        t=_readonly(t_grid),
+        extent=ext,  # type: ignore[arg-type]
+        origin=_readonly(origin),
+        u=_readonly(u),
+        v=_readonly(v),
+        input_shape=shape,
+        anchors=None if anchors is None else _readonly(anchors),
+        representatives=reps,
+        layers=tuple(probe.layers or ()),
+        n_units=probe.n_units,
+    )
+
+
+# -- density near data ---------------------------------------------------------------------------
