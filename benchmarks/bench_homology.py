@@ -92,23 +92,25 @@ def _rounds(fns: dict, repeat: int, slow: float = 20.0) -> tuple[dict, dict]:
 
 
 def run_standard(repeat: int = 3) -> list[dict]:
-    from ripser import ripser
-
     import gph
+    from ripser import ripser
 
     rows = []
     for name, X, pre, maxdim, thr, with_ripser in _standard_jobs():
         metric = "precomputed" if pre else "euclidean"
         got: dict = {}
+        job = dict(X=X, maxdim=maxdim, thr=thr, metric=metric, pre=pre)
         fns = {
-            "auto": lambda: got.__setitem__("auto", tda_nn.persistence(X, maxdim=maxdim, threshold=thr, metric=metric)),
-            "giotto-ph + collapse": lambda: gph.ripser_parallel(X, maxdim=maxdim, thresh=thr, metric=metric,
-                                                               collapse_edges=True, n_threads=-1),
-            "giotto-ph": lambda: gph.ripser_parallel(X, maxdim=maxdim, thresh=thr, metric=metric,
-                                                    collapse_edges=False, n_threads=-1),
+            "auto": lambda j=job, got=got: got.__setitem__("auto", tda_nn.persistence(
+                j["X"], maxdim=j["maxdim"], threshold=j["thr"], metric=j["metric"])),
+            "giotto-ph + collapse": lambda j=job: gph.ripser_parallel(
+                j["X"], maxdim=j["maxdim"], thresh=j["thr"], metric=j["metric"], collapse_edges=True, n_threads=-1),
+            "giotto-ph": lambda j=job: gph.ripser_parallel(
+                j["X"], maxdim=j["maxdim"], thresh=j["thr"], metric=j["metric"], collapse_edges=False, n_threads=-1),
         }
         if with_ripser:
-            fns["ripser.py"] = lambda: ripser(X, maxdim=maxdim, thresh=thr, distance_matrix=pre)
+            fns["ripser.py"] = lambda j=job: ripser(j["X"], maxdim=j["maxdim"], thresh=j["thr"],
+                                                   distance_matrix=j["pre"])
         t, cpu = _rounds(fns, repeat)
         best = min((k for k in t if k != "auto"), key=t.get)
         chose = got["auto"].meta

@@ -402,3 +402,16 @@ class TestAutoCollapse:
         d = tda_nn.persistence(X, maxdim=2, max_memory=2**20)
         same_diagrams(ref, d)
         assert d.meta["collapse_edges"] is True
+
+
+def test_benchmark_runner_help_and_unknown_names():
+    """``python benchmarks/run.py --help`` prints help (it used to be taken as a benchmark name)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
+    ok = subprocess.run([sys.executable, str(script), "--help"], capture_output=True, text=True, timeout=60)
+    assert ok.returncode == 0 and "usage:" in ok.stdout and "homology" in ok.stdout
+    bad = subprocess.run([sys.executable, str(script), "homolgy"], capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "unknown benchmark(s) 'homolgy'" in bad.stderr

@@ -43,13 +43,22 @@ otherwise. Bars born after ``T`` are not seen: a feature the cloud itself only
 forms at a scale above ``0`` (say, a gap ``g`` closing a loop) is born in the
 landmarks by ``g + 2 r``; pass ``exact_below`` as a number above that to keep it.
 
-Measured (one run each, giotto-ph on 2 shared cores, H1 on 1,000 max-min
-landmarks of 30,000 x 256 points on an 8-D latent, ``tanh(Z W) + 0.01 noise``,
-r = 7.09): full 11.5 s, cut at 2 r 6.3 s, at 1.5 r 1.08 s; every H1 bar died by
-1.40 r, so the cuts gave the full bars. With a ReLU latent the enclosing radius
-was below 4 r and the cut at 2 r cost as much as the full filtration. The 1.5 r cut
-of issue 13 (15 s against 370 s) is 10x faster but would miss a densely sampled
-loop born between 1.5 r and 2 r; it is available as ``exact_below=1.5 * r``.
+Measured (giotto-ph on 2 shared cores, H1 on 1,000 max-min landmarks of
+30,000 x 256 points on an 8-D latent; one run each):
+
+- ``tanh(Z W) + 0.01 noise``, r = 7.09, enclosing radius 2.10 r: full 11.5 s; cut at
+  2 r 6.3 s; at 1.5 r 1.08 s. Every H1 bar died by 1.40 r, so all cuts gave the full
+  bars, but 2.5 r is past the enclosing radius: ``'auto'`` computes in full here
+  (benchmarks/bench_homology.py, with landmark selection: 23.4 s against 25.2 s
+  full; the 1.5 r cut 5.9 s).
+- ReLU latent, r = 8.50, enclosing radius 2.72 r: cut at 1.5 r 0.38 s, 2 r 0.86 s,
+  full (3 r) 1.97 s.
+
+In 8 dimensions the flag complex fills between 1.5 r and 2 r, so no cut that sees
+births up to 2 r saves more than about 2x there. The 1.5 r cut of issue 13 (15 s
+against 370 s on its 100,000-point job) is 10x faster, and exact below 1.5 r, but
+it would miss a densely sampled loop born between 1.5 r and 2 r (the circle above:
+2.1 r). It stays available as ``exact_below=1.5 * r`` for a caller who accepts that.
 """
 
 from __future__ import annotations
