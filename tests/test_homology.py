@@ -415,3 +415,13 @@ def test_benchmark_runner_help_and_unknown_names():
     assert ok.returncode == 0 and "usage:" in ok.stdout and "homology" in ok.stdout
     bad = subprocess.run([sys.executable, str(script), "homolgy"], capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "unknown benchmark(s) 'homolgy'" in bad.stderr
+
+
+def test_batch_errors_name_the_cloud_that_failed():
+    good = circle(8)
+    with pytest.raises(ValueError, match=r"^clouds\[1\]: X contains 1 NaN"):
+        tda_nn.persistence_batch([good, np.array([[0.0, np.nan], [1.0, 1.0]])])
+    with pytest.raises(TypeError, match=r"^clouds\[2\]: X has a complex dtype"):
+        tda_nn.persistence_batch([good, good, good.astype(complex)])
+    with pytest.raises(MemoryBudgetError, match=r"^clouds\[1\]: this computation"):
+        tda_nn.persistence_batch([good, np.random.default_rng(0).normal(size=(500, 2))], max_memory=10_000)

@@ -536,7 +536,16 @@ def _cubical(X: Any, *, maxdim: int, coeff: int, periodic: bool, meta: dict[str,
 
 def _one(item: tuple[int, Any], **kwargs: Any) -> Diagrams:
     i, X = item
-    return persistence(X, **kwargs).with_meta(sample=i)
+    try:
+        return persistence(X, **kwargs).with_meta(sample=i)
+    except (ValueError, TypeError) as exc:
+        # name the cloud that failed: "clouds[3]: X contains ..." (X is that cloud, as persistence saw it)
+        msg = f"clouds[{i}]: {exc}"
+        try:
+            err = type(exc)(msg)
+        except TypeError:  # an exception type with another constructor: keep it as it is
+            raise exc from None
+        raise err from None
 
 
 def persistence_batch(clouds: Any, *, n_jobs: int | None = None, **kwargs: Any) -> list[Diagrams]:
