@@ -48,9 +48,10 @@ class TestAnalyze:
         assert row["n_significant_H1"] == 1 and row["n_significant_H0"] == 1
         assert row["longest_H1"] > row["threshold_H1"] > 0
         assert not any(c.startswith(("betti_", "entropy_")) for c in row)  # no fixed-scale column by default
+        # significant_bars computes in float64: the float32 cloud's own diagrams to float32 precision
         ref = tda_nn.persistence(circle_data[0].numpy(), maxdim=1)
         for dim in (0, 1):
-            np.testing.assert_allclose(report.diagrams["input"][dim], ref[dim], rtol=1e-6)
+            np.testing.assert_allclose(report.diagrams["input"][dim], ref[dim], rtol=1e-5)
 
     def test_matrices_are_labelled_and_consistent(self, report):
         assert list(report.matrices) == ["wasserstein H0", "wasserstein H1", "linear CKA", "RBF CKA"]
