@@ -212,7 +212,7 @@ def _call(fn: Any, *args: Any, given: dict[str, Any], always: dict[str, Any]) ->
 
 
 def _config(args: argparse.Namespace, **extra: Any) -> dict[str, Any]:
-    keep = ("model", "data", "layers", "reduce", "max_samples", "max_points", "maxdim", "max_length", "batch_size",
+    keep = ("model", "data", "layers", "max_samples", "max_points", "maxdim", "max_length", "batch_size",
             "device", "n_jobs", "seed", "distance", "scales", "bootstrap", "alpha", "per_class", "class_names")
     return {"command": args.command, **{k: getattr(args, k) for k in keep if getattr(args, k, None) is not None},
             **extra}
