@@ -21,8 +21,9 @@ from typing import Any
 
 from . import __version__
 from ._cli_data import Texts, load_data
+from ._cli_messages import flag_of, show_warning, speak_flags
 
-__all__ = ["build_parser", "load_data", "main"]
+__all__ = ["build_parser", "load_data", "main", "speak_flags"]
 
 _REDUCE = ("auto", "mean", "max", "flatten", "cls", "first")
 _METRICS = ("wasserstein", "bottleneck", "sliced_wasserstein")
@@ -91,6 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--per-class", action="store_true", help="also profile each class (needs labels)")
     a.add_argument("--class-names", nargs="+", metavar="NAME",
                    help="names of the classes 0, 1, ... (default: the labels' own names in .jsonl/.csv texts)")
+    a.add_argument("--regions", choices=("auto", "on", "off"),
+                   help="activation regions of a ReLU network (default: auto = when it has ReLUs and the inputs "
+                        "are arrays)")
     a.add_argument("--probe", action="store_true", help="also run topological probes against a linear probe and a shuffled control")
     a.add_argument("--probe-kind", choices=("cloud", "image"), default="cloud",
                    help="probe input: per-sample point clouds (Rips) or feature-map images (cubical)")
@@ -115,40 +119,6 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--no-progress", action="store_true", help="no progress bars")
     d.add_argument("--debug", action="store_true", help="show tracebacks")
     return parser
-
-
-# -- messages in flags ---------------------------------------------------------------
-# Python parameter -> the flag that sets it, where the flag's name differs from --name-with-dashes
-_FLAG_NAMES = {"n_bootstrap": "--bootstrap", "trust": "--trust-checkpoint", "models": "--model"}
-_PARAMS = ("layers", "reduce", "max_samples", "max_points", "maxdim", "max_length", "batch_size", "device", "n_jobs",
-           "seed", "title", "distance", "metric", "scales", "n_bootstrap", "alpha", "per_class", "class_names",
-           "probe", "probe_kind", "probe_layers", "trust", "data", "model")
-
-
-def _flag(param: str) -> str:
-    return _FLAG_NAMES.get(param, "--" + param.replace("_", "-"))
-
-
-def speak_flags(text: str, command: str = "analyze") -> str:
-    """Rewrite a library message for the command line: ``layers=`` -> ``--layers``, and so on."""
-    names = "|".join(sorted(_PARAMS, key=len, reverse=True))
-    text = re.sub(rf"\b({names})=None\b", lambda m: f"no {_flag(m.group(1))}", text)
-    text = re.sub(rf"\b({names})=True\b", lambda m: _flag(m.group(1)), text)
-    text = re.sub(rf"\b({names})=(?=[\s,;.)]|$)", lambda m: _flag(m.group(1)), text)
-    text = re.sub(rf"\b({names})=", lambda m: _flag(m.group(1)) + " ", text)
-    # parameter names with an underscore are never English: rename them wherever they stand
-    text = re.sub(r"(?<![-\w.])(" + "|".join(p for p in _PARAMS if "_" in p) + r")\b(?![=(])",
-                  lambda m: _flag(m.group(1)), text)
-    text = re.sub(r"^(layers|reduce|distance|metric|seed|alpha|scales|device)\b", lambda m: _flag(m.group(1)), text)
-    return re.sub(r"tda_nn\.list_layers\(model(, \w+)?\)", f"tda-nn {command} --dry-run", text)
-
-
-def _show_warning(command: str, message: Any, category: type, filename: str, lineno: int, file: Any = None,
-                  line: Any = None) -> None:
-    """Warnings as one line each, in flags, without the source line Python would print."""
-    kind = "warning" if category is UserWarning else category.__name__
-    text = " ".join(str(message).split())
-    print(f"tda-nn {command}: {kind}: {speak_flags(text, command)}", file=sys.stderr)
 
 
 # -- model and data ---------------------------------------------------------------------
@@ -206,7 +176,7 @@ def _call(fn: Any, *args: Any, given: dict[str, Any], always: dict[str, Any]) ->
         if v is None:
             continue
         if not _accepts(fn, k):
-            raise UsageError(f"{_flag(k)} is not available here: {fn.__module__}.{fn.__name__} takes no {k!r}.")
+            raise UsageError(f"{flag_of(k)} is not available here: {fn.__module__}.{fn.__name__} takes no {k!r}.")
         kwargs[k] = v
     return fn(*args, **kwargs)
 
@@ -240,6 +210,7 @@ def _cmd_analyze(args: argparse.Namespace):
     takes_names = _accepts(workflows.analyze, "class_names")
     given = {**_settings(args), "distance": args.distance, "scales": args.scales, "n_bootstrap": args.bootstrap,
              "alpha": args.alpha, "probe_layers": args.probe_layers, "dry_run": True if args.dry_run else None,
+             "regions": {"on": True, "off": False}.get(args.regions, args.regions),
              "class_names": names if takes_names else None,  # else only recorded in the config
              "title": args.title or f"tda-nn analyze: {args.checkpoint or args.model}"}
     config = _config(args, checkpoint=args.checkpoint, probe=args.probe, **({"class_names": names} if names else {}))
@@ -361,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
                         verbose=verbose)
     debug = getattr(args, "debug", False)
     with warnings.catch_warnings():
-        warnings.showwarning = lambda *w, **kw: _show_warning(args.command, *w, **kw)
+        warnings.showwarning = lambda *w, **kw: show_warning(args.command, *w, **kw)
         try:
             report = _COMMANDS[args.command](args)
             if report is None:  # --dry-run: said what would run, wrote nothing

@@ -214,7 +214,7 @@ def test_a_factory_file_in_a_fresh_directory_with_a_checkpoint(tmp_path):
     env = {**__import__("os").environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     r = subprocess.run([sys.executable, "-m", "tda_nn.cli", "analyze", "--model", "./mymodel.py:build", "--checkpoint",
                         "model.pt", "--data", "x.npy", "--layers", "0", "1", "--out", "rep", "--max-points", "30",
-                        "--no-progress"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+                        "--regions", "off", "--no-progress"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     rep = Report.load(tmp_path / "rep")
     assert rep.layers == ("0", "1")
@@ -272,6 +272,8 @@ BASE = ["analyze", "--model", "tda_nn.nn.zoo:digits_cnn", "--checkpoint", CKPT]
     (["--probe", "--probe-kind", "image", "--probe-layers", "conv1"],
      {"probe": True, "probe_kind": "image", "probe_layers": ["conv1"]}),
     (["--quiet"], {"progress": False}),
+    (["--regions", "off"], {"regions": False}),
+    (["--regions", "on"], {"regions": True}),
     ([], {"progress": True, "reduce": "auto", "per_class": False, "probe": False, "seed": 0}),
 ])
 def test_flags_reach_the_python_call(flags, expected, spy, tmp_path, capsys):
@@ -333,6 +335,7 @@ def test_a_zoo_model_without_checkpoint_says_it_is_untrained(spy, tmp_path, caps
                                                                   "Give --device 'cpu'."),
     ("layers: Net has no module named 'conv9'. Did you mean 'conv1'?",
      "--layers: Net has no module named 'conv9'. Did you mean 'conv1'?"),
+    ("regions=True needs the model's inputs in memory", "--regions on needs the model's inputs in memory"),
     ("the layers of a model and its data_loader", "the layers of a model and its data_loader"),  # prose stays
 ])
 def test_messages_speak_in_flags(text, expected):
@@ -345,7 +348,7 @@ def test_warnings_print_one_line_in_flags_without_a_source_line(tmp_path, capsys
     X = np.random.default_rng(0).normal(size=(40, 1, 8, 8)).astype(np.float32)
     np.save(tmp_path / "x.npy", X)
     rc, _, err = run(capsys, *BASE, "--data", tmp_path / "x.npy", "--max-points", "30", "--out", tmp_path / "o",
-                     "--no-progress")
+                     "--regions", "off", "--no-progress")
     assert rc == 0, err
     lines = err.strip().splitlines()
     assert lines and all(line.startswith("tda-nn analyze: warning: ") for line in lines), err
