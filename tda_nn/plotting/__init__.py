@@ -16,6 +16,13 @@ _LAZY = {
     "plot_training": "layers",
     "plot_regions_plane": "regions",
     "plot_region_counts": "regions",
+    "plot_lifelines": "cycles",
+    "plot_symmetry_profile": "symmetry",
+    "plot_orbit_fractions": "symmetry",
+    "plot_symmetry_summary": "symmetry",
+    "plot_cycles": "cycles",
+    "loops_html": "loops_html",
+    "loops_page": "loops_html",
 }
 
 __all__ = sorted(_LAZY)
