@@ -40,8 +40,15 @@ def _describe_data(data: Any, spec: str) -> str:
     return f"{spec}: batches from a {type(data).__name__}"
 
 
+def _n_samples(data: Any, max_samples: int) -> int:
+    lead = data.get("input_ids") if isinstance(data, Mapping) else data[0] if isinstance(data, tuple) else data
+    n = _rows(lead) if lead is not None else None
+    return max_samples if n is None else min(n, max_samples)
+
+
 def describe(model: Any, data: Any, *, layers: Any, model_spec: str | None, data_spec: str,
-             settings: Mapping[str, Any], command: str = "analyze") -> str:
+             settings: Mapping[str, Any], command: str = "analyze", n_bootstrap: int = 0,
+             regions: Any = "auto") -> str:
     """Resolve the model's layers on one small batch and say what ``command`` would run.
 
     Parameters
@@ -54,15 +61,27 @@ def describe(model: Any, data: Any, *, layers: Any, model_spec: str | None, data
         As given on the command line.
     settings : mapping
         The settings the run would use (None: the Python default).
+    n_bootstrap : int, default=0
+        Bootstrap resamples, for the plan's cost.
+    regions : bool or 'auto', default='auto'
+        Whether the activation regions would run (``'auto'``: a ReLU network with array inputs).
 
     Returns
     -------
     str
         Several lines: the model, the data, the layers (every layer, with output
-        shapes and the chosen ones marked ``*``) and the settings.
+        shapes and the chosen ones marked ``*``), the settings and the plan
+        (:func:`tda_nn.plan.plan_analysis`: the stages and their estimated cost).
+
+    Raises
+    ------
+    PlanError
+        The run would not fit in memory (naming the setting and a value that fits).
     """
     import tda_nn
     from tda_nn.nn.hooks import default_layers, resolve_layers
+    from tda_nn.nn.regions import has_relu
+    from tda_nn.plan import plan_analysis
 
     chosen = resolve_layers(model, layers) if layers else default_layers(model)
     table = tda_nn.list_layers(model, example_batch(data))
@@ -77,5 +96,12 @@ def describe(model: Any, data: Any, *, layers: Any, model_spec: str | None, data
         lines.append(f" {mark} {r.name:<{width}}  {r.type:<24} {shape}")
     shown = ", ".join(f"--{k.replace('_', '-')} {v}" for k, v in settings.items()
                       if v is not None and k not in ("layers", "title"))
-    lines += ["", f"would run: tda-nn {command} with {shown}; nothing written (--dry-run)"]
+    shapes = {r.name: tuple(r.output_shape[1:]) for r in table if r.name in chosen and r.output_shape is not None}
+    plan = plan_analysis(shapes, n_samples=_n_samples(data, int(settings.get("max_samples") or 1000)),
+                         maxdim=int(settings.get("maxdim") or 1), max_points=int(settings.get("max_points") or 500),
+                         n_bootstrap=int(n_bootstrap or 0),
+                         regions=bool(regions is True or (regions == "auto" and not isinstance(data, Mapping)
+                                                          and has_relu(model))))
+    lines += ["", *str(plan).split("\nlayers:")[0].splitlines(),
+              "", f"would run: tda-nn {command} with {shown}; nothing written (--dry-run)"]
     return "\n".join(lines)

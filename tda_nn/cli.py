@@ -206,7 +206,8 @@ def _cmd_analyze(args: argparse.Namespace):
     model, tokenizer = _model(args, args.checkpoint)
     data, names = _data(args, tokenizer)
     if args.dry_run and not _accepts(workflows.analyze, "dry_run"):
-        return _dry(args, model, data)
+        return _dry(args, model, data, n_bootstrap=args.bootstrap,
+                    regions={"on": True, "off": False}.get(args.regions, "auto"))
     takes_names = _accepts(workflows.analyze, "class_names")
     given = {**_settings(args), "distance": args.distance, "scales": args.scales, "n_bootstrap": args.bootstrap,
              "alpha": args.alpha, "probe_layers": args.probe_layers, "dry_run": True if args.dry_run else None,
@@ -267,11 +268,11 @@ def _cmd_track(args: argparse.Namespace):
                          "config": _config(args, directory=str(root))})
 
 
-def _dry(args: argparse.Namespace, model: Any, data: Any) -> None:
+def _dry(args: argparse.Namespace, model: Any, data: Any, n_bootstrap: int | None = None, regions: Any = False) -> None:
     from ._cli_dry_run import describe
 
-    print(describe(model, data, layers=args.layers, model_spec=args.model, data_spec=args.data,
-                   settings=_settings(args), command=args.command))
+    print(describe(model, data, layers=args.layers, model_spec=args.model or args.checkpoint, data_spec=args.data,
+                   settings=_settings(args), command=args.command, n_bootstrap=n_bootstrap or 0, regions=regions))
     return None
 
 

@@ -418,9 +418,13 @@ def test_dry_run_lists_layers_and_writes_nothing(tmp_path, capsys):
     marked = [line.split()[1] for line in out.splitlines() if line.startswith(" * ")]
     assert marked == ["conv1", "fc1"]
     assert "(n, 32)" in out  # fc1's output shape, from one forward pass
+    assert "persistence" in out and "H0..H1 of 2 layers, 50 points each" in out  # the plan, before any work
     assert not (tmp_path / "o").exists()
     rc, _, err = run(capsys, *BASE, "--data", "digits", "--layers", "conv9", "--dry-run", "--out", tmp_path / "o")
     assert rc == 2 and "conv1" in err and "--dry-run" in err
+    # a run that cannot fit is refused by the plan, in flags
+    rc, _, err = run(capsys, *BASE, "--data", "digits", "--maxdim", "4", "--max-points", "2000", "--dry-run")
+    assert rc == 2 and "--maxdim 4 is too large" in err and "--max-points" in err
 
 
 def test_texts_need_a_tokenizer(tmp_path, capsys):
