@@ -87,8 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--scales", type=float, nargs="+",
                    help="Betti numbers at these fractions of each layer's median distance (default: 0.25 0.5 0.75)")
     a.add_argument("--bootstrap", type=int, metavar="N",
-                   help="bootstrap resamples for the noise band and the significant bars (default: 0, none)")
-    a.add_argument("--alpha", type=float, help="significance level of the bootstrap band")
+                   help="bootstrap resamples for the confidence band and the significant bars (0: none; "
+                        "default: tda_nn.analyze's)")
+    a.add_argument("--alpha", type=float, help="significance level of the bootstrap band (default: tda_nn.analyze's)")
     a.add_argument("--per-class", action="store_true", help="also profile each class (needs labels)")
     a.add_argument("--class-names", nargs="+", metavar="NAME",
                    help="names of the classes 0, 1, ... (default: the labels' own names in .jsonl/.csv texts)")
@@ -182,8 +183,9 @@ def _call(fn: Any, *args: Any, given: dict[str, Any], always: dict[str, Any]) ->
 
 
 def _config(args: argparse.Namespace, **extra: Any) -> dict[str, Any]:
+    # what the workflow does not record itself (it records the settings it resolved: reduce, n_bootstrap, ...)
     keep = ("model", "data", "layers", "max_samples", "max_points", "maxdim", "max_length", "batch_size",
-            "device", "n_jobs", "seed", "distance", "scales", "bootstrap", "alpha", "per_class", "class_names")
+            "device", "n_jobs", "seed")
     return {"command": args.command, **{k: getattr(args, k) for k in keep if getattr(args, k, None) is not None},
             **extra}
 
