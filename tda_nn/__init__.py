@@ -20,6 +20,7 @@ _LAZY: dict = {
     "Diagrams": "diagrams",
     "persistence": "homology",
     "persistence_batch": "homology",
+    "Persistence": "homology",
     "pmap": "parallel",
     # capture (torch wing)
     "capture": "nn.capturing",

@@ -104,7 +104,7 @@ def test_diagrams_constructor_and_capture_refuse_bad_input():
         tda_nn.capture("not a model", torch.zeros(3, 2))
     model = torch.nn.Sequential(torch.nn.Linear(2, 2))
     with pytest.raises(ValueError, match="data"):
-        tda_nn.capture(model, torch.zeros(0, 2), progress=False)
+        tda_nn.capture(model, torch.zeros(0, 2), layers=["0"], progress=False)
     with pytest.raises((KeyError, ValueError), match=r"layers.*no module named '1'.*'0'"):
         tda_nn.capture(model, torch.zeros(4, 2), layers=["1"], progress=False)
     named = torch.nn.Sequential()

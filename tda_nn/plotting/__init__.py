@@ -9,6 +9,7 @@ import importlib as _importlib
 
 _LAZY = {
     "plot_diagram": "diagrams",
+    "plot_diagrams": "diagrams",
     "plot_barcode": "diagrams",
     "plot_betti_curves": "diagrams",
     "plot_layer_profile": "layers",
