@@ -220,7 +220,11 @@ def _cmd_analyze(args: argparse.Namespace):
     config = _config(args, checkpoint=args.checkpoint, probe=args.probe, **({"class_names": names} if names else {}))
     always = {"per_class": args.per_class, "probe": args.probe, "probe_kind": args.probe_kind,
               "progress": _progress(args), "config": config}
-    return _call(workflows.analyze, model, data, given=given, always=always)
+    result = _call(workflows.analyze, model, data, given=given, always=always)
+    if args.dry_run:  # analyze's own dry run: it says what it would do
+        print(result)
+        return None
+    return result
 
 
 def _cmd_compare(args: argparse.Namespace):

@@ -427,6 +427,19 @@ def test_dry_run_lists_layers_and_writes_nothing(tmp_path, capsys):
     assert rc == 2 and "--maxdim 4 is too large" in err and "--max-points" in err
 
 
+def test_dry_run_is_analyzes_own_when_it_has_one(monkeypatch, tmp_path, capsys):
+    import tda_nn.workflows
+
+    def planned(model, data, layers=None, *, dry_run=False, **kwargs):
+        assert dry_run is True
+        return "the plan of analyze itself"
+
+    monkeypatch.setattr(tda_nn.workflows, "analyze", planned)
+    rc, out, err = run(capsys, *BASE, "--data", "digits", "--dry-run", "--out", tmp_path / "o")
+    assert rc == 0 and out.strip() == "the plan of analyze itself", err
+    assert not (tmp_path / "o").exists()
+
+
 def test_texts_need_a_tokenizer(tmp_path, capsys):
     (tmp_path / "s.txt").write_text("one\ntwo\n")
     rc, _, err = run(capsys, *BASE, "--data", tmp_path / "s.txt", "--out", tmp_path / "o")
