@@ -125,3 +125,27 @@ def test_load_pretrained_is_offline_and_refuses_what_it_cannot_read(bert, tmp_pa
     (remote / "modeling_mine.py").write_text("raise SystemExit('remote code ran')\n")
     with pytest.raises(CheckpointError, match="trust_remote_code|could not be loaded"):
         load_pretrained(remote)
+
+
+def test_a_state_dict_loads_into_the_hf_model_and_dry_run_describes_texts(bert, tmp_path, capsys, monkeypatch):
+    from tda_nn.nn.hf import load_pretrained
+
+    model, _ = load_pretrained(bert)
+    state = {k: v.clone() for k, v in model.state_dict().items()}
+    state["pooler.dense.bias"] = torch.full_like(state["pooler.dense.bias"], 0.5)  # "fine-tuned" weights
+    torch.save(state, tmp_path / "tuned.pt")
+    (tmp_path / "t.csv").write_text("text,label\n" + "".join(f"{s},{i % 2}\n" for i, s in enumerate(_sentences(6))))
+    rc = main(["analyze", "--model", f"hf:{bert}", "--checkpoint", str(tmp_path / "tuned.pt"), "--data",
+               str(tmp_path / "t.csv"), "--dry-run"])
+    out, err = capsys.readouterr()
+    assert rc == 0, err
+    assert "6 tokenized texts" in out and "labels of 2 classes" in out
+    assert [line.split()[1] for line in out.splitlines() if line.startswith(" * ")] == [
+        "input", "encoder.layer.0", "encoder.layer.1"]
+    import tda_nn.workflows
+
+    seen: dict = {}
+    monkeypatch.setattr(tda_nn.workflows, "analyze", lambda model, data, layers=None, **kw: seen.update(model=model))
+    main(["analyze", "--model", f"hf:{bert}", "--checkpoint", str(tmp_path / "tuned.pt"), "--data",
+          str(tmp_path / "t.csv"), "--out", str(tmp_path / "o")])
+    assert seen["model"].pooler.dense.bias.detach()[0].item() == 0.5
