@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -32,16 +33,32 @@ def test_version_and_help():
     assert main([]) == 2
 
 
+ROOT = Path(__file__).resolve().parents[1]
+ENV = {**os.environ, "PYTHONPATH": str(ROOT)}  # subprocesses import this checkout's tda_nn
+
+
+def _installed_from() -> Path | None:
+    """The checkout the ``tda-nn`` console script runs (an editable install), or None."""
+    import importlib.metadata
+
+    try:
+        url = json.loads(importlib.metadata.distribution("tda_nn").read_text("direct_url.json") or "{}").get("url", "")
+    except (importlib.metadata.PackageNotFoundError, ValueError):
+        return None
+    return Path(url.removeprefix("file://")).resolve() if url.startswith("file://") else None
+
+
 def _command() -> list[str]:
+    """The console script, as a user runs it, when it runs this checkout; else ``python -m tda_nn.cli``."""
     exe = Path(sys.executable).with_name("tda-nn")
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "tda_nn.cli"]
+    return [str(exe)] if exe.exists() and _installed_from() == ROOT else [sys.executable, "-m", "tda_nn.cli"]
 
 
 def test_analyze_the_bundled_checkpoint(tmp_path):
     out = tmp_path / "rep"
     r = subprocess.run([*_command(), "analyze", "--model", "tda_nn.nn.zoo:digits_cnn", "--checkpoint", CKPT, "--data",
                         "digits", "--layers", "input", "conv1", "fc1", "--out", str(out), "--json", *FAST],
-                       capture_output=True, text=True, timeout=300)
+                       capture_output=True, text=True, timeout=300, env=ENV)
     rc, stdout, err = r.returncode, r.stdout, r.stderr
     assert rc == 0, err
     summary = json.loads(stdout)
@@ -167,7 +184,7 @@ def test_compare_and_track(tmp_path, capsys):
 def test_demo_end_to_end(tmp_path):
     """The README's main job, as a user runs it."""
     r = subprocess.run([*_command(), "demo", "--out", str(tmp_path / "demo"), "--epochs", "10", "--no-progress"],
-                       capture_output=True, text=True, timeout=300)
+                       capture_output=True, text=True, timeout=300, env=ENV)
     assert r.returncode == 0, r.stderr
     assert "report:" in r.stdout
     rep = Report.load(tmp_path / "demo")
@@ -211,10 +228,9 @@ def test_a_factory_file_in_a_fresh_directory_with_a_checkpoint(tmp_path):
     torch.save(model.state_dict(), tmp_path / "model.pt")
     X = np.random.default_rng(0).normal(size=(60, 4)).astype(np.float32)
     np.save(tmp_path / "x.npy", X)
-    env = {**__import__("os").environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     r = subprocess.run([sys.executable, "-m", "tda_nn.cli", "analyze", "--model", "./mymodel.py:build", "--checkpoint",
                         "model.pt", "--data", "x.npy", "--layers", "0", "1", "--out", "rep", "--max-points", "30",
-                        "--regions", "off", "--no-progress"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+                        "--regions", "off", "--no-progress"], cwd=tmp_path, env=ENV, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     rep = Report.load(tmp_path / "rep")
     assert rep.layers == ("0", "1")
