@@ -296,13 +296,24 @@ def _provenance(model: Any, acts: Any, data: Any, max_samples: int, dgms: Sequen
     }
 
 
+_EXACT_MAX_REGIONS = 20_000
+_GRID_METHOD = "grid (a lower bound: regions thinner than the grid spacing are missed)"
+
+
 def _regions(model: Any, X: np.ndarray, y: np.ndarray | None, seed: int, resolution: int) -> dict[str, Any]:
     """Activation regions on the plane through three samples, as plain data for the report."""
     from .nn.regions import region_counts, regions_on_plane
 
     rng = np.random.default_rng(seed)
     idx = np.sort(rng.choice(len(X), 3, replace=False))
-    plane = regions_on_plane(model, points=X[idx], resolution=resolution, method="grid")
+    # the count of the whole window exactly where the exact walk fits a small budget
+    # (method='auto' estimates the count first and falls back to the grid, a lower bound)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*exact method does not apply.*", category=UserWarning)
+        first = regions_on_plane(model, points=X[idx], resolution=resolution, method="auto",
+                                 max_regions=_EXACT_MAX_REGIONS)
+    exact = first if getattr(first, "method", "grid") == "exact" else None
+    plane = first if exact is None else regions_on_plane(model, points=X[idx], resolution=resolution, method="grid")
     full = plane
     zoom = 1.0
     # a wide network cuts the window into more regions than the grid resolves; zoom in
@@ -330,8 +341,13 @@ def _regions(model: Any, X: np.ndarray, y: np.ndarray | None, seed: int, resolut
         "data_patterns": {k: float(v) for k, v in counts.items()},
         "resolution": int(resolution),
         "zoom": zoom,
-        "full_window_regions": int(full.n_regions),
-        "full_window_counts_by_layer": {name: int(c) for name, c in zip(full.layers, full.counts)},
+        "full_window_regions": int(full.n_regions if exact is None else exact.n_regions),
+        "full_window_counts_by_layer": {name: int(c) for name, c in zip(*(
+            (full.layers, full.counts) if exact is None else (exact.layers, exact.counts)))},
+        "methods": {"n_regions": _GRID_METHOD, "counts_by_layer": _GRID_METHOD,
+                    "full_window_regions": _GRID_METHOD if exact is None else "exact",
+                    "full_window_counts_by_layer": _GRID_METHOD if exact is None else "exact",
+                    "data_patterns": "distinct activation patterns of the samples (exact)"},
     }
 
 
@@ -792,6 +808,23 @@ def _capture_profile(model: Any, data: Any, layers: Any, *, name: str, first: tu
                           seed=seed, n_jobs=n_jobs)
 
 
+def _series_plan(model: Any, data: Any, layers: Any, *, n_models: int, red: str, max_samples: int, max_points: int,
+                 maxdim: int, batch_size: int, regions: bool, max_memory: Any, max_time: Any) -> tuple[Any, Any]:
+    """The plan of one model of a series (each is planned alike), from one small forward pass; refuses early."""
+    from ._runs import resolve_plan
+    from .nn.capturing import iter_batches
+
+    if max_time is not None:
+        max_time = check_real(max_time, name="max_time", min_value=0.0, strict=True)
+    _, bound, _ = iter_batches(data, batch_size)
+    plan, _, data = resolve_plan(
+        model, data, layers, n_samples=min(max_samples, bound) if bound is not None else max_samples, maxdim=maxdim,
+        max_points=max_points, n_bootstrap=0, probe=False, probe_layers=None, probe_kind="cloud",
+        tokens=red == "mean", regions=regions, regions_note="", max_memory=max_memory,
+        max_time=None if max_time is None else max_time / n_models)
+    return plan, data
+
+
 def _series_config(names: list[str], layers: tuple[str, ...], reduce: str, max_samples: int, max_points: int,
                    maxdim: int, metric: str, seed: int, stages: _Stages, config: Mapping[str, Any] | None) -> dict:
     return {"tda_nn_version": __version__, "names": names, "layers": list(layers), "reduce": reduce,
@@ -835,7 +868,10 @@ def compare_checkpoints(
     progress: bool = True,
     title: str | None = None,
     config: Mapping[str, Any] | None = None,
-) -> Report:
+    max_memory: int | float | str | None = None,
+    max_time: float | None = None,
+    dry_run: bool = False,
+) -> Report | Plan:
     """Compare the same layers across models (the same architecture at several checkpoints, or different runs).
 
     For every layer: a checkpoint x checkpoint matrix of ``metric`` between the
@@ -851,6 +887,9 @@ def compare_checkpoints(
     names : sequence of str, optional
         A label per model (default ``'checkpoint 0'``, ...).
     metric : {'wasserstein', 'bottleneck', 'sliced_wasserstein'}, default='wasserstein'
+    max_memory, max_time, dry_run
+        As in :func:`analyze`: the first model is planned with one small forward pass
+        before any capture; ``dry_run=True`` returns that :class:`~tda_nn.plan.Plan`.
 
     Returns
     -------
@@ -863,6 +902,11 @@ def compare_checkpoints(
     names = _names(models, names)
     max_samples, max_points, maxdim, metric = _check_sizes(max_samples, max_points, maxdim, metric, "metric")
     red = _resolve_reduce(reduce, data)
+    plan, data = _series_plan(models[0], data, layers, n_models=len(models), red=red, max_samples=max_samples,
+                              max_points=max_points, maxdim=maxdim, batch_size=batch_size, regions=False,
+                              max_memory=max_memory, max_time=max_time)
+    if check_flag(dry_run, name="dry_run"):
+        return plan
     stages = _Stages(check_flag(progress, name="progress"))
     acts_list, profiles = [], []
     for name, model in zip(names, models):
@@ -908,7 +952,10 @@ def track(
     progress: bool = True,
     title: str | None = None,
     config: Mapping[str, Any] | None = None,
-) -> Report:
+    max_memory: int | float | str | None = None,
+    max_time: float | None = None,
+    dry_run: bool = False,
+) -> Report | Plan:
     """Topology of every layer over a series of checkpoints of one training run.
 
     At every checkpoint the same samples are captured and profiled (as
@@ -927,6 +974,8 @@ def track(
         As in :func:`compare_checkpoints`.
     regions : bool or 'auto', default='auto'
         Region counts per step (ReLU networks; needs inputs in memory).
+    max_memory, max_time, dry_run
+        As in :func:`compare_checkpoints`.
 
     Returns
     -------
@@ -947,6 +996,11 @@ def track(
     stages = _Stages(check_flag(progress, name="progress"))
     regions = check_flag_or_auto(regions, name="regions")
     want_regions = regions is True or (regions == "auto" and _has_relu(models[0]))
+    plan, data = _series_plan(models[0], data, layers, n_models=len(models), red=red, max_samples=max_samples,
+                              max_points=max_points, maxdim=maxdim, batch_size=batch_size, regions=want_regions,
+                              max_memory=max_memory, max_time=max_time)
+    if check_flag(dry_run, name="dry_run"):
+        return plan
     X_in, _ = _inputs_in_memory(data, max_samples) if want_regions else (None, None)
     if regions is True and X_in is None:
         raise ValueError("regions=True needs the model's inputs in memory: give data as an array, a tensor or an "
