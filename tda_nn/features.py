@@ -72,6 +72,9 @@ class _GridTransformer(DiagramTransformer):
     def _validate_params(self) -> None:
         check_int(self.n_bins, name="n_bins", min_value=1)
 
+    def _width(self) -> int:
+        return int(self.n_bins)
+
     def _fit_state(self, bars: list[Bars]) -> None:
         self.grid_ = np.stack([np.linspace(lo, hi, self.n_bins) for lo, hi in self.ranges_])
 
@@ -193,6 +196,9 @@ class PersistenceLandscape(_GridTransformer):
         super()._validate_params()
         check_int(self.n_layers, name="n_layers", min_value=1)
 
+    def _width(self) -> int:
+        return int(self.n_layers) * int(self.n_bins)
+
     def _transform_dim(self, i: int, bars: Bars) -> np.ndarray:
         return landscape_layers(bars, self.grid_[i], self.n_layers).reshape(bars.n_samples, -1)
 
@@ -260,15 +266,23 @@ class Silhouette(_GridTransformer):
 
     def _transform_dim(self, i: int, bars: Bars) -> np.ndarray:
         n, grid = bars.n_samples, self.grid_[i]
-        w = bars.lifetime ** float(self.power)
-        mid = 0.5 * (bars.birth + bars.death)
-        anchors = np.concatenate([bars.birth, mid, bars.death])
+        # The silhouette is scale-equivariant (S_{cD}(ct) = c S_D(t)): compute it on values
+        # divided by a power of two near their magnitude (exact in floating point), so that
+        # products such as weight * anchor cannot overflow at 1e300 or underflow at 1e-300.
+        top = max(float(np.abs(grid).max(initial=0.0)), float(np.abs(bars.birth).max(initial=0.0)),
+                  float(np.abs(bars.death).max(initial=0.0)))
+        c = 2.0 ** np.frexp(top)[1] if top > 0 else 1.0
+        birth, death, grid = bars.birth / c, bars.death / c, grid / c
+        w = (death - birth) ** float(self.power)
+        mid = 0.5 * (birth + death)
+        anchors = np.concatenate([birth, mid, death])
         weights = np.concatenate([w, -2.0 * w, w])
         sample = np.tile(bars.sample, 3)
         total = ramp_sums(sample, n, anchors, weights, grid)
         norm = block_total(bars, w)
         out = np.divide(total, norm[:, None], out=np.zeros_like(total), where=norm[:, None] > 0)
-        return np.maximum(out, 0.0, out=out)  # rounding can leave -1e-17 where all tents are 0
+        np.maximum(out, 0.0, out=out)  # rounding can leave -1e-17 where all tents are 0
+        return out * c
 
     def _names_dim(self, i: int) -> list[str]:
         return [f"H{self.dims_[i]}_silhouette_{j}" for j in range(self.n_bins)]
@@ -278,6 +292,9 @@ _WEIGHTS: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
     "linear": lambda birth, pers: pers,
     "uniform": lambda birth, pers: np.ones_like(pers),
 }
+
+
+_TINY_SPAN = 1e-280  # fitted image extents narrower than this are widened (subnormal pixel sides)
 
 
 def _pair(value: Any, name: str) -> tuple[int, int]:
@@ -369,6 +386,10 @@ class PersistenceImage(DiagramTransformer):
         check_range(self.birth_range, name="birth_range")
         check_range(self.persistence_range, name="persistence_range")
 
+    def _width(self) -> int:
+        nb, npers = _pair(self.n_pixels, "n_pixels")
+        return nb * npers
+
     def _fit_state(self, bars: list[Bars]) -> None:
         nb, npers = _pair(self.n_pixels, "n_pixels")
         b_edges, p_edges, sigmas = [], [], []
@@ -377,11 +398,12 @@ class PersistenceImage(DiagramTransformer):
             p_rng = check_range(self.persistence_range, name="persistence_range")
             if p_rng is None:
                 top = float(pers.max()) if len(pers) else 0.0
-                p_rng = (0.0, top if top > 0 else 1.0)
+                # below _TINY_SPAN, pixel sides would be subnormal and the Gaussians NaN
+                p_rng = (0.0, top if top > _TINY_SPAN else 1.0)
             b_rng = check_range(self.birth_range, name="birth_range")
             if b_rng is None:
                 lo, hi = (float(bs.birth.min()), float(bs.birth.max())) if len(pers) else (0.0, 1.0)
-                if hi <= lo:
+                if not hi - lo > _TINY_SPAN * max(1.0, abs(lo)):
                     half = 0.5 * (p_rng[1] - p_rng[0])
                     lo, hi = lo - half, lo + half
                 b_rng = (lo, hi)

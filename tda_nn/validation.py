@@ -15,6 +15,7 @@ import math
 import numbers
 import os
 import re
+import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -35,6 +36,7 @@ __all__ = [
     "check_points",
     "check_positive_int",
     "check_prime",
+    "check_real_dtype",
     "check_probability",
     "check_real",
     "check_seed",
@@ -47,18 +49,62 @@ __all__ = [
 ]
 
 
+def _tensor_to_numpy(X: Any, name: str) -> np.ndarray:
+    """A torch tensor as a CPU numpy array, by duck typing (torch is never imported here).
+
+    bfloat16 has no numpy dtype: it is widened to float32 first (lossless), as float16
+    tensors are converted by numpy itself. Meta-device tensors hold no values and are
+    refused by name.
+    """
+    device = getattr(X, "device", None)
+    if getattr(device, "type", None) == "meta" or getattr(X, "is_meta", False):
+        raise ValueError(
+            f"{name} is a tensor on the 'meta' device, which has a shape but no values; "
+            f"materialise it first (e.g. {name}.to_empty(device='cpu') and fill it, or load real weights)."
+        )
+    X = X.detach()
+    if "bfloat16" in str(getattr(X, "dtype", "")):
+        X = X.float()
+    if "complex" in str(getattr(X, "dtype", "")):
+        raise TypeError(
+            f"{name} must hold real numbers, got a complex tensor of dtype {X.dtype}; "
+            "pass the real part (.real) or the modulus (.abs()) explicitly."
+        )
+    return X.cpu().numpy()
+
+
+def check_real_dtype(arr: np.ndarray, name: str) -> None:
+    """Refuse complex dtypes by name (numpy would otherwise drop the imaginary part silently)."""
+    if np.iscomplexobj(arr):
+        raise TypeError(
+            f"{name} must hold real numbers, got complex dtype {arr.dtype}; pass the real part "
+            "(.real) or the modulus (np.abs) explicitly if that is what you mean."
+        )
+
+
 def as_numpy(X: Any, *, name: str = "X", dtype: Any = None) -> np.ndarray:
     """Convert numpy arrays, torch tensors and nested sequences to ``np.ndarray``.
 
-    Torch tensors are detached and moved to the CPU; torch itself is never
-    imported here (a tensor is recognised by its methods).
+    Torch tensors are detached and moved to the CPU (bfloat16 widened to float32;
+    meta-device tensors refused); torch itself is never imported here (a tensor is
+    recognised by its methods). Complex, object, string and ragged data are refused
+    with a ``TypeError`` naming ``name``.
     """
     if hasattr(X, "detach") and hasattr(X, "cpu") and hasattr(X, "numpy"):
-        X = X.detach().cpu().numpy()
+        X = _tensor_to_numpy(X, name)
     if isinstance(X, (str, bytes)) or X is None:
         raise TypeError(f"{name} must be an array-like of numbers, got {type(X).__name__}.")
+    if isinstance(X, np.ndarray) and np.iscomplexobj(X):
+        check_real_dtype(X, name)
     try:
-        arr = np.asarray(X, dtype=dtype)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", np.exceptions.ComplexWarning)
+            arr = np.asarray(X, dtype=dtype)
+    except np.exceptions.ComplexWarning:
+        raise TypeError(
+            f"{name} must hold real numbers, got complex values; pass the real part (.real) or the "
+            "modulus (np.abs) explicitly."
+        ) from None
     except (TypeError, ValueError) as exc:
         raise TypeError(
             f"{name} must be an array-like of numbers, got {type(X).__name__} "
@@ -69,6 +115,7 @@ def as_numpy(X: Any, *, name: str = "X", dtype: Any = None) -> np.ndarray:
             f"{name} must be a rectangular array of numbers, got ragged or object "
             f"data of type {type(X).__name__}."
         )
+    check_real_dtype(arr, name)
     if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
         raise TypeError(f"{name} must hold numbers, got dtype {arr.dtype}.")
     return arr
