@@ -30,6 +30,11 @@ def _as_bars(arr: Any, dim: int) -> np.ndarray:
     name = f"diagram of H{dim}"
     a = as_numpy(arr, name=name).astype(np.float64)
     if a.size == 0:
+        if a.shape[0] != 0 or a.ndim > 2:  # e.g. (5, 0): five rows with no (birth, death)
+            raise ValueError(
+                f"{name} must have shape (k, 2) of (birth, death) pairs, got shape {a.shape}; "
+                "an empty diagram is np.empty((0, 2))."
+            )
         return np.empty((0, 2), dtype=np.float64)
     if a.ndim != 2 or a.shape[1] != 2:
         raise ValueError(f"{name} must have shape (k, 2) of (birth, death) pairs, got shape {a.shape}.")
