@@ -47,10 +47,10 @@ def _common(n: int, noise: float, *, min_n: int = 1, width: int = 3) -> tuple[in
     return n, check_real(noise, name="noise", min_value=0.0)
 
 
-def _check_size(n: int, width: int, name: str = "n") -> None:
+def _check_size(n: int, width: int, name: str = "n", hint: str = "") -> None:
     """Refuse before allocating a data set whose working arrays (a few copies) would not fit."""
-    check_budget(8.0 * 6 * n * max(width, 1), f"a synthetic data set of {name}={n} points in {width} dimensions",
-                 None, name="budget", hint=f"Use a smaller {name}.")
+    check_budget(8.0 * 6 * n * max(width, 1), f"a synthetic data set of {n} points ({name})",
+                 None, name="budget", hint=hint or f"Use a smaller {name}.")
 
 
 def _split(n: int, k: int) -> np.ndarray:
@@ -372,7 +372,8 @@ def disks_and_rings(
     noise = check_real(noise, name="noise", min_value=0.0)
     rng = np.random.default_rng(seed)
     k = int(np.floor(bound / spacing + 1e-9))
-    _check_size((2 * k + 1) ** 2, 2 * 9, name="(2 * bound / spacing + 1) ** 2")  # the grid x 9 centres
+    _check_size((2 * k + 1) ** 2, 2 * 9, name=f"spacing={spacing}, bound={bound}",  # the grid x 9 centres
+                hint="Use a larger spacing (0.15 gives 15,836 points) or a smaller bound.")
     g = spacing * np.arange(-k, k + 1)
     X = np.stack(np.meshgrid(g, g, indexing="xy"), axis=-1).reshape(-1, 2)
     r = np.min(np.linalg.norm(X[:, None, :] - _di_centres()[None, :, :], axis=2), axis=1)
