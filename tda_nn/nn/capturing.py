@@ -47,6 +47,12 @@ def _check_model(model: Any) -> Any:
 
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}.")
+    meta = [n for n, t in (*model.named_parameters(), *model.named_buffers()) if t.is_meta]
+    if meta:
+        raise ValueError(
+            f"model has {len(meta)} parameters or buffers on the 'meta' device (e.g. {meta[0]!r}), which hold no "
+            "values; load real weights first (model.to_empty(device='cpu') then load_state_dict)."
+        )
     return model
 
 
@@ -86,9 +92,14 @@ def _to_torch(x: Any, device: Any, float_dtype: Any) -> Any:
     import torch
 
     if isinstance(x, np.ndarray):
-        t = torch.from_numpy(np.ascontiguousarray(x))
-        x = t.to(float_dtype) if t.is_floating_point() else t
+        x = torch.from_numpy(np.ascontiguousarray(x))
     if isinstance(x, torch.Tensor):
+        if x.is_meta:
+            raise ValueError(
+                "data holds a tensor on the 'meta' device, which has a shape but no values; pass real tensors."
+            )
+        if x.is_floating_point() and x.dtype != float_dtype:  # float64 (or bf16) data into a float32 model
+            x = x.to(float_dtype)
         return x.to(device, non_blocking=True) if x.device != device else x
     if isinstance(x, Mapping):
         return {k: _to_torch(v, device, float_dtype) for k, v in x.items()}
@@ -357,7 +368,7 @@ def capture(
     collector = Collector(
         model, names, reduce=reduce, dtype=dt, output_index=output_index, select=select, max_samples=max_samples,
         on_nonfinite=on_nonfinite, budget=budget, store=store_path, n_bound=None,
-        required=explicit_layers(layers) if layers is not None else set(),
+        required=explicit_layers(layers, model) if layers is not None else set(),
     )  # fmt: skip
     targets: list[Any] = []
     n_done = 0
@@ -467,7 +478,7 @@ class ActivationRecorder:
         self._collector = Collector(
             self.model, names, reduce=reduce, dtype=dt, output_index=self.output_index, select=self.select,
             max_samples=max_samples, on_nonfinite=self.on_nonfinite, budget=budget, store=None,
-            n_bound=max_samples, required=explicit_layers(self.layers) if self.layers is not None else set(),
+            n_bound=max_samples, required=explicit_layers(self.layers, self.model) if self.layers is not None else set(),
         )  # fmt: skip
         c = self._collector
         self._hooks = Hooks(self.model, names, c.on_output, on_call=c.begin, on_return=c.end, eval_mode=False)
