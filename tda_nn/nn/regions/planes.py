@@ -44,6 +44,15 @@ class PlaneRegions:
     representatives : ActivationPatterns
         One pattern per region, in region-id order.
     layers, n_units : tuple
+    method : str
+        ``'grid'``: regions are counted by sampling the plane on a
+        ``resolution x resolution`` grid.
+    lower_bound : bool
+        ``True`` for ``method='grid'``: ``n_regions`` (and ``counts``) count only the
+        regions that some grid point falls in, so they are LOWER BOUNDS; small or thin
+        regions between grid points are missed (a finer grid finds more).
+    resolution : int
+        Grid points per side (a property of ``labels``).
     """
 
     labels: np.ndarray
@@ -61,6 +70,13 @@ class PlaneRegions:
     representatives: ActivationPatterns
     layers: tuple[str, ...]
     n_units: tuple[int, ...]
+    method: str = "grid"
+    lower_bound: bool = True
+
+    @property
+    def resolution(self) -> int:
+        """Grid points per side of the sampled plane."""
+        return int(self.labels.shape[0])
 
     def project(self, X: Any) -> np.ndarray:
         """Plane coordinates ``(s, t)`` of the orthogonal projections of ``X``, shape (n, 2)."""
@@ -78,7 +94,9 @@ class PlaneRegions:
 
     def __repr__(self) -> str:
         r = self.labels.shape[0]
-        return f"PlaneRegions(n_regions={self.n_regions}, counts={self.counts.tolist()}, resolution={r})"
+        at_least = ">=" if self.lower_bound else ""
+        return (f"PlaneRegions(n_regions{at_least}={self.n_regions}, counts={self.counts.tolist()}, "
+                f"method={self.method!r}, resolution={r})")
 
 
 def _plane(origin: Any, u: Any, v: Any, points: Any, extent: Any,
@@ -171,6 +189,9 @@ def regions_on_plane(
     Returns
     -------
     PlaneRegions
+        ``n_regions`` is a LOWER BOUND (``lower_bound=True``, ``method='grid'``): only
+        regions that a grid point falls in are counted, and a 12-unit layer can have
+        many more than a 1024 x 1024 grid sees.
 
     Raises
     ------
