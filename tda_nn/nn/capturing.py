@@ -135,8 +135,16 @@ def _whole(data: Any) -> tuple[Any, Any] | None:
     if isinstance(data, Mapping):
         return _split_batch(data, 0)
     if isinstance(data, tuple) and len(data) == 2 and all(is_arraylike(d) for d in data):
-        if len(data[0]) == len(data[1]):
-            return data[0], data[1]
+        x, y = data
+        if x.ndim and y.ndim and len(x) == len(y):
+            return x, y
+        if x.ndim and y.ndim and y.ndim <= 2 and y.shape[0] != x.shape[0]:
+            # two arrays with different row counts: an (X, y) pair whose labels do not match, not two batches
+            raise ValueError(
+                f"data = (X, y) must have one target per sample: X has {x.shape[0]} rows (shape "
+                f"{tuple(x.shape)}), y has {y.shape[0]} (shape {tuple(y.shape)}). Pass y for the same samples, "
+                "or a list of batches."
+            )
     return None
 
 
