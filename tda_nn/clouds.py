@@ -258,6 +258,9 @@ def _landmarks_torch(X: Any, n: int, *, method: str, metric: str, seed: Any, sta
     """Landmarks of a torch tensor, computed on the tensor's device."""
     import torch
 
+    if X.is_meta:
+        raise ValueError("X is a tensor on the 'meta' device, which has a shape but no values; pass real data.")
+
     if X.ndim != 2 or (metric == "precomputed" and X.shape[0] != X.shape[1]):
         want = "(N, N)" if metric == "precomputed" else "(N, n_features)"
         raise ValueError(f"X must be a 2-D tensor of shape {want}, got shape {tuple(X.shape)}.")

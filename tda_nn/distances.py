@@ -402,8 +402,11 @@ def _as_samples(X: Any, name: str) -> tuple[list[Diagrams], bool]:
     if isinstance(X, Diagrams):
         raise TypeError(f"{name} must be a list of Diagrams (one per sample), got a single Diagrams; wrap it: [{name}].")
     if isinstance(X, (list, tuple)) and X and all(not isinstance(x, Diagrams) for x in X):
-        arrs = [as_numpy(x, name=f"{name}[{i}]") for i, x in enumerate(X)]
-        if all(a.size == 0 or (a.ndim == 2 and a.shape[1] == 2) for a in arrs):
+        try:
+            arrs = [as_numpy(x, name=f"{name}[{i}]") for i, x in enumerate(X)]
+        except TypeError:  # e.g. ripser.py lists of (k, 2) arrays: samples in another form
+            arrs = None
+        if arrs is not None and all(a.size == 0 or (a.ndim == 2 and a.shape[1] == 2) for a in arrs):
             return [Diagrams([a.reshape(-1, 2)]) for a in arrs], True
     return as_diagram_list(X, name=name), False
 

@@ -92,6 +92,7 @@ class TopologicalProbe(ClassifierMixin, BaseEstimator):
         if items and all(isinstance(d, Diagrams) for d in items):
             return items
         check_int(self.maxdim, name="maxdim", min_value=0)
+        check_choice(self.complex, name="complex", choices=("rips", "cubical"))
         return persistence_batch(items, maxdim=self.maxdim, complex=self.complex, n_jobs=self.n_jobs)
 
     def fit(self, X: Any, y: Any) -> TopologicalProbe:

@@ -94,6 +94,8 @@ def _to_torch(x: Any, device: Any, float_dtype: Any) -> Any:
     if isinstance(x, np.ndarray):
         x = torch.from_numpy(np.ascontiguousarray(x))
     if isinstance(x, torch.Tensor):
+        if x.is_complex():
+            raise TypeError(f"data holds complex values (dtype {x.dtype}); pass real tensors (x.real or x.abs()).")
         if x.is_meta:
             raise ValueError(
                 "data holds a tensor on the 'meta' device, which has a shape but no values; pass real tensors."
@@ -476,6 +478,10 @@ class ActivationRecorder:
         self.on_nonfinite = on_nonfinite
         self._collector: Collector | None = None
         self._hooks: Hooks | None = None
+        # validated here too, so that a mistake shows at the line that made the recorder
+        _check_common(model, reduce, dtype, max_samples, output_index, select, on_nonfinite, max_memory)
+        if layers is not None:
+            resolve_layers(model, layers)
 
     def __enter__(self) -> ActivationRecorder:
         reduce, dt, max_samples, budget = _check_common(

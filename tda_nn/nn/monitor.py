@@ -129,6 +129,9 @@ class TopologyMonitor:
                  keep_activations: bool = False, profile_kwargs: Mapping[str, Any] | None = None,
                  capture_kwargs: Mapping[str, Any] | None = None, regions: bool | Literal["auto"] = "auto",
                  region_kwargs: Mapping[str, Any] | None = None):
+        from .regions import check_region_model
+
+        check_region_model(model)  # a module, with real, finite weights
         self.model = model
         self.probe_data = probe_data
         self.layers = layers
