@@ -294,6 +294,13 @@ _WEIGHTS: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
 }
 
 
+def _unit(values: np.ndarray) -> float:
+    """A power of two near the largest ``|value|``: dividing by it is exact and keeps squares and
+    products of the values from overflowing (at 1e300) or underflowing (at 1e-300)."""
+    top = float(np.max(np.abs(values), initial=0.0, where=np.isfinite(values)))
+    return 2.0 ** np.frexp(top)[1] if top > 0 else 1.0
+
+
 _TINY_SPAN = 1e-280  # fitted image extents narrower than this are widened (subnormal pixel sides)
 
 
@@ -486,6 +493,7 @@ class PersistentEntropy(DiagramTransformer):
     def _transform_dim(self, i: int, bars: Bars) -> np.ndarray:
         # E = -sum (l/L) log(l/L) = log L - sum(l log l) / L, with 0 log 0 = 0
         n, life = bars.n_samples, bars.lifetime
+        life = life / _unit(life)  # scale-invariant; keeps the sums finite at 1e300
         total = block_total(bars, life)
         s = block_total(bars, life * np.log(life + (life == 0)))
         has = total > 0
@@ -555,7 +563,8 @@ class Amplitude(DiagramTransformer):
         _check_p(self.p)
 
     def _transform_dim(self, i: int, bars: Bars) -> np.ndarray:
-        life = bars.lifetime
+        c = _unit(bars.lifetime)  # the p-norms are homogeneous: computed on life / c, scaled back
+        life = bars.lifetime / c
         cols = []
         for p in _check_p(self.p):
             if np.isinf(p):
@@ -566,7 +575,8 @@ class Amplitude(DiagramTransformer):
                 cols.append(np.sqrt(block_total(bars, np.square(life))))
             else:
                 cols.append(block_total(bars, life**p) ** (1.0 / p))
-        return np.column_stack(cols)
+        with np.errstate(over="ignore"):  # a norm above 1.8e308 is inf, honestly
+            return np.column_stack(cols) * c
 
     def _names_dim(self, i: int) -> list[str]:
         return [f"H{self.dims_[i]}_amplitude_{_p_label(p)}" for p in _check_p(self.p)]
@@ -632,8 +642,9 @@ class PersistenceStatistics(DiagramTransformer):
         n, c = bars.n_samples, bars.counts
         total = block_total(bars, values)
         mean = np.divide(total, c, out=np.zeros(n), where=c > 0)
-        dev = block_total(bars, (values - mean[bars.sample]) ** 2)
-        std = np.sqrt(np.divide(dev, c, out=np.zeros(n), where=c > 0))
+        u = _unit(values)  # the deviations' squares are taken in units of u, so they cannot overflow
+        dev = block_total(bars, ((values - mean[bars.sample]) / u) ** 2)
+        std = np.sqrt(np.divide(dev, c, out=np.zeros(n), where=c > 0)) * u
         qs = block_quantiles(bars, sorted_blocks(bars, values), _check_quantiles(self.quantiles))
         return [total, mean, std, block_max(bars, values), *qs.T]
 
