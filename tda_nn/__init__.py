@@ -20,6 +20,7 @@ _LAZY: dict = {
     "Diagrams": "diagrams",
     "persistence": "homology",
     "persistence_batch": "homology",
+    "Persistence": "homology",
     "pmap": "parallel",
     # capture (torch wing)
     "capture": "nn.capturing",
@@ -37,6 +38,16 @@ _LAZY: dict = {
     "sample_clouds": "clouds",
     "dtm_weights": "clouds",
     "feature_map_images": "clouds",
+    # cycles: which samples form a loop, and does it survive the next layer
+    "representative_cycles": "cycles",
+    "loop_samples": "cycles",
+    "Cycle": "cycles",
+    "Cycles": "cycles",
+    "LoopSamples": "cycles",
+    "track_features": "cycles",
+    "loop_scales": "cycles",
+    "Lifeline": "cycles",
+    "Lifelines": "cycles",
     # summaries
     "BettiCurve": "features",
     "PersistenceLandscape": "features",
@@ -82,6 +93,24 @@ _LAZY: dict = {
     "PlaneRegions": "nn.regions",
     "RegionDensity": "nn.regions",
     "BoundaryDistance": "nn.regions",
+    # symmetries: group actions on inputs, invariance, equivariance, orbits (torch wing)
+    "CyclicShift": "nn.actions",
+    "Translate": "nn.actions",
+    "Rotate": "nn.actions",
+    "Rot90": "nn.actions",
+    "Flip": "nn.actions",
+    "Permute": "nn.feature_actions",
+    "OrthogonalMap": "nn.feature_actions",
+    "Action": "nn.feature_actions",
+    "invariance": "nn.symmetry",
+    "equivariance": "nn.symmetry",
+    "SymmetryProfile": "nn.symmetry",
+    "lie_derivative": "nn.lie",
+    "LieDerivative": "nn.lie",
+    "orbit_topology": "nn.orbits",
+    "OrbitTopology": "nn.orbits",
+    "symmetry_summary": "nn.symmetry_summary",
+    "SymmetrySummary": "nn.symmetry_summary",
     # workflows
     "analyze": "workflows",
     "compare_checkpoints": "workflows",
@@ -103,6 +132,8 @@ _MODULES: dict = {
     "nn": "nn",
     "zoo": "nn.zoo",
     "validation": "validation",
+    "actions": "nn.actions",
+    "cycles": "cycles",
 }
 
 __all__ = ["__version__", *sorted(_LAZY), *sorted(_MODULES)]

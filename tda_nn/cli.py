@@ -70,7 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     common(t, out_default="tda_nn_track")
 
     d = sub.add_parser("demo", help="train a small CNN on scikit-learn's digits, analyse it, write a report")
-    d.add_argument("--out", default="tda_nn_demo", help="output directory (default: tda_nn_demo)")
+    d.add_argument("--out", default="tda_nn_demo",
+                   help="output directory (default: tda_nn_demo/ in the working directory, as the README says)")
     d.add_argument("--epochs", type=int, default=30)
     d.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
     d.add_argument("--no-progress", action="store_true", help="no progress bars")

@@ -275,6 +275,39 @@ class Diagrams(Sequence):
         parts = [np.column_stack([a, np.full(len(a), d, dtype=np.float64)]) for d, a in enumerate(self._dgms)]
         return np.concatenate(parts) if parts else np.empty((0, 3))
 
+    # -- figures (matplotlib is imported by the plotting functions, on call) ------
+    def plot(self, ax: Any = None, *, dims: Sequence[int] | None = None, title: str | None = None,
+             legend: bool = True, size: float = 14) -> Any:
+        """Draw the persistence diagram: birth against death, one colour per dimension.
+
+        Essential bars (``death = inf``) are drawn as triangles on a dashed line marked
+        ``inf`` just above the finite range. ``dims`` selects dimensions (default: all).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            ``ax``, or the Axes of a new figure when ``ax`` is None.
+        """
+        from .plotting.diagrams import plot_diagrams
+
+        return plot_diagrams(self, dims=dims, ax=ax, title=title, legend=legend, size=size)
+
+    def plot_barcode(self, ax: Any = None, *, dims: Sequence[int] | None = None, max_bars: int = 60,
+                     title: str | None = None) -> Any:
+        """Draw the barcode: the ``max_bars`` longest bars of each dimension as segments.
+
+        Essential bars run to a dashed line marked ``inf`` beyond the finite range.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            ``ax``, or the Axes of a new figure when ``ax`` is None.
+        """
+        from .plotting.diagrams import plot_barcode
+
+        fig = plot_barcode(self, dims=dims, max_bars=max_bars, ax=ax, title=title)
+        return fig.axes[0] if ax is None else ax
+
     # -- serialisation ---------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe dict; ``inf`` is written as the string ``"inf"`` and read back exactly."""

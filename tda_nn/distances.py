@@ -45,6 +45,9 @@ from ._matching import bottleneck_cost, essential_cost, wasserstein_cost
 from .diagrams import Diagrams
 from .parallel import pmap
 from .validation import (
+    _dims_implicit,
+    _is_pairs_array,
+    _pad_dims,
     as_diagram_list,
     as_diagrams,
     as_numpy,
@@ -162,6 +165,10 @@ def _pair_inputs(X: Any, Y: Any, dim: Any) -> tuple[Diagrams, tuple[int, ...], D
     dX, rawX = _as_diagrams(X, "X")
     dY, rawY = _as_diagrams(Y, "Y")
     dims = _check_dims(dim)
+    # gudhi's lists and giotto-tda's (k, 3) arrays show no dimension without bars: it is empty
+    top = max(dX.maxdim, dY.maxdim, *(dims or ()))
+    dX = _pad_dims(dX, top) if _dims_implicit(X) else dX
+    dY = _pad_dims(dY, top) if _dims_implicit(Y) else dY
     if rawX != rawY and dims is None:
         raise ValueError(
             "dim is required when comparing a raw (k, 2) diagram with a Diagrams: say which "
@@ -401,13 +408,11 @@ def _as_samples(X: Any, name: str) -> tuple[list[Diagrams], bool]:
     """A list of samples and whether they are raw (k, 2) diagrams."""
     if isinstance(X, Diagrams):
         raise TypeError(f"{name} must be a list of Diagrams (one per sample), got a single Diagrams; wrap it: [{name}].")
-    if isinstance(X, (list, tuple)) and X and all(not isinstance(x, Diagrams) for x in X):
-        try:
-            arrs = [as_numpy(x, name=f"{name}[{i}]") for i, x in enumerate(X)]
-        except TypeError:  # e.g. ripser.py lists of (k, 2) arrays: samples in another form
-            arrs = None
-        if arrs is not None and all(a.size == 0 or (a.ndim == 2 and a.shape[1] == 2) for a in arrs):
-            return [Diagrams([a.reshape(-1, 2)]) for a in arrs], True
+    # a list of (k, 2) arrays is one raw diagram per sample here; any other item (ripser's dict or
+    # dgms list, gudhi's list, a giotto-tda (k, 3) array) goes to the one converter
+    if isinstance(X, (list, tuple)) and X and all(_is_pairs_array(x) for x in X):
+        arrs = [as_numpy(x, name=f"{name}[{i}]") for i, x in enumerate(X)]
+        return [Diagrams([a.reshape(-1, 2)]) for a in arrs], True
     return as_diagram_list(X, name=name), False
 
 

@@ -101,6 +101,57 @@ class Report:
             "notes": list(self.notes),
         }))
 
+    def to_pandas(self) -> dict[str, Any]:
+        """The report's numbers as pandas DataFrames (needs pandas: ``pip install "tda_nn[pandas]"``).
+
+        Returns
+        -------
+        dict of str -> pandas.DataFrame
+            ``"table"``: one row per layer (index ``layer``, in model order), one column
+            per metric (missing values NaN); each matrix under its own name (``"matrix: <name>"``
+            for a matrix called ``table`` or ``probes``), square with
+            its labels (layers or checkpoints) as index and columns; ``"probes"`` when
+            probes were run (rows: layers; columns: topological, linear, shuffled); and
+            each series over training as ``"series: <quantity>"`` (rows: steps; columns:
+            layers).
+
+        Raises
+        ------
+        ImportError
+            pandas is not installed; the message names the extra.
+        """
+        try:
+            import pandas as pd
+        except ImportError as exc:
+            raise ImportError(
+                'Report.to_pandas needs pandas, which is not installed: pip install "tda_nn[pandas]" '
+                "(or use report.table and report.matrices, plain dicts and arrays)."
+            ) from exc
+        out: dict[str, Any] = {}
+        rows = [layer for layer in self.layers if layer in self.table]
+        rows += [layer for layer in self.table if layer not in rows]
+        cols = sorted({c for row in self.table.values() for c in row}, key=_column_order)
+        table = pd.DataFrame([[self.table[r].get(c, math.nan) for c in cols] for r in rows],
+                             index=pd.Index(rows, name="layer"), columns=cols)
+        out["table"] = table
+        for name, (labels, m) in self.matrices.items():
+            labels = [str(lab) for lab in labels]
+            key = name if name not in ("table", "probes") else f"matrix: {name}"
+            out[key] = pd.DataFrame(np.asarray(m, dtype=float), index=labels, columns=labels)
+        if self.probes:
+            p = self.probes
+            out["probes"] = pd.DataFrame({k: np.asarray(p[k], dtype=float) for k in ("topological", "linear", "shuffled")},
+                                         index=pd.Index(list(p["layers"]), name="layer"))
+        steps = self.series.get("steps")
+        for name, by_layer in self.series.items():
+            if name == "steps" or not isinstance(by_layer, dict):
+                continue
+            frame = pd.DataFrame({layer: pd.Series(list(v), dtype=float) for layer, v in by_layer.items()})
+            if steps is not None and len(steps) == len(frame):
+                frame.index = pd.Index(list(steps), name="step")
+            out[f"series: {name}"] = frame
+        return out
+
     def _json_body(self) -> dict[str, Any]:
         return jsonable(plain({
             "format": _FORMAT,

@@ -564,7 +564,32 @@ def as_diagram_list(X: Any, *, name: str = "X", allow_empty: bool = False) -> li
         isinstance(a, np.ndarray) and a.ndim == 2 and a.shape[1] == 3 for a in X
     ):
         return [as_diagrams(list(X), name=name)]
-    return [as_diagrams(item, name=f"{name}[{i}]") for i, item in enumerate(X)]
+    out = [as_diagrams(item, name=f"{name}[{i}]") for i, item in enumerate(X)]
+    # gudhi's lists and giotto-tda's (k, 3) arrays show no dimension without bars (a circle sampled
+    # too sparsely has no H1 point at all): such a sample holds every dimension up to the
+    # collection's highest, the missing ones empty, as giotto-tda's own (n, k, 3) stacks do
+    implicit = [_dims_implicit(item) for item in X]
+    if any(implicit):
+        top = max(d.maxdim for d in out)
+        out = [_pad_dims(d, top) if imp else d for d, imp in zip(out, implicit)]
+    return out
+
+
+def _dims_implicit(item: Any) -> bool:
+    """A single-sample form in which a dimension without bars is absent: gudhi's list, giotto's (k, 3), ``[]``."""
+    if isinstance(item, (list, tuple)):
+        return len(item) == 0 or is_gudhi_list(item)
+    shape = getattr(item, "shape", None)
+    return shape is not None and len(shape) == 2 and shape[1] == 3
+
+
+def _pad_dims(d: Any, top: int) -> Any:
+    """``d`` with empty diagrams appended up to dimension ``top``."""
+    if d.maxdim >= top:
+        return d
+    from .diagrams import Diagrams
+
+    return Diagrams([*d, *(np.empty((0, 2)) for _ in range(top - d.maxdim))], meta=d.meta)
 
 
 def find_stack_level() -> int:

@@ -139,3 +139,83 @@ class TestRoundTrips:
         d = tda_nn.persistence(X, maxdim=1)
         assert Diagrams.load(d.save(tmp_path / "x")) == d
         assert Diagrams.from_dict(json.loads(json.dumps(d.to_dict()))) == d
+
+
+class TestPlots:
+    """``Diagrams.plot`` / ``plot_barcode`` return Axes; ``plot_diagrams`` takes every familiar form."""
+
+    @pytest.fixture(autouse=True)
+    def _agg(self):
+        matplotlib = pytest.importorskip("matplotlib")
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        yield
+        plt.close("all")
+
+    @staticmethod
+    def points(ax):
+        """(x, y) of every scattered point, in drawing order."""
+        return np.concatenate([c.get_offsets() for c in ax.collections if len(c.get_offsets())])
+
+    def test_plot_returns_axes_with_inf_on_a_marked_line(self, dgms):
+        from matplotlib.axes import Axes
+
+        ax = dgms.plot()
+        assert isinstance(ax, Axes)
+        pts = self.points(ax)
+        assert len(pts) == 5  # three H0 bars (one essential), two H1
+        inf_y = pts[np.isclose(pts[:, 0], 0.0) & (pts[:, 1] > 2.0), 1]
+        assert len(inf_y) == 1 and inf_y[0] == pytest.approx(2.0 + 0.1 * 2.0)  # 10% above the finite range [0, 2]
+        assert any(t.get_text() == "inf" for t in ax.texts)
+        assert ax.get_ylim()[1] > inf_y[0]
+        assert [t.get_text() for t in ax.get_legend().get_texts()] == ["H0 (3)", "H1 (2)", "H2 (0)"]
+
+    def test_plot_on_given_axes_and_selected_dims(self, dgms):
+        import matplotlib.pyplot as plt
+
+        _, (a, b) = plt.subplots(1, 2)
+        assert dgms.plot(a, dims=[1]) is a
+        np.testing.assert_allclose(self.points(a), dgms[1])
+        assert dgms.plot_barcode(b, dims=[0]) is b
+
+    def test_barcode_segments_and_essential_bar(self, dgms):
+        ax = dgms.plot_barcode()
+        lines = [line for line in ax.get_lines() if len(line.get_xdata()) == 2]
+        segments = [line.get_xdata() for line in lines if line.get_linestyle() == "-"]
+        marks = [line.get_xdata() for line in lines if line.get_linestyle() == "--"]
+        assert len(segments) == 5
+        assert len(marks) == 1 and marks[0][0] == pytest.approx(2.2)  # the dashed inf line
+        ends = sorted(float(x[1]) for x in segments)
+        assert ends[:4] == pytest.approx([0.4, 0.5, 1.0, 2.0])
+        assert ends[4] == pytest.approx(2.2)  # the essential H0 bar runs to the inf line beyond the finite range
+        assert [t.get_text() for t in ax.get_yticklabels()] == ["H0", "H1"]
+        assert dgms.plot_barcode(max_bars=1).get_yticklabels()[0].get_text() == "H0 (top 1 of 3)"
+
+    def test_negative_births_stay_in_view(self):
+        ax = Diagrams([[[-2.0, -1.0], [-1.5, np.inf]]]).plot()
+        lo, hi = ax.get_xlim()
+        assert lo < -2.0 and hi > -1.0
+
+    def test_plot_diagrams_accepts_every_familiar_form(self, dgms):
+        from tda_nn.plotting import plot_diagrams
+
+        want = self.points(plot_diagrams(dgms))
+        forms = {
+            "ripser dict": {"dgms": dgms.to_list(), "num_edges": 3},
+            "ripser dgms": dgms.to_list(),
+            "gudhi": dgms.to_gudhi(),
+            "giotto (k, 3)": dgms.to_giotto(),
+            "giotto padded (1, k, 3)": np.vstack([dgms.to_giotto(), [[0.0, 0.0, 2.0], [0.0, 0.0, 1.0]]])[None],
+        }
+        for name, form in forms.items():
+            got = self.points(plot_diagrams(form, dims=[0, 1]))
+            np.testing.assert_allclose(got, want, err_msg=name)
+        raw = self.points(plot_diagrams(np.asarray(dgms[1]), plot_only=[0]))
+        np.testing.assert_allclose(raw, dgms[1])
+        with pytest.raises(TypeError, match="not both"):
+            plot_diagrams(dgms, dims=[0], plot_only=[0])
+        with pytest.raises(TypeError, match=r"got an array of shape \(3, 4\)"):
+            plot_diagrams(np.zeros((3, 4)))
+        with pytest.raises(ValueError, match="one sample's diagrams, got 2 samples"):
+            plot_diagrams([dgms, dgms])

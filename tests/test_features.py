@@ -183,12 +183,14 @@ class TestClosedForms:
 
 
 # ----------------------------------------------------------------------------- peers
+@pytest.fixture(scope="module")
+def diags():
+    """The peers' test diagrams (module-level: pytest 9.1 deprecates class-scoped fixtures on instances)."""
+    return random_diagrams(15, seed=7)
+
+
 class TestAgreementWithPeers:
     """gudhi.representations and persim as oracles, on random diagrams without infinite bars."""
-
-    @pytest.fixture(scope="class")
-    def diags(self):
-        return random_diagrams(15, seed=7)
 
     @pytest.fixture(autouse=True)
     def _quiet(self):

@@ -18,8 +18,8 @@ import pytest
 
 import tda_nn
 from tda_nn import Activations, Diagrams, MemoryBudgetError
-from tda_nn.report import Report
 from tda_nn.nn.checkpoints import bundled_path, load_checkpoint
+from tda_nn.report import Report
 from tda_nn.validation import CheckpointError
 
 torch = pytest.importorskip("torch")
@@ -230,7 +230,7 @@ def test_two_threads_capturing_one_model_never_mix_rows():
         got, errors = {}, []
         barrier = threading.Barrier(2)
 
-        def run(key):
+        def run(key, got=got, errors=errors, barrier=barrier):
             try:
                 barrier.wait()
                 got[key] = tda_nn.capture(model, data[key], layers=["2"], batch_size=3, progress=False)["2"]

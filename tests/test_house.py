@@ -79,7 +79,7 @@ def test_dir_lists_the_public_names_and_nothing_else():
 
     assert set(dir(plotting)) == set(plotting.__all__)
     assert "plot_diagram" in dir(plotting) and "importlib" not in dir(plotting)
-    for sub in (tda_nn.nn, tda_nn.diagnostics):
+    for sub in (tda_nn.nn, tda_nn.diagnostics, tda_nn.cycles, tda_nn.nn.regions):
         assert set(dir(sub)) == set(sub.__all__)
 
 

@@ -22,7 +22,8 @@ MAX_STORED_BYTES = 300_000
 
 def test_notebooks_found():
     names = {p.stem for p in NOTEBOOKS}
-    assert {"quickstart", "comparing_layers", "over_training", "probes", "untangling"} <= names
+    assert {"quickstart", "comparing_layers", "over_training", "probes", "untangling", "symmetries",
+            "which_inputs_make_the_loop"} <= names
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

@@ -9,6 +9,7 @@ import importlib as _importlib
 
 _LAZY = {
     "plot_diagram": "diagrams",
+    "plot_diagrams": "diagrams",
     "plot_barcode": "diagrams",
     "plot_betti_curves": "diagrams",
     "plot_layer_profile": "layers",
@@ -16,6 +17,13 @@ _LAZY = {
     "plot_training": "layers",
     "plot_regions_plane": "regions",
     "plot_region_counts": "regions",
+    "plot_lifelines": "cycles",
+    "plot_symmetry_profile": "symmetry",
+    "plot_orbit_fractions": "symmetry",
+    "plot_symmetry_summary": "symmetry",
+    "plot_cycles": "cycles",
+    "loops_html": "loops_html",
+    "loops_page": "loops_html",
 }
 
 __all__ = sorted(_LAZY)

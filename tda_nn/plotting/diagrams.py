@@ -1,4 +1,8 @@
-"""Figures of single diagrams: persistence diagrams, barcodes, Betti curves across layers."""
+"""Figures of single diagrams: persistence diagrams, barcodes, Betti curves across layers.
+
+``plot_diagrams`` (persim's name) and ``Diagrams.plot`` / ``Diagrams.plot_barcode`` return
+the matplotlib Axes; ``plot_diagram`` and ``plot_barcode`` return the Figure.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,9 @@ from typing import Any
 import numpy as np
 
 from ..diagrams import Diagrams
+from ..validation import as_diagram_list, check_int
 
-__all__ = ["plot_barcode", "plot_betti_curves", "plot_diagram"]
+__all__ = ["plot_barcode", "plot_betti_curves", "plot_diagram", "plot_diagrams"]
 
 _COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd")
 
@@ -28,43 +33,120 @@ def _finite_max(dgms: Diagrams) -> float:
     return top if top > 0 else 1.0
 
 
-def plot_diagram(dgms: Diagrams, *, dims: Sequence[int] | None = None, ax: Any = None, title: str | None = None):
-    """Persistence diagram: birth against death per dimension; essential bars on a dashed ``inf`` line.
+def _extent(dgms: Diagrams, dims: Sequence[int]) -> tuple[float, float, float]:
+    """``(lo, top, inf_at)``: the finite range of the bars shown and where ``inf`` deaths are drawn."""
+    vals = np.concatenate([dgms[d][np.isfinite(dgms[d])] for d in dims] + [np.empty(0)])
+    lo = min(0.0, float(vals.min())) if vals.size else 0.0
+    top = float(vals.max()) if vals.size else 1.0
+    if top <= lo:
+        top = lo + 1.0
+    return lo, top, top + 0.1 * (top - lo)
 
-    Returns the matplotlib ``Figure``.
+
+def _as_one(diagrams: Any, name: str = "diagrams") -> Diagrams:
+    """One sample's diagrams from any familiar form, through :func:`tda_nn.validation.as_diagram_list`.
+
+    ``Diagrams``; ripser.py's result dict or its ``dgms`` list of ``(k, 2)`` arrays; gudhi's
+    ``[(dim, (birth, death)), ...]``; giotto-tda's ``(k, 3)`` (or ``(1, k, 3)``) triples, whose
+    zero-length padding carries nothing; a raw ``(k, 2)`` array (one diagram, shown as H0).
     """
-    fig, ax = _axes(ax, (4.6, 4.4))
-    dims = range(len(dgms)) if dims is None else dims
-    top = _finite_max(dgms)
-    inf_y = top * 1.1
+    samples = as_diagram_list(diagrams, name=name)
+    if len(samples) != 1:
+        raise ValueError(
+            f"{name} must be one sample's diagrams, got {len(samples)} samples; plot them one at a time "
+            f"({name}[i]), each on its own axes."
+        )
+    return samples[0]
+
+
+def _draw_diagram(ax: Any, dgms: Diagrams, dims: Sequence[int], *, title: str | None, legend: bool = True,
+                  size: float = 14) -> Any:
+    lo, top, inf_y = _extent(dgms, dims)
+    pad = 0.03 * (top - lo)
     for d in dims:
         a = dgms[d]
         fin = np.isfinite(a[:, 1])
         c = _COLORS[d % len(_COLORS)]
-        ax.scatter(a[fin, 0], a[fin, 1], s=14, alpha=0.75, color=c, label=f"H{d} ({len(a)})", edgecolors="none")
+        ax.scatter(a[fin, 0], a[fin, 1], s=size, alpha=0.75, color=c, label=f"H{d} ({len(a)})", edgecolors="none")
         if (~fin).any():
-            ax.scatter(a[~fin, 0], np.full((~fin).sum(), inf_y), s=30, marker="^", color=c, edgecolors="none")
-    ax.plot([0, inf_y], [0, inf_y], color="0.5", lw=0.8)
+            ax.scatter(a[~fin, 0], np.full((~fin).sum(), inf_y), s=2 * size, marker="^", color=c, edgecolors="none")
+    ax.plot([lo, inf_y], [lo, inf_y], color="0.5", lw=0.8)
     ax.axhline(inf_y, color="0.5", lw=0.8, ls="--")
-    ax.text(0.02 * top, inf_y, "inf", va="bottom", fontsize=8, color="0.4")
-    ax.set_xlim(-0.03 * top, inf_y * 1.03)
-    ax.set_ylim(-0.03 * top, inf_y * 1.06)
+    ax.text(lo + pad, inf_y, "inf", va="bottom", fontsize=8, color="0.4")
+    ax.set_xlim(lo - pad, inf_y + pad)
+    ax.set_ylim(lo - pad, inf_y + 2 * pad)
     ax.set_xlabel("birth")
     ax.set_ylabel("death")
     ax.set_title(title or _title(dgms, "persistence diagram"))
-    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    if legend:
+        ax.legend(loc="lower right", fontsize=8, frameon=False)
+    return ax
+
+
+def _dims(dgms: Diagrams, dims: Sequence[int] | None) -> list[int]:
+    if dims is None:
+        return list(range(len(dgms)))
+    dims = [int(d) for d in dims]
+    for d in dims:
+        dgms[d]  # an IndexError that names the dimensions held
+    return dims
+
+
+def plot_diagram(dgms: Diagrams, *, dims: Sequence[int] | None = None, ax: Any = None, title: str | None = None):
+    """Persistence diagram: birth against death per dimension; essential bars on a dashed ``inf`` line.
+
+    Returns the matplotlib ``Figure`` (:func:`plot_diagrams` and :meth:`Diagrams.plot` return the Axes).
+    """
+    dgms = _as_one(dgms, "dgms")
+    fig, ax = _axes(ax, (4.6, 4.4))
+    _draw_diagram(ax, dgms, _dims(dgms, dims), title=title)
     return fig
 
 
-def plot_barcode(dgms: Diagrams, *, dims: Sequence[int] | None = None, max_bars: int = 60, ax: Any = None,
-                 title: str | None = None):
-    """Barcode: the ``max_bars`` longest bars of each dimension as horizontal segments.
+def plot_diagrams(diagrams: Any, *, dims: Sequence[int] | None = None, plot_only: Sequence[int] | None = None,
+                  ax: Any = None, title: str | None = None, legend: bool = True, size: float = 14):
+    """Persistence diagrams of one sample, persim's ``plot_diagrams`` under its familiar name.
 
-    Returns the matplotlib ``Figure``.
+    Parameters
+    ----------
+    diagrams : Diagrams, dict, list or ndarray
+        One sample's diagrams in any familiar form: a ``Diagrams``; ripser.py's result
+        dict or its ``dgms`` list of ``(k_i, 2)`` arrays; gudhi's ``[(dim, (birth, death)), ...]``;
+        a giotto-tda ``(k, 3)`` array of (birth, death, dim) (zero-length padding ignored);
+        a raw ``(k, 2)`` array (drawn as H0).
+    dims, plot_only : sequence of int or None, default=None
+        The dimensions drawn (``plot_only`` is persim's name); ``None`` draws all.
+    ax : matplotlib Axes or None
+        Where to draw; ``None`` makes a new figure.
+    title : str or None
+    legend : bool, default=True
+    size : float, default=14
+        Marker area of finite points (essential points are twice as large).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Finite points are scattered at (birth, death); essential bars (``death = inf``)
+        as triangles on a dashed line marked ``inf`` just above the finite range.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tda_nn.plotting import plot_diagrams
+    >>> ax = plot_diagrams([np.array([[0.0, np.inf], [0.0, 1.0]]), np.array([[0.5, 2.0]])])
+    >>> ax.get_xlabel()
+    'birth'
     """
-    fig, ax = _axes(ax, (6.0, 4.4))
-    dims = range(len(dgms)) if dims is None else dims
-    top = _finite_max(dgms) * 1.1
+    if dims is not None and plot_only is not None:
+        raise TypeError("pass the dimensions as dims or as plot_only (persim's name), not both.")
+    dgms = _as_one(diagrams)
+    _, ax = _axes(ax, (4.6, 4.4))
+    return _draw_diagram(ax, dgms, _dims(dgms, dims if plot_only is None else plot_only), title=title,
+                         legend=legend, size=size)
+
+
+def _draw_barcode(ax: Any, dgms: Diagrams, dims: Sequence[int], *, max_bars: int, title: str | None) -> Any:
+    lo, _, top = _extent(dgms, dims)
     y = 0
     ticks, labels = [], []
     for d in dims:
@@ -83,10 +165,28 @@ def plot_barcode(dgms: Diagrams, *, dims: Sequence[int] | None = None, max_bars:
             shown = f" (top {max_bars} of {len(a)})" if len(a) > max_bars else ""
             labels.append(f"H{d}{shown}")
         y += 2
+    ax.axvline(top, color="0.5", lw=0.8, ls="--")
+    ax.text(top, -0.6, " inf", ha="left", va="bottom", fontsize=8, color="0.4")
+    ax.set_xlim(lo - 0.03 * (top - lo), top + 0.08 * (top - lo))
     ax.set_yticks(ticks, labels)
     ax.invert_yaxis()
     ax.set_xlabel("filtration value (scale)")
     ax.set_title(title or _title(dgms, "barcode"))
+    return ax
+
+
+def plot_barcode(dgms: Diagrams, *, dims: Sequence[int] | None = None, max_bars: int = 60, ax: Any = None,
+                 title: str | None = None):
+    """Barcode: the ``max_bars`` longest bars of each dimension as horizontal segments.
+
+    Essential bars run to a dashed line marked ``inf`` just beyond the finite range and
+    end in an arrow. ``dgms`` takes the forms :func:`plot_diagrams` takes. Returns the
+    matplotlib ``Figure`` (:meth:`Diagrams.plot_barcode` returns the Axes).
+    """
+    dgms = _as_one(dgms, "dgms")
+    fig, ax = _axes(ax, (6.0, 4.4))
+    _draw_barcode(ax, dgms, _dims(dgms, dims), max_bars=check_int(max_bars, name="max_bars", min_value=1),
+                  title=title)
     return fig
 
 
