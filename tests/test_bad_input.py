@@ -217,6 +217,8 @@ RESULT_TYPES = {
     "ActivationPatterns", "BoundaryDistance", "Landmarks", "LayerComparison", "LayerInfo", "LayerProfile",
     "NeuralPersistence", "PathRegions", "PlaneRegions", "ProbeScores", "RegionDensity", "SignificantBars",
     "TrainingTrace", "Report",  # Report.load: tests/test_hostile_files.py
+    "Cycle", "Cycles", "Lifeline", "Lifelines", "LoopSamples", "LieDerivative", "OrbitTopology", "SymmetryProfile",
+    "SymmetrySummary",
     # the error types themselves
     "CheckpointError", "MemoryBudgetError",
 }  # fmt: skip
@@ -476,8 +478,57 @@ TABLE: dict[str, dict[str, Any]] = {
         "nonpositive": raises(lambda: tda_nn.TopologicalProbe(maxdim=-1).fit([X] * 4, [0, 1, 0, 1]), "maxdim"),
         "kwtype": raises(lambda: tda_nn.TopologicalProbe(complex="alpha").fit([X] * 4, [0, 1, 0, 1]), "complex"),
     },
+    # -- cycles
+    "representative_cycles": merge(
+        cloud_cases(lambda v: tda_nn.representative_cycles(v, bars=1), bool_ok=False, halves=False),
+        {"nonpositive": raises(lambda: tda_nn.representative_cycles(X, dim=-1), "dim"),
+         "kwtype": raises(lambda: tda_nn.representative_cycles(X, bars="all"), "bars")}),
+    "loop_samples": {
+        "string": raises(lambda: tda_nn.loop_samples("cycles"), "cycles", errors=(TypeError,)),
+    },
+    "loop_scales": merge(
+        cloud_cases(lambda v: tda_nn.loop_scales(v, [0, 1, 2]), bool_ok=False, halves=False),
+        {"kwtype": raises(lambda: tda_nn.loop_scales(X, "012"), "indices"),
+         "huge": raises(lambda: tda_nn.loop_scales(X, [0, 1, BIG]), "indices")}),
+    "track_features": {
+        "nan": raises(lambda: tda_nn.track_features({"a": X_NAN, "b": Y}), "nan"),
+        "complex": raises(lambda: tda_nn.track_features({"a": X_COMPLEX, "b": Y}), "complex"),
+        "string": raises(lambda: tda_nn.track_features("acts"), "activations", errors=(TypeError,)),
+        "one_row": raises(lambda: tda_nn.track_features({"a": X_ONE, "b": Y[:1]}), "'a'"),
+    },
+    # -- symmetry (torch wing): actions and measurements
+    "Action": {"kwtype": raises(lambda: tda_nn.Action("fn", [0.1]), "fn", errors=(TypeError,))},
+    "CyclicShift": {"kwtype": raises(lambda: tda_nn.CyclicShift(axis="x"), "axis", errors=(TypeError,))},
+    "Flip": {"kwtype": raises(lambda: tda_nn.Flip(axis="x"), "axis", errors=(TypeError,))},
+    "Translate": {"kwtype": raises(lambda: tda_nn.Translate(axis="x"), "axis", errors=(TypeError,))},
+    "Rot90": {"kwtype": raises(lambda: tda_nn.Rot90(k="1"), "k")},
+    "Rotate": {"kwtype": raises(lambda: tda_nn.Rotate(angles="90"), "angles")},
+    "Permute": {"nonpositive": raises(lambda: tda_nn.Permute(n_perms=0), "n_perms")},
+    "OrthogonalMap": {
+        "nan": raises(lambda: tda_nn.OrthogonalMap(np.full((2, 2), np.nan)), "Q", "nan"),
+        "complex": raises(lambda: tda_nn.OrthogonalMap(np.eye(2, dtype=complex)), "Q", "complex"),
+        "ndim": raises(lambda: tda_nn.OrthogonalMap(np.ones(3)), "Q"),
+    },
+    "invariance": merge(model_cases(lambda m: tda_nn.invariance(m, X, tda_nn.Flip(), layers=["1"])), {
+        "complex": raises(lambda: tda_nn.invariance(MODEL, X_COMPLEX, tda_nn.Flip(), layers=["1"]), "X", "complex"),
+        "nonpositive": raises(lambda: tda_nn.invariance(MODEL, X, tda_nn.Flip(), layers=["1"], n_samples=0),
+                              "n_samples")}),
+    "equivariance": merge(model_cases(lambda m: tda_nn.equivariance(m, X, tda_nn.Flip(), layers=["1"])), {
+        "complex": raises(lambda: tda_nn.equivariance(MODEL, X_COMPLEX, tda_nn.Flip(), layers=["1"]), "X",
+                          "complex")}),
+    "lie_derivative": merge(model_cases(lambda m: tda_nn.lie_derivative(m, X, tda_nn.Translate(), layers=["1"])), {
+        "complex": raises(lambda: tda_nn.lie_derivative(MODEL, X_COMPLEX, tda_nn.Translate(), layers=["1"]), "X",
+                          "complex")}),
+    "orbit_topology": merge(model_cases(lambda m: tda_nn.orbit_topology(m, X, tda_nn.Rotate(), layers=["1"])), {
+        "nonpositive": raises(lambda: tda_nn.orbit_topology(MODEL, X, tda_nn.Rotate(), layers=["1"], n_steps=0),
+                              "n_steps")}),
+    "symmetry_summary": model_cases(lambda m: tda_nn.symmetry_summary(m, X, "flip", ["1"])),
+    # -- the scikit-learn estimator of persistence
+    "Persistence": merge(
+        cloud_cases(lambda v: tda_nn.Persistence(maxdim=0).fit_transform([v])[0], bool_ok=False, halves=False),
+        {"nonpositive": raises(lambda: tda_nn.Persistence(maxdim=-1).fit_transform([X]), "maxdim"),
+         "kwtype": raises(lambda: tda_nn.Persistence(complex=3).fit_transform([X]), "complex", errors=(TypeError,))}),
 }
-
 
 
 def _public() -> dict[str, Any]:
