@@ -233,7 +233,7 @@ TABLE: dict[str, dict[str, Any]] = {
                         errors=(MemoryBudgetError,))},
     ),
     "persistence_batch": merge(
-        cloud_cases(lambda v: tda_nn.persistence_batch([v], maxdim=0), one_row=True),
+        cloud_cases(lambda v: tda_nn.persistence_batch([X, v], maxdim=0), "clouds[1]", one_row=True),
         {"empty": raises(lambda: tda_nn.persistence_batch([]), "clouds"),
          "kwtype": raises(lambda: tda_nn.persistence_batch(3), "clouds", errors=(TypeError,))},
     ),
@@ -605,3 +605,49 @@ def test_bad_input_table(name, kind, case):
             case.call()
         text = " ".join(str(w.message) for w in rec).lower()
         assert all(w.lower() in text for w in case.words), f"{name}/{kind}: warnings {text!r}"
+
+
+# -- beyond the table: memory and names ------------------------------------------------------
+def test_precomputed_landmarks_read_a_memory_map_in_row_blocks(tmp_path, monkeypatch):
+    import tracemalloc
+
+    import tda_nn.validation as validation
+    from scipy.spatial.distance import cdist
+
+    monkeypatch.setattr(validation, "_BLOCK_ELEMENTS", 1 << 14)  # 128 KiB blocks
+    P = np.random.default_rng(1).normal(size=(1500, 3))
+    np.save(tmp_path / "D.npy", cdist(P, P))  # 18 MB on disk
+    D = np.load(tmp_path / "D.npy", mmap_mode="r")
+    tracemalloc.start()
+    L = tda_nn.landmarks(D, 20, metric="precomputed")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 2 * 2**20, f"peak {peak / 2**20:.1f} MiB for an 18 MB matrix"
+    ref = tda_nn.landmarks(P, 20)
+    assert L.indices.tolist() == ref.indices.tolist() and np.isclose(L.radius, ref.radius)
+
+
+def test_exact_module_names_win_over_glob_reading():
+    class Odd(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.ModuleDict({"[0]": torch.nn.Linear(3, 3), "0": torch.nn.Linear(3, 3)})
+
+        def forward(self, x):
+            return self.w["0"](self.w["[0]"](x))
+
+    model = Odd()
+    acts = tda_nn.capture(model, XT, layers=["w.[0]"], progress=False)
+    assert acts.layers == ("w.[0]",)
+    with torch.no_grad():
+        np.testing.assert_allclose(acts["w.[0]"], model.w["[0]"](XT).numpy(), rtol=1e-6)
+    # a real pattern still reads as a glob: 'w.[0]' as a character class matches 'w.0' only
+    assert tda_nn.capture(model, XT, layers=["w.*"], progress=False).layers == ("w.[0]", "w.0")
+
+
+def test_grid_regions_say_they_are_a_lower_bound():
+    res = tda_nn.regions_on_plane(MODEL, points=X[:3], resolution=16)
+    assert (res.method, res.lower_bound, res.resolution) == ("grid", True, 16)
+    assert "n_regions>=" in repr(res) and "resolution=16" in repr(res)
+    finer = tda_nn.regions_on_plane(MODEL, points=X[:3], resolution=61)  # its grid holds the 16-point grid
+    assert np.allclose(finer.s[::4], res.s) and finer.n_regions >= res.n_regions  # so it can only find more

@@ -395,7 +395,16 @@ def _cubical(X: Any, *, maxdim: int, coeff: int, periodic: bool, meta: dict[str,
 
 def _one(item: tuple[int, Any], **kwargs: Any) -> Diagrams:
     i, X = item
-    return persistence(X, **kwargs).with_meta(sample=i)
+    try:
+        return persistence(X, **kwargs).with_meta(sample=i)
+    except (ValueError, TypeError) as exc:  # name the batch argument and the cloud that failed
+        msg = str(exc)
+        msg = f"clouds[{i}]{msg[1:]}" if msg.startswith("X ") else f"clouds[{i}]: {msg}"
+        try:
+            err = type(exc)(msg)
+        except Exception:  # an error type whose constructor takes other arguments: keep it as it is
+            raise exc from None
+        raise err from None
 
 
 def persistence_batch(clouds: Any, *, n_jobs: int | None = None, **kwargs: Any) -> list[Diagrams]:
