@@ -611,8 +611,9 @@ def test_bad_input_table(name, kind, case):
 def test_precomputed_landmarks_read_a_memory_map_in_row_blocks(tmp_path, monkeypatch):
     import tracemalloc
 
-    import tda_nn.validation as validation
     from scipy.spatial.distance import cdist
+
+    import tda_nn.validation as validation
 
     monkeypatch.setattr(validation, "_BLOCK_ELEMENTS", 1 << 14)  # 128 KiB blocks
     P = np.random.default_rng(1).normal(size=(1500, 3))
