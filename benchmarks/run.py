@@ -2,6 +2,7 @@
 
     python benchmarks/run.py            # everything
     python benchmarks/run.py homology   # only the named benchmarks
+    python benchmarks/run.py --help     # this help and the list of benchmarks
 
 Each ``bench_<name>.py`` exposes ``run() -> list[dict]`` with rows {task, size,
 tda_nn_s, peer, peer_s, ratio, target, met}; ratio = tda_nn time / peer time.
@@ -10,6 +11,7 @@ The machine is shared and noisy: read ratios from one run, not lone times.
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import os
 import platform
@@ -19,13 +21,29 @@ import traceback
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _timing import print_table  # noqa: E402
 
-BENCHMARKS = ("homology", "capture", "clouds", "summaries", "e2e")
+BENCHMARKS = ("homology", "capture", "clouds", "summaries", "e2e", "symmetry")
 
 
 def machine() -> str:
     import numpy as np
 
     return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, numpy {np.__version__}"
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog="python benchmarks/run.py",
+        description="Run the tda_nn benchmarks and print one table of tda_nn against its peers "
+                    "(ratio = tda_nn time / peer time; a row meets its target when ratio <= target).",
+        epilog="Each benchmark is benchmarks/bench_<name>.py; run one alone for its own options "
+               "(python benchmarks/bench_homology.py --help).")
+    p.add_argument("names", nargs="*", metavar="NAME",
+                   help=f"benchmarks to run, any of: {', '.join(BENCHMARKS)} (default: all)")
+    a = p.parse_args(argv)
+    unknown = [n for n in a.names if n not in BENCHMARKS]
+    if unknown:
+        p.error(f"unknown benchmark(s) {', '.join(map(repr, unknown))}; choose from {', '.join(BENCHMARKS)}")
+    return a
 
 
 def main(names: list[str]) -> int:
@@ -51,4 +69,4 @@ def main(names: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main(parse_args(sys.argv[1:]).names))

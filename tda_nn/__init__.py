@@ -93,6 +93,9 @@ _LAZY: dict = {
     "PlaneRegions": "nn.regions",
     "RegionDensity": "nn.regions",
     "BoundaryDistance": "nn.regions",
+    "ExactPlaneRegions": "nn.regions",
+    "local_complexity": "nn.regions",
+    "LocalComplexity": "nn.regions",
     # symmetries: group actions on inputs, invariance, equivariance, orbits (torch wing)
     "CyclicShift": "nn.actions",
     "Translate": "nn.actions",

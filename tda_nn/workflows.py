@@ -168,7 +168,7 @@ def _regions(model: Any, X: np.ndarray, y: np.ndarray | None, seed: int, resolut
 
     rng = np.random.default_rng(seed)
     idx = np.sort(rng.choice(len(X), 3, replace=False))
-    plane = regions_on_plane(model, points=X[idx], resolution=resolution)
+    plane = regions_on_plane(model, points=X[idx], resolution=resolution, method="grid")
     full = plane
     zoom = 1.0
     # a wide network cuts the window into more regions than the grid resolves; zoom in
@@ -180,7 +180,7 @@ def _regions(model: Any, X: np.ndarray, y: np.ndarray | None, seed: int, resolut
         hw, hh = (s1 - s0) / (2 * zoom), (t1 - t0) / (2 * zoom)
         plane = regions_on_plane(model, full.origin.reshape(full.input_shape), full.u.reshape(full.input_shape),
                                  full.v.reshape(full.input_shape), extent=(a[0] - hw, a[0] + hw, a[1] - hh, a[1] + hh),
-                                 resolution=resolution)
+                                 resolution=resolution, method="grid")
     counts = region_counts(model, X, plane=None)
     show = rng.choice(len(X), min(len(X), 300), replace=False)
     return {

@@ -233,7 +233,7 @@ TABLE: dict[str, dict[str, Any]] = {
                         errors=(MemoryBudgetError,))},
     ),
     "persistence_batch": merge(
-        cloud_cases(lambda v: tda_nn.persistence_batch([X, v], maxdim=0), "clouds[1]", one_row=True),
+        cloud_cases(lambda v: tda_nn.persistence_batch([X, v], maxdim=0), "clouds[1]: X", one_row=True),
         {"empty": raises(lambda: tda_nn.persistence_batch([]), "clouds"),
          "kwtype": raises(lambda: tda_nn.persistence_batch(3), "clouds", errors=(TypeError,))},
     ),

@@ -78,7 +78,8 @@ class TestKnownAnswers:
         dgms = tda_nn.persistence(X, maxdim=2)
         assert dominant(dgms[1]) == 2
         assert dominant(dgms[2]) == 1
-        assert dgms.meta["collapse_edges"] is True or dgms.meta["backend"] == "ripser"
+        # the flat torus reaches its diameter (every point has an antipode): no collapse (homology/_choice.py)
+        assert dgms.meta["collapse_edges"] is False
 
     def test_coefficients_see_the_projective_plane(self):
         # RP^2 = the sphere modulo antipodes: H1 is Z/2 (a bar over Z/2, none over Z/3)
@@ -251,3 +252,176 @@ def test_lazy_witness_edges_match_the_definition():
     assert (E0 <= np.linalg.norm(P[:, None] - P[None], axis=2) + 1e-12).all()
     two = lazy_witness_matrix(P[:2], P[:2], nu=0)
     assert two[0, 1] == pytest.approx(np.linalg.norm(P[0] - P[1]))
+
+
+class TestPrecision:
+    """Issue 14: translation invariance, ranges, near-duplicates, tiny bars, bounds, complex input."""
+
+    @pytest.mark.parametrize("b", ["auto", *ENGINES])
+    def test_circle_translated_by_1e8_keeps_its_loop(self, b):
+        if b == "giotto-ph":
+            pytest.importorskip("gph")
+        X = circle(20)
+        ref = tda_nn.persistence(X, backend=b)
+        moved = tda_nn.persistence(X + 1e8, backend=b)
+        assert len(moved[1]) == 1
+        same_diagrams(ref, moved, tol=1e-5)
+
+    def test_translation_invariance_property(self):
+        from hypothesis import given, settings
+        from hypothesis import strategies as st
+
+        X = circle(16, noise=0.05, seed=3)
+        refs = {b: tda_nn.persistence(X, backend=b) for b in ENGINES}
+
+        @settings(max_examples=15, deadline=None)
+        @given(exp=st.integers(0, 8), sign=st.sampled_from([-1.0, 1.0]), direction=st.floats(0, 2 * np.pi),
+               b=st.sampled_from(ENGINES))
+        def check(exp, sign, direction, b):
+            offset = sign * 10.0**exp * np.array([np.cos(direction), np.sin(direction)])
+            same_diagrams(refs[b], tda_nn.persistence(X + offset, backend=b), tol=2e-5)
+
+        check()
+
+    def test_engines_agree_on_near_duplicates_property(self):
+        from hypothesis import given, settings
+        from hypothesis import strategies as st
+
+        @settings(max_examples=12, deadline=None)
+        @given(seed=st.integers(0, 10**6), exp=st.integers(3, 14), k=st.integers(1, 5))
+        def check(seed, exp, k):
+            rng = np.random.default_rng(seed)
+            X = rng.normal(size=(25, 3))
+            X = np.vstack([X, X[:k] + 10.0**-exp * rng.normal(size=(k, 3))])  # k near-duplicates
+            ds = [tda_nn.persistence(X, maxdim=1, backend=b) for b in ENGINES]
+            for d in ds[1:]:
+                assert [len(a) for a in d] == [len(a) for a in ds[0]]
+                same_diagrams(ds[0], d, tol=1e-5)
+
+        check()
+
+    def test_three_points_1e9_apart_inside_a_cloud_count_once_in_every_engine(self):
+        X = np.vstack([np.random.default_rng(0).normal(size=(20, 2)), [[1, 1], [1 + 1e-9, 1], [1, 1 + 1e-9]]])
+        counts = {b: len(tda_nn.persistence(X, backend=b)[0]) for b in ENGINES}
+        assert set(counts.values()) == {21}, counts
+        # alone, 1e-9 is their whole extent: every engine keeps the two bars of length 1e-9
+        alone = [tda_nn.persistence(X[-3:], backend=b)[0] for b in ENGINES]
+        for d in alone:
+            assert len(d) == 3 and np.isfinite(d[:, 1]).sum() == 2
+            np.testing.assert_allclose(d[np.isfinite(d[:, 1]), 1], 1e-9, rtol=1e-6)
+
+    def test_alpha_drops_rounding_bars_on_a_regular_polygon(self):
+        dgms = tda_nn.persistence(circle(200), complex="alpha")
+        assert len(dgms[1]) == 1
+        assert dgms[1][0] == pytest.approx([2 * np.sin(np.pi / 200), 2.0], abs=1e-9)
+        assert dgms.meta["min_bar_length"] == pytest.approx(1e-6 * 2.0, rel=1e-6)
+
+    @pytest.mark.parametrize(
+        "X, kwargs, match",
+        [
+            (circle(10) * 1e200, {}, r"1e\+200.*float32.*Rescale"),
+            (circle(10) * 1e38, {}, "float32"),
+            (circle(10) * 1e-40, {}, "resolution"),
+            (circle(10) * 1e200, {"complex": "alpha"}, "Rescale"),
+            (np.array([[0, 1e39], [1e39, 0]]), {"metric": "precomputed"}, "float32"),
+        ],
+    )
+    def test_values_beyond_float32_are_refused(self, X, kwargs, match):
+        with pytest.raises(ValueError, match=match):
+            tda_nn.persistence(X, **kwargs)
+
+    def test_maxdim_is_bounded(self):
+        P = np.random.default_rng(0).normal(size=(300, 3))
+        with pytest.raises(ValueError, match=r"maxdim=1000000 needs at least .* got 300.*maxdim <= 298"):
+            tda_nn.persistence(P, maxdim=10**6)
+        with pytest.raises(ValueError, match=r"64-bit simplex index.*maxdim <= \d"):
+            tda_nn.persistence(P, maxdim=200)
+        with pytest.raises(ValueError, match="maxdim=3 is above the dimension"):
+            tda_nn.persistence(np.zeros((5, 5)), complex="cubical", maxdim=3)
+        with pytest.raises(ValueError, match="landmarks"):
+            tda_nn.persistence(P, maxdim=20, n_landmarks=10)
+
+    def test_n_threads_is_capped_at_the_cpu_count(self, monkeypatch):
+        import os
+
+        import tda_nn.homology._api as api
+
+        seen = {}
+        real = api._engine
+
+        def spy(**kw):
+            seen["n_threads"] = kw["n_threads"]
+            return real(**kw)
+
+        monkeypatch.setattr(api, "_engine", spy)
+        tda_nn.persistence(circle(10), n_threads=10**6)
+        assert seen["n_threads"] == os.cpu_count()
+
+    @pytest.mark.parametrize("kwargs", [{}, {"metric": "precomputed"}, {"complex": "cubical"}, {"complex": "alpha"}])
+    def test_complex_dtypes_are_refused_by_name(self, kwargs):
+        X = np.eye(4, dtype=np.complex128)
+        with pytest.raises(TypeError, match="complex dtype"):
+            tda_nn.persistence(X, **kwargs)
+        with pytest.raises(TypeError, match="complex"):
+            tda_nn.persistence([[1 + 1j, 0], [0, 1], [1, 1]])
+
+    def test_complex_tensor_is_refused(self):
+        torch = pytest.importorskip("torch")
+        with pytest.raises(TypeError, match="complex"):
+            tda_nn.persistence(torch.zeros(5, 2, dtype=torch.complex64))
+
+
+class TestAutoCollapse:
+    """The measured rule of homology/_choice.py on the cases it was measured on (shapes only, no timing)."""
+
+    def test_rule(self):
+        from tda_nn.homology._choice import choose_collapse
+
+        rng = np.random.default_rng(0)
+        plane = rng.uniform(size=(1000, 2))
+        S = rng.normal(size=(500, 3))
+        sphere = S / np.linalg.norm(S, axis=1, keepdims=True) + 0.05 * rng.normal(size=(500, 3))
+        gauss = rng.normal(size=(300, 4))
+        kw = dict(threshold=np.inf, precomputed=False, metric="euclidean")
+        assert choose_collapse(plane, maxdim=2, **kw) is True  # measured 6.3 s against 13.2 s
+        assert choose_collapse(sphere, maxdim=2, **kw) is False  # issue 13: 212 s against 40.5 s
+        assert choose_collapse(gauss, maxdim=2, **kw) is True  # cpu 0.31 s against 0.60 s
+        assert choose_collapse(plane, maxdim=1, **kw) is False  # dragon2000: 69 s against 4.5 s
+        assert choose_collapse(gauss[:50], maxdim=3, **kw) is True  # o3_1024: 1.1 s against 7.1 s
+        D = np.sqrt(((sphere[:, None] - sphere[None]) ** 2).sum(-1))
+        assert choose_collapse(D, maxdim=2, threshold=np.inf, precomputed=True, metric="precomputed") is False
+        # a threshold well below the diameter makes collapse pay again, even on the sphere
+        assert choose_collapse(D, maxdim=2, threshold=1.0, precomputed=True, metric="precomputed") is True
+
+    def test_auto_falls_back_to_collapse_when_only_that_fits_memory(self):
+        S = np.random.default_rng(1).normal(size=(90, 3))
+        X = S / np.linalg.norm(S, axis=1, keepdims=True)  # a sphere: the rule alone says no collapse
+        ref = tda_nn.persistence(X, maxdim=2)
+        assert ref.meta["collapse_edges"] is False
+        # about 1.8 MiB of triangles uncollapsed, 63 KiB of distance matrix collapsed
+        d = tda_nn.persistence(X, maxdim=2, max_memory=2**20)
+        same_diagrams(ref, d)
+        assert d.meta["collapse_edges"] is True
+
+
+def test_benchmark_runner_help_and_unknown_names():
+    """``python benchmarks/run.py --help`` prints help (it used to be taken as a benchmark name)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
+    ok = subprocess.run([sys.executable, str(script), "--help"], capture_output=True, text=True, timeout=60)
+    assert ok.returncode == 0 and "usage:" in ok.stdout and "homology" in ok.stdout
+    bad = subprocess.run([sys.executable, str(script), "homolgy"], capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "unknown benchmark(s) 'homolgy'" in bad.stderr
+
+
+def test_batch_errors_name_the_cloud_that_failed():
+    good = circle(8)
+    with pytest.raises(ValueError, match=r"^clouds\[1\]: X contains 1 NaN"):
+        tda_nn.persistence_batch([good, np.array([[0.0, np.nan], [1.0, 1.0]])])
+    with pytest.raises(TypeError, match=r"^clouds\[2\]: X has a complex dtype"):
+        tda_nn.persistence_batch([good, good, good.astype(complex)])
+    with pytest.raises(MemoryBudgetError, match=r"^clouds\[1\]: this computation"):
+        tda_nn.persistence_batch([good, np.random.default_rng(0).normal(size=(500, 2))], max_memory=10_000)

@@ -93,7 +93,7 @@ class TestArrangement:
         W, b = arrangement(self.n, 0)
         pats, V = exact_arrangement(W, b)
         assert len(pats) == 1 + self.n + math.comb(self.n, 2) == 37  # Zaslavsky, and the combinatorial count
-        r = regions_on_plane(relu_net(W, b), *PLANE, extent=window(V), resolution=512)
+        r = regions_on_plane(relu_net(W, b), *PLANE, extent=window(V), method="grid", resolution=512)
         assert r.n_regions == 37
         assert r.counts.tolist() == [37]
         assert set(map(tuple, r.representatives.unpack(0).tolist())) == pats
@@ -199,7 +199,7 @@ class TestDeeper:
         W, b = arrangement(6, 0)
         pats, V = exact_arrangement(W, b)
         net = relu_net(W, b, 6, 5, seed=1)
-        r = regions_on_plane(net, *PLANE, extent=window(V), resolution=384)
+        r = regions_on_plane(net, *PLANE, extent=window(V), method="grid", resolution=384)
         n_units = (6, 6, 5)
         assert r.n_units == n_units
         assert r.counts[0] == len(pats) == 22  # first layer alone: the line arrangement
@@ -211,7 +211,7 @@ class TestDeeper:
 
     def test_plane_through_data_points(self, small_mlp):
         X = np.random.default_rng(0).normal(size=(3, 8))
-        r = regions_on_plane(small_mlp, points=X, resolution=96)
+        r = regions_on_plane(small_mlp, points=X, method="grid", resolution=96)
         np.testing.assert_allclose(r.project(X), r.anchors, atol=1e-9)
         np.testing.assert_allclose([r.u @ r.u, r.v @ r.v, r.u @ r.v], [1, 1, 0], atol=1e-12)
         assert r.counts[0] <= r.n_regions <= r.bound
@@ -326,13 +326,18 @@ class TestPatterns:
 
 def test_region_counts_series(small_mlp):
     X = np.random.default_rng(0).normal(size=(200, 8))
-    c = region_counts(small_mlp, X, resolution=48)
-    assert set(c) == {"patterns", "patterns_fraction", "patterns/1", "patterns/3", "plane_regions"}
+    c = region_counts(small_mlp, X, resolution=48, method="grid")
+    assert set(c) == {"patterns", "patterns_fraction", "patterns/1", "patterns/3", "plane_regions", "plane_exact"}
+    assert c["plane_exact"] == 0.0
     assert c["patterns"] == activation_patterns(small_mlp, X).count()
     assert c["patterns_fraction"] == c["patterns"] / 200
     idx = np.sort(np.random.default_rng(0).choice(200, 3, replace=False))
-    assert c["plane_regions"] == regions_on_plane(small_mlp, points=X[idx], resolution=48).n_regions
-    assert region_counts(small_mlp, X, resolution=48) == c  # same plane every call
+    assert c["plane_regions"] == regions_on_plane(small_mlp, points=X[idx], method="grid", resolution=48).n_regions
+    assert region_counts(small_mlp, X, resolution=48, method="grid") == c  # same plane every call
+    exact = region_counts(small_mlp, X)  # the exact count where the model allows it: never below the grid's
+    assert exact["plane_exact"] == 1.0
+    assert exact["plane_regions"] == regions_on_plane(small_mlp, points=X[idx], method="exact").n_regions
+    assert exact["plane_regions"] >= c["plane_regions"]
     assert "plane_regions" not in region_counts(small_mlp, X, plane=None)
 
 
@@ -365,11 +370,11 @@ class TestBadInput:
 
     def test_resolution_over_budget(self, small_mlp):
         with pytest.raises(ValueError, match=r"resolution=100000 needs about .*GiB.*Use resolution <= \d+"):
-            regions_on_plane(small_mlp, points=np.eye(3, 8), resolution=100_000)
+            regions_on_plane(small_mlp, points=np.eye(3, 8), method="grid", resolution=100_000)
         with pytest.raises(ValueError, match=r"resolution=512 .*max_memory=1\.0 MiB"):
-            regions_on_plane(small_mlp, points=np.eye(3, 8), resolution=512, max_memory="1MiB")
+            regions_on_plane(small_mlp, points=np.eye(3, 8), method="grid", resolution=512, max_memory="1MiB")
         with pytest.raises(ValueError, match="resolution must be >= 2"):
-            regions_on_plane(small_mlp, points=np.eye(3, 8), resolution=1)
+            regions_on_plane(small_mlp, points=np.eye(3, 8), method="grid", resolution=1)
         with pytest.raises(ValueError, match="method must be one of"):
             distance_to_boundary(small_mlp, np.zeros((2, 8)), method="exactly")
 
@@ -385,7 +390,7 @@ class TestFigures:
 
         X = np.random.default_rng(0).normal(size=(60, 8))
         y = (X[:, 0] > 0).astype(int)
-        r = regions_on_plane(small_mlp, points=X[:3], resolution=64)
+        r = regions_on_plane(small_mlp, points=X[:3], method="grid", resolution=64)
         fig = plot_regions_plane(r, X=X, y=y)
         ax = fig.axes[0]
         assert ax.images[0].get_array().shape == (64, 64, 3)

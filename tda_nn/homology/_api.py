@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import os
 import warnings
 from collections.abc import Sequence
 from typing import Any, Literal
@@ -25,6 +27,9 @@ from ..validation import (
     parse_memory,
 )
 from . import _memory
+from ._choice import choose_collapse, enclosing_radius_bound
+from ._cut import BIRTH_FACTOR, auto_exact_below, clip_alive, decide_scale
+from ._precision import RTOL, check_distance_range, drop_short_bars, prepare_points, refuse_complex
 
 __all__ = ["BACKENDS", "COMPLEXES", "persistence", "persistence_batch"]
 
@@ -59,6 +64,7 @@ def persistence(
     seed: int | None = 0,
     periodic: bool = False,
     max_memory: int | float | str | None = None,
+    exact_below: float | Literal["auto"] | None = None,
 ) -> Diagrams:
     """Persistent homology of a point cloud, a distance matrix or an image.
 
@@ -68,8 +74,18 @@ def persistence(
         ``(n_points, n_features)`` points; an ``(n, n)`` dense or scipy-sparse
         distance matrix with ``metric="precomputed"`` (``inf`` or absent entries
         mean "no edge"); or a 1-, 2- or 3-D array of values for ``complex="cubical"``.
+        Real numbers only (complex dtypes raise ``TypeError``). Clouds under a
+        translation-invariant metric (euclidean, cityblock, chebyshev, minkowski, ...)
+        are centred before any engine sees them, so the diagrams do not depend on
+        where the cloud sits (a unit circle translated by 1e8 keeps its loop).
+        Distances beyond about 1e38 (float32's range, in which ripser and giotto-ph
+        work) or a cloud narrower than about 1e-30 are refused: rescale first.
     maxdim : int, default=1
-        Highest homology dimension computed.
+        Highest homology dimension computed. At most ``n - 1`` for ``n`` points (a
+        ``k``-simplex needs ``k + 1`` vertices), and small enough that
+        ``C(n, maxdim + 2)``, the number of candidate ``(maxdim + 1)``-simplices, fits
+        the engines' 64-bit simplex index (maxdim <= 9 on 300 points); for
+        ``complex='cubical'`` at most the array's dimension.
     complex : {'rips', 'alpha', 'witness', 'cubical'}, default='rips'
         Vietoris-Rips (filtration value = edge length); alpha (gudhi, low-dimensional
         points; gudhi's squared radius ``a`` is reported as the diameter ``2 * sqrt(a)``
@@ -92,12 +108,14 @@ def persistence(
         It never runs gudhi's full Rips on more than a few hundred points without a
         threshold.
     n_threads : int, default=-1
-        Threads for giotto-ph (``-1``: all cores).
+        Threads for giotto-ph (``-1``: all cores; capped at the number of cores).
     collapse_edges : bool or 'auto', default='auto'
-        Edge collapse before the reduction (exact). ``'auto'`` uses it only for
-        ``maxdim >= 2``, where it pays (measured here: giotto-ph on 1,000 2-D points,
-        maxdim 2, 3.3 s with against 11.3 s without; for maxdim 1 on 2,000 points it
-        cost 30 s against 0.8 s).
+        Edge collapse before the reduction (exact). ``'auto'`` decides from measured
+        costs (``tda_nn/homology/_choice.py`` keeps the rule and the table): never for
+        ``maxdim <= 1``, always for ``maxdim >= 3``; for ``maxdim == 2`` unless the
+        filtration reaches past 0.8 x the diameter (threshold, or enclosing radius
+        without one: spheres, where collapse lost 2-5x), and always when only the
+        collapsed complex fits the memory budget.
     sparse : float or None, default=None
         ``eps`` for gudhi's sparse Rips approximation (Sheehy): the diagrams are
         (1 + eps)-approximations on a log scale; recorded in ``meta['approximation']``.
@@ -118,12 +136,31 @@ def persistence(
     max_memory : int, float, str or None, default=None
         Memory budget in bytes (default: half the physical memory). Above it the
         computation is refused before anything is built.
+    exact_below : float, 'auto' or None, default=None
+        Rips only: compute H1 and above only up to this scale ``T`` (H0 is always
+        computed in full, it is cheap). Bars dying below ``T`` are exactly those of the
+        full filtration; bars alive at ``T`` are reported with death ``T`` (clipped,
+        never ``inf``) and counted per dimension in ``meta['alive_at_exact_below']``;
+        bars born after ``T`` are not seen. ``meta['exact_below'] = T`` (``inf`` when the
+        cut reached the whole filtration). ``'auto'`` (with landmarks of covering radius
+        ``r``) starts at ``2.5 r`` and raises the cut until every H1+ bar born below
+        ``2.5 r`` is decided against the significance threshold ``2 r``
+        (``meta['bottleneck_bound']``): exact if it dies below ``T``, known to be longer
+        than ``2 r`` if alive there (rule and measurements: ``tda_nn/homology/_cut.py``);
+        without landmarks ``'auto'`` computes in full. ``None``: the full filtration.
 
     Returns
     -------
     Diagrams
         ``dgms[i]`` is the ``(k, 2)`` array of H_i bars, sorted by (birth, death);
-        zero-length bars dropped; ``inf`` deaths kept. ``dgms.meta`` records the
+        ``inf`` deaths kept. Bars no longer than ``1e-6`` times the extent of the
+        diagrams (largest minus smallest finite value; ``meta['min_bar_length']``) are
+        dropped in every engine and complex: they are below the float32 resolution of
+        ripser and giotto-ph. So the engines agree on every kept bar up to float32
+        rounding of the distances; near-duplicate points closer than that tolerance
+        count as one point in every engine (three points 1e-9 apart inside a unit
+        cloud give one H0 bar), and alpha's rounding bars (1e-14 on a regular
+        polygon) are gone. ``dgms.meta`` records the
         engine and every parameter that shaped the result.
 
     Raises
@@ -153,6 +190,8 @@ def persistence(
     n_threads = check_int(n_threads, name="n_threads", min_value=-1)
     if n_threads == 0:
         raise ValueError("n_threads must be a positive number of threads or -1 for all cores, got 0.")
+    n_threads = min(n_threads, os.cpu_count() or 1)  # more threads than cores only adds overhead
+    refuse_complex(X, name="X")
     if not isinstance(metric, str):
         raise TypeError(f"metric must be a metric name such as 'euclidean' or 'precomputed', got {type(metric).__name__}.")
     collapse_edges = check_flag_or_auto(collapse_edges, name="collapse_edges")
@@ -174,16 +213,21 @@ def persistence(
         "coeff": coeff,
         "tda_nn_version": __version__,
     }
+    if exact_below is not None and complex != "rips":
+        raise ValueError(f"exact_below cuts a Rips filtration; got complex={complex!r}. Use complex='rips' or "
+                         "exact_below=None.")
     if complex == "cubical":
         return _cubical(X, maxdim=maxdim, coeff=coeff, periodic=periodic, meta=meta)
     if complex == "rips":
         return _rips(X, maxdim=maxdim, metric=metric, threshold=threshold, coeff=coeff, backend=backend,
                      n_threads=n_threads, collapse_edges=collapse_edges, sparse=sparse, n_landmarks=n_landmarks,
-                     landmark_method=landmark_method, seed=seed, max_memory=max_memory, meta=meta)
+                     landmark_method=landmark_method, seed=seed, max_memory=max_memory, meta=meta,
+                     exact_below=exact_below)
     # alpha and witness work on Euclidean points
     if metric != "euclidean":
         raise ValueError(f"complex={complex!r} works on Euclidean points; got metric={metric!r}. Use complex='rips'.")
-    P = check_points(X, name="X").astype(np.float64)
+    P = prepare_points(check_points(X, name="X").astype(np.float64), "euclidean")
+    _check_maxdim(maxdim, P.shape[0], "points")
     meta.update(metric="euclidean", n_points=int(P.shape[0]), n_features=int(P.shape[1]), backend="gudhi")
     if complex == "alpha":
         if P.shape[1] > 4:
@@ -208,7 +252,7 @@ def persistence(
                       "min_w max(d(w,a), d(w,b)) - m_nu(w), clipped at 0")
     sub = _rips(E, maxdim=maxdim, metric="precomputed", threshold=threshold, coeff=coeff, backend=backend,
                 n_threads=n_threads, collapse_edges=collapse_edges, sparse=None, n_landmarks=None, landmark_method=landmark_method,
-                seed=seed, max_memory=max_memory, meta={})
+                seed=seed, max_memory=max_memory, meta={}, exact_below=None)
     meta["backend"] = f"lazy witness + {sub.meta['backend']}"
     return Diagrams(list(sub), meta=meta)
 
@@ -221,15 +265,16 @@ def _landmarks(X: Any, m: int, *, metric: str, method: str, seed: int | None):
 
 def _rips(X: Any, *, maxdim: int, metric: str, threshold: float, coeff: int, backend: str, n_threads: int,
           collapse_edges: bool | str, sparse: float | None, n_landmarks: Any, landmark_method: str,
-          seed: int | None, max_memory: int | None, meta: dict[str, Any]) -> Diagrams:
+          seed: int | None, max_memory: int | None, meta: dict[str, Any], exact_below: Any = None) -> Diagrams:
     import scipy.sparse as sp
 
     precomputed = metric == "precomputed"
     if precomputed:
         data = check_distance_matrix(X, name="X")
+        check_distance_range(data, name="X")
         n = data.shape[0]
     else:
-        data = check_points(X, name="X")
+        data = prepare_points(check_points(X, name="X"), metric)
         n = data.shape[0]
         meta["n_features"] = int(data.shape[1])
     meta.update(metric=metric, n_points=int(n))
@@ -260,6 +305,15 @@ def _rips(X: Any, *, maxdim: int, metric: str, threshold: float, coeff: int, bac
             meta.update(n_landmarks=m, landmark_method=landmark_method, landmark_seed=seed,
                         covering_radius=float(lm.radius), bottleneck_bound=2.0 * float(lm.radius))
 
+    _check_maxdim(maxdim, n, "landmarks" if "n_landmarks" in meta else "points")
+    if collapse_edges == "auto":
+        collapse = choose_collapse(data, maxdim=maxdim, threshold=threshold, precomputed=precomputed, metric=metric)
+        if not collapse and maxdim >= 2 and not sp.issparse(data):
+            # the rule prefers no collapse; still collapse when that alone fits the memory budget
+            frac = _edge_fraction(data, threshold, precomputed, metric) if np.isfinite(threshold) else 1.0
+            budget = parse_memory(max_memory)
+            collapse = _memory.estimate_rips_bytes(n, maxdim, edge_fraction=frac)[0] > budget
+
     # the memory guard
     frac = 1.0
     if maxdim >= 2 and not collapse and np.isfinite(threshold):
@@ -285,6 +339,67 @@ def _rips(X: Any, *, maxdim: int, metric: str, threshold: float, coeff: int, bac
             "uses ripser or giotto-ph.", UserWarning, stacklevel=find_stack_level())
     meta["backend"] = backend
 
+    run = dict(data=data, backend=backend, coeff=coeff, precomputed=precomputed, metric=metric,
+               n_threads=n_threads, sparse=sparse)
+    if sparse is not None:
+        meta.update(sparse=sparse, approximation=f"sparse Rips (Sheehy), (1 + {sparse})-approximate diagrams")
+    cut = _resolve_cut(exact_below, meta, threshold)
+    meta["collapse_edges"] = collapse
+    if cut is None or maxdim == 0:
+        if exact_below is not None:  # asked for, but the full filtration is exact everywhere
+            meta.update(exact_below=float("inf"), alive_at_exact_below=[0] * (maxdim + 1))
+        return _finish(_engine(maxdim=maxdim, threshold=threshold, collapse=collapse, **run), meta)
+    # H0 in full (a spanning tree: cheap); H1 and above up to the cut, alive bars clipped there
+    h0 = _engine(maxdim=0, threshold=threshold, collapse=False, **run)[0]
+    full_from = min(threshold, enclosing_radius_bound(data, precomputed) if metric in ("euclidean", "precomputed")
+                    and not sp.issparse(data) else np.inf)
+    for _ in range(_CUT_ROUNDS):
+        if cut >= full_from:  # beyond the enclosing radius every bar of dimension >= 1 is dead
+            cut = threshold
+            break
+        if collapse_edges == "auto":
+            collapse = choose_collapse(data, maxdim=maxdim, threshold=cut, precomputed=precomputed, metric=metric)
+        high = _engine(maxdim=maxdim, threshold=cut, collapse=collapse, **run)
+        if exact_below != "auto":
+            break
+        need = decide_scale(high, cut, meta["bottleneck_bound"])
+        if need <= cut:
+            break
+        cut = need
+    else:
+        cut = threshold
+    meta["collapse_edges"] = collapse
+    if cut >= threshold:  # the cut grew to the whole filtration: compute it in full
+        meta.update(exact_below=float("inf"), alive_at_exact_below=[0] * (maxdim + 1))
+        high = _engine(maxdim=maxdim, threshold=threshold, collapse=collapse, **run)
+        return _finish([h0] + high[1:], meta)
+    dgms, alive = clip_alive([h0] + high[1:], cut)
+    meta.update(exact_below=cut, alive_at_exact_below=alive)
+    return _finish(dgms, meta)
+
+
+def _resolve_cut(exact_below: Any, meta: dict[str, Any], threshold: float) -> float | None:
+    """The cut scale T, or None for the full filtration (no cut asked, or the threshold is lower)."""
+    if exact_below is None:
+        return None
+    if isinstance(exact_below, str):
+        check_choice(exact_below, name="exact_below", choices=("auto",))
+        if "covering_radius" not in meta:  # no landmarks: the cloud itself, nothing to bound
+            return None
+        T = auto_exact_below(meta["covering_radius"])
+        meta["exact_below_rule"] = (f"every H1+ bar born below {BIRTH_FACTOR:g} x covering radius decided against "
+                                    "the significance threshold 2 x covering radius")
+    else:
+        T = check_real(exact_below, name="exact_below", min_value=0.0, strict=True, allow_inf=True)
+        meta["exact_below_rule"] = "given"
+    return None if T >= threshold or T <= 0 else float(T)
+
+
+def _engine(*, data: Any, backend: str, maxdim: int, threshold: float, coeff: int, precomputed: bool, metric: str,
+            n_threads: int, collapse: bool, sparse: float | None) -> list[np.ndarray]:
+    """One call of the chosen Rips engine on validated data."""
+    import scipy.sparse as sp
+
     if backend == "gudhi":
         # gudhi computes in double precision; ripser and giotto-ph in single. Feed
         # gudhi the same float32-rounded distances so that all engines agree exactly.
@@ -295,26 +410,22 @@ def _rips(X: Any, *, maxdim: int, metric: str, threshold: float, coeff: int, bac
             D = sp.coo_matrix((D.data.astype(np.float32).astype(np.float64), (D.row, D.col)), shape=D.shape)
         from ._gudhi import rips_gudhi
 
-        meta["collapse_edges"] = collapse
-        if sparse is not None:
-            meta.update(sparse=sparse, approximation=f"sparse Rips (Sheehy), (1 + {sparse})-approximate diagrams")
-        dgms = rips_gudhi(D, maxdim=maxdim, threshold=threshold, coeff=coeff, collapse_edges=collapse, sparse=sparse)
-        return _finish(dgms, meta)
+        return rips_gudhi(D, maxdim=maxdim, threshold=threshold, coeff=coeff, collapse_edges=collapse, sparse=sparse)
 
     if precomputed and isinstance(data, np.ndarray) and not np.isfinite(data).all():
         data = _dense_to_sparse(data)  # inf entries become absent edges
     if backend == "giotto-ph":
         from ._giotto import rips_giotto
 
-        meta.update(collapse_edges=collapse)
-        dgms = rips_giotto(data, maxdim=maxdim, threshold=threshold, coeff=coeff, precomputed=precomputed,
+        return rips_giotto(data, maxdim=maxdim, threshold=threshold, coeff=coeff, precomputed=precomputed,
                            metric=metric, collapse_edges=collapse, n_threads=n_threads)
     else:
         from ._ripser import rips_ripser
 
-        dgms = rips_ripser(data, maxdim=maxdim, threshold=threshold, coeff=coeff, precomputed=precomputed,
+        return rips_ripser(data, maxdim=maxdim, threshold=threshold, coeff=coeff, precomputed=precomputed,
                            metric=metric)
-    return _finish(dgms, meta)
+
+
 
 
 def _fit_landmarks(maxdim: int, collapse: bool, budget: int) -> int:
@@ -367,12 +478,37 @@ def _edge_fraction(data: Any, threshold: float, precomputed: bool, metric: str, 
 
 
 def _finish(dgms: list[np.ndarray], meta: dict[str, Any]) -> Diagrams:
-    """Drop zero-length bars and sort each diagram by (birth, death): a canonical form."""
-    out = []
-    for d in dgms:
-        d = d[d[:, 1] > d[:, 0]]
-        out.append(d[np.lexsort((d[:, 1], d[:, 0]))])
-    return Diagrams(out, meta=meta)
+    """Drop bars below the relative tolerance and sort each diagram by (birth, death): a canonical form."""
+    dgms, tol = drop_short_bars(dgms, RTOL)
+    meta["min_bar_length"] = tol
+    return Diagrams([d[np.lexsort((d[:, 1], d[:, 0]))] for d in dgms], meta=meta)
+
+
+# exact_below='auto' extends its cut at most this often before computing in full
+_CUT_ROUNDS = 3
+
+# ripser and giotto-ph number simplices in the combinatorial number system with a
+# 64-bit integer; they enumerate (maxdim + 1)-simplices as cofaces
+_MAX_SIMPLEX_INDEX = 2**63 - 1
+
+
+def _check_maxdim(maxdim: int, n: int, what: str) -> None:
+    """Refuse a maxdim that no complex on n points can have, or that no engine can index."""
+    if maxdim >= n:
+        raise ValueError(
+            f"maxdim={maxdim} needs at least maxdim + 1 = {maxdim + 1} {what} (a {maxdim}-simplex has "
+            f"{maxdim + 1} vertices), got {n}; H_k of a complex on {n} {what} is 0 for k >= {max(n - 1, 0)}. "
+            f"Use maxdim <= {max(n - 2, 0)}."
+        )
+    if math.comb(n, maxdim + 2) > _MAX_SIMPLEX_INDEX:
+        top = 0
+        while top + 1 < n and math.comb(n, top + 3) <= _MAX_SIMPLEX_INDEX:
+            top += 1
+        raise ValueError(
+            f"maxdim={maxdim} on {n} {what}: the complex can have C({n}, {maxdim + 2}) = "
+            f"{float(math.comb(n, maxdim + 2)):.3g} simplices of dimension {maxdim + 1}, beyond the 64-bit "
+            f"simplex index of ripser and giotto-ph and beyond any feasible computation. Use maxdim <= {top}."
+        )
 
 
 def _cubical(X: Any, *, maxdim: int, coeff: int, periodic: bool, meta: dict[str, Any]) -> Diagrams:
@@ -383,6 +519,11 @@ def _cubical(X: Any, *, maxdim: int, coeff: int, periodic: bool, meta: dict[str,
         raise ValueError(f"X must not be empty, got shape {img.shape}.")
     if not np.isfinite(img).all():
         raise ValueError(f"X contains {int((~np.isfinite(img)).sum())} NaN or infinite values.")
+    if maxdim > img.ndim:
+        raise ValueError(
+            f"maxdim={maxdim} is above the dimension of the {img.ndim}-D array X: a cubical complex on it has no "
+            f"cells above dimension {img.ndim}, so H_k is 0 for k > {img.ndim}. Use maxdim <= {img.ndim}."
+        )
     from ._gudhi import cubical_gudhi
 
     top = min(maxdim, img.ndim if periodic else img.ndim - 1)
@@ -397,12 +538,12 @@ def _one(item: tuple[int, Any], **kwargs: Any) -> Diagrams:
     i, X = item
     try:
         return persistence(X, **kwargs).with_meta(sample=i)
-    except (ValueError, TypeError) as exc:  # name the batch argument and the cloud that failed
-        msg = str(exc)
-        msg = f"clouds[{i}]{msg[1:]}" if msg.startswith("X ") else f"clouds[{i}]: {msg}"
+    except (ValueError, TypeError) as exc:
+        # name the cloud that failed: "clouds[3]: X contains ..." (X is that cloud, as persistence saw it)
+        msg = f"clouds[{i}]: {exc}"
         try:
             err = type(exc)(msg)
-        except Exception:  # an error type whose constructor takes other arguments: keep it as it is
+        except TypeError:  # an exception type with another constructor: keep it as it is
             raise exc from None
         raise err from None
 

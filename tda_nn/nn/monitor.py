@@ -91,6 +91,15 @@ class TopologyMonitor:
         has ``nn.ReLU``-type modules (or ``region_kwargs`` names ``layers``) and the
         probe's inputs are tensors or arrays (not dicts); ``True`` raises otherwise.
         Costs one pass over the probe and one over ``resolution**2`` plane points.
+    local_complexity : bool, default=False
+        With region counts, also record :func:`~tda_nn.nn.regions.local_complexity`
+        (Humayun et al. 2024) of the first 256 probe inputs at every record: keys
+        ``local_complexity`` (with ``_low``/``_high`` bootstrap bounds) and
+        ``local_complexity/<layer>`` in the region series, drawn by
+        :func:`tda_nn.plotting.plot_region_counts`.
+    complexity_kwargs : dict, optional
+        Options of :func:`~tda_nn.nn.regions.local_complexity` (``radius``,
+        ``n_directions``, ``seed``, ...); keep them fixed across records.
     region_kwargs : dict, optional
         :func:`region_counts` options: ``plane`` (default ``'data'``; ``None`` skips
         the plane), ``resolution`` (default 64), ``seed``, ``layers``, ``batch_size``.
@@ -128,7 +137,8 @@ class TopologyMonitor:
                  metric: StepMetric = "wasserstein", dim: int | None = 1, per_class: bool = False,
                  keep_activations: bool = False, profile_kwargs: Mapping[str, Any] | None = None,
                  capture_kwargs: Mapping[str, Any] | None = None, regions: bool | Literal["auto"] = "auto",
-                 region_kwargs: Mapping[str, Any] | None = None):
+                 region_kwargs: Mapping[str, Any] | None = None, local_complexity: bool = False,
+                 complexity_kwargs: Mapping[str, Any] | None = None):
         from .regions import check_region_model
 
         check_region_model(model)  # a module, with real, finite weights
@@ -155,6 +165,11 @@ class TopologyMonitor:
         if unknown:
             raise ValueError(f"region_kwargs: unknown option(s) {unknown}; region_counts takes {list(_REGION_KWARGS)}.")
         self.region_kwargs = dict(region_kwargs or {})
+        self.local_complexity = check_flag(local_complexity, name="local_complexity")
+        if complexity_kwargs is not None and not isinstance(complexity_kwargs, Mapping):
+            raise TypeError("complexity_kwargs must be a dict of local_complexity options, got "
+                            f"{type(complexity_kwargs).__name__}.")
+        self.complexity_kwargs = dict(complexity_kwargs or {})
         self.regions_active = _resolve_regions(model, regions, self.region_kwargs.get("layers"))
         self._region_inputs: np.ndarray | None = None
         self._calls = 0
@@ -237,6 +252,11 @@ class TopologyMonitor:
             if self._regions:  # region_counts' warning about non-ReLU nonlinearities: once, at the first record
                 warnings.simplefilter("ignore")
             counts = region_counts(model, self._region_inputs, **self.region_kwargs)
+            if self.local_complexity:
+                from .regions import local_complexity
+
+                lc = local_complexity(model, self._region_inputs[:256], **self.complexity_kwargs)
+                counts.update(lc.as_dict())
         if self._regions and set(counts) != set(self._regions[-1]):
             raise ValueError(f"the region counts changed keys between records: {sorted(self._regions[-1])} before, "
                              f"{sorted(counts)} now.")

@@ -17,6 +17,7 @@ _LAZY = {
     "plot_training": "layers",
     "plot_regions_plane": "regions",
     "plot_region_counts": "regions",
+    "plot_polygons": "polygons",
     "plot_lifelines": "cycles",
     "plot_symmetry_profile": "symmetry",
     "plot_orbit_fractions": "symmetry",

@@ -33,8 +33,8 @@ def plot_regions_plane(
 
     Parameters
     ----------
-    result : PlaneRegions
-        From :func:`tda_nn.nn.regions.regions_on_plane`.
+    result : PlaneRegions or ExactPlaneRegions
+        From :func:`tda_nn.regions_on_plane`; an exact result is drawn as its polygons.
     X : array-like of shape (n_samples, *input_shape), optional
         Data drawn at their orthogonal projections onto the plane.
     y : array-like of shape (n_samples,), optional
@@ -54,6 +54,14 @@ def plot_regions_plane(
     """
     from matplotlib.colors import ListedColormap
 
+    if hasattr(result, "polygons"):  # the exact partition: draw its polygons, not a raster
+        fig, ax = _axes(ax, (5.2, 5.0))
+        result.plot(ax=ax)
+        if X is not None and hasattr(result, "project"):
+            P = result.project(X)
+            ax.scatter(P[:, 0], P[:, 1], c=None if y is None else np.asarray(y), s=8, cmap="tab10", zorder=3)
+        ax.set_title(title or f"{result.n_regions} activation regions (exact)")
+        return fig
     labels = np.asarray(result.labels)
     fig, ax = _axes(ax, (5.2, 5.0))
     k = int(result.n_regions)
@@ -150,7 +158,8 @@ def plot_region_counts(
         if len(x) != len(counts):
             raise ValueError(f"steps must have one value per entry of counts ({len(counts)}), got {len(x)}.")
         if keys is None:
-            keys = [k for k in counts[0] if "/" not in k and k != "patterns_fraction"]
+            keys = [k for k in counts[0] if "/" not in k and k not in ("patterns_fraction", "plane_exact")
+                    and not k.endswith(("_low", "_high"))]
         for key in keys:
             ax.plot(x, [c.get(key, np.nan) for c in counts], marker="o", ms=3, label=key)
         ax.set_xlabel("step")

@@ -13,8 +13,10 @@ from ._common import region_bound
 from ._probe import check_region_model as check_region_model
 from ._probe import sign_modules as sign_modules
 from .boundary import BoundaryDistance, distance_to_boundary
+from .complexity import LocalComplexity, local_complexity
 from .counts import region_counts
 from .density import RegionDensity, region_density
+from .exact import ExactPlaneRegions, Polygon, exact_support, plane_partition, regions_on_plane_exact
 from .paths import PathRegions, regions_on_path
 from .patterns import ActivationPatterns, activation_patterns
 from .planes import PlaneRegions, regions_on_plane
@@ -25,16 +27,23 @@ _INTERNAL = ("RELU_TYPES", "check_region_model", "has_relu", "sign_modules")
 __all__ = [
     "ActivationPatterns",
     "BoundaryDistance",
+    "ExactPlaneRegions",
+    "LocalComplexity",
+    "Polygon",
     "PathRegions",
     "PlaneRegions",
     "RegionDensity",
     "activation_patterns",
     "distance_to_boundary",
+    "exact_support",
+    "local_complexity",
+    "plane_partition",
     "region_bound",
     "region_counts",
     "region_density",
     "regions_on_path",
     "regions_on_plane",
+    "regions_on_plane_exact",
 ]
 
 

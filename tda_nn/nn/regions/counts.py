@@ -27,13 +27,15 @@ def region_counts(
     seed: int = 0,
     layers: Any = None,
     batch_size: int = 4096,
+    method: Literal["auto", "exact", "grid"] = "auto",
 ) -> dict[str, float]:
     """A few scalar region counts, cheap enough to log at every training step.
 
     Keys: ``'patterns'`` (distinct activation patterns on ``X``), ``'patterns_fraction'``
     (that over ``len(X)``: 1 when every sample has its own region),
     ``'patterns/<layer>'`` (distinct patterns of the layers up to ``<layer>``), and with
-    a plane ``'plane_regions'`` (regions on the plane at ``resolution``).
+    a plane ``'plane_regions'`` (regions on the plane: exact where the model allows it,
+    else a grid lower bound at ``resolution``) and ``'plane_exact'`` (1.0 when exact).
 
     Parameters
     ----------
@@ -60,7 +62,7 @@ def region_counts(
     >>> net = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.ReLU(), torch.nn.Linear(8, 2))
     >>> c = region_counts(net, np.random.default_rng(0).normal(size=(50, 2)))
     >>> sorted(c)
-    ['patterns', 'patterns/1', 'patterns_fraction', 'plane_regions']
+    ['patterns', 'patterns/1', 'patterns_fraction', 'plane_exact', 'plane_regions']
     """
     X = _inputs(X, "X")
     P = activation_patterns(model, X, layers=layers, batch_size=batch_size)
@@ -81,6 +83,8 @@ def region_counts(
         raise TypeError(f"plane must be 'data', a mapping of regions_on_plane arguments or None, got {plane!r}.")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # activation_patterns above already warned
-        res = regions_on_plane(model, **spec, resolution=resolution, layers=layers, batch_size=batch_size)
+        res = regions_on_plane(model, **spec, resolution=resolution, layers=layers, batch_size=batch_size,
+                               method=method)
     out["plane_regions"] = float(res.n_regions)
+    out["plane_exact"] = float(getattr(res, "method", "grid") == "exact")
     return out

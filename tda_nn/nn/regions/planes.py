@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
-from ...validation import as_numpy, check_int, parse_memory
+from ...validation import as_numpy, check_choice, check_int, find_stack_level, parse_memory
 from ._common import _cumulative_ids, _readonly, region_bound
 from ._probe import _inputs, _point, _Probe
 from .patterns import ActivationPatterns
@@ -158,10 +159,27 @@ def regions_on_plane(
     max_memory: int | float | str | None = None,
     layers: Any = None,
     batch_size: int = 4096,
-) -> PlaneRegions:
+    method: Literal["auto", "exact", "grid"] = "auto",
+    max_regions: int = 100_000,
+) -> Any:
     """Activation regions on the 2-D slice ``origin + s * u + t * v`` of the input space.
 
-    The model runs on a ``resolution x resolution`` grid over ``extent``; grid points
+    Two methods:
+
+    * ``method='exact'``: the exact partition into convex polygons
+      (:func:`~tda_nn.nn.regions.exact.plane_partition`), for models of affine layers
+      and piecewise-linear activations (ReLU-type, max pooling); returns an
+      :class:`~tda_nn.nn.regions.exact.ExactPlaneRegions` whose ``n_regions`` is the
+      exact count (up to the stated tolerance). Refuses other models by name, and
+      windows whose estimated count exceeds ``max_regions``.
+    * ``method='grid'``: the fast approximation below; its ``n_regions`` is a **lower
+      bound** (regions thinner than the grid spacing are missed) and the result says so
+      (``.method == 'grid'``, ``.lower_bound``, ``.resolution``).
+    * ``method='auto'`` (default): exact where the model allows it and the window's
+      estimated count is within ``max_regions``; otherwise the grid, with a warning
+      saying why.
+
+    The grid method runs the model on a ``resolution x resolution`` grid over ``extent``; grid points
     with the same activation pattern get the same label. Regions are convex, so their
     traces on the plane are convex polygons and every distinct pattern is one
     connected patch: ``n_regions`` is the number of regions meeting the window,
@@ -209,6 +227,25 @@ def regions_on_plane(
     """
     from ...validation import MemoryBudgetError, format_bytes
 
+    method = check_choice(method, name="method", choices=("auto", "exact", "grid"))
+    max_regions = check_int(max_regions, name="max_regions", min_value=1)
+    if method != "grid":
+        from .exact import exact_support, regions_on_plane_exact
+
+        why = exact_support(model) if layers is None else "layers= selects modules, which only the grid method reads"
+        if why is None:
+            try:
+                return regions_on_plane_exact(model, origin, u, v, points=points, extent=extent,
+                                              max_regions=max_regions, max_memory=max_memory)
+            except (MemoryBudgetError, ValueError) as exc:
+                if method == "exact" or not ("max_regions" in str(exc) or isinstance(exc, MemoryBudgetError)):
+                    raise
+                why = str(exc).split(";")[0]
+        elif method == "exact":
+            raise ValueError(f"method='exact': {why}")
+        warnings.warn(f"regions_on_plane: the exact method does not apply ({why}); counting on a "
+                      f"{resolution} x {resolution} grid instead, which gives a lower bound.",
+                      UserWarning, stacklevel=find_stack_level())
     resolution = check_int(resolution, name="resolution", min_value=2)
     batch_size = check_int(batch_size, name="batch_size", min_value=1)
     budget = parse_memory(max_memory)
