@@ -218,7 +218,7 @@ RESULT_TYPES = {
     "NeuralPersistence", "PathRegions", "PlaneRegions", "ProbeScores", "RegionDensity", "SignificantBars",
     "TrainingTrace", "Report",  # Report.load: tests/test_hostile_files.py
     "Cycle", "Cycles", "Lifeline", "Lifelines", "LoopSamples", "LieDerivative", "OrbitTopology", "SymmetryProfile",
-    "SymmetrySummary",
+    "SymmetrySummary", "ExactPlaneRegions", "LocalComplexity",
     # the error types themselves
     "CheckpointError", "MemoryBudgetError",
 }  # fmt: skip
@@ -427,11 +427,15 @@ TABLE: dict[str, dict[str, Any]] = {
         "nan": raises(lambda: tda_nn.regions_on_plane(MODEL, points=X_NAN[2:5], resolution=8), "points", "nan"),
         "complex": raises(lambda: tda_nn.regions_on_plane(MODEL, points=X_COMPLEX[:3], resolution=8), "points",
                           "complex"),
-        "huge": raises(lambda: tda_nn.regions_on_plane(MODEL, points=X[:3], resolution=10**6), "max_memory",
-                       errors=(MemoryBudgetError,)),
-        "nonpositive": raises(lambda: tda_nn.regions_on_plane(MODEL, points=X[:3], resolution=0), "resolution"),
+        "huge": raises(lambda: tda_nn.regions_on_plane(MODEL, points=X[:3], method="grid", resolution=10**6),
+                       "max_memory", errors=(MemoryBudgetError,)),
+        "nonpositive": raises(lambda: tda_nn.regions_on_plane(MODEL, points=X[:3], method="grid", resolution=0),
+                              "resolution"),
         "bool": Same(lambda: (lambda r: (r.method, r.lower_bound, r.resolution))(
-            tda_nn.regions_on_plane(MODEL, points=X[:3], resolution=8)), lambda: ("grid", True, 8))}),
+            tda_nn.regions_on_plane(MODEL, points=X[:3], method="grid", resolution=8)), lambda: ("grid", True, 8))}),
+    "local_complexity": merge(model_cases(lambda m: tda_nn.local_complexity(m, X[:4])), {
+        "nan": raises(lambda: tda_nn.local_complexity(MODEL, X_NAN[:4]), "X", "nan"),
+        "nonpositive": raises(lambda: tda_nn.local_complexity(MODEL, X[:4], n_directions=0), "n_directions")}),
     "region_density": merge(model_cases(lambda m: tda_nn.region_density(m, X, np.arange(24) % 2, n_pairs=2)), {
         "nan": raises(lambda: tda_nn.region_density(MODEL, X_NAN, np.arange(24) % 2, n_pairs=2), "X", "nan"),
         "nonpositive": raises(lambda: tda_nn.region_density(MODEL, X, np.arange(24) % 2, n_pairs=0), "n_pairs")}),
@@ -647,8 +651,8 @@ def test_exact_module_names_win_over_glob_reading():
 
 
 def test_grid_regions_say_they_are_a_lower_bound():
-    res = tda_nn.regions_on_plane(MODEL, points=X[:3], resolution=16)
+    res = tda_nn.regions_on_plane(MODEL, points=X[:3], method="grid", resolution=16)
     assert (res.method, res.lower_bound, res.resolution) == ("grid", True, 16)
     assert "n_regions>=" in repr(res) and "resolution=16" in repr(res)
-    finer = tda_nn.regions_on_plane(MODEL, points=X[:3], resolution=61)  # its grid holds the 16-point grid
+    finer = tda_nn.regions_on_plane(MODEL, points=X[:3], method="grid", resolution=61)  # its grid holds the 16-point grid
     assert np.allclose(finer.s[::4], res.s) and finer.n_regions >= res.n_regions  # so it can only find more

@@ -12,7 +12,7 @@ import numpy as np
 
 from ...validation import as_numpy, check_choice, check_int, find_stack_level, parse_memory
 from ._common import _cumulative_ids, _readonly, region_bound
-from ._probe import _inputs, _point, _Probe
+from ._probe import _inputs, _point, _Probe, check_region_model
 from .patterns import ActivationPatterns
 
 __all__ = ['PlaneRegions', 'regions_on_plane']
@@ -229,6 +229,7 @@ def regions_on_plane(
 
     method = check_choice(method, name="method", choices=("auto", "exact", "grid"))
     max_regions = check_int(max_regions, name="max_regions", min_value=1)
+    check_region_model(model)  # a module with real, finite weights, whichever method runs
     if method != "grid":
         from .exact import exact_support, regions_on_plane_exact
 
