@@ -119,6 +119,7 @@ _LAZY: dict = {
     "compare_checkpoints": "workflows",
     "track": "workflows",
     "Report": "report",
+    "Finding": "findings",
     "ProbeScores": "probes",
     "probe_layers": "probes",
     "TopologicalProbe": "probes",

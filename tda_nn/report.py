@@ -15,6 +15,7 @@ import json
 import math
 import re
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,12 @@ class Report:
         by layer (see :func:`tda_nn.analyze`).
     notes : list of str
         Things the reader should know (landmarks used, warnings raised).
+    findings : list of Finding
+        What the numbers say, as typed sentences (:mod:`tda_nn.findings`); dicts
+        made by ``Finding.to_dict`` are converted. They head the HTML page.
+    views : dict or None
+        A 2-D view of every layer's samples: ``{"method": "pca" | "umap", "coords":
+        {layer: [[x, y], ...]}, "labels": [...] or None, "class_names": {label: name}}``.
     """
 
     title: str
@@ -68,6 +75,20 @@ class Report:
     probes: dict | None = None
     regions: dict | None = None
     notes: list = field(default_factory=list)
+    findings: list = field(default_factory=list)
+    views: dict | None = None
+
+    def __post_init__(self) -> None:
+        from .findings import Finding
+
+        items = []
+        for f in self.findings:
+            if isinstance(f, Mapping):
+                f = Finding.from_dict(f)
+            elif not isinstance(f, Finding):
+                raise TypeError(f"findings must hold Finding objects (or their to_dict()), got {type(f).__name__}.")
+            items.append(f)
+        object.__setattr__(self, "findings", items)
 
     def __repr__(self) -> str:
         parts = [f"{len(self.layers)} layers", f"{len(self.diagrams)} diagrams"]
@@ -79,6 +100,8 @@ class Report:
             parts.append("probes")
         if self.regions:
             parts.append(f"{self.regions.get('n_regions')} regions on a plane")
+        if self.findings:
+            parts.append(f"{len(self.findings)} findings")
         return f"Report({self.title!r}; " + "; ".join(parts) + ")"
 
     def __eq__(self, other: object) -> bool:
@@ -98,6 +121,7 @@ class Report:
             "probes": self.probes,
             "regions": None if not self.regions else {
                 k: self.regions.get(k) for k in ("n_regions", "counts_by_layer", "data_patterns")},
+            "findings": [f.to_dict() for f in self.findings],
             "notes": list(self.notes),
         }))
 
@@ -164,6 +188,8 @@ class Report:
             "probes": self.probes,
             "regions": self.regions,
             "notes": list(self.notes),
+            "findings": [f.to_dict() for f in self.findings],
+            "views": self.views,
         }))
 
     # -- figures ----------------------------------------------------------------
@@ -234,13 +260,15 @@ class Report:
             raise ValueError(f"{str(path)!r} is not a readable tda_nn report ({type(exc).__name__}: {exc}).") from None
         return cls(title=body["title"], config=body["config"], layers=tuple(body["layers"]), diagrams=diagrams,
                    table=body["table"], matrices=body["matrices"], series=body.get("series") or {},
-                   probes=body.get("probes"), regions=body.get("regions"), notes=list(body.get("notes") or []))
+                   probes=body.get("probes"), regions=body.get("regions"), notes=list(body.get("notes") or []),
+                   findings=list(body.get("findings") or []), views=body.get("views"))
 
 
 _FIELDS: dict[str, tuple[type, ...]] = {
     "title": (str,), "config": (dict,), "layers": (list,), "diagrams": (dict,), "table": (dict,),
     "matrices": (dict,), "series": (dict, type(None)), "probes": (dict, type(None)),
     "regions": (dict, type(None)), "notes": (list, type(None)),
+    "findings": (list, type(None)), "views": (dict, type(None)),
 }
 
 
@@ -279,7 +307,10 @@ def _checked_body(body: Any) -> dict[str, Any]:
         if values.shape != (k, k):
             raise ValueError(f"{where}['values'] has shape {values.shape}, but its {k} labels need ({k}, {k})")
         matrices[name] = (tuple(m["labels"]), values)
-    body = dict(body, matrices=matrices)
+    from .findings import Finding
+
+    findings = [Finding.from_dict(f) for f in body.get("findings") or []]  # TypeError/ValueError naming the key
+    body = dict(body, matrices=matrices, findings=findings)
     return body
 
 
@@ -297,31 +328,123 @@ def _fmt(v: Any) -> str:
     return html.escape(str(v))
 
 
+# column -> (short heading, what it is and its unit); {k} is the homology dimension
+_COLUMNS = {
+    "n_points": ("points", "points in the filtration (landmarks when the layer has more samples); count"),
+    "n_features": ("features", "numbers per sample in the layer; count"),
+    "median_distance": ("median distance", "the layer's median pairwise distance: the unit of every length in "
+                        "this report; the layer's own units"),
+    "landmark_bound": ("2r", "landmark bound: twice the landmarks' covering radius, the bottleneck error of the "
+                       "landmark diagram (0: no landmarks); × median distance"),
+    "band": ("band c", "radius of the 1 - alpha confidence band of Fasy et al. (2014); × median distance"),
+    "n_significant_H": ("significant H{k}", "bars of dimension {k} longer than the threshold (the one infinite "
+                        "component included in H0); count"),
+    "threshold_H": ("threshold H{k}", "the lifetime a bar must exceed: 2 × max(band c, 2r); × median distance"),
+    "longest_H": ("longest H{k}", "the longest finite bar of dimension {k}; × median distance"),
+    "total_persistence_H": ("total pers. H{k}", "sum of the finite lifetimes of dimension {k}; × median distance"),
+    "entropy_H": ("entropy H{k}", "persistent entropy of the finite bars; nats"),
+    "betti_H": ("β{k} at {s}", "Betti number at {s} × median distance; count"),
+    "intrinsic_dim": ("TwoNN dim.", "intrinsic dimension, TwoNN estimator (Facco et al. 2017); dimensionless"),
+    "covering_radius_rel": ("covering radius", "landmarks' covering radius; × median distance"),
+}
+
+_SECTIONS = {
+    "findings": "What the numbers below support, one sentence each, made by fixed rules from the numbers they "
+                "quote (rule in brackets); read these first, then check them against the tables.",
+    "table": "One row per layer, input first, in groups of columns; every length is a multiple of that layer's "
+             "median pairwise distance, so layers of any width compare; the legend under each group gives each "
+             "column's meaning and unit.",
+    "probes": "Cross-validated accuracy of three probes per layer: the topological probe reads the label from the "
+              "shape of each sample's cloud; it is informative only where it beats its shuffled-label control, and "
+              "the linear probe on pooled activations is the baseline to beat.",
+    "regions": "A ReLU network is linear on each region of its input space, one region per activation pattern; the "
+               "counts say how finely the layers up to each one cut the input.",
+    "matrices": "Layer x layer matrices: distances between the normalised diagrams of one homology dimension "
+                "(0: same shape) and CKA between the activations (1: the same up to rotation and scale).",
+    "provenance": "Everything needed to reproduce the numbers: library and engine versions, the engine used, date, "
+                  "seed, a hash of the inputs, the model's identity and every setting.",
+}
+
+
+def _column_info(c: str) -> tuple[str, str]:
+    """Heading and legend of a table column."""
+    m = re.match(r"^(class .+?): (.*)$", c)
+    if m:
+        head, legend = _column_info(m.group(2))
+        return f"{m.group(1)}: {head}", f"{legend}, samples of {m.group(1)} only"
+    if c in _COLUMNS:
+        return _COLUMNS[c]
+    m = re.match(r"^([a-z_]+_H)(\d+)(?:@(.+))?$", c)
+    if m and m.group(1) in _COLUMNS:
+        head, legend = _COLUMNS[m.group(1)]
+        return head.format(k=m.group(2), s=m.group(3)), legend.format(k=m.group(2), s=m.group(3))
+    return c, c
+
+
+def _column_group(c: str) -> str:
+    if c.startswith("class "):
+        return "per class"
+    m = re.search(r"_H(\d+)(?:@|$)", c)
+    if m:
+        return f"H{m.group(1)} ({ {'0': 'components', '1': 'loops', '2': 'voids'}.get(m.group(1), 'features')})"
+    if c == "intrinsic_dim":
+        return "shape"
+    return "samples and scale"
+
+
+def _tables_html(table: dict) -> list[str]:
+    e = html.escape
+    cols = sorted({c for row in table.values() for c in row}, key=_column_order)
+    groups: dict[str, list[str]] = {}
+    for c in cols:
+        groups.setdefault(_column_group(c), []).append(c)
+    parts = []
+    for group, gcols in groups.items():
+        parts.append(f"<h3>{e(group)}</h3><div class='scroll'><table><tr><th>layer</th>"
+                     + "".join(f"<th>{e(_column_info(c)[0])}</th>" for c in gcols) + "</tr>")
+        for layer, row in table.items():
+            parts.append(f"<tr><td>{e(layer)}</td>" + "".join(
+                f"<td>{_fmt(row.get(c, float('nan')))}</td>" for c in gcols) + "</tr>")
+        parts.append("</table></div><dl class='legend'>" + "".join(
+            f"<dt>{e(_column_info(c)[0])}</dt><dd>{e(_column_info(c)[1])}</dd>" for c in gcols) + "</dl>")
+    return parts
+
+
 def _html(report: Report, pngs: dict[str, bytes]) -> str:
-    """One self-contained page: figures embedded as base64 PNG, tables as HTML."""
+    """One self-contained page: findings first, figures embedded as base64 PNG, tables as HTML."""
+    from .plotting.report import CAPTIONS
+
     e = html.escape
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'>",
         f"<title>{e(report.title)}</title>",
         "<style>body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}"
-        "table{border-collapse:collapse;margin:1em 0;font-size:13px}td,th{border:1px solid #ccc;padding:3px 8px;"
-        "text-align:right}th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}"
+        "table{border-collapse:collapse;margin:.5em 0;font-size:13px}td,th{border:1px solid #ccc;padding:3px 8px;"
+        "text-align:right}th{background:#f3f3f3;white-space:normal;max-width:9em;vertical-align:bottom}"
+        "td:first-child,th:first-child{text-align:left;word-break:break-word;max-width:14em}"
+        ".scroll{max-width:100%;overflow-x:auto}"
+        "dl.legend{font-size:12px;color:#444;display:grid;grid-template-columns:max-content 1fr;gap:2px 12px}"
+        "dl.legend dt{font-weight:600}dl.legend dd{margin:0}"
         "img{max-width:100%;border:1px solid #eee;margin:.5em 0}code{background:#f5f5f5;padding:1px 4px}"
-        ".note{color:#8a5a00}</style></head><body>",
+        ".note{color:#8a5a00}.how{color:#555;font-style:italic}.rule{color:#777;font-size:12px}"
+        "ul.findings li{margin:.3em 0}</style></head><body>",
         f"<h1>{e(report.title)}</h1>",
         f"<p>{len(report.layers)} layers: {', '.join(f'<code>{e(lay)}</code>' for lay in report.layers)}</p>",
     ]
+    if report.findings:
+        parts.append(f"<h2>Findings</h2><p class='how'>{e(_SECTIONS['findings'])}</p><ul class='findings'>")
+        for f in report.findings:
+            parts.append(f"<li>{e(f.text)} <span class='rule'>[{e(f.rule)}]</span></li>")
+        parts.append("</ul>")
     for note in report.notes:
         parts.append(f"<p class='note'>Note: {e(note)}</p>")
     if report.table:
-        cols = sorted({c for row in report.table.values() for c in row}, key=_column_order)
-        parts.append("<h2>Per-layer summary</h2><table><tr><th>layer</th>" + "".join(f"<th>{e(c)}</th>" for c in cols) + "</tr>")
-        for layer, row in report.table.items():
-            parts.append(f"<tr><td>{e(layer)}</td>" + "".join(f"<td>{_fmt(row.get(c, float('nan')))}</td>" for c in cols) + "</tr>")
-        parts.append("</table>")
+        parts.append(f"<h2>Per-layer summary</h2><p class='how'>{e(_SECTIONS['table'])}</p>")
+        parts.extend(_tables_html(report.table))
     if report.probes:
         p = report.probes
-        parts.append("<h2>Probes (cross-validated accuracy)</h2><table><tr><th>layer</th><th>topological</th>"
+        parts.append(f"<h2>Probes (cross-validated accuracy)</h2><p class='how'>{e(_SECTIONS['probes'])}</p>"
+                     "<table><tr><th>layer</th><th>topological</th>"
                      "<th>linear (pooled)</th><th>topological, shuffled labels</th></tr>")
         for i, layer in enumerate(p["layers"]):
             parts.append(f"<tr><td>{e(layer)}</td><td>{_fmt(p['topological'][i])}</td><td>{_fmt(p['linear'][i])}</td>"
@@ -329,8 +452,9 @@ def _html(report: Report, pngs: dict[str, bytes]) -> str:
         parts.append(f"</table><p>Chance (majority class): {_fmt(p['chance'])}</p>")
     if report.regions:
         r = report.regions
-        parts.append("<h2>Activation regions</h2><p>A ReLU network is linear on each region of its input space, "
-                     "one per activation pattern. Distinct patterns, counting the layers up to each one:</p>"
+        parts.append(f"<h2>Activation regions</h2><p class='how'>{e(_SECTIONS['regions'])}</p><p>Distinct "
+                     "patterns, counting the layers up to each one (on the samples: at most one per sample, so a "
+                     "count equal to the number of samples is saturated):</p>"
                      "<table><tr><th>up to layer</th><th>on the plane</th><th>on the samples</th></tr>")
         data_counts = r.get("data_patterns") or {}
         if float(r.get("zoom", 1.0)) > 1:
@@ -343,20 +467,34 @@ def _html(report: Report, pngs: dict[str, bytes]) -> str:
         parts.append("</table>")
     for stem, png in pngs.items():
         b64 = base64.b64encode(png).decode("ascii")
-        parts.append(f"<h2>{e(stem.replace('_', ' '))}</h2><img alt='{e(stem)}' src='data:image/png;base64,{b64}'>")
+        how = CAPTIONS.get(stem)
+        parts.append(f"<h2>{e(stem.replace('_', ' '))}</h2>" + (f"<p class='how'>{e(how)}</p>" if how else "")
+                     + f"<img alt='{e(stem)}' src='data:image/png;base64,{b64}'>")
+    if report.matrices:
+        parts.append(f"<h2>Layer x layer matrices</h2><p class='how'>{e(_SECTIONS['matrices'])}</p>")
     for name, (labels, m) in report.matrices.items():
-        parts.append(f"<h3>{e(name)}</h3><table><tr><th></th>" + "".join(f"<th>{e(str(lab))}</th>" for lab in labels) + "</tr>")
+        parts.append(f"<h3>{e(name)}</h3><div class='scroll'><table><tr><th></th>"
+                     + "".join(f"<th>{e(str(lab))}</th>" for lab in labels) + "</tr>")
         for lab, row in zip(labels, np.asarray(m)):
             parts.append(f"<tr><th>{e(str(lab))}</th>" + "".join(f"<td>{_fmt(float(v))}</td>" for v in row) + "</tr>")
-        parts.append("</table>")
-    parts.append("<h2>How this report was made</h2><pre>" + e(json.dumps(jsonable(plain(report.config)), indent=1)) + "</pre>")
+        parts.append("</table></div>")
+    parts.append(f"<h2>How this report was made</h2><p class='how'>{e(_SECTIONS['provenance'])}</p>")
+    prov = (report.config or {}).get("provenance")
+    if isinstance(prov, dict):
+        parts.append("<table>" + "".join(f"<tr><th>{e(str(k))}</th><td style='text-align:left'>"
+                                         f"{e(json.dumps(jsonable(plain(v))))}</td></tr>" for k, v in prov.items())
+                     + "</table>")
+    parts.append("<pre>" + e(json.dumps(jsonable(plain(report.config)), indent=1)) + "</pre>")
     parts.append("</body></html>")
     return "\n".join(parts)
 
 
-def _column_order(c: str) -> tuple[int, str]:
-    first = ("n_points", "covering_radius", "betti", "total_persistence", "entropy", "significant", "intrinsic_dim")
+def _column_order(c: str) -> tuple[int, int, str]:
+    first = ("n_points", "n_features", "median_distance", "landmark_bound", "covering_radius", "band",
+             "n_significant", "threshold", "longest", "total_persistence", "betti", "entropy", "intrinsic_dim", "class")
+    m = re.search(r"_H(\d+)", c)
+    k = int(m.group(1)) if m else -1
     for i, p in enumerate(first):
         if c.startswith(p):
-            return (i, c)
-    return (len(first), c)
+            return (i, k, c)
+    return (len(first), k, c)

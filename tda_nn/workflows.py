@@ -19,7 +19,7 @@ import numpy as np
 
 from . import __version__
 from .report import Report
-from .validation import check_choice, check_flag, check_flag_or_auto, check_int
+from .validation import check_choice, check_flag, check_flag_or_auto, check_int, check_probability
 
 __all__ = ["analyze", "compare_checkpoints", "track"]
 
@@ -87,67 +87,169 @@ def _resolve_reduce(reduce: str, data: Any) -> str:
 
 
 def _profile(acts: Any, *, labels: Any, maxdim: int, max_points: int, scales: Any, n_bootstrap: int,
-             seed: int | None, n_jobs: int | None):
+             seed: int | None, n_jobs: int | None, alpha: float = 0.05):
     from .diagnostics.layers import layer_profile
 
     n_landmarks = max_points if acts.n_samples > max_points else None
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*landmarks.*", category=UserWarning)
         return layer_profile(acts, labels=labels, maxdim=maxdim, scales=scales, n_landmarks=n_landmarks,
-                             n_bootstrap=n_bootstrap, seed=seed, n_jobs=n_jobs)
+                             n_bootstrap=n_bootstrap, alpha=alpha, seed=seed, n_jobs=n_jobs)
 
 
 def _scale_label(s: float) -> str:
     return f"{s:g}"
 
 
-def _table(profile: Any, acts: Any) -> dict[str, dict[str, float]]:
-    """Per-layer scalars from a layer profile."""
+def _table(profile: Any, acts: Any, *, betti: bool = False) -> dict[str, dict[str, float]]:
+    """Per-layer scalars from a layer profile, every length in units of the layer's median pairwise distance.
+
+    Columns: ``n_points`` (in the filtration), ``n_features``, ``landmark_bound``
+    (2 x covering radius, 0 without landmarks), ``band`` (confidence-band radius), and
+    per dimension ``n_significant_H{k}``, ``threshold_H{k}``, ``longest_H{k}`` (longest
+    finite bar), ``total_persistence_H{k}``; ``intrinsic_dim`` and ``median_distance``
+    (the unit, in the layer's own units). With ``betti=True`` also ``betti_H{k}@{s}``.
+    """
     table: dict[str, dict[str, float]] = {}
     for i, layer in enumerate(profile.layers):
         d = profile.diagrams[i]
+        ref = float(profile.reference_scale[i])
         row: dict[str, float] = {"n_points": int(profile.n_points[i])}
         if acts is not None:
             row["n_features"] = int(np.prod(acts[layer].shape[1:]))
-        if "covering_radius" in d.meta:
-            row["covering_radius_rel"] = float(d.meta["covering_radius"]) / float(profile.reference_scale[i])
-        for s_i, s in enumerate(profile.scales):
-            for k in range(profile.maxdim + 1):
-                row[f"betti_H{k}@{_scale_label(float(s))}"] = int(profile.betti[i, s_i, k])
+        row["landmark_bound"] = float(d.meta.get("bottleneck_bound", 0.0)) / ref
+        if profile.noise_level is not None:
+            row["band"] = float(profile.noise_level[i])
         for k in range(profile.maxdim + 1):
-            row[f"total_persistence_H{k}"] = float(profile.total_persistence[i, k])
-            row[f"entropy_H{k}"] = float(profile.entropy[i, k])
             if profile.n_significant is not None:
-                row[f"significant_H{k}"] = int(profile.n_significant[i, k])
+                row[f"n_significant_H{k}"] = int(profile.n_significant[i, k])
+                row[f"threshold_H{k}"] = float(profile.threshold[i, k])
+            life = d.lifetimes(k)
+            life = life[np.isfinite(life)]
+            row[f"longest_H{k}"] = float(life.max()) / ref if life.size else 0.0
+            row[f"total_persistence_H{k}"] = float(profile.total_persistence[i, k])
+        if betti:
+            for s_i, s in enumerate(profile.scales):
+                for k in range(profile.maxdim + 1):
+                    row[f"betti_H{k}@{_scale_label(float(s))}"] = int(profile.betti[i, s_i, k])
         if profile.intrinsic_dim is not None:
             row["intrinsic_dim"] = float(profile.intrinsic_dim[i])
-        row["median_distance"] = float(profile.reference_scale[i])
+        row["median_distance"] = ref
         table[layer] = row
     return table
 
 
-def _per_class_rows(profile: Any, table: dict[str, dict[str, float]]) -> None:
-    """Add each class's beta_0 and beta_1 at the middle scale to the table."""
+def _significant_lifetimes(profile: Any) -> dict[str, dict[int, list[float]]]:
+    """The significant finite lifetimes per layer and dimension, in median-distance units, longest first."""
+    out: dict[str, dict[int, list[float]]] = {}
+    if profile.threshold is None:
+        return out
+    for i, layer in enumerate(profile.layers):
+        ref = float(profile.reference_scale[i])
+        out[layer] = {}
+        for k in range(profile.maxdim + 1):
+            life = profile.diagrams[i].lifetimes(k) / ref
+            keep = life[np.isfinite(life) & (life > profile.threshold[i, k])]
+            out[layer][k] = sorted(keep.tolist(), reverse=True)
+    return out
+
+
+def _per_class_rows(profile: Any, table: dict[str, dict[str, float]], class_names: Mapping[Any, str]) -> None:
+    """Add each class's significant counts (or beta_k at the middle scale without a bootstrap) to the table."""
     if not profile.per_class:
         return
     mid = len(profile.scales) // 2
     s = _scale_label(float(profile.scales[mid]))
     for c, sub in profile.per_class.items():
+        name = class_names.get(c, str(c))
         for i, layer in enumerate(sub.layers):
             for k in range(min(sub.maxdim, 1) + 1):
-                table[layer][f"class {c}: betti_H{k}@{s}"] = int(sub.betti[i, mid, k])
+                if sub.n_significant is not None:
+                    table[layer][f"class {name}: n_significant_H{k}"] = int(sub.n_significant[i, k])
+                else:
+                    table[layer][f"class {name}: betti_H{k}@{s}"] = int(sub.betti[i, mid, k])
 
 
-def _cka_matrix(arrays: Sequence[np.ndarray]) -> np.ndarray:
-    from .diagnostics.similarity import cka
+def _grams(arrays: Sequence[np.ndarray], kernel: str) -> list[np.ndarray]:
+    """Doubly centred Gram matrices ``H K H`` of each representation (rows: the same samples).
 
-    n = len(arrays)
+    ``kernel='linear'``: ``K = X X^T``; ``'rbf'``: ``exp(-|x_i - x_j|^2 / (2 sigma^2))``
+    with ``sigma`` the median distance over the pairs ``i < j`` (the median heuristic
+    of :func:`tda_nn.diagnostics.cka`).
+    """
+    out = []
+    for a in arrays:
+        X = np.asarray(a, dtype=np.float64).reshape(len(a), -1)
+        X = X - X.mean(axis=0)
+        G = X @ X.T
+        if kernel == "rbf":
+            sq = np.diag(G)
+            D2 = np.maximum(sq[:, None] + sq[None, :] - 2.0 * G, 0.0)
+            med2 = float(np.median(D2[np.triu_indices(len(X), 1)]))
+            if not med2 > 0:
+                raise ValueError("a layer has every pair of samples at distance 0; RBF CKA is undefined for it.")
+            G = np.exp(-D2 / (2.0 * med2))
+        G = G - G.mean(axis=0)
+        G = G - G.mean(axis=1, keepdims=True)
+        out.append(G)
+    return out
+
+
+def _cka_matrix(grams: Sequence[np.ndarray]) -> np.ndarray:
+    """CKA between every pair: ``<K, L>_F / (|K|_F |L|_F)`` of the centred Grams (Kornblith et al. 2019)."""
+    n = len(grams)
+    norms = [float(np.sqrt(np.sum(G * G))) for G in grams]
     m = np.eye(n)
-    flat = [np.asarray(a, dtype=np.float64).reshape(len(a), -1) for a in arrays]
     for i in range(n):
         for j in range(i + 1, n):
-            m[i, j] = m[j, i] = cka(flat[i], flat[j])
+            m[i, j] = m[j, i] = float(np.sum(grams[i] * grams[j])) / (norms[i] * norms[j])
     return m
+
+
+def _pca_view(G: np.ndarray, seed: int = 0) -> np.ndarray:
+    """The samples on their first two principal axes, from the centred linear Gram ``X X^T``.
+
+    The top two eigenvectors ``v`` of ``G`` scaled by the square roots of their
+    eigenvalues are the principal coordinates; found by seeded subspace iteration
+    on an 8-column block (a few products with ``G``, not a full eigendecomposition).
+    """
+    n = G.shape[0]
+    Q = np.random.default_rng(seed).standard_normal((n, min(8, n)))
+    for _ in range(8):
+        Q, _ = np.linalg.qr(G @ Q)
+    w, V = np.linalg.eigh(Q.T @ G @ Q)
+    top = np.argsort(w)[::-1][:2]
+    out = (Q @ V[:, top]) * np.sqrt(np.maximum(w[top], 0.0))
+    out = out * np.where(out.sum(axis=0) < 0, -1.0, 1.0)  # a sign fixed by the data, not by the solver
+    return out if out.shape[1] == 2 else np.c_[out, np.zeros(n)]
+
+
+def _views(acts: Any, layers: Sequence[str], grams: Sequence[np.ndarray], view: str, labels: Any, seed: int,
+           class_names: Mapping[Any, str]) -> dict[str, Any]:
+    """A 2-D view of every layer's cloud (PCA, or UMAP when asked and installed), for the report figure."""
+    coords: dict[str, list] = {}
+    method = view
+    if view == "umap":
+        try:
+            import umap  # noqa: F401
+        except ImportError:
+            method = "pca"
+    for layer, G in zip(layers, grams):
+        if method == "umap":
+            import umap
+
+            X = np.asarray(acts[layer], dtype=np.float64).reshape(acts.n_samples, -1)
+            xy = umap.UMAP(n_components=2, random_state=seed).fit_transform(X)
+        else:
+            xy = _pca_view(G, seed)
+        coords[layer] = np.round(xy, 5).tolist()
+    lab = None if labels is None else [_plain(v) for v in np.asarray(labels).tolist()]
+    names = None if labels is None else {str(c): class_names.get(c, str(c)) for c in np.unique(labels).tolist()}
+    return {"method": method, "coords": coords, "labels": lab, "class_names": names}
+
+
+def _plain(v: Any) -> Any:
+    return v.item() if isinstance(v, np.generic) else v
 
 
 def _normalised(dgms: Sequence[Any], refs: Sequence[float]) -> list[Any]:
@@ -156,10 +258,55 @@ def _normalised(dgms: Sequence[Any], refs: Sequence[float]) -> list[Any]:
     return [Diagrams([np.asarray(a) / r for a in d], meta=d.meta) for d, r in zip(dgms, refs)]
 
 
-def _distance_matrix(dgms: Sequence[Any], refs: Sequence[float], metric: str, n_jobs: int | None) -> np.ndarray:
+def _distance_matrix(dgms: Sequence[Any], refs: Sequence[float], metric: str, n_jobs: int | None,
+                     dim: int | None = None) -> np.ndarray:
     from .distances import pairwise_distances
 
-    return pairwise_distances(_normalised(dgms, refs), metric=metric, dim=None, n_jobs=n_jobs)
+    return pairwise_distances(_normalised(dgms, refs), metric=metric, dim=dim, n_jobs=n_jobs)
+
+
+def _provenance(model: Any, acts: Any, data: Any, max_samples: int, dgms: Sequence[Any], seed: int) -> dict[str, Any]:
+    """Who made the numbers: library and engine versions, engine used, date, seed, data hash, model identity."""
+    import datetime
+    import hashlib
+    import platform
+    from importlib import metadata
+
+    def version(dist: str) -> str | None:
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            return None
+
+    h = hashlib.sha256()
+    X, y = _inputs_in_memory(data, max_samples)
+    arrays = [X, y] if X is not None else [acts[layer] for layer in acts.layers[:1]] + [acts.targets]
+    for a in arrays:
+        if a is not None:
+            a = np.ascontiguousarray(np.asarray(a))
+            h.update(f"{a.dtype.str}{a.shape}".encode())
+            h.update(a.tobytes())
+    n_params = None
+    if hasattr(model, "parameters"):
+        n_params = int(sum(int(p.numel()) for p in model.parameters()))
+    cfg = getattr(model, "config", None)
+    name_or_path = getattr(model, "name_or_path", None) or getattr(cfg, "_name_or_path", None) or None
+    engines = sorted({str(d.meta.get("backend")) for d in dgms if d.meta.get("backend")})
+    return {
+        "tda_nn": __version__,
+        "numpy": np.__version__,
+        "torch": version("torch"),
+        "python": platform.python_version(),
+        "engines": {name: version(name) for name in ("giotto-ph", "ripser", "gudhi")},
+        "engine_used": engines,
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "seed": seed,
+        "inputs_sha256": h.hexdigest(),
+        "inputs_hashed": "model inputs and labels" if X is not None else "first captured layer and labels",
+        "model_class": f"{type(model).__module__}.{type(model).__qualname__}",
+        "n_parameters": n_params,
+        "hf_name_or_path": name_or_path,
+    }
 
 
 def _regions(model: Any, X: np.ndarray, y: np.ndarray | None, seed: int, resolution: int) -> dict[str, Any]:
@@ -242,7 +389,11 @@ def analyze(
     maxdim: int = 1,
     distance: Distance = "wasserstein",
     scales: Sequence[float] | None = None,
-    n_bootstrap: int = 0,
+    n_bootstrap: int = 100,
+    alpha: float = 0.05,
+    combined_distance: bool = False,
+    view: Literal["pca", "umap"] | None = "pca",
+    class_names: Sequence[str] | Mapping[Any, str] | None = None,
     per_class: bool = False,
     probe: bool = False,
     probe_layers: Any = None,
@@ -256,16 +407,32 @@ def analyze(
     title: str | None = None,
     config: Mapping[str, Any] | None = None,
 ) -> Report:
-    """Analyse one model: the topology of every layer, how the layers compare, what probes read.
+    """Analyse one model: the topology of every layer, how the layers compare, what probes read, what it means.
 
     Stages: :func:`tda_nn.nn.capturing` of ``layers`` on up to ``max_samples`` samples;
     Vietoris-Rips diagrams per layer on at most ``max_points`` max-min landmarks
-    (covering radius recorded; bottleneck error at most twice it) through
-    :func:`tda_nn.diagnostics.layer_profile`; a layer x layer matrix of ``distance``
-    between the diagrams, each layer scaled by its median pairwise distance so
-    that layers of different width compare by shape; linear CKA between the
-    layers; optionally topological probes and the activation regions of a ReLU
-    network on a plane through three samples.
+    (covering radius ``r`` recorded; bottleneck error at most ``2r``), with the
+    significant bars of :func:`tda_nn.significant_bars` (a bar counts when its
+    lifetime exceeds ``2 max(c, 2r)``, ``c`` the radius of the ``1 - alpha``
+    confidence band of Fasy et al. 2014) through :func:`tda_nn.diagnostics.layer_profile`;
+    layer x layer matrices of ``distance`` between the diagrams, one per homology
+    dimension (``'wasserstein H0'``, ``'wasserstein H1'``, ...), and linear and RBF
+    CKA between the activations; optionally topological probes and the activation
+    regions of a ReLU network on a plane through three samples; a 2-D view of every
+    layer; and :attr:`Report.findings`, the sentences these numbers support
+    (:mod:`tda_nn.findings`).
+
+    **One scale.** Every length in the table, the matrices and the figures is in
+    units of the layer's median pairwise distance (of the captured samples, over at
+    most 1,000 of them), so that layers of different width compare by shape.
+
+    **Table columns** (per layer): ``n_points`` (points in the filtration),
+    ``n_features``, ``landmark_bound`` (``2r``; 0 without landmarks), ``band``
+    (``c``), ``n_significant_H{k}`` with ``threshold_H{k}`` beside it,
+    ``longest_H{k}`` (longest finite bar), ``total_persistence_H{k}``,
+    ``intrinsic_dim`` (TwoNN) and ``median_distance`` (the unit); Betti numbers at
+    ``scales`` only when ``scales`` is given. When ``2r`` exceeds every bar of a
+    dimension the count is 0 and a finding says that the approximation swamps it.
 
     Parameters
     ----------
@@ -285,14 +452,25 @@ def analyze(
         Landmarks per layer when there are more samples.
     maxdim : int, default=1
     distance : {'wasserstein', 'bottleneck', 'sliced_wasserstein'}, default='wasserstein'
-        Layer x layer diagram distance (all homology dimensions up to ``maxdim``).
+        Layer x layer diagram distance, one matrix per homology dimension, on the
+        diagrams divided by the layer's median pairwise distance.
     scales : sequence of float, optional
-        Relative scales of the Betti numbers in the table (fractions of each
-        layer's median pairwise distance; default ``(0.25, 0.5, 0.75)``: in many
-        dimensions, distances concentrate near the median).
-    n_bootstrap : int, default=0
-        Bootstrap resamples for the noise band and the count of significant bars
-        (0 skips it: it costs ``n_bootstrap`` more diagrams per layer).
+        Also put Betti numbers at these relative scales (fractions of each layer's
+        median pairwise distance) in the table. Default: none (a fixed scale is
+        often below every nearest-neighbour distance of a wide layer, where beta_0
+        is the number of points).
+    n_bootstrap : int, default=100
+        Resamples behind the confidence band (distances only, no extra diagrams;
+        0 skips significance: no counts, thresholds or significance findings).
+    alpha : float, default=0.05
+        Level of the confidence band.
+    combined_distance : bool, default=False
+        Also the matrix of ``distance`` over all dimensions together (dominated by H0).
+    view : {'pca', 'umap'} or None, default='pca'
+        The 2-D view of every layer in the report (``'umap'`` needs umap-learn and
+        falls back to PCA without it); ``None`` skips it.
+    class_names : sequence of str or dict of label -> str, optional
+        Names of the classes, for the view's legend and the per-class rows.
     per_class : bool, default=False
         Also profile each class (needs labels).
     probe : bool, default=False
@@ -345,6 +523,10 @@ def analyze(
 
     max_samples, max_points, maxdim, distance = _check_sizes(max_samples, max_points, maxdim, distance, "distance")
     n_bootstrap = check_int(n_bootstrap, name="n_bootstrap", min_value=0)
+    alpha = check_probability(alpha, name="alpha")
+    combined_distance = check_flag(combined_distance, name="combined_distance")
+    if view is not None:
+        view = check_choice(view, name="view", choices=("pca", "umap"))
     region_resolution = check_int(region_resolution, name="region_resolution", min_value=8)
     seed = check_int(seed, name="seed", min_value=0)
     per_class = check_flag(per_class, name="per_class")
@@ -369,25 +551,38 @@ def analyze(
     if per_class and labels is None:
         raise ValueError("per_class=True needs labels: give data as (X, y) or batches that yield (x, y).")
 
+    names = _class_names(class_names, labels)
     profile = _profile(acts, labels=labels if per_class else None, maxdim=maxdim, max_points=max_points,
-                       scales=(0.25, 0.5, 0.75) if scales is None else scales, n_bootstrap=n_bootstrap, seed=seed, n_jobs=n_jobs)
+                       scales=(0.25, 0.5, 0.75) if scales is None else scales, n_bootstrap=n_bootstrap, seed=seed,
+                       n_jobs=n_jobs, alpha=alpha)
     stages.done("persistence", f"H0..H{maxdim} of {len(profile.layers)} layers")
     if acts.n_samples > max_points:
         notes.append(f"Diagrams computed on {max_points} max-min landmarks of {acts.n_samples} samples per layer; "
-                     "'covering_radius_rel' in the table is the covering radius over the median distance, and the "
-                     "bottleneck error of every diagram is at most twice the covering radius.")
-    table = _table(profile, acts)
-    _per_class_rows(profile, table)
+                     "'landmark_bound' in the table is twice the covering radius (the bottleneck error of the "
+                     "landmark diagram), and no bar shorter than twice it counts as significant.")
+    table = _table(profile, acts, betti=scales is not None)
+    _per_class_rows(profile, table, names)
 
     dgms = dict(zip(profile.layers, profile.diagrams))
     matrices: dict[str, tuple[tuple[str, ...], np.ndarray]] = {}
+    lin = _grams([acts[layer] for layer in profile.layers], "linear") if len(profile.layers) > 1 or view else []
     if len(profile.layers) > 1:
-        D = _distance_matrix(profile.diagrams, profile.reference_scale, distance, n_jobs)
-        matrices[f"{distance} distance, H0..H{maxdim}, per-layer median scale"] = (profile.layers, D)
-        matrices["linear CKA"] = (profile.layers, _cka_matrix([acts[layer] for layer in profile.layers]))
-        if not np.all(np.isfinite(D)):
-            notes.append("Some layer distances are infinite: those layers have different numbers of essential bars.")
+        for k in range(maxdim + 1):
+            D = _distance_matrix(profile.diagrams, profile.reference_scale, distance, n_jobs, dim=k)
+            matrices[f"{distance} H{k}"] = (profile.layers, D)
+            if not np.all(np.isfinite(D)):
+                notes.append(f"Some {distance} H{k} layer distances are infinite: those layers have different "
+                             "numbers of essential bars.")
+        if combined_distance:
+            D = _distance_matrix(profile.diagrams, profile.reference_scale, distance, n_jobs)
+            matrices[f"{distance} H0..H{maxdim}"] = (profile.layers, D)
+        matrices["linear CKA"] = (profile.layers, _cka_matrix(lin))
+        matrices["RBF CKA"] = (profile.layers, _cka_matrix(_grams([acts[layer] for layer in profile.layers], "rbf")))
     stages.done("comparison")
+    views = None
+    if view is not None:
+        views = _views(acts, profile.layers, lin, view, labels, seed, names)
+        stages.done("views", views["method"])
 
     probes = None
     if probe:
@@ -411,6 +606,10 @@ def analyze(
             region_data = _regions(model, X, y, seed, region_resolution)
             stages.done("regions", f"{region_data['n_regions']} regions on the plane")
 
+    from .findings import report_findings
+
+    findings = report_findings(table, matrices=matrices, lifetimes=_significant_lifetimes(profile), probes=probes,
+                               regions=region_data, alpha=alpha, n_samples=acts.n_samples)
     cfg = {
         "tda_nn_version": __version__,
         "model": type(model).__name__,
@@ -423,15 +622,39 @@ def analyze(
         "distance": distance,
         "scales": [float(s) for s in profile.scales],
         "n_bootstrap": n_bootstrap,
+        "alpha": alpha,
+        "significance": "significant_bars, method='bootstrap'" if n_bootstrap else None,
+        "scale": "median pairwise distance of each layer",
         "per_class": per_class,
         "probe": probe,
         "probe_kind": probe_kind,
+        "view": view,
         "seed": seed,
         "stage_seconds": stages.times,
+        "provenance": _provenance(model, acts, data, max_samples, profile.diagrams, seed),
         **dict(config or {}),
     }
     return Report(title=title or f"tda_nn analysis of {type(model).__name__}", config=cfg, layers=profile.layers,
-                  diagrams=dgms, table=table, matrices=matrices, probes=probes, regions=region_data, notes=notes)
+                  diagrams=dgms, table=table, matrices=matrices, probes=probes, regions=region_data, notes=notes,
+                  findings=findings, views=views)
+
+
+def _class_names(class_names: Any, labels: Any) -> dict[Any, str]:
+    """Label -> display name: a sequence is indexed by integer labels, a dict looked up."""
+    if class_names is None:
+        return {}
+    if isinstance(class_names, Mapping):
+        return {_plain(k): str(v) for k, v in class_names.items()}
+    if isinstance(class_names, (str, bytes)) or not isinstance(class_names, Sequence):
+        raise TypeError(f"class_names must be a sequence of str or a dict of label -> str, got "
+                        f"{type(class_names).__name__}.")
+    names = {i: str(v) for i, v in enumerate(class_names)}
+    if labels is not None:
+        missing = [v for v in np.unique(labels).tolist() if v not in names]
+        if missing:
+            raise ValueError(f"class_names has {len(names)} names, but the labels include {missing[:5]}; give one "
+                             "name per class (indexed by the integer label) or a dict.")
+    return names
 
 
 def _check_sizes(max_samples: Any, max_points: Any, maxdim: Any, metric: Any, name: str) -> tuple[int, int, int, str]:
@@ -547,7 +770,7 @@ def compare_checkpoints(
         dg = [p.diagrams[i] for p in profiles]
         refs = [float(p.reference_scale[i]) for p in profiles]
         matrices[f"{metric}: {layer}"] = (tuple(names), _distance_matrix(dg, refs, metric, n_jobs))
-        matrices[f"CKA: {layer}"] = (tuple(names), _cka_matrix([a[layer] for a in acts_list]))
+        matrices[f"CKA: {layer}"] = (tuple(names), _cka_matrix(_grams([a[layer] for a in acts_list], "linear")))
     stages.done("comparison")
     cfg = _series_config(names, layer_names, red, max_samples, max_points, maxdim, metric, seed, stages, config)
     return Report(title=title or f"tda_nn comparison of {len(models)} checkpoints", config=cfg,

@@ -43,21 +43,24 @@ def digits():
 
 class TestAnalyze:
     def test_input_layer_is_the_circle(self, report, circle_data):
-        # one loop alive at half the median distance; the diagrams are the cloud's own
-        assert report.table["input"]["betti_H1@0.5"] == 1
-        assert report.table["input"]["betti_H0@0.5"] == 1
+        # one significant loop and one significant component; the diagrams are the cloud's own
+        row = report.table["input"]
+        assert row["n_significant_H1"] == 1 and row["n_significant_H0"] == 1
+        assert row["longest_H1"] > row["threshold_H1"] > 0
+        assert not any(c.startswith(("betti_", "entropy_")) for c in row)  # no fixed-scale column by default
+        # significant_bars computes in float64: the float32 cloud's own diagrams to float32 precision
         ref = tda_nn.persistence(circle_data[0].numpy(), maxdim=1)
         for dim in (0, 1):
-            np.testing.assert_allclose(report.diagrams["input"][dim], ref[dim], rtol=1e-6)
+            np.testing.assert_allclose(report.diagrams["input"][dim], ref[dim], rtol=1e-5)
 
     def test_matrices_are_labelled_and_consistent(self, report):
-        names = list(report.matrices)
-        assert len(names) == 2
-        labels, D = report.matrices[names[0]]
-        assert labels == ("input", "act0", "act1")
-        np.testing.assert_allclose(D, D.T)
-        np.testing.assert_array_equal(np.diag(D), 0.0)
-        assert (D[np.triu_indices(3, 1)] > 0).all()
+        assert list(report.matrices) == ["wasserstein H0", "wasserstein H1", "linear CKA", "RBF CKA"]
+        for name in ("wasserstein H0", "wasserstein H1"):
+            labels, D = report.matrices[name]
+            assert labels == ("input", "act0", "act1")
+            np.testing.assert_allclose(D, D.T)
+            np.testing.assert_array_equal(np.diag(D), 0.0)
+            assert (D[np.triu_indices(3, 1)] > 0).all()
         labels, C = report.matrices["linear CKA"]
         np.testing.assert_allclose(np.diag(C), 1.0)
         np.testing.assert_allclose(C, C.T)
@@ -66,13 +69,32 @@ class TestAnalyze:
     def test_cka_matches_the_function(self, report, relu_mlp, circle_data):
         acts = tda_nn.capture(relu_mlp, circle_data, ["input", "act1"], reduce="flatten", progress=False)
         expected = tda_nn.diagnostics.cka(acts["input"], acts["act1"])
-        assert report.matrices["linear CKA"][1][0, 2] == pytest.approx(expected)
+        assert report.matrices["linear CKA"][1][0, 2] == pytest.approx(expected, rel=1e-10)
+        expected = tda_nn.diagnostics.cka(acts["input"], acts["act1"], kernel="rbf")
+        assert report.matrices["RBF CKA"][1][0, 2] == pytest.approx(expected, rel=1e-10)
+
+    def test_per_dimension_matrices_are_the_normalised_diagram_distances(self, report):
+        from tda_nn.diagrams import Diagrams
+
+        scaled = [Diagrams([np.asarray(a) / report.table[lay]["median_distance"] for a in report.diagrams[lay]])
+                  for lay in report.layers]
+        for k in (0, 1):
+            expected = tda_nn.pairwise_diagram_distances(scaled, metric="wasserstein", dim=k)
+            np.testing.assert_allclose(report.matrices[f"wasserstein H{k}"][1], expected, rtol=1e-12)
+        assert "wasserstein H0..H1" not in report.matrices  # a combined matrix only when asked
 
     def test_provenance(self, report):
         cfg = report.config
         assert cfg["layers"] == ["input", "act0", "act1"]
         assert cfg["n_samples"] == 150 and cfg["reduce"] == "flatten" and cfg["tda_nn_version"] == tda_nn.__version__
         assert set(cfg["stage_seconds"]) >= {"capture", "persistence", "comparison"}
+        prov = cfg["provenance"]
+        assert prov["tda_nn"] == tda_nn.__version__ and prov["numpy"] == np.__version__
+        assert prov["torch"].split("+")[0] == torch.__version__.split("+")[0]
+        assert prov["engine_used"] == [report.diagrams["input"].meta["backend"]]
+        assert prov["n_parameters"] == 2 * 16 + 16 + 16 * 16 + 16 + 16 * 2 + 2 and prov["seed"] == 0
+        assert prov["model_class"].endswith("Sequential") and len(prov["inputs_sha256"]) == 64
+        assert prov["date"].startswith("20") and set(prov["engines"]) == {"giotto-ph", "ripser", "gudhi"}
 
     def test_regions_of_a_relu_network(self, report, relu_mlp, circle_data):
         r = report.regions
@@ -96,15 +118,22 @@ class TestAnalyze:
     def test_landmarks_are_recorded(self, relu_mlp, circle_data):
         rep = analyze(relu_mlp, circle_data, layers=["act1"], max_points=60, progress=False, regions=False)
         assert rep.table["act1"]["n_points"] == 60
-        assert 0 < rep.table["act1"]["covering_radius_rel"] < 1
+        assert 0 < rep.table["act1"]["landmark_bound"] < 2
+        meta = rep.diagrams["act1"].meta
+        assert rep.table["act1"]["landmark_bound"] == pytest.approx(meta["bottleneck_bound"] / meta["reference_scale"])
+        assert rep.table["act1"]["threshold_H1"] >= 2 * rep.table["act1"]["landmark_bound"]
         assert rep.diagrams["act1"].meta["bottleneck_bound"] == pytest.approx(2 * rep.diagrams["act1"].meta["covering_radius"])
         assert any("landmarks" in n for n in rep.notes)
 
     def test_per_class_rows(self, relu_mlp, circle_data):
-        rep = analyze(relu_mlp, circle_data, layers=["input"], per_class=True, progress=False, regions=False)
+        rep = analyze(relu_mlp, circle_data, layers=["input"], per_class=True, progress=False, regions=False,
+                      class_names=["left", "right"])
         # each half of the circle is an arc: one component, no loop
-        assert rep.table["input"]["class 0: betti_H0@0.5"] == 1
-        assert rep.table["input"]["class 1: betti_H1@0.5"] == 0
+        assert rep.table["input"]["class left: n_significant_H0"] == 1
+        assert rep.table["input"]["class right: n_significant_H1"] == 0
+        assert rep.views["class_names"] == {"0": "left", "1": "right"}
+        with pytest.raises(ValueError, match="class_names"):
+            analyze(relu_mlp, circle_data, layers=["input"], class_names=["one"], progress=False, regions=False)
 
     def test_bad_input(self, relu_mlp, circle_data):
         X = circle_data[0]
@@ -162,10 +191,12 @@ class TestProbe:
 class TestReportFiles:
     def test_save_load_round_trip(self, report, tmp_path):
         out = report.save(tmp_path / "rep")
-        for name in ("report.json", "report.html", "diagrams.png", "layer_distances.png", "regions.png"):
+        for name in ("report.json", "report.html", "diagrams.png", "layer_distances.png", "regions.png", "views.png"):
             assert (out / name).stat().st_size > 1000, name
         back = Report.load(out)
         assert back == report
+        assert back.findings == report.findings and len(back.findings) > 0
+        assert back.views == report.views
         for layer in report.layers:
             assert back.diagrams[layer] == report.diagrams[layer]
         assert back.regions["n_regions"] == report.regions["n_regions"]
@@ -175,6 +206,10 @@ class TestReportFiles:
         assert html.count("data:image/png;base64,") >= 4
         assert "http://" not in html and "https://" not in html and "<script" not in html
         assert "act1" in html and "linear CKA" in html
+        # the findings head the page; every column has a legend
+        assert html.index("<h2>Findings</h2>") < html.index("<h2>Per-layer summary</h2>")
+        assert report.findings[0].text.split(":")[0] in html
+        assert "<dt>threshold H1</dt>" in html and "torch" in html
 
     def test_summary_is_json(self, report):
         s = json.loads(json.dumps(report.summary()))

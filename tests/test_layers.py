@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from conftest import circle
 
+import tda_nn
 from tda_nn.activations import Activations
 from tda_nn.diagnostics.dimension import twonn
 from tda_nn.diagnostics.layers import LayerComparison, LayerProfile, compare_layers, layer_profile
@@ -110,9 +111,13 @@ class TestSignificance:
     def test_subsample_band_is_wider(self):
         X = circle(100, noise=0.05)
         boot = layer_profile({"c": X}, n_bootstrap=20)
-        sub = layer_profile({"c": X}, n_bootstrap=20, significance="subsample", subsample_size=50)
+        sub = layer_profile({"c": X}, n_bootstrap=20, significance="subsample")
         assert sub.noise_level[0] > boot.noise_level[0]
-        assert sub.n_significant[0, 1] == 1  # with half the points the loop still stands out
+        # resamples of n / log n = 22 points: the conservative band of Fasy et al. swallows the loop
+        assert boot.n_significant[0].tolist() == [1, 1] and sub.n_significant[0].tolist() == [1, 0]
+        for p in (boot, sub):  # no landmarks: the threshold is the band's diameter, in median-distance units
+            assert p.landmark_bound[0] == 0.0
+            assert p.threshold[0].tolist() == pytest.approx([2 * p.noise_level[0]] * 2)
 
     def test_noise_level_seeded(self):
         X = circle(80, noise=0.05)
@@ -262,3 +267,16 @@ class TestCompareLayers:
             compare_layers({"a": circle(20), "b": circle(20)}, metric="euclid", profile_kwargs={"n_bootstrap": 0})
         with pytest.raises(ValueError, match="same samples"):
             compare_layers({"a": circle(20), "b": circle(30)}, profile_kwargs={"n_bootstrap": 0})
+
+
+class TestSignificantBarsAgree:
+    def test_profile_counts_are_those_of_significant_bars(self):
+        """The profile's counts, threshold and bound are significant_bars' on the same landmarks, in median units."""
+        X = np.r_[circle(300, noise=0.05, seed=2), circle(300, noise=0.05, seed=5) + [6.0, 0.0]]
+        p = layer_profile({"two": X}, n_landmarks=300, n_bootstrap=40, seed=7)
+        ref = tda_nn.significant_bars(X, n_landmarks=300, n_bootstrap=40, seed=7)
+        assert p.n_significant[0].tolist() == [ref.n_significant(0), ref.n_significant(1)] == [2, 2]
+        unit = p.reference_scale[0]
+        assert p.landmark_bound[0] * unit == pytest.approx(ref.landmark_bound)
+        assert p.threshold[0] * unit == pytest.approx([ref.threshold[0], ref.threshold[1]])
+        assert p.diagrams[0] == ref.all_diagrams.with_meta(**p.diagrams[0].meta)

@@ -71,3 +71,31 @@ def test_region_counts_log_axis_plain_labels():
     plt.close(fig)
     narrow = [{"patterns": 300.0}, {"patterns": 310.0}]  # under a factor of 2: a log axis has no decade to label
     assert plot_region_counts(narrow).axes[0].get_yscale() == "linear"
+
+
+def test_layer_views_one_panel_per_layer_coloured_by_class():
+    from tda_nn.plotting import plot_layer_views
+
+    rng = np.random.default_rng(0)
+    views = {"method": "pca", "coords": {"a": rng.normal(size=(60, 2)).tolist(), "b": rng.normal(size=(60, 2)).tolist()},
+             "labels": [0] * 30 + [1] * 30, "class_names": {"0": "cat", "1": "dog"}}
+    fig = plot_layer_views(views)
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in panels] == ["a", "b"]
+    assert len(panels[0].collections) == 2  # one scatter per class
+    np.testing.assert_allclose(panels[1].collections[1].get_offsets(), np.asarray(views["coords"]["b"])[30:])
+    (legend,) = fig.legends
+    assert [t.get_text() for t in legend.get_texts()] == ["cat", "dog"] and legend.get_texts()[0].get_fontsize() >= 9
+    with pytest.raises(ValueError, match="no layer"):
+        plot_layer_views({"coords": {}})
+
+
+def test_layer_profile_marks_dimensions_the_landmark_bound_swamps():
+    from tda_nn.plotting import plot_layer_profile
+
+    X = np.random.default_rng(0).normal(size=(300, 12))
+    prof = layer_profile({"g": X, "c": np.c_[circle(300, noise=0.02), np.zeros((300, 10))]}, n_landmarks=20,
+                         n_bootstrap=10)
+    fig = plot_layer_profile(prof)
+    labels = [line.get_label() for line in fig.axes[1].get_lines()]
+    assert "swamped by the landmark bound" in labels

@@ -2,8 +2,9 @@
 
 * :func:`layer_profile` -- for every layer (and every class when labels are given):
   persistence diagrams, Betti numbers at chosen scales, Betti curves, total
-  persistence, persistent entropy, the number of bars above a bootstrap noise level
-  (Fasy et al. 2014) and the TwoNN intrinsic dimension. ``method="knn_hops"`` is the
+  persistence, persistent entropy, the number of significant bars
+  (:func:`tda_nn.significant_bars`: a Fasy et al. 2014 confidence band and twice the
+  landmark bound) and the TwoNN intrinsic dimension. ``method="knn_hops"`` is the
   procedure of Naitzat, Zhitnikov and Lim (2020) for measuring how a network
   untangles its classes.
 * :func:`compare_layers` -- a labelled layer x layer matrix of diagram distances,
@@ -11,10 +12,12 @@
 
 Scales
 ------
-With ``relative=True`` (the default) every length -- the scales at which Betti
-numbers are read, the Betti-curve grid, total persistence, the noise level -- is in
-units of the layer's own *reference scale*, the median pairwise distance of the
-layer's points (over at most 1,000 seeded random points). Layers of different width
+One scale, documented here once. With ``relative=True`` (the default) every
+length -- the scales at which Betti numbers are read, the Betti-curve grid, total
+persistence, the confidence band, the landmark bound and the significance
+threshold -- is in units of the layer's own *reference scale*, the median pairwise
+distance of the layer's analysed points (over at most 1,000 seeded random points).
+:func:`tda_nn.analyze`, its table, matrices and figures use the same unit. Layers of different width
 and magnitude are then comparable: ``scales=(0.25,)`` reads every layer at a quarter
 of its typical distance. With ``relative=False`` they are in the layer's own units.
 For diagrams given directly, the reference is ``meta["reference_scale"]`` (which
@@ -50,6 +53,8 @@ __all__ = ["LayerComparison", "LayerProfile", "compare_layers", "layer_profile"]
 Method = Literal["rips", "knn_hops"]
 Significance = Literal["bootstrap", "subsample"]
 _FORMAT = "tda_nn.LayerProfile/1"
+_ARRAYS = ("scales", "betti", "curve_grid", "betti_curves", "total_persistence", "entropy", "n_significant",
+           "noise_level", "intrinsic_dim", "reference_scale", "n_points", "threshold", "landmark_bound")
 _REFERENCE_SAMPLE = 1000
 _AUTO_LANDMARKS = 1000
 
@@ -87,10 +92,10 @@ class LayerProfile:
     entropy : ndarray of shape (n_layers, maxdim + 1)
         Persistent entropy (natural log) of the finite bars.
     n_significant : ndarray of shape (n_layers, maxdim + 1), int, or None
-        Bars longer than ``2 * noise_level`` (essential bars always count); ``None``
+        Bars longer than ``threshold`` (essential bars always count); ``None``
         when no bootstrap was run.
     noise_level : ndarray of shape (n_layers,), or None
-        The confidence-band half-width ``c_alpha`` (all dimensions together), in the units of ``scales``.
+        The confidence-band radius ``c`` (the same in every dimension), in the units of ``scales``.
     intrinsic_dim : ndarray of shape (n_layers,), or None
         TwoNN estimate (NaN where it could not be computed); ``None`` for diagram input.
     reference_scale : ndarray of shape (n_layers,)
@@ -103,6 +108,14 @@ class LayerProfile:
         One sub-profile per class when ``labels`` were given, else empty.
     params : dict
         ``method``, ``maxdim``, ``relative``, ``scale_reference`` and the other settings.
+    threshold : ndarray of shape (n_layers, maxdim + 1), or None
+        The lifetime a bar must exceed to count as significant,
+        ``2 * max(noise_level, landmark_bound)`` (see :func:`tda_nn.significant_bars`),
+        in the units of ``scales``; ``None`` when no bootstrap was run.
+    landmark_bound : ndarray of shape (n_layers,), or None
+        Twice the landmarks' covering radius (0 without landmarks), in the units of
+        ``scales``: the bottleneck error of the landmark diagram; ``None`` when no
+        bootstrap was run.
     """
 
     layers: tuple[str, ...]
@@ -120,10 +133,11 @@ class LayerProfile:
     diagrams: tuple[Diagrams, ...]
     per_class: Mapping[Any, LayerProfile] = field(default_factory=dict)
     params: Mapping[str, Any] = field(default_factory=dict)
+    threshold: np.ndarray | None = None
+    landmark_bound: np.ndarray | None = None
 
     def __post_init__(self) -> None:
-        for name in ("scales", "betti", "curve_grid", "betti_curves", "total_persistence", "entropy",
-                     "n_significant", "noise_level", "intrinsic_dim", "reference_scale", "n_points"):
+        for name in _ARRAYS:
             value = getattr(self, name)
             if value is not None:
                 object.__setattr__(self, name, _frozen(value))
@@ -166,11 +180,9 @@ class LayerProfile:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, LayerProfile):
             return NotImplemented
-        arrays = ("scales", "betti", "curve_grid", "betti_curves", "total_persistence", "entropy", "n_significant",
-                  "noise_level", "intrinsic_dim", "reference_scale", "n_points")
         return (
             self.layers == other.layers
-            and all(_same(getattr(self, a), getattr(other, a)) for a in arrays)
+            and all(_same(getattr(self, a), getattr(other, a)) for a in _ARRAYS)
             and self.diagrams == other.diagrams
             and list(self.per_class) == list(other.per_class)
             and all(self.per_class[k] == other.per_class[k] for k in self.per_class)
@@ -187,9 +199,7 @@ class LayerProfile:
         out = {
             "format": _FORMAT,
             "layers": list(self.layers),
-            **{name: arr(getattr(self, name)) for name in (
-                "scales", "betti", "curve_grid", "betti_curves", "total_persistence", "entropy", "n_significant",
-                "noise_level", "intrinsic_dim", "reference_scale", "n_points")},
+            **{name: arr(getattr(self, name)) for name in _ARRAYS},
             "diagrams": [d.to_dict() for d in self.diagrams] if include_diagrams else None,
             "classes": [_plain_label(k) for k in self.per_class],
             "per_class": [p.to_dict(include_diagrams=include_diagrams) for p in self.per_class.values()],
@@ -219,9 +229,7 @@ class LayerProfile:
                      for lab, p in zip(data["classes"], data["per_class"])}
         return cls(
             layers=tuple(data["layers"]),
-            **{name: arr(data[name]) for name in (
-                "scales", "betti", "curve_grid", "betti_curves", "total_persistence", "entropy", "n_significant",
-                "noise_level", "intrinsic_dim", "reference_scale", "n_points")},
+            **{name: arr(data.get(name)) for name in _ARRAYS},  # threshold, landmark_bound: absent before 0.2
             diagrams=dgms, per_class=per_class, params=data["params"],
         )
 
@@ -410,30 +418,19 @@ def _twonn(X: np.ndarray) -> float:
         return float("nan")
 
 
-def _hausdorff_to_subset(X: np.ndarray, idx: np.ndarray) -> float:
-    from sklearn.neighbors import NearestNeighbors
+def _significance(P: np.ndarray, bound: float, cfg: dict[str, Any], seed: int | None) -> tuple[Diagrams, dict]:
+    """Diagrams and significance of one cloud (or of its landmarks ``P``) through :func:`tda_nn.significant_bars`.
 
-    d, _ = NearestNeighbors(n_neighbors=1).fit(X[idx]).kneighbors(X)
-    return float(d.max())
+    The landmarks are chosen by the caller, in the cloud's own dtype; the threshold
+    is that of :func:`tda_nn.significant_bars` with landmarks: ``2 * max(band, bound)``.
+    """
+    from .significance import significant_bars
 
-
-def _noise_level(X: np.ndarray, dg: Diagrams, cfg: dict[str, Any], rng: np.random.Generator) -> float:
-    """Fasy et al. (2014) c_alpha for the whole diagram (all dimensions), in X's units."""
-    from ..distances import bottleneck
-    from ..homology import persistence
-
-    n = X.shape[0]
-    if cfg["significance"] == "subsample":
-        b = min(cfg["subsample_size"] or max(3, int(round(n / np.log(n)))), n)
-        haus = [_hausdorff_to_subset(X, rng.choice(n, b, replace=False)) for _ in range(cfg["n_bootstrap"])]
-        # Rips diagrams are 2 d_GH-stable and d_GH <= d_H: the band is 2 c_H in bottleneck distance
-        return 2.0 * float(np.quantile(haus, 1.0 - cfg["alpha"]))
-    dist = np.empty(cfg["n_bootstrap"])
-    for i in range(cfg["n_bootstrap"]):
-        idx = np.unique(rng.integers(0, n, n))
-        star = persistence(X[idx], maxdim=dg.maxdim, n_threads=cfg["n_threads"])
-        dist[i] = bottleneck(dg, star)  # all dimensions: the largest of the per-dimension distances
-    return float(np.quantile(dist, 1.0 - cfg["alpha"]))
+    res = significant_bars(P, maxdim=cfg["maxdim"], alpha=cfg["alpha"], method=cfg["significance"],
+                           n_bootstrap=cfg["n_bootstrap"], seed=seed, n_jobs=1)
+    dims = range(cfg["maxdim"] + 1)
+    return res.all_diagrams, {"band": res.band[0], "bound": bound,
+                              "threshold": [2.0 * max(res.band[d], bound) for d in dims]}
 
 
 def _cloud(item: tuple[str, np.ndarray, int], *, cfg: dict[str, Any]) -> dict[str, Any]:
@@ -441,7 +438,6 @@ def _cloud(item: tuple[str, np.ndarray, int], *, cfg: dict[str, Any]) -> dict[st
     from ..homology import persistence
 
     layer, X, seed = item
-    rng = np.random.default_rng(seed)
     out: dict[str, Any] = {"intrinsic_dim": _twonn(X)}
     if cfg["method"] == "knn_hops":
         P = X[:: cfg["every"]]
@@ -455,24 +451,30 @@ def _cloud(item: tuple[str, np.ndarray, int], *, cfg: dict[str, Any]) -> dict[st
         out.update(diagrams=dg.with_meta(layer=layer, method="knn_hops", k=cfg["k"], every=cfg["every"],
                                          reference_scale=1.0), reference=1.0, n_points=P.shape[0], noise=None)
         return out
-    P, meta = X, {}
     m = cfg["n_landmarks"]
     if m == "auto":
         m = _AUTO_LANDMARKS if X.shape[0] > _AUTO_LANDMARKS else None
-    if m is not None and m < X.shape[0]:
+    if m is not None and m >= X.shape[0]:
+        m = None
+    ref = _reference_scale(X, seed) if cfg["relative"] else 1.0
+    if cfg["relative"] and ref <= 0:
+        raise ValueError(f"layer {layer!r}: every sample has the same representation, so it has no distance scale; "
+                         "use relative=False or drop the layer.")
+    P, meta = X, {}
+    if m is not None:
         from ..clouds import landmarks
 
         lm = landmarks(X, m, seed=seed)
         P = lm.points
         meta = {"n_landmarks": int(m), "covering_radius": lm.radius, "bottleneck_bound": lm.bound}
-    ref = _reference_scale(X, seed) if cfg["relative"] else 1.0
-    if cfg["relative"] and ref <= 0:
-        raise ValueError(f"layer {layer!r}: every sample has the same representation, so it has no distance scale; "
-                         "use relative=False or drop the layer.")
-    dg = persistence(P, maxdim=cfg["maxdim"], n_threads=cfg["n_threads"])
-    dg = dg.with_meta(layer=layer, reference_scale=ref, **meta)
-    noise = _noise_level(P, dg, cfg, rng) if cfg["n_bootstrap"] > 0 else None
-    out.update(diagrams=dg, reference=ref, n_points=P.shape[0], noise=noise)
+    if cfg["n_bootstrap"] > 0:
+        dg, noise = _significance(P, float(meta.get("bottleneck_bound", 0.0)), cfg, seed)
+        dg = dg.with_meta(**meta)
+    else:
+        noise = None
+        dg = persistence(P, maxdim=cfg["maxdim"], n_threads=cfg["n_threads"]).with_meta(**meta)
+    dg = dg.with_meta(layer=layer, reference_scale=ref)
+    out.update(diagrams=dg, reference=ref, n_points=m if m is not None else X.shape[0], noise=noise)
     return out
 
 
@@ -503,11 +505,14 @@ def _summarise(layers: list[str], dgms: list[Diagrams], refs: np.ndarray, noise:
     curves = np.array([[_count_alive(np.asarray(u[k]), grid) for k in dims] for u in units], dtype=np.int64)
     total = Amplitude(dims, p=1.0, infinity="drop").fit_transform(units)
     entropy = PersistentEntropy(dims, infinity="drop").fit_transform(units)
-    n_sig = noise_arr = None
-    if all(x is not None for x in noise):
-        noise_arr = np.array([c / r for c, r in zip(noise, refs)], dtype=np.float64)
-        n_sig = np.array([[int(np.sum(u.lifetimes(k) > 2.0 * noise_arr[i])) for k in dims]
-                          for i, u in enumerate(units)], dtype=np.int64)
+    n_sig = noise_arr = thr = bound = None
+    if noise and all(x is not None for x in noise):
+        noise_arr = np.array([c["band"] / r for c, r in zip(noise, refs)], dtype=np.float64)
+        bound = np.array([c["bound"] / r for c, r in zip(noise, refs)], dtype=np.float64)
+        thr = np.array([[t / r for t in c["threshold"]] for c, r in zip(noise, refs)], dtype=np.float64)
+        # counted in the layer's own units, where significant_bars drew the line
+        n_sig = np.array([[int(np.sum(d.lifetimes(k) > c["threshold"][k])) for k in dims]
+                          for d, c in zip(dgms, noise)], dtype=np.int64)
     params = {key: cfg[key] for key in ("method", "maxdim", "relative", "scale_reference", "significance",
                                         "n_bootstrap", "alpha", "k", "every", "n_landmarks", "seed")}
     return LayerProfile(
@@ -515,7 +520,7 @@ def _summarise(layers: list[str], dgms: list[Diagrams], refs: np.ndarray, noise:
         total_persistence=total, entropy=entropy, n_significant=n_sig, noise_level=noise_arr,
         intrinsic_dim=None if idims is None else np.asarray(idims, dtype=np.float64),
         reference_scale=np.asarray(refs, dtype=np.float64), n_points=np.asarray(n_points, dtype=np.int64),
-        diagrams=tuple(dgms), params=params,
+        diagrams=tuple(dgms), params=params, threshold=thr, landmark_bound=bound,
     )
 
 
@@ -548,7 +553,6 @@ def layer_profile(
     n_landmarks: int | Literal["auto"] | None = "auto",
     n_bootstrap: int = 20,
     significance: Significance = "bootstrap",
-    subsample_size: int | None = None,
     alpha: float = 0.05,
     k: int = 35,
     every: int = 4,
@@ -570,18 +574,13 @@ def layer_profile(
     ``sqrt 2``) has its loop at every scale from about its sampling gap up to
     ``sqrt(3) / sqrt(2) = 1.22``.
 
-    **Significant bars** (Fasy, Lecci, Rinaldo, Wasserman, Balakrishnan, Singh,
-    "Confidence sets for persistence diagrams", Annals of Statistics 2014). With
-    ``significance='bootstrap'``, ``c_alpha`` is the ``(1 - alpha)`` quantile, over
-    ``n_bootstrap`` resamples with replacement, of the bottleneck distance between
-    the diagram and the resample's diagram (all dimensions together, the largest of
-    the per-dimension distances, as in the paper). With ``'subsample'``, it is the
-    quantile of the Hausdorff distance between the cloud and random subsamples of
-    ``subsample_size`` points (default ``n / log n``), doubled because Rips diagrams
-    are 2-Lipschitz in the Hausdorff distance: a guaranteed but conservative band
-    (on 100 points of a noisy circle it can swallow the circle's loop). The
-    band ``c_alpha`` around the diagonal is the noise level: a bar is significant at
-    level ``alpha`` when its lifetime exceeds ``2 c_alpha``; essential bars always are.
+    **Significant bars** are those of :func:`tda_nn.significant_bars` (its docstring
+    states the method and its measured coverage): a bar counts when its lifetime
+    exceeds ``threshold = 2 * max(c, 2r)``, with ``c`` the radius of the
+    ``(1 - alpha)`` confidence band of Fasy et al. (2014; Hausdorff distance to
+    resamples, ``significance`` chooses the resample) and ``2r`` the landmark
+    bound; essential bars always count. A connected cloud has one significant
+    component: the band swamps every sampling gap of H0.
 
     **Untangling** (``method='knn_hops'``; Naitzat, Zhitnikov, Lim, "Topology of deep
     neural networks", JMLR 2020). Every ``every``-th point of the layer (per class when
@@ -611,10 +610,10 @@ def layer_profile(
         (:func:`tda_nn.clouds.landmarks`; covering radius in the diagrams' meta).
         ``'auto'``: 1,000 landmarks for larger layers, else all points.
     n_bootstrap : int, default=20
-        Resamples for the noise level; 0 skips it (``n_significant`` is None).
+        Resamples for the confidence band; 0 skips it (``n_significant`` is None).
         Not used by ``knn_hops``.
     significance : {'bootstrap', 'subsample'}, default='bootstrap'
-    subsample_size : int, optional
+        The resamples of the band (``method`` of :func:`tda_nn.significant_bars`).
     alpha : float, default=0.05
     k : int, default=35
         ``knn_hops``: neighbours per point, the point itself included.
@@ -667,8 +666,6 @@ def layer_profile(
         check_flag(value, name=flag)
     if n_landmarks not in (None, "auto"):
         n_landmarks = check_int(n_landmarks, name="n_landmarks", min_value=3)
-    if subsample_size is not None:
-        subsample_size = check_int(subsample_size, name="subsample_size", min_value=2)
     if curve_max is not None:
         curve_max = check_real(curve_max, name="curve_max", min_value=0.0, strict=True)
     if scales is None:
@@ -684,7 +681,7 @@ def layer_profile(
     arrays, diagrams = _layer_inputs(acts_or_diagrams, "acts_or_diagrams")
     cfg = dict(method=method, maxdim=maxdim, relative=bool(relative), significance=significance,
                n_bootstrap=n_bootstrap if method == "rips" else 0, alpha=alpha, k=k, every=every,
-               n_landmarks=n_landmarks, subsample_size=subsample_size, n_bins=n_bins, curve_max=curve_max,
+               n_landmarks=n_landmarks, n_bins=n_bins, curve_max=curve_max,
                seed=seed, n_jobs=n_jobs, scales=scales_arr.tolist(),
                n_threads=-1 if n_jobs in (None, 1) else 1,
                scale_reference="hops" if method == "knn_hops" else ("median_distance" if relative else "none"))

@@ -13,6 +13,7 @@ _LAZY = {
     "plot_barcode": "diagrams",
     "plot_betti_curves": "diagrams",
     "plot_layer_profile": "layers",
+    "plot_layer_views": "layers",
     "plot_distance_matrix": "layers",
     "plot_training": "layers",
     "plot_regions_plane": "regions",

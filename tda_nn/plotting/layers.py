@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["plot_distance_matrix", "plot_layer_profile", "plot_training"]
+__all__ = ["plot_distance_matrix", "plot_layer_profile", "plot_layer_views", "plot_training"]
 
 _COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
 _DIM_NAMES = {0: "components", 1: "loops", 2: "voids"}
@@ -63,6 +63,14 @@ def plot_layer_profile(profile: Any, *, dims: Sequence[int] | None = None, cls: 
         if profile.n_significant is not None:
             ax.plot(x, profile.n_significant[:, k], marker="s", ms=5, lw=0, color=_COLORS[k % len(_COLORS)],
                     mfc="none", label="significant bars")
+            if profile.landmark_bound is not None and k > 0:
+                # where twice the landmark bound exceeds every bar the count 0 says nothing: mark it
+                longest = np.array([max((v for v in d.lifetimes(k) if np.isfinite(v)), default=0.0) / r
+                                    for d, r in zip(profile.diagrams, profile.reference_scale)])
+                swamped = (profile.landmark_bound > 0) & (2 * profile.landmark_bound >= longest)
+                if swamped.any():
+                    ax.plot(x[swamped], np.zeros(int(swamped.sum())), marker="x", ms=8, lw=0, color="0.3",
+                            label="swamped by the landmark bound")
         top = max(float(profile.betti[:, :, k].max()), 1.0)
         if profile.n_significant is not None:
             top = max(top, float(profile.n_significant[:, k].max()))
@@ -71,7 +79,7 @@ def plot_layer_profile(profile: Any, *, dims: Sequence[int] | None = None, cls: 
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(f"Betti number β{k}")
         ax.set_title(f"β{k} ({_DIM_NAMES.get(k, f'H{k}')})")
-        ax.legend(fontsize=7, frameon=False, loc="upper center", ncol=2)
+        ax.legend(fontsize=8, frameon=False, loc="upper center", ncol=2)
     ax = pers_ax
     for k in dims:
         ax.plot(x, profile.total_persistence[:, k], marker="o", ms=4, color=_COLORS[k % len(_COLORS)], label=f"H{k}")
@@ -236,4 +244,76 @@ def plot_training(trace: Any, quantities: Sequence[str] | None = None, *, dim: i
         legend_ax.legend(fontsize=7, frameon=False, title="layer", title_fontsize=8, loc="upper left",
                          bbox_to_anchor=(1.0, 1.0))
     fig.suptitle(title or "Topology over training")
+    return fig
+
+
+def plot_layer_views(views: Any, labels: Any = None, *, class_names: Any = None, max_points: int = 1500,
+                     title: str | None = None):
+    """A 2-D view of every layer's samples (PCA or UMAP coordinates), coloured by label.
+
+    Parameters
+    ----------
+    views : dict
+        Either a report's ``views`` (``{"method", "coords": {layer: (n, 2)}, "labels",
+        "class_names"}``, see :func:`tda_nn.analyze`) or a plain dict of layer -> array
+        of shape ``(n_samples, 2)``.
+    labels : array-like of shape (n_samples,), optional
+        Colour of every sample (default the report's labels).
+    class_names : dict of label -> str or sequence of str, optional
+        Legend entries (default the report's names, else the labels).
+    max_points : int, default=1500
+        Draw at most this many samples per panel (evenly spaced).
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import math
+
+    import matplotlib.pyplot as plt
+
+    if isinstance(views, dict) and "coords" in views:
+        coords, method = views["coords"], views.get("method", "pca")
+        labels = views.get("labels") if labels is None else labels
+        class_names = views.get("class_names") if class_names is None else class_names
+    else:
+        coords, method = dict(views), "2-D"
+    if not coords:
+        raise ValueError("views holds no layer coordinates; run analyze(..., view='pca').")
+    names = {}
+    if isinstance(class_names, dict):
+        names = {str(k): str(v) for k, v in class_names.items()}
+    elif class_names is not None:
+        names = {str(i): str(v) for i, v in enumerate(class_names)}
+    layers = list(coords)
+    ncols = min(4, len(layers))
+    nrows = math.ceil(len(layers) / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.4 * ncols + 1.6, 3.2 * nrows), layout="constrained",
+                             squeeze=False)
+    lab = None if labels is None else np.asarray(labels)
+    classes = [] if lab is None else list(np.unique(lab))
+    cmap = plt.get_cmap("tab10" if len(classes) <= 10 else "tab20")
+    for ax, layer in zip(axes.ravel(), layers):
+        xy = np.asarray(coords[layer], dtype=float)
+        keep = np.unique(np.linspace(0, len(xy) - 1, min(len(xy), max_points)).round().astype(int))
+        if lab is None:
+            ax.scatter(xy[keep, 0], xy[keep, 1], s=5, color="0.3", linewidths=0)
+        else:
+            for c_i, c in enumerate(classes):
+                rows = keep[lab[keep] == c]
+                ax.scatter(xy[rows, 0], xy[rows, 1], s=5, color=cmap(c_i % cmap.N), linewidths=0,
+                           label=names.get(str(c), str(c)))
+        ax.set_title(layer, fontsize=10)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_xlabel(f"{method.upper()} 1", fontsize=8)
+        ax.set_ylabel(f"{method.upper()} 2", fontsize=8)
+    for ax in axes.ravel()[len(layers):]:
+        ax.set_visible(False)
+    if classes:
+        handles, texts = axes.ravel()[0].get_legend_handles_labels()
+        fig.legend(handles, texts, loc="outside right upper", fontsize=9, frameon=False, markerscale=2.5,
+                   title="class", title_fontsize=9)
+    fig.suptitle(title or f"Each layer's samples on two {method.upper()} axes, coloured by class")
     return fig

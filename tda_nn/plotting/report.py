@@ -7,16 +7,40 @@ from typing import Any
 
 import numpy as np
 
-from .diagrams import plot_betti_curves, plot_diagram
+from .diagrams import plot_diagram
 
 __all__ = ["report_figures"]
 
+# one sentence per figure on what it shows and how to read it (the HTML page prints it above the figure)
+CAPTIONS = {
+    "views": "Each layer's samples on their first two principal axes (or UMAP), coloured by class: "
+             "classes drawn apart in a later layer are separated there.",
+    "diagrams": "Each point is a feature born at the x value and dead at the y value, in units of the layer's "
+                "median pairwise distance; the dotted line is the significance threshold: points above it count.",
+    "betti_curves": "How many features of each dimension are alive at each scale (x: multiple of the layer's "
+                    "median pairwise distance), one line per layer, dark to light with depth.",
+    "layer_profile": "Significant features, the threshold they must exceed, the longest bar and the summaries per "
+                     "layer, input on the left; one panel per homology dimension.",
+    "layer_distances": "Layer x layer matrices: diagram distances per homology dimension (0: same shape) and CKA "
+                       "(1: same representation up to rotation and scale).",
+    "probes": "Cross-validated accuracy of a probe per layer: the topological probe is informative where it stands "
+              "above its shuffled-label control.",
+    "training": "Each quantity over the checkpoints, one line per layer.",
+    "regions": "The linear regions of the ReLU network on a plane through three samples (left) and the number "
+               "of distinct activation patterns by depth (right).",
+}
+
 
 def report_figures(report: Any) -> dict[str, Any]:
-    """Figures by file stem: diagrams, Betti curves, layer profile, matrices, probes, training."""
+    """Figures by file stem: views, diagrams, Betti curves, layer profile, matrices, probes, training, regions."""
     figs: dict[str, Any] = {}
+    views = getattr(report, "views", None)
+    if views and views.get("coords"):
+        from .layers import plot_layer_views
+
+        figs["views"] = plot_layer_views(views)
     if report.diagrams:
-        figs["diagrams"] = _diagram_grid(report.diagrams)
+        figs["diagrams"] = _diagram_grid(report.diagrams, report.table)
         dims = max(len(d) for d in report.diagrams.values())
         figs["betti_curves"] = _betti_panels(report.diagrams, dims)
     if report.table and len(report.table) > 1:
@@ -45,57 +69,117 @@ def _subplots(n: int, ncols: int, size: tuple[float, float]):
     return fig, axes.ravel()
 
 
-def _diagram_grid(diagrams: dict, max_panels: int = 12):
+def _unit(d: Any) -> float:
+    """The layer's median pairwise distance (the report's one scale), or 1 when the diagram does not record it."""
+    r = d.meta.get("reference_scale") if hasattr(d, "meta") else None
+    return float(r) if r and float(r) > 0 else 1.0
+
+
+def _scaled(d: Any) -> Any:
+    from ..diagrams import Diagrams
+
+    return Diagrams([np.asarray(a) / _unit(d) for a in d], meta=dict(d.meta))
+
+
+def _diagram_grid(diagrams: dict, table: dict | None = None, max_panels: int = 12):
     items = list(diagrams.items())
     if len(items) > max_panels:  # keep the first, the last and evenly spaced ones in between
         keep = np.unique(np.linspace(0, len(items) - 1, max_panels).round().astype(int))
         items = [items[i] for i in keep]
     fig, axes = _subplots(len(items), 4, (3.3, 3.2))
     for ax, (layer, d) in zip(axes, items):
-        plot_diagram(d, ax=ax, title=layer)
-    fig.suptitle("Persistence diagrams by layer (triangles: bars that never die)")
+        plot_diagram(_scaled(d), ax=ax, title=layer)
+        thr = (table or {}).get(layer, {}).get("threshold_H1")
+        if thr is not None and np.isfinite(thr):
+            (lo, hi), top = ax.get_xlim(), ax.get_ylim()[1]
+            if lo + thr < top:
+                ax.plot([lo, hi], [lo + thr, hi + thr], ls=":", color="0.35", lw=1)
+                ax.set_xlim(lo, hi)
+                ax.set_ylim(top=top)
+            else:  # every bar is far below the line: say where it is
+                ax.text(0.03, 0.88, f"threshold {thr:.3g}:\nabove this frame", transform=ax.transAxes, fontsize=8,
+                        va="top", color="0.3")
+        ax.set_xlabel("birth (× median distance)", fontsize=8)
+        ax.set_ylabel("death (× median distance)", fontsize=8)
+    fig.suptitle("Persistence diagrams by layer (triangles: bars that never die; dotted: significance threshold)")
     return fig
 
 
 def _betti_panels(diagrams: dict, dims: int):
-    fig, axes = _subplots(min(dims, 3), 3, (4.6, 3.4))
-    for dim, ax in enumerate(axes[: min(dims, 3)]):
-        plot_betti_curves(diagrams, dim=dim, relative=True, ax=ax, title=f"β{dim} across layers")
-    fig.suptitle("Betti curves, scale relative to each layer's largest finite death")
+    """Betti curves in units of each layer's median pairwise distance, one panel per homology dimension."""
+    import matplotlib.pyplot as plt
+
+    n = min(dims, 3)
+    fig, axes = _subplots(n, 3, (4.6, 3.6))
+    items = list(diagrams.items())
+    scaled = [(layer, _scaled(d)) for layer, d in items]
+    finite = [a[np.isfinite(a)] for _, d in scaled for a in d]
+    top = max((float(v.max()) for v in finite if v.size), default=1.0)
+    grid = np.linspace(0.0, top, 200)
+    cmap = plt.get_cmap("viridis")
+    for dim, ax in enumerate(axes[:n]):
+        for i, (layer, d) in enumerate(scaled):
+            if dim >= len(d):
+                continue
+            a = np.asarray(d[dim])
+            alive = ((a[:, :1] <= grid[None, :]) & (grid[None, :] < a[:, 1:])).sum(axis=0)
+            ax.plot(grid, alive, color=cmap(0.9 * i / max(len(scaled) - 1, 1)), lw=1.3, label=layer)
+        ax.set_title(f"β{dim} across layers", fontsize=10)
+        ax.set_xlabel("scale (× median distance)")
+        ax.set_ylabel(f"β{dim}")
+        if dim == 0:
+            ax.set_yscale("symlog", linthresh=1.0)
+        ax.grid(alpha=0.3)
+    axes[n - 1].legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0), title="layer",
+                       title_fontsize=8)
+    fig.suptitle("Betti curves, scale in units of each layer's median pairwise distance")
     return fig
 
 
 def _profile(table: dict):
-    """One panel per quantity: beta_k at each relative scale, total persistence, entropy, significant bars, TwoNN."""
+    """Per-layer panels, one per homology dimension: significant count, threshold and longest bar; then TwoNN."""
     import re
+
+    from matplotlib.ticker import MaxNLocator
 
     layers = list(table)
     cols = {c for row in table.values() for c in row}
-    panels: list[tuple[str, str, list[tuple[str, str]]]] = []  # (title, y label, [(column, legend)])
-    for k in sorted({int(m.group(1)) for c in cols if (m := re.match(r"betti_H(\d+)@", c))}):
-        scale_cols = sorted((c for c in cols if c.startswith(f"betti_H{k}@")), key=lambda c: float(c.split("@")[1]))
-        panels.append((f"β{k} at relative scales", f"β{k}",
-                       [(c, f"{c.split('@')[1]} × median distance") for c in scale_cols]))
-    for prefix, title, ylabel in (("total_persistence_H", "total persistence", "sum of lifetimes"),
-                                  ("entropy_H", "persistent entropy", "entropy (nats)"),
-                                  ("significant_H", "significant bars", "bars above the noise band")):
-        group = sorted(c for c in cols if c.startswith(prefix))
-        if group:
-            panels.append((title, ylabel, [(c, "H" + c[len(prefix):]) for c in group]))
+    dims = sorted({int(m.group(1)) for c in cols if (m := re.match(r"(?:n_significant|longest)_H(\d+)$", c))})
+    x = np.arange(len(layers))
+
+    def col(c: str) -> np.ndarray:
+        return np.array([float(table[layer].get(c, np.nan)) for layer in layers])
+
+    panels = [("count", k) for k in dims if f"n_significant_H{k}" in cols]
+    panels += [("lengths", k) for k in dims if k > 0]
     if "intrinsic_dim" in cols:
-        panels.append(("intrinsic dimension (TwoNN)", "dimension", [("intrinsic_dim", "TwoNN")]))
+        panels.append(("twonn", 0))
     if not panels:
         return None
-    fig, axes = _subplots(len(panels), 3, (4.4, 3.4))
-    x = np.arange(len(layers))
-    for ax, (title, ylabel, series) in zip(axes, panels):
-        for c, label in series:
-            ax.plot(x, [float(table[layer].get(c, np.nan)) for layer in layers], marker="o", ms=3.5, label=label)
-        ax.set_title(title, fontsize=10)
-        ax.set_ylabel(ylabel)
-        ax.set_xticks(x, layers, rotation=45, ha="right", fontsize=7)
-        if len(series) > 1:
-            ax.legend(fontsize=6.5, frameon=False, loc="lower left", bbox_to_anchor=(0, 1.08), ncol=2)
+    fig, axes = _subplots(len(panels), 3, (4.4, 3.5))
+    for ax, (kind, k) in zip(axes, panels):
+        if kind == "count":
+            counts = col(f"n_significant_H{k}")
+            ax.plot(x, counts, marker="o", ms=4, color="C0")
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.set_ylim(-0.5, max(1.0, float(np.nanmax(counts)) if np.isfinite(counts).any() else 1.0) * 1.25 + 0.5)
+            ax.set_title(f"significant H{k} bars", fontsize=10)
+            ax.set_ylabel("count")
+        elif kind == "lengths":
+            ax.plot(x, col(f"longest_H{k}"), marker="o", ms=4, label="longest bar")
+            if f"threshold_H{k}" in cols:
+                ax.plot(x, col(f"threshold_H{k}"), marker="s", ms=4, ls="--", label="threshold")
+            if "landmark_bound" in cols and np.nanmax(col("landmark_bound")) > 0:
+                ax.plot(x, 2 * col("landmark_bound"), ls=":", color="0.3", label="2 × landmark bound")
+            ax.set_title(f"H{k}: longest bar against the threshold", fontsize=10)
+            ax.set_ylabel("lifetime (× median distance)")
+            ax.legend(fontsize=8, frameon=False, loc="lower left", bbox_to_anchor=(0, 1.1), ncol=3)
+        else:
+            ax.plot(x, col("intrinsic_dim"), marker="o", ms=4, color="0.2")
+            ax.set_title("intrinsic dimension (TwoNN)", fontsize=10)
+            ax.set_ylabel("dimension")
+        ax.set_xticks(x, layers, rotation=45, ha="right", fontsize=8)
+        ax.grid(alpha=0.3)
     fig.suptitle("Layer profile (input to output)")
     return fig
 
@@ -113,7 +197,7 @@ def _matrices(matrices: dict):
         ax.set_yticks(range(len(labels)), labels, fontsize=7)
         ax.set_title(name, fontsize=10)
         fig.colorbar(im, ax=ax, shrink=0.8, label="CKA (1: same up to rotation and scale)" if "CKA" in name
-                     else "distance (0: same diagrams)")
+                     else "distance (× median distance; 0: same diagrams)")
         if len(labels) <= 10:
             for i in range(len(labels)):
                 for j in range(len(labels)):
@@ -140,7 +224,7 @@ def _probes(p: dict):
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("cross-validated accuracy")
     ax.set_title("Does topology carry the label?")
-    ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
+    ax.legend(fontsize=9, frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
     return fig
 
 
@@ -154,7 +238,7 @@ def _training(series: dict):
         ax.set_title(name.replace("_", " "), fontsize=10)
         ax.set_xlabel("step")
         ax.set_ylabel(_series_label(name))
-        ax.legend(fontsize=6.5, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     fig.suptitle("Over training")
     return fig
 

@@ -1,0 +1,170 @@
+"""Findings: a network of known topology, the landmark bound swamping a dimension, and each rule on its numbers."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from conftest import circle
+
+import tda_nn
+from tda_nn.findings import (
+    Finding,
+    depth_findings,
+    probe_findings,
+    region_findings,
+    significance_findings,
+    similarity_findings,
+)
+from tda_nn.report import Report
+from tda_nn.workflows import analyze
+
+
+def _lift_then_project(seed: int = 0) -> torch.nn.Module:
+    """R^2 -> R^16 by an isometry (injective: the circle keeps its loop), then R^16 -> R (the loop is gone)."""
+    g = torch.Generator().manual_seed(seed)
+    Q, _ = torch.linalg.qr(torch.randn(16, 2, generator=g))
+    model = torch.nn.Sequential()
+    model.add_module("lift", torch.nn.Linear(2, 16))
+    model.add_module("project", torch.nn.Linear(16, 1))
+    with torch.no_grad():
+        model.lift.weight.copy_(3.0 * Q)
+        model.lift.bias.copy_(torch.randn(16, generator=g))
+        model.project.weight.copy_(torch.randn(1, 16, generator=g))
+    return model.eval()
+
+
+@pytest.fixture(scope="module")
+def known():
+    X = torch.as_tensor(circle(200, noise=0.05, seed=3), dtype=torch.float32)
+    return analyze(_lift_then_project(), X, layers=["lift", "project"], n_bootstrap=60, view=None, progress=False)
+
+
+class TestKnownTopology:
+    def test_one_loop_in_the_lifted_layer_none_after_the_projection(self, known):
+        lift, proj = known.table["lift"], known.table["project"]
+        assert lift["n_significant_H1"] == 1 and proj["n_significant_H1"] == 0
+        assert lift["n_significant_H0"] == 1 and proj["n_significant_H0"] == 1  # one connected cloud each
+        # the lifted layer is an isometric copy of the circle: the same diagrams as the input
+        ref = tda_nn.persistence(circle(200, noise=0.05, seed=3), maxdim=1)
+        np.testing.assert_allclose(known.diagrams["lift"][1], 3.0 * ref[1], rtol=1e-4, atol=1e-4)
+
+    def test_findings_say_so(self, known):
+        by_rule: dict[str, list[Finding]] = {}
+        for f in known.findings:
+            by_rule.setdefault(f.rule, []).append(f)
+        loop = [f for f in by_rule["significant_bars"] if f.layer == "lift"]
+        assert len(loop) == 1 and loop[0].value == 1.0
+        assert loop[0].uncertainty == pytest.approx(known.table["lift"]["threshold_H1"])
+        life = f"{known.table['lift']['longest_H1']:.3g}"
+        assert "1 significant loop (H1)" in loop[0].text and life in loop[0].text
+        none = [f for f in by_rule["significant_bars"] if f.layer == "project"]
+        assert len(none) == 1 and none[0].value == 0.0 and "No significant H1 bar in project" in none[0].text
+        (simpler,) = by_rule["simplification"]
+        assert "simplified" in simpler.text and "from 1 (lift) to 0 (project)" in simpler.text
+        assert simpler.value == -1.0
+        assert "landmark_swamps" not in by_rule
+
+    def test_findings_round_trip_through_json(self, known, tmp_path):
+        back = Report.load(known.save(tmp_path / "rep", figures=False))
+        assert back.findings == known.findings
+        body = json.loads((tmp_path / "rep" / "report.json").read_text())
+        assert body["findings"][0] == known.findings[0].to_dict()
+        assert all(isinstance(f, Finding) for f in back.findings)
+
+
+class TestLandmarkBound:
+    def test_twice_2r_above_every_bar_gives_count_zero_and_a_finding(self):
+        # 600 points of a 24-D Gaussian on 40 landmarks: the covering radius is near the cloud's own scale
+        X = torch.as_tensor(np.random.default_rng(0).normal(size=(600, 24)), dtype=torch.float32)
+        model = torch.nn.Sequential(torch.nn.Identity())
+        rep = analyze(model, X, layers=["input", "0"], max_points=40, n_bootstrap=30, view=None, regions=False,
+                      progress=False)
+        row = rep.table["input"]
+        assert row["n_significant_H1"] == 0
+        assert 2 * row["landmark_bound"] >= row["longest_H1"] > 0
+        swamps = [f for f in rep.findings if f.rule == "landmark_swamps"]
+        assert len(swamps) == 1 and swamps[0].quantity == "longest_H1"
+        text = swamps[0].text
+        assert f"2r = {row['landmark_bound']:.3g}" in text and "more landmarks" in text and "max_points" in text
+        assert swamps[0].uncertainty == pytest.approx(row["landmark_bound"])
+        # the swamped dimension is not read as simplification across depth
+        simp = [f for f in rep.findings if f.rule == "simplification"]
+        assert len(simp) == 1 and "cannot be read" in simp[0].text and simp[0].value is None
+
+    def test_rule_on_a_table(self):
+        table = {"a": {"n_significant_H1": 0, "threshold_H1": 1.2, "longest_H1": 0.5, "landmark_bound": 0.6,
+                       "n_points": 100},
+                 "b": {"n_significant_H1": 0, "threshold_H1": 0.4, "longest_H1": 0.3, "landmark_bound": 0.1,
+                       "n_points": 100}}
+        out = significance_findings(table)
+        swamps = [f for f in out if f.rule == "landmark_swamps"]
+        assert [f.layer for f in swamps] == ["a"] and "2r = 0.6" in swamps[0].text
+        quiet = [f for f in out if f.rule == "significant_bars"]
+        assert [f.layer for f in quiet] == ["b"]  # b is below its threshold, not swamped
+
+
+class TestRules:
+    def test_depth_rise_and_fall(self):
+        t = {name: {"n_significant_H1": n} for name, n in (("in", 3), ("h1", 1), ("h2", 2), ("out", 0))}
+        out = depth_findings(t)
+        assert [f.text.split(":")[0] for f in out] == ["Not simplified between h1 and h2"]
+        assert out[0].value == 1.0 and out[0].layer == "h2"
+        t["h2"]["n_significant_H1"] = 1
+        (f,) = depth_findings(t)
+        assert "falls from 3 (in) to 0 (out)" in f.text and f.value == -3.0
+
+    def test_measures_disagree(self):
+        labels = ("a", "b", "c", "d")
+        # CKA: a~b most alike; the distance says a and b are the farthest pair
+        C = np.array([[1, .9, .5, .2], [.9, 1, .4, .3], [.5, .4, 1, .6], [.2, .3, .6, 1]])
+        D = 1 - C
+        D[0, 1] = D[1, 0] = 5.0
+        out = similarity_findings({"linear CKA": (labels, C), "wasserstein H1": (labels, D)})
+        best = {f.quantity: f for f in out if f.rule == "most_alike"}
+        assert "a and b" in best["linear CKA"].text and best["linear CKA"].value == 0.9
+        (dis,) = [f for f in out if f.rule in ("measures_agree", "measures_disagree")]
+        assert dis.rule == "measures_disagree"
+        assert "a and b rank 1 of 6 by linear CKA and 6 of 6 by wasserstein H1" in dis.text
+        same = similarity_findings({"linear CKA": (labels, C), "wasserstein H1": (labels, 1 - C)})
+        assert [f.rule for f in same][-1] == "measures_agree" and same[-1].value == pytest.approx(1.0)
+
+    def test_probes_against_controls(self):
+        probes = {"layers": ["c1", "c2"], "topological": [0.30, 0.80], "linear": [0.9, 0.95], "shuffled": [0.28, 0.11],
+                  "chance": 0.1}
+        out = probe_findings(probes, n_samples=500)
+        ctrl = {f.layer: f for f in out if f.rule == "probe_vs_shuffled"}
+        assert "does no better" in ctrl["c1"].text and "reads the label" in ctrl["c2"].text
+        assert ctrl["c2"].uncertainty == pytest.approx(np.sqrt(0.8 * 0.2 / 500))
+        (lin,) = [f for f in out if f.rule == "probe_vs_linear"]
+        assert "below the linear probe on pooled activations at every layer" in lin.text
+        assert lin.value == pytest.approx(0.30 - 0.9)
+
+    def test_region_saturation(self):
+        regions = {"data_patterns": {"patterns": 1000, "patterns/relu1": 1000, "patterns/relu0": 120},
+                   "full_window_counts_by_layer": {"relu0": 50, "relu1": 900}}
+        out = region_findings(regions, n_samples=1000)
+        sat = [f for f in out if f.rule == "region_saturation"]
+        assert len(sat) == 1 and sat[0].layer == "relu1" and "every one of the 1000 samples" in sat[0].text
+        (share,) = [f for f in out if f.rule == "region_sharing"]
+        assert share.layer == "relu0" and share.value == 120.0
+
+    def test_finding_dict_and_errors(self):
+        f = Finding("x", None, "q", float("nan"), 0.5, "r")
+        assert Finding.from_dict(f.to_dict()) == Finding("x", None, "q", None, 0.5, "r")
+        with pytest.raises(ValueError, match="lacks"):
+            Finding.from_dict({"text": "x"})
+        with pytest.raises(TypeError, match="findings"):
+            Report(title="t", findings=["not a finding"])
+        assert tda_nn.Finding is Finding
+
+
+def test_a_corrupt_finding_in_report_json_is_a_clear_error(known, tmp_path):
+    out = known.save(tmp_path / "rep", figures=False)
+    body = json.loads((out / "report.json").read_text())
+    body["findings"][0] = {"text": "no rule"}
+    (out / "report.json").write_text(json.dumps(body))
+    with pytest.raises(ValueError, match="not a readable tda_nn report.*lacks"):
+        Report.load(out)
