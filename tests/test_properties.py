@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-import persim
 import numpy as np
+import persim
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
