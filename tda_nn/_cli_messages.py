@@ -32,7 +32,8 @@ def speak_flags(text: str, command: str = "analyze") -> str:
     text = re.sub(r"(?<![-\w.])(" + "|".join(p for p in _PARAMS if "_" in p) + r")\b(?![=(])",
                   lambda m: flag_of(m.group(1)), text)
     text = re.sub(r"^(layers|reduce|distance|metric|seed|alpha|scales|device)\b", lambda m: flag_of(m.group(1)), text)
-    return re.sub(r"tda_nn\.list_layers\(model(, \w+)?\)", f"tda-nn {command} --dry-run", text)
+    text = re.sub(r"tda_nn\.list_layers\(model(, \w+)?\)", f"tda-nn {command} --dry-run", text)
+    return re.sub(r"(--[\w-]+) \(\1\)", r"\1", text)  # "--trust-checkpoint (trust=True)" said the flag twice
 
 
 def show_warning(command: str, message: Any, category: type, filename: str, lineno: int, file: Any = None,

@@ -84,7 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--debug", action="store_true", help="show tracebacks")
 
     a = sub.add_parser("analyze", help="analyse one checkpoint: diagrams, layer profile, layer distances, CKA")
-    a.add_argument("--checkpoint", help="state dict (.pt) or .safetensors to load into --model")
+    a.add_argument("--checkpoint", help="state dict (.pt) or .safetensors to load into --model; TorchScript archives "
+                   "are refused (exit 2): forward hooks do not work on ScriptModules, so save the eager model's "
+                   "state dict")
     a.add_argument("--distance", choices=_METRICS,
                    help="layer x layer diagram distance (default: wasserstein)")
     a.add_argument("--scales", type=float, nargs="+",

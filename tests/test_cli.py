@@ -352,6 +352,8 @@ def test_a_zoo_model_without_checkpoint_says_it_is_untrained(spy, tmp_path, caps
     ("layers: Net has no module named 'conv9'. Did you mean 'conv1'?",
      "--layers: Net has no module named 'conv9'. Did you mean 'conv1'?"),
     ("regions=True needs the model's inputs in memory", "--regions on needs the model's inputs in memory"),
+    ("only if you trust the file, pass --trust-checkpoint (trust=True).",
+     "only if you trust the file, pass --trust-checkpoint."),
     ("the layers of a model and its data_loader", "the layers of a model and its data_loader"),  # prose stays
 ])
 def test_messages_speak_in_flags(text, expected):
