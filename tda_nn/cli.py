@@ -56,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="probe input: per-sample point clouds (Rips) or feature-map images (cubical)")
     a.add_argument("--probe-layers", nargs="+", help="layers for the probes (default: every captured layer with "
                                                       "per-sample structure)")
+    a.add_argument("--symmetry", type=lambda s: [n.strip() for n in s.split(",") if n.strip()],
+                   help="add a Symmetries section for these actions, comma-separated: rotate, rot90, translate, "
+                        "shift, flip (e.g. rotate,translate,flip)")
     common(a, out_default="tda_nn_report")
 
     c = sub.add_parser("compare", help="compare checkpoints of one architecture, layer by layer (or layers of one checkpoint)")
@@ -137,7 +140,7 @@ def _cmd_analyze(args: argparse.Namespace):
     model = _model(args, args.checkpoint)
     return analyze(model, load_data(args.data), layers=args.layers, max_samples=args.max_samples,
                    max_points=args.max_points, maxdim=args.maxdim, probe=args.probe,
-                   probe_layers=args.probe_layers, probe_kind=args.probe_kind, seed=args.seed,
+                   probe_layers=args.probe_layers, probe_kind=args.probe_kind, symmetry=args.symmetry, seed=args.seed,
                    progress=not args.no_progress, title=f"tda-nn analyze: {args.checkpoint or args.model}",
                    config=_config(args, checkpoint=args.checkpoint, probe=args.probe))
 

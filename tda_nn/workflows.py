@@ -295,42 +295,10 @@ def _provenance(model: Any, acts: Any, data: Any, max_samples: int, dgms: Sequen
 
 
 def _regions(model: Any, X: np.ndarray, y: np.ndarray | None, seed: int, resolution: int) -> dict[str, Any]:
-    """Activation regions on the plane through three samples, as plain data for the report."""
-    from .nn.regions import region_counts, regions_on_plane
+    """Activation regions on the plane through three samples, exact where the model allows it, as plain data."""
+    from .workflow_stages import regions_payload
 
-    rng = np.random.default_rng(seed)
-    idx = np.sort(rng.choice(len(X), 3, replace=False))
-    plane = regions_on_plane(model, points=X[idx], resolution=resolution, method="grid")
-    full = plane
-    zoom = 1.0
-    # a wide network cuts the window into more regions than the grid resolves; zoom in
-    # on the first sample until most regions span several grid points
-    while plane.n_regions > 0.1 * resolution**2 and zoom < 1e4:
-        zoom *= 10.0
-        s0, s1, t0, t1 = full.extent
-        a = full.anchors[0] if full.anchors is not None else np.zeros(2)
-        hw, hh = (s1 - s0) / (2 * zoom), (t1 - t0) / (2 * zoom)
-        plane = regions_on_plane(model, full.origin.reshape(full.input_shape), full.u.reshape(full.input_shape),
-                                 full.v.reshape(full.input_shape), extent=(a[0] - hw, a[0] + hw, a[1] - hh, a[1] + hh),
-                                 resolution=resolution, method="grid")
-    counts = region_counts(model, X, plane=None)
-    show = rng.choice(len(X), min(len(X), 300), replace=False)
-    return {
-        "labels": plane.labels.tolist(),
-        "predicted": plane.predicted.tolist(),
-        "extent": [float(e) for e in plane.extent],
-        "n_regions": int(plane.n_regions),
-        "counts_by_layer": {name: int(c) for name, c in zip(plane.layers, plane.counts)},
-        "anchors": None if full.anchors is None else full.anchors.tolist(),
-        "anchor_indices": idx.tolist(),
-        "points": plane.project(X[show]).tolist(),
-        "point_labels": None if y is None else np.asarray(y)[show].tolist(),
-        "data_patterns": {k: float(v) for k, v in counts.items()},
-        "resolution": int(resolution),
-        "zoom": zoom,
-        "full_window_regions": int(full.n_regions),
-        "full_window_counts_by_layer": {name: int(c) for name, c in zip(full.layers, full.counts)},
-    }
+    return regions_payload(model, X, y, seed, resolution)
 
 
 def _keep(output: Any) -> Any:
@@ -385,6 +353,9 @@ def analyze(
     probe_kind: Literal["cloud", "image"] = "cloud",
     regions: bool | Literal["auto"] = "auto",
     region_resolution: int = 128,
+    loops: bool = True,
+    inputs: Any = None,
+    symmetry: Any = None,
     batch_size: int = 256,
     seed: int = 0,
     n_jobs: int | None = None,
@@ -473,6 +444,22 @@ def analyze(
         plane through three samples). ``'auto'``: when the model has ReLU-type
         modules and ``data`` holds its inputs in memory.
     region_resolution : int, default=128
+    loops : bool, default=True
+        For every significant loop (H1 bar) of every layer, the samples along a
+        representative cycle in loop order, with their labels and inputs
+        (:func:`tda_nn.workflow_stages.loops_stage`; needs ``n_bootstrap > 0``), and,
+        when two or more layers hold loops, their lifelines across depth. The report
+        draws a panel per loop on the layer's 2-D view.
+    inputs : array or sequence of length n_samples, optional
+        What each sample is, for the loop panels: strings for texts, ``(token, sentence)``
+        pairs for tokens, images. Default: the model inputs when ``data`` holds them in
+        memory (images become thumbnails).
+    symmetry : list of actions or names, or comma-separated str, optional
+        Adds a Symmetries section: per-layer invariance and equivariance under each
+        action, with intervals, the fate of closed orbits, and findings such as where
+        invariance emerges and where it is complete (:func:`tda_nn.symmetry_summary`;
+        names: ``rotate``, ``rot90``, ``translate``, ``shift``, ``flip``). Needs the model's
+        inputs in memory.
     batch_size : int, default=256
     seed : int, default=0
         Seeds landmarks, bootstraps, probe folds and the region plane.
@@ -575,6 +562,27 @@ def analyze(
         stages.done("probes", ", ".join(f"{lay}: {t:.2f} vs shuffled {s:.2f}" for lay, t, s in
                                         zip(probes["layers"], probes["topological"], probes["shuffled"])))
 
+    loops_data = None
+    if check_flag(loops, name="loops") and maxdim >= 1:
+        from .workflow_stages import loops_stage
+
+        shown = inputs if inputs is not None else _inputs_in_memory(data, max_samples)[0]
+        loops_data = loops_stage(acts, profile, labels=labels, inputs=shown, max_points=max_points, seed=seed)
+        stages.done("loops", "no significant loop" if loops_data is None else
+                    f"{sum(len(v['loops']) for v in loops_data['layers'].values())} loops")
+    symmetry_data, symmetry_found = None, []
+    if symmetry is not None:
+        from .workflow_stages import symmetry_stage
+
+        X_sym, _ = _inputs_in_memory(data, max_samples)
+        if X_sym is None:
+            raise ValueError("symmetry= needs the model's inputs in memory (images or sequences as an array, a "
+                             "tensor or an (X, y) tuple); the actions transform them.")
+        symmetry_data, symmetry_found = symmetry_stage(model, X_sym, symmetry, list(acts.layers),
+                                                       n_samples=max_samples, n_bootstrap=n_bootstrap,
+                                                       batch_size=batch_size, seed=seed)
+        stages.done("symmetry", ", ".join(symmetry_data["invariance"]))
+
     region_data = None
     want_regions = regions is True or (regions == "auto" and _has_relu(model))
     if want_regions:
@@ -590,7 +598,7 @@ def analyze(
     from .findings import report_findings
 
     findings = report_findings(table, matrices=matrices, lifetimes=_significant_lifetimes(profile), probes=probes,
-                               regions=region_data, alpha=alpha, n_samples=acts.n_samples)
+                               regions=region_data, alpha=alpha, n_samples=acts.n_samples) + symmetry_found
     cfg = {
         "tda_nn_version": __version__,
         "model": type(model).__name__,
@@ -610,6 +618,8 @@ def analyze(
         "probe": probe,
         "probe_kind": probe_kind,
         "view": view,
+        "loops": bool(loops),
+        "symmetry": None if symmetry_data is None else list(symmetry_data["invariance"]),
         "seed": seed,
         "stage_seconds": stages.times,
         "provenance": _provenance(model, acts, data, max_samples, profile.diagrams, seed),
@@ -617,7 +627,7 @@ def analyze(
     }
     return Report(title=title or f"tda_nn analysis of {type(model).__name__}", config=cfg, layers=profile.layers,
                   diagrams=dgms, table=table, matrices=matrices, probes=probes, regions=region_data, notes=notes,
-                  findings=findings, views=views)
+                  findings=findings, views=views, loops=loops_data, symmetry=symmetry_data)
 
 
 def _class_names(class_names: Any, labels: Any) -> dict[Any, str]:
