@@ -21,7 +21,7 @@ import traceback
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _timing import print_table  # noqa: E402
 
-BENCHMARKS = ("homology", "capture", "clouds", "summaries", "e2e", "symmetry")
+BENCHMARKS = ("homology", "capture", "clouds", "summaries", "e2e", "symmetry", "findings")
 
 
 def machine() -> str:

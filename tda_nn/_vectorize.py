@@ -19,7 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .diagrams import Diagrams
 from .validation import as_diagram_list as _convert
-from .validation import check_choice, check_int, check_real
+from .validation import check_budget, check_choice, check_int, check_real
 
 __all__ = [
     "Bars",
@@ -257,12 +257,10 @@ def landscape_layers(bars: Bars, grid: np.ndarray, n_layers: int) -> np.ndarray:
             continue
         seg = _make_bars(bars.birth[keep], bars.death[keep], bars.sample[keep], n)
         B, D = pad_blocks(seg, seg.birth, seg.death)  # padding bars (0, 0) have zero tents
-        if B.shape[1] < n_layers:  # missing layers are zero
-            B = np.pad(B, ((0, 0), (0, n_layers - B.shape[1])))
-            D = np.pad(D, ((0, 0), (0, n_layers - D.shape[1])))
-        part = np.empty((n, n_layers, j1 - j0))
-        _top_tents(B, D, sub, n_layers, part)
-        out[:, :, j0:j1] = part
+        k = min(n_layers, B.shape[1])  # layers beyond the number of bars are zero
+        part = np.empty((n, k, j1 - j0))
+        _top_tents(B, D, sub, k, part)
+        out[:, :k, j0:j1] = part
     return out
 
 
@@ -274,7 +272,7 @@ def _gaussian_cells(edges: np.ndarray, centres: np.ndarray, sigma: float) -> np.
     """
     from scipy.special import ndtr
 
-    cdf = ndtr((edges[None, :] - centres[:, None]) * (1.0 / sigma))
+    cdf = ndtr((edges[None, :] - centres[:, None]) / sigma)  # not * (1 / sigma): that is inf for tiny sigma
     return cdf[:, 1:] - cdf[:, :-1]
 
 
@@ -358,6 +356,27 @@ class DiagramTransformer(TransformerMixin, BaseEstimator):
     def _validate_params(self) -> None:
         """Hook for subclass parameter checks; called at the start of ``fit``."""
 
+    def _width(self) -> int:
+        """Features per homology dimension (an upper bound); subclasses with grids override it."""
+        return 64
+
+    def _check_memory(self, n_samples: int, n_dims: int) -> None:
+        """Refuse, before anything is allocated, an output that would not fit in memory.
+
+        The output is ``n_samples x n_dims x width`` float64 values, the working arrays a
+        few times that, and fit also builds one feature name (about 64 bytes) per column.
+        """
+        width = self._width()
+        needed = 8.0 * 4 * max(n_samples, 1) * n_dims * width + 64.0 * n_dims * width
+        params = {k: getattr(self, k) for k in ("n_bins", "n_layers", "n_pixels") if hasattr(self, k)}
+        check_budget(
+            needed,
+            f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in params.items())}) features "
+            f"({n_samples} samples x {n_dims * width} columns)", None, name="budget",
+            hint=f"Lower {' or '.join(params) or 'the output size'} (each value is a column per sample and "
+                 "homology dimension), or vectorise fewer samples at once.",
+        )
+
     def _check_dims_present(self, diagrams: list[Diagrams], dims: tuple[int, ...], *, when: str) -> None:
         top = min(d.maxdim for d in diagrams)
         need = max(dims)
@@ -406,6 +425,7 @@ class DiagramTransformer(TransformerMixin, BaseEstimator):
         diagrams = as_diagram_list(X)
         if not diagrams:
             raise ValueError("X holds no diagrams; fit needs at least one sample.")
+        self._check_memory(len(diagrams), len(dims))
         fixed = check_range(getattr(self, "sample_range", None), name="sample_range")
         raw = self._stack_all(diagrams, dims, when="fit")
         self.dims_ = dims
@@ -431,8 +451,7 @@ class DiagramTransformer(TransformerMixin, BaseEstimator):
         """Vectorise ``X``: an array of shape ``(n_samples, n_features_out_)``."""
         check_is_fitted(self)
         diagrams = as_diagram_list(X)
-        if not diagrams:
-            return np.zeros((0, self.n_features_out_))
+        self._check_memory(len(diagrams), len(self.dims_))
         raw = self._stack_all(diagrams, self.dims_, when="transform")
         return self._vectorise([self._bars(b, i) for i, b in enumerate(raw)])
 

@@ -29,8 +29,9 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from ._files import META_LIMIT, check_npy, check_npz, inside, loads_json, read_json, require_npz
 from .diagrams import jsonable, unjson
-from .validation import as_numpy, suggest
+from .validation import as_numpy, check_real_dtype, suggest
 
 __all__ = ["Activations"]
 
@@ -103,6 +104,7 @@ class Activations(Mapping):
             if not isinstance(name, str):
                 raise TypeError(f"layer names must be str, got {type(name).__name__} {name!r}.")
             a = a if isinstance(a, np.ndarray) else as_numpy(a, name=f"arrays[{name!r}]")
+            _check_numeric(a, f"arrays[{name!r}]")
             if a.ndim == 0:
                 raise ValueError(f"arrays[{name!r}] must have a samples axis, got a 0-d array.")
             if n is None:
@@ -116,7 +118,7 @@ class Activations(Mapping):
             out[name] = _readonly(a)
         self._arrays = out
         self._targets = None if targets is None else _readonly(self._check_rows(targets, "targets", n))
-        self._mask = None if mask is None else _readonly(self._check_rows(mask, "mask", n).astype(bool, copy=False))
+        self._mask = None if mask is None else _readonly(self._check_mask(mask, n, out))
         if meta is not None and not isinstance(meta, Mapping):
             raise TypeError(f"meta must be a dict, got {type(meta).__name__}.")
         self._meta: dict[str, Any] = unjson(jsonable(dict(meta or {})))  # JSON-safe values, inf kept
@@ -124,9 +126,26 @@ class Activations(Mapping):
     @staticmethod
     def _check_rows(x: Any, name: str, n: int | None) -> np.ndarray:
         a = x if isinstance(x, np.ndarray) else np.asarray(as_numpy(x, name=name))
+        if a.dtype == object or np.iscomplexobj(a):
+            _check_numeric(a, name)
         if a.ndim == 0 or a.shape[0] != n:
             raise ValueError(f"{name} must have one row per sample ({n}), got shape {a.shape}.")
         return a
+
+    @classmethod
+    def _check_mask(cls, mask: Any, n: int | None, arrays: Mapping[str, np.ndarray]) -> np.ndarray:
+        m = cls._check_rows(mask, "mask", n)
+        _check_numeric(m, "mask")
+        if m.ndim < 2:
+            raise ValueError(f"mask must have shape (n_samples, n_tokens), got shape {m.shape}.")
+        tokens = {k: a.shape[1] for k, a in arrays.items() if a.ndim == 3}
+        if tokens and m.ndim == 2 and m.shape[1] not in tokens.values():
+            raise ValueError(
+                f"mask has {m.shape[1]} token positions (shape {m.shape}), but the per-token layers have "
+                f"{sorted(set(tokens.values()))} ({', '.join(f'{k!r} {arrays[k].shape}' for k in tokens)}); "
+                "pass the attention_mask of the same batch."
+            )
+        return m.astype(bool, copy=False)
 
     # -- mapping protocol --------------------------------------------------------
     def __getitem__(self, layer: str) -> np.ndarray:
@@ -268,17 +287,19 @@ class Activations(Mapping):
         if path.is_dir():
             return cls._load_dir(path)
         try:
+            require_npz(path)
+            check_npz(path, limits={"__manifest__": META_LIMIT})  # declared sizes, before decompressing
             z = np.load(path, allow_pickle=False)
-            if not isinstance(z, np.lib.npyio.NpzFile):
-                raise ValueError("it holds a single array, not an .npz archive")
             with z:
-                head = json.loads(str(z["__manifest__"]))
+                head = loads_json(str(z["__manifest__"]), what="the manifest")
                 _check_head(head)
                 arrays = {e["name"]: z[e["file"]] for e in head["layers"]}
                 extra = {k: z[head[k]] for k in ("targets", "mask") if head.get(k)}
             # a readable archive can still hold arrays that disagree (row counts, meta)
             return cls(arrays, meta=unjson(head.get("meta", {})), **extra)
-        except (OSError, KeyError, ValueError, TypeError, zipfile.BadZipFile, EOFError) as exc:
+        except (OSError, KeyError, ValueError, TypeError, zipfile.BadZipFile, EOFError, RecursionError) as exc:
+            if isinstance(exc, MemoryError):  # MemoryBudgetError: the declared sizes do not fit
+                raise
             raise ValueError(
                 f"path {str(path)!r} is not a readable tda_nn activations file ({type(exc).__name__}: {exc})."
             ) from None
@@ -293,14 +314,15 @@ class Activations(Mapping):
                 "written last); capture again."
             )
         try:
-            head = json.loads(manifest.read_text())
+            head = read_json(manifest, what="manifest")
             _check_head(head)
-        except (OSError, ValueError, TypeError, KeyError) as exc:
+        except (OSError, ValueError, TypeError, KeyError, RecursionError) as exc:
             raise ValueError(f"{str(manifest)!r} is not a valid tda_nn manifest ({exc}).") from None
 
         def read(file: str, shape: list[int] | None = None, dtype: str | None = None) -> np.ndarray:
-            f = path / file
+            f = inside(path, file, what=f"the manifest's file entry of {str(path)!r}")  # no symlink out
             try:
+                check_npy(f, mmap=True)
                 a = np.load(f, mmap_mode="r", allow_pickle=False)
             except (OSError, ValueError, EOFError) as exc:
                 raise ValueError(f"{str(f)!r} is missing, truncated or corrupt ({type(exc).__name__}: {exc}).") from None
@@ -315,8 +337,16 @@ class Activations(Mapping):
         extra = {k: np.asarray(read(head[k])) for k in ("targets", "mask") if head.get(k)}
         try:
             return cls(arrays, meta=unjson(head.get("meta", {})), **extra)
-        except (ValueError, TypeError) as exc:  # e.g. layers whose files disagree on the sample count
+        except (ValueError, TypeError, RecursionError) as exc:  # e.g. layers whose files disagree on the sample count
             raise ValueError(f"store {str(path)!r} is inconsistent ({exc}); capture again.") from None
+
+
+def _check_numeric(a: np.ndarray, name: str) -> None:
+    """Numbers or bools only: object (ragged), string and complex arrays are refused by name."""
+    check_real_dtype(a, name)
+    if not (np.issubdtype(a.dtype, np.number) or a.dtype == bool):
+        kind = "ragged or object" if a.dtype == object else f"{a.dtype}"
+        raise TypeError(f"{name} must be a rectangular array of numbers, got {kind} data (dtype {a.dtype}).")
 
 
 def _check_head(head: Any) -> None:

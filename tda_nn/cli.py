@@ -50,7 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--debug", action="store_true", help="show tracebacks")
 
     a = sub.add_parser("analyze", help="analyse one checkpoint: diagrams, layer profile, layer distances, CKA")
-    a.add_argument("--checkpoint", help="state dict (.pt), .safetensors, or TorchScript archive")
+    a.add_argument("--checkpoint", help="state dict (.pt) or .safetensors; TorchScript archives are refused (exit 2): "
+                   "forward hooks do not work on ScriptModules, so save the eager model's state dict")
     a.add_argument("--probe", action="store_true", help="also run topological probes against a linear probe and a shuffled control")
     a.add_argument("--probe-kind", choices=("cloud", "image"), default="cloud",
                    help="probe input: per-sample point clouds (Rips) or feature-map images (cubical)")

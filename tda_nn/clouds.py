@@ -213,7 +213,8 @@ def landmarks(
     if _is_torch(X) and str(X.device) != "cpu":
         return _landmarks_torch(X, n, method=method, metric=metric, seed=seed, start=start)
     if metric == "precomputed":
-        D = check_distance_matrix(X, name="X")
+        # checked and read a block of rows at a time: a memory-mapped matrix stays on disk
+        D = check_distance_matrix(X, name="X", keep_dtype=True)
         if not isinstance(D, np.ndarray):
             raise TypeError("landmarks with metric='precomputed' needs a dense (N, N) matrix, got a sparse matrix.")
         N = D.shape[0]
@@ -256,6 +257,9 @@ def _check_counts(n: Any, N: int, seed: Any, start: Any) -> tuple[int, int, np.r
 def _landmarks_torch(X: Any, n: int, *, method: str, metric: str, seed: Any, start: Any) -> Landmarks:
     """Landmarks of a torch tensor, computed on the tensor's device."""
     import torch
+
+    if X.is_meta:
+        raise ValueError("X is a tensor on the 'meta' device, which has a shape but no values; pass real data.")
 
     if X.ndim != 2 or (metric == "precomputed" and X.shape[0] != X.shape[1]):
         want = "(N, N)" if metric == "precomputed" else "(N, n_features)"
@@ -511,6 +515,8 @@ def _knn(X: Any, k: int, metric: str, name: str = "X") -> tuple[np.ndarray, np.n
     k = check_int(k, name="k", min_value=1)
     if k >= N:
         raise ValueError(f"k must be smaller than the number of points, got k={k} for {N} points. Use k <= {N - 1}.")
+    check_budget(8.0 * 4 * N * (k + 1), f"the {N} x {k + 1} neighbour distances and indices (k={k})", None,
+                 name="budget", hint="Use a smaller k (a few percent of the points is typical).")
     from sklearn.neighbors import NearestNeighbors
 
     if metric == "precomputed":
@@ -735,6 +741,10 @@ def sample_clouds(
             f"A must have shape {want} for layout={layout!r}, got shape {arr.shape}. Capture with "
             "reduce='none' to keep per-sample structure."
         )
+    if 0 in shape:
+        raise ValueError(
+            f"A must hold at least one sample, one point and one feature per point, got shape {shape}."
+        )
     if arr.dtype not in (np.float32, np.float64):
         arr = arr.astype(np.float64)
     if arr.ndim == 4:
@@ -779,6 +789,8 @@ def feature_map_images(A: Any, *, channels: Literal["mean", "max", "norm"] | int
     arr = as_numpy(A, name="A").astype(np.float64, copy=False)
     if arr.ndim != 4:
         raise ValueError(f"A must be feature maps of shape (n, C, H, W), got shape {arr.shape}.")
+    if 0 in arr.shape:
+        raise ValueError(f"A must have at least one sample, channel, row and column, got shape {arr.shape}.")
     if not np.isfinite(arr).all():
         raise ValueError("A contains NaN or infinite values.")
     if isinstance(channels, str):

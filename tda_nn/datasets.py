@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validation import check_int, check_real
+from .validation import check_budget, check_int, check_real
 
 __all__ = [
     "circle",
@@ -41,8 +41,16 @@ def _noisy(X: np.ndarray, noise: float, rng: np.random.Generator) -> np.ndarray:
     return X + rng.normal(scale=noise, size=X.shape) if noise > 0 else X
 
 
-def _common(n: int, noise: float, *, min_n: int = 1) -> tuple[int, float]:
-    return check_int(n, name="n", min_value=min_n), check_real(noise, name="noise", min_value=0.0)
+def _common(n: int, noise: float, *, min_n: int = 1, width: int = 3) -> tuple[int, float]:
+    n = check_int(n, name="n", min_value=min_n)
+    _check_size(n, width)
+    return n, check_real(noise, name="noise", min_value=0.0)
+
+
+def _check_size(n: int, width: int, name: str = "n", hint: str = "") -> None:
+    """Refuse before allocating a data set whose working arrays (a few copies) would not fit."""
+    check_budget(8.0 * 6 * n * max(width, 1), f"a synthetic data set of {n} points ({name})",
+                 None, name="budget", hint=hint or f"Use a smaller {name}.")
 
 
 def _split(n: int, k: int) -> np.ndarray:
@@ -261,8 +269,8 @@ def sphere(n: int = 500, *, dim: int = 2, radius: float = 1.0, noise: float = 0.
     >>> X.shape, bool(np.allclose(np.linalg.norm(X, axis=1), 1))
     ((10, 4), True)
     """
-    n, noise = _common(n, noise)
     dim = check_int(dim, name="dim", min_value=1)
+    n, noise = _common(n, noise, width=dim + 1)
     radius = check_real(radius, name="radius", min_value=0.0, strict=True)
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(n, dim + 1))
@@ -364,6 +372,8 @@ def disks_and_rings(
     noise = check_real(noise, name="noise", min_value=0.0)
     rng = np.random.default_rng(seed)
     k = int(np.floor(bound / spacing + 1e-9))
+    _check_size((2 * k + 1) ** 2, 2 * 9, name=f"spacing={spacing}, bound={bound}",  # the grid x 9 centres
+                hint="Use a larger spacing (0.15 gives 15,836 points) or a smaller bound.")
     g = spacing * np.arange(-k, k + 1)
     X = np.stack(np.meshgrid(g, g, indexing="xy"), axis=-1).reshape(-1, 2)
     r = np.min(np.linalg.norm(X[:, None, :] - _di_centres()[None, :, :], axis=2), axis=1)

@@ -30,6 +30,11 @@ def _as_bars(arr: Any, dim: int) -> np.ndarray:
     name = f"diagram of H{dim}"
     a = as_numpy(arr, name=name).astype(np.float64)
     if a.size == 0:
+        if a.shape[0] != 0 or a.ndim > 2:  # e.g. (5, 0): five rows with no (birth, death)
+            raise ValueError(
+                f"{name} must have shape (k, 2) of (birth, death) pairs, got shape {a.shape}; "
+                "an empty diagram is np.empty((0, 2))."
+            )
         return np.empty((0, 2), dtype=np.float64)
     if a.ndim != 2 or a.shape[1] != 2:
         raise ValueError(f"{name} must have shape (k, 2) of (birth, death) pairs, got shape {a.shape}.")
@@ -353,12 +358,14 @@ class Diagrams(Sequence):
         path = Path(path)
         if not path.exists():
             raise FileNotFoundError(f"path {str(path)!r} does not exist.")
+        from ._files import META_LIMIT, check_npz, loads_json, require_npz
+
         try:
+            require_npz(path)
+            check_npz(path, limits={"__meta__": META_LIMIT})  # declared sizes, before decompressing
             z = np.load(path, allow_pickle=False)
-            if not isinstance(z, np.lib.npyio.NpzFile):
-                raise ValueError("it holds a single array, not an .npz archive")
             with z:
-                head = json.loads(str(z["__meta__"]))
+                head = loads_json(str(z["__meta__"]), what="the metadata")
                 if not isinstance(head, dict) or head.get("format") != _FORMAT:
                     got = head.get("format") if isinstance(head, dict) else type(head).__name__
                     raise ValueError(f"unknown format {got!r}, expected {_FORMAT!r}")
@@ -368,7 +375,10 @@ class Diagrams(Sequence):
                 arrs = [z[f"H{i}"] for i in range(maxdim + 1)]
             # a readable archive can still hold bars that are no diagram (death < birth, NaN, ...)
             return cls(arrs, meta=unjson(head.get("meta", {})))
-        except (OSError, KeyError, ValueError, TypeError, AttributeError, zipfile.BadZipFile, EOFError) as exc:
+        except (OSError, KeyError, ValueError, TypeError, AttributeError, zipfile.BadZipFile, EOFError,
+                RecursionError) as exc:
+            if isinstance(exc, MemoryError):  # MemoryBudgetError: the declared sizes do not fit
+                raise
             raise ValueError(
                 f"path {str(path)!r} is not a readable tda_nn diagrams file ({type(exc).__name__}: {exc})."
             ) from None

@@ -51,6 +51,7 @@ from .validation import (
     as_diagram_list,
     as_diagrams,
     as_numpy,
+    check_budget,
     check_choice,
     check_int,
     check_real,
@@ -182,13 +183,39 @@ def _pair_inputs(X: Any, Y: Any, dim: Any) -> tuple[Diagrams, tuple[int, ...], D
 
 
 # -- per-pair kernels (module level, so that worker processes can run them) ----------
+def _check_directions(n_directions: Any, n_bars: int) -> int:
+    """``n_directions`` as an int, refused before allocating when the projections would not fit."""
+    n_directions = check_int(n_directions, name="n_directions", min_value=1)
+    check_budget(
+        8.0 * n_directions * (2 + 6 * max(n_bars, 1)),
+        f"sliced Wasserstein projections ({n_bars} bars x n_directions={n_directions})", None,
+        name="budget", hint="Use fewer directions: n_directions=50 to 200 is typical.",
+    )
+    return n_directions
+
+
 def _lines(n_directions: int) -> np.ndarray:
     """``(2, M)`` unit vectors at angles -pi/2 + k pi / M, k = 0..M-1."""
     theta = -np.pi / 2 + np.pi * np.arange(n_directions) / n_directions
     return np.stack([np.cos(theta), np.sin(theta)])
 
 
+def _sorted_rows(a: np.ndarray) -> np.ndarray:
+    return a[np.lexsort(a.T[::-1])] if len(a) > 1 else a
+
+
+def _same_bars(A: tuple[_Dim, ...], B: tuple[_Dim, ...]) -> bool:
+    """The two inputs hold the same bars (as multisets) in every compared dimension."""
+    return len(A) == len(B) and all(
+        a.finite.shape == b.finite.shape and np.array_equal(a.essential, b.essential)
+        and np.array_equal(_sorted_rows(a.finite), _sorted_rows(b.finite))
+        for a, b in zip(A, B)
+    )
+
+
 def _distance(A: tuple[_Dim, ...], B: tuple[_Dim, ...], metric: str, p: float, q: float) -> float:
+    if A is B or _same_bars(A, B):  # exactly 0, not the solver's rounding (1e-13)
+        return 0.0
     if metric == "bottleneck" or (metric == "wasserstein" and np.isinf(p)):
         worst = 0.0
         for a, b in zip(A, B):
@@ -368,10 +395,11 @@ def sliced_wasserstein(
     >>> round(sliced_wasserstein(X, X), 12)
     0.0
     """
-    n_directions = check_int(n_directions, name="n_directions", min_value=1)
+    check_int(n_directions, name="n_directions", min_value=1)
     essential = _check_essential(essential)
     dX, iX, dY, iY = _pair_inputs(X, Y, dim)
-    L = _lines(n_directions)
+    n_bars = max(sum(len(dX[k]) for k in iX), sum(len(dY[k]) for k in iY))
+    L = _lines(_check_directions(n_directions, n_bars))
     return _distance(_prepare(dX, iX, essential, L), _prepare(dY, iY, essential, L), "sliced_wasserstein", 1.0, 1.0)
 
 
@@ -453,14 +481,25 @@ class _Vectorised:
         return self
 
     def transform(self, samples: list[Diagrams]) -> np.ndarray:
-        return self.est.transform(samples) * self.scale
+        """The raw features; :meth:`cdist` applies the grid weights."""
+        return self.est.transform(samples)
 
     def cdist(self, U: np.ndarray, V: np.ndarray) -> np.ndarray:
         from scipy.spatial.distance import cdist
 
-        if np.isinf(self.p):
-            return cdist(U, V, metric="chebyshev")
-        return cdist(U, V, metric="minkowski", p=self.p)
+        # features and grid weights are each divided by a power of two near their largest
+        # value (exact), so |u - v| ** p cannot overflow for diagrams at 1e300; the L^p
+        # distance scales back linearly
+        def unit(a: np.ndarray) -> float:
+            top = float(np.abs(a).max(initial=0.0))
+            return 2.0 ** np.frexp(top)[1] if 0 < top < np.inf else 1.0
+
+        c = max(unit(U), unit(V))
+        w = unit(self.scale)
+        U, V = U / c * (self.scale / w), V / c * (self.scale / w)
+        D = cdist(U, V, metric="chebyshev") if np.isinf(self.p) else cdist(U, V, metric="minkowski", p=self.p)
+        with np.errstate(over="ignore"):  # a norm above 1.8e308 is inf, honestly, never NaN
+            return D * c * w
 
 
 def _n_chunks(n_jobs: int | None, n_pairs: int) -> int:
@@ -566,6 +605,9 @@ def pairwise_distances(
             np.fill_diagonal(D, 0.0)
         return D
     p, q, essential, n_dir = _matching_params(metric, metric_params)
+    if metric == "sliced_wasserstein":
+        n_bars = sum(len(d[k]) for d in (sx if symmetric else sx + sy) for k in idx)
+        n_dir = _check_directions(n_dir, n_bars)
     lines = _lines(n_dir) if metric == "sliced_wasserstein" else None
     A = [_prepare(d, idx, essential, lines) for d in sx]
     B = A if symmetric else [_prepare(d, idx, essential, lines) for d in sy]

@@ -72,6 +72,9 @@ class _GridTransformer(DiagramTransformer):
     def _validate_params(self) -> None:
         check_int(self.n_bins, name="n_bins", min_value=1)
 
+    def _width(self) -> int:
+        return int(self.n_bins)
+
     def _fit_state(self, bars: list[Bars]) -> None:
         self.grid_ = np.stack([np.linspace(lo, hi, self.n_bins) for lo, hi in self.ranges_])
 
@@ -193,6 +196,9 @@ class PersistenceLandscape(_GridTransformer):
         super()._validate_params()
         check_int(self.n_layers, name="n_layers", min_value=1)
 
+    def _width(self) -> int:
+        return int(self.n_layers) * int(self.n_bins)
+
     def _transform_dim(self, i: int, bars: Bars) -> np.ndarray:
         return landscape_layers(bars, self.grid_[i], self.n_layers).reshape(bars.n_samples, -1)
 
@@ -260,15 +266,23 @@ class Silhouette(_GridTransformer):
 
     def _transform_dim(self, i: int, bars: Bars) -> np.ndarray:
         n, grid = bars.n_samples, self.grid_[i]
-        w = bars.lifetime ** float(self.power)
-        mid = 0.5 * (bars.birth + bars.death)
-        anchors = np.concatenate([bars.birth, mid, bars.death])
+        # The silhouette is scale-equivariant (S_{cD}(ct) = c S_D(t)): compute it on values
+        # divided by a power of two near their magnitude (exact in floating point), so that
+        # products such as weight * anchor cannot overflow at 1e300 or underflow at 1e-300.
+        top = max(float(np.abs(grid).max(initial=0.0)), float(np.abs(bars.birth).max(initial=0.0)),
+                  float(np.abs(bars.death).max(initial=0.0)))
+        c = 2.0 ** np.frexp(top)[1] if top > 0 else 1.0
+        birth, death, grid = bars.birth / c, bars.death / c, grid / c
+        w = (death - birth) ** float(self.power)
+        mid = 0.5 * (birth + death)
+        anchors = np.concatenate([birth, mid, death])
         weights = np.concatenate([w, -2.0 * w, w])
         sample = np.tile(bars.sample, 3)
         total = ramp_sums(sample, n, anchors, weights, grid)
         norm = block_total(bars, w)
         out = np.divide(total, norm[:, None], out=np.zeros_like(total), where=norm[:, None] > 0)
-        return np.maximum(out, 0.0, out=out)  # rounding can leave -1e-17 where all tents are 0
+        np.maximum(out, 0.0, out=out)  # rounding can leave -1e-17 where all tents are 0
+        return out * c
 
     def _names_dim(self, i: int) -> list[str]:
         return [f"H{self.dims_[i]}_silhouette_{j}" for j in range(self.n_bins)]
@@ -278,6 +292,16 @@ _WEIGHTS: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
     "linear": lambda birth, pers: pers,
     "uniform": lambda birth, pers: np.ones_like(pers),
 }
+
+
+def _unit(values: np.ndarray) -> float:
+    """A power of two near the largest ``|value|``: dividing by it is exact and keeps squares and
+    products of the values from overflowing (at 1e300) or underflowing (at 1e-300)."""
+    top = float(np.max(np.abs(values), initial=0.0, where=np.isfinite(values)))
+    return 2.0 ** np.frexp(top)[1] if top > 0 else 1.0
+
+
+_TINY_SPAN = 1e-280  # fitted image extents narrower than this are widened (subnormal pixel sides)
 
 
 def _pair(value: Any, name: str) -> tuple[int, int]:
@@ -369,6 +393,10 @@ class PersistenceImage(DiagramTransformer):
         check_range(self.birth_range, name="birth_range")
         check_range(self.persistence_range, name="persistence_range")
 
+    def _width(self) -> int:
+        nb, npers = _pair(self.n_pixels, "n_pixels")
+        return nb * npers
+
     def _fit_state(self, bars: list[Bars]) -> None:
         nb, npers = _pair(self.n_pixels, "n_pixels")
         b_edges, p_edges, sigmas = [], [], []
@@ -377,11 +405,12 @@ class PersistenceImage(DiagramTransformer):
             p_rng = check_range(self.persistence_range, name="persistence_range")
             if p_rng is None:
                 top = float(pers.max()) if len(pers) else 0.0
-                p_rng = (0.0, top if top > 0 else 1.0)
+                # below _TINY_SPAN, pixel sides would be subnormal and the Gaussians NaN
+                p_rng = (0.0, top if top > _TINY_SPAN else 1.0)
             b_rng = check_range(self.birth_range, name="birth_range")
             if b_rng is None:
                 lo, hi = (float(bs.birth.min()), float(bs.birth.max())) if len(pers) else (0.0, 1.0)
-                if hi <= lo:
+                if not hi - lo > _TINY_SPAN * max(1.0, abs(lo)):
                     half = 0.5 * (p_rng[1] - p_rng[0])
                     lo, hi = lo - half, lo + half
                 b_rng = (lo, hi)
@@ -464,6 +493,7 @@ class PersistentEntropy(DiagramTransformer):
     def _transform_dim(self, i: int, bars: Bars) -> np.ndarray:
         # E = -sum (l/L) log(l/L) = log L - sum(l log l) / L, with 0 log 0 = 0
         n, life = bars.n_samples, bars.lifetime
+        life = life / _unit(life)  # scale-invariant; keeps the sums finite at 1e300
         total = block_total(bars, life)
         s = block_total(bars, life * np.log(life + (life == 0)))
         has = total > 0
@@ -533,7 +563,8 @@ class Amplitude(DiagramTransformer):
         _check_p(self.p)
 
     def _transform_dim(self, i: int, bars: Bars) -> np.ndarray:
-        life = bars.lifetime
+        c = _unit(bars.lifetime)  # the p-norms are homogeneous: computed on life / c, scaled back
+        life = bars.lifetime / c
         cols = []
         for p in _check_p(self.p):
             if np.isinf(p):
@@ -544,7 +575,8 @@ class Amplitude(DiagramTransformer):
                 cols.append(np.sqrt(block_total(bars, np.square(life))))
             else:
                 cols.append(block_total(bars, life**p) ** (1.0 / p))
-        return np.column_stack(cols)
+        with np.errstate(over="ignore"):  # a norm above 1.8e308 is inf, honestly
+            return np.column_stack(cols) * c
 
     def _names_dim(self, i: int) -> list[str]:
         return [f"H{self.dims_[i]}_amplitude_{_p_label(p)}" for p in _check_p(self.p)]
@@ -610,8 +642,9 @@ class PersistenceStatistics(DiagramTransformer):
         n, c = bars.n_samples, bars.counts
         total = block_total(bars, values)
         mean = np.divide(total, c, out=np.zeros(n), where=c > 0)
-        dev = block_total(bars, (values - mean[bars.sample]) ** 2)
-        std = np.sqrt(np.divide(dev, c, out=np.zeros(n), where=c > 0))
+        u = _unit(values)  # the deviations' squares are taken in units of u, so they cannot overflow
+        dev = block_total(bars, ((values - mean[bars.sample]) / u) ** 2)
+        std = np.sqrt(np.divide(dev, c, out=np.zeros(n), where=c > 0)) * u
         qs = block_quantiles(bars, sorted_blocks(bars, values), _check_quantiles(self.quantiles))
         return [total, mean, std, block_max(bars, values), *qs.T]
 

@@ -45,6 +45,8 @@ def pmap(
     list
         ``[func(item, **kwargs) for item in items]``, in the order of ``items``.
     """
+    if not callable(func):
+        raise TypeError(f"func must be a callable applied to each item, got {type(func).__name__} {func!r}.")
     items = list(items)
     if n_jobs is not None:
         n_jobs = check_int(n_jobs, name="n_jobs")

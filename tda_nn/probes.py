@@ -92,6 +92,7 @@ class TopologicalProbe(ClassifierMixin, BaseEstimator):
         if items and all(isinstance(d, Diagrams) for d in items):
             return items
         check_int(self.maxdim, name="maxdim", min_value=0)
+        check_choice(self.complex, name="complex", choices=("rips", "cubical"))
         return persistence_batch(items, maxdim=self.maxdim, complex=self.complex, n_jobs=self.n_jobs)
 
     def fit(self, X: Any, y: Any) -> TopologicalProbe:
@@ -187,10 +188,24 @@ def probe_layers(
 
     from .homology import persistence_batch
 
-    y = np.asarray(y)
+    y = np.asarray(y) if isinstance(y, (list, tuple)) or getattr(y, "dtype", None) is not None and \
+        getattr(y.dtype, "kind", "") in "US" else as_numpy(y, name="y")  # class names as strings are labels too
+    if y.dtype == object or np.iscomplexobj(y):
+        raise TypeError(f"y must be one class label per sample (ints or strings), got dtype {y.dtype}.")
+    if y.ndim != 1:
+        raise ValueError(f"y must be one label per sample, shape (n_samples,), got shape {y.shape}.")
+    if np.issubdtype(y.dtype, np.floating) and not np.isfinite(y).all():
+        raise ValueError(f"y holds {int((~np.isfinite(y)).sum())} NaN or infinite labels; every sample needs a class.")
     if set(per_sample) != set(pooled):
         raise ValueError(f"per_sample and pooled must hold the same layers, got {sorted(per_sample)} and {sorted(pooled)}.")
-    folds = StratifiedKFold(n_splits=check_int(cv, name="cv", min_value=2), shuffle=True, random_state=seed)
+    cv = check_int(cv, name="cv", min_value=2)
+    _, counts = np.unique(y, return_counts=True)
+    if len(counts) < 2:
+        raise ValueError(f"y holds a single class; a probe needs at least 2 classes, got {len(y)} samples of one.")
+    if cv > counts.min():
+        raise ValueError(f"cv={cv} stratified folds need at least {cv} samples of every class, but the smallest "
+                         f"class has {int(counts.min())} (of {len(y)} samples); use cv <= {int(counts.min())}.")
+    folds = StratifiedKFold(n_splits=cv, shuffle=True, random_state=seed)
     y_shuffled = np.random.default_rng(seed).permutation(y)
     complex_ = "cubical" if kind == "image" else "rips"
     topo, lin, shuf = [], [], []

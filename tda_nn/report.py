@@ -248,25 +248,85 @@ class Report:
 
     @classmethod
     def load(cls, directory: str | Path) -> Report:
-        """Read a report written by ``save``; a missing or corrupt file raises ``ValueError``."""
-        root = Path(directory)
-        path = root / "report.json" if root.is_dir() else root
+        """Read a report written by ``save``; a missing or corrupt file raises ``ValueError``.
+
+        Only files inside ``directory`` are read (diagram paths with ``..``, absolute
+        paths or symbolic links out are refused); every field of ``report.json`` is
+        checked for its type, and a matrix for the shape its labels give, with a
+        ``ValueError`` naming the file and the field.
+        """
+        from ._files import inside, read_json
+
+        given = Path(directory)
+        if not given.exists():
+            raise FileNotFoundError(f"directory {str(given)!r} does not exist; give the directory Report.save wrote.")
+        path = given / "report.json" if given.is_dir() else given
         root = path.parent
         if not path.exists():
-            raise FileNotFoundError(f"no report.json in {str(root)!r}.")
+            raise FileNotFoundError(f"no report.json in {str(root)!r}; give the directory Report.save wrote.")
         try:
-            body = unjson(json.loads(path.read_text()))
-            if body.get("format") != _FORMAT:
-                raise ValueError(f"unknown format {body.get('format')!r}")
-            diagrams = {layer: Diagrams.load(root / rel) for layer, rel in body["diagrams"].items()}
-            matrices = {k: (tuple(v["labels"]), np.asarray(v["values"], dtype=float)) for k, v in body["matrices"].items()}
-        except (OSError, KeyError, TypeError, ValueError, zipfile.BadZipFile) as exc:
+            body = _checked_body(unjson(read_json(path, what="report.json")))
+            diagrams = {layer: Diagrams.load(inside(root, rel, what=f"diagrams[{layer!r}]"))
+                        for layer, rel in body["diagrams"].items()}
+        except (OSError, KeyError, TypeError, ValueError, zipfile.BadZipFile, RecursionError) as exc:
+            if isinstance(exc, MemoryError):  # MemoryBudgetError from a diagrams file's declared sizes
+                raise
             raise ValueError(f"{str(path)!r} is not a readable tda_nn report ({type(exc).__name__}: {exc}).") from None
         return cls(title=body["title"], config=body["config"], layers=tuple(body["layers"]), diagrams=diagrams,
-                   table=body["table"], matrices=matrices, series=body.get("series") or {},
+                   table=body["table"], matrices=body["matrices"], series=body.get("series") or {},
                    probes=body.get("probes"), regions=body.get("regions"), notes=list(body.get("notes") or []),
                    findings=list(body.get("findings") or []), views=body.get("views"),
                    loops=body.get("loops"), symmetry=body.get("symmetry"))
+
+
+_FIELDS: dict[str, tuple[type, ...]] = {
+    "title": (str,), "config": (dict,), "layers": (list,), "diagrams": (dict,), "table": (dict,),
+    "matrices": (dict,), "series": (dict, type(None)), "probes": (dict, type(None)),
+    "regions": (dict, type(None)), "notes": (list, type(None)),
+    "findings": (list, type(None)), "views": (dict, type(None)),
+}
+
+
+def _checked_body(body: Any) -> dict[str, Any]:
+    """``report.json``'s fields with their types checked; matrices as ``(labels, ndarray)``."""
+    if not isinstance(body, dict):
+        raise ValueError(f"the top level must be a JSON object, got {type(body).__name__}")
+    if body.get("format") != _FORMAT:
+        raise ValueError(f"field 'format' is {body.get('format')!r}, expected {_FORMAT!r}")
+    for key, types in _FIELDS.items():
+        if key not in body and type(None) in types:
+            continue
+        if key not in body:
+            raise ValueError(f"field {key!r} is missing")
+        if not isinstance(body[key], types):
+            want = " or ".join("null" if t is type(None) else {dict: "object", list: "list", str: "string"}[t]
+                               for t in types)
+            raise ValueError(f"field {key!r} must be {want}, got {type(body[key]).__name__}")
+    for key in ("layers", "notes"):
+        bad = [v for v in body.get(key) or [] if not isinstance(v, str)]
+        if bad:
+            raise ValueError(f"field {key!r} must list strings, got {bad[0]!r}")
+    for layer, row in body["table"].items():
+        if not isinstance(row, dict):
+            raise ValueError(f"field 'table'[{layer!r}] must be an object of metric -> value, got {type(row).__name__}")
+    matrices = {}
+    for name, m in body["matrices"].items():
+        where = f"field 'matrices'[{name!r}]"
+        if not isinstance(m, dict) or not isinstance(m.get("labels"), list) or "values" not in m:
+            raise ValueError(f"{where} must be an object with 'labels' (a list) and 'values'")
+        try:
+            values = np.asarray(m["values"], dtype=float)
+        except (TypeError, ValueError):
+            raise ValueError(f"{where}['values'] must be a matrix of numbers") from None
+        k = len(m["labels"])
+        if values.shape != (k, k):
+            raise ValueError(f"{where}['values'] has shape {values.shape}, but its {k} labels need ({k}, {k})")
+        matrices[name] = (tuple(m["labels"]), values)
+    from .findings import Finding
+
+    findings = [Finding.from_dict(f) for f in body.get("findings") or []]  # TypeError/ValueError naming the key
+    body = dict(body, matrices=matrices, findings=findings)
+    return body
 
 
 def _safe(name: str) -> str:

@@ -15,6 +15,7 @@ import math
 import numbers
 import os
 import re
+import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -35,6 +36,7 @@ __all__ = [
     "check_points",
     "check_positive_int",
     "check_prime",
+    "check_real_dtype",
     "check_probability",
     "check_real",
     "check_seed",
@@ -47,18 +49,62 @@ __all__ = [
 ]
 
 
+def _tensor_to_numpy(X: Any, name: str) -> np.ndarray:
+    """A torch tensor as a CPU numpy array, by duck typing (torch is never imported here).
+
+    bfloat16 has no numpy dtype: it is widened to float32 first (lossless), as float16
+    tensors are converted by numpy itself. Meta-device tensors hold no values and are
+    refused by name.
+    """
+    device = getattr(X, "device", None)
+    if getattr(device, "type", None) == "meta" or getattr(X, "is_meta", False):
+        raise ValueError(
+            f"{name} is a tensor on the 'meta' device, which has a shape but no values; "
+            f"materialise it first (e.g. {name}.to_empty(device='cpu') and fill it, or load real weights)."
+        )
+    X = X.detach()
+    if "bfloat16" in str(getattr(X, "dtype", "")):
+        X = X.float()
+    if "complex" in str(getattr(X, "dtype", "")):
+        raise TypeError(
+            f"{name} must hold real numbers, got a complex tensor of dtype {X.dtype}; "
+            "pass the real part (.real) or the modulus (.abs()) explicitly."
+        )
+    return X.cpu().numpy()
+
+
+def check_real_dtype(arr: np.ndarray, name: str) -> None:
+    """Refuse complex dtypes by name (numpy would otherwise drop the imaginary part silently)."""
+    if np.iscomplexobj(arr):
+        raise TypeError(
+            f"{name} must hold real numbers, got complex dtype {arr.dtype}; pass the real part "
+            "(.real) or the modulus (np.abs) explicitly if that is what you mean."
+        )
+
+
 def as_numpy(X: Any, *, name: str = "X", dtype: Any = None) -> np.ndarray:
     """Convert numpy arrays, torch tensors and nested sequences to ``np.ndarray``.
 
-    Torch tensors are detached and moved to the CPU; torch itself is never
-    imported here (a tensor is recognised by its methods).
+    Torch tensors are detached and moved to the CPU (bfloat16 widened to float32;
+    meta-device tensors refused); torch itself is never imported here (a tensor is
+    recognised by its methods). Complex, object, string and ragged data are refused
+    with a ``TypeError`` naming ``name``.
     """
     if hasattr(X, "detach") and hasattr(X, "cpu") and hasattr(X, "numpy"):
-        X = X.detach().cpu().numpy()
+        X = _tensor_to_numpy(X, name)
     if isinstance(X, (str, bytes)) or X is None:
         raise TypeError(f"{name} must be an array-like of numbers, got {type(X).__name__}.")
+    if isinstance(X, np.ndarray) and np.iscomplexobj(X):
+        check_real_dtype(X, name)
     try:
-        arr = np.asarray(X, dtype=dtype)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", np.exceptions.ComplexWarning)
+            arr = np.asarray(X, dtype=dtype)
+    except np.exceptions.ComplexWarning:
+        raise TypeError(
+            f"{name} must hold real numbers, got complex values; pass the real part (.real) or the "
+            "modulus (np.abs) explicitly."
+        ) from None
     except (TypeError, ValueError) as exc:
         raise TypeError(
             f"{name} must be an array-like of numbers, got {type(X).__name__} "
@@ -69,6 +115,7 @@ def as_numpy(X: Any, *, name: str = "X", dtype: Any = None) -> np.ndarray:
             f"{name} must be a rectangular array of numbers, got ragged or object "
             f"data of type {type(X).__name__}."
         )
+    check_real_dtype(arr, name)
     if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
         raise TypeError(f"{name} must hold numbers, got dtype {arr.dtype}.")
     return arr
@@ -110,13 +157,15 @@ def check_points(X: Any, *, name: str = "X", min_points: int = 2) -> np.ndarray:
     return np.ascontiguousarray(arr)
 
 
-def check_distance_matrix(D: Any, *, name: str = "X", atol: float = 1e-6) -> Any:
+def check_distance_matrix(D: Any, *, name: str = "X", atol: float = 1e-6, keep_dtype: bool = False) -> Any:
     """Validate a dense or scipy-sparse distance matrix.
 
     Dense matrices must be square, symmetric (to ``atol`` relative to the largest
     entry), non-negative and zero on the diagonal; entries are finite or ``inf``
     (``inf`` means "no edge"). Sparse matrices must be square with non-negative, finite
-    stored entries. Returns a float64 ndarray or a ``scipy.sparse.coo_matrix``.
+    stored entries. Returns a float64 ndarray (``keep_dtype``: float32 kept, and a
+    float64 memory map returned as it is, never copied) or a ``scipy.sparse.coo_matrix``.
+    The checks read the matrix a block of rows at a time.
     """
     import scipy.sparse as sp
 
@@ -131,30 +180,64 @@ def check_distance_matrix(D: Any, *, name: str = "X", atol: float = 1e-6) -> Any
         if (coo.data < 0).any():
             raise ValueError(f"{name} has negative entries (min {coo.data.min():.3g}); distances must be >= 0.")
         return coo
-    arr = as_numpy(D, name=name).astype(np.float64, copy=False)
+    arr = as_numpy(D, name=name)
     if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
         raise ValueError(f"{name} must be a square (n x n) distance matrix, got shape {arr.shape}.")
     if arr.shape[0] < 2:
         raise ValueError(f"{name} must describe at least 2 points, got shape {arr.shape}.")
-    if np.isnan(arr).any():
-        raise ValueError(f"{name} contains {int(np.isnan(arr).sum())} NaN entries.")
-    if (arr < 0).any():
-        raise ValueError(f"{name} has negative entries (min {arr.min():.3g}); distances must be >= 0.")
-    finite = arr[np.isfinite(arr)]
-    scale = float(finite.max()) if finite.size else 1.0
-    sym = np.isfinite(arr) == np.isfinite(arr.T)
-    both = np.isfinite(arr) & np.isfinite(arr.T)
-    diff = np.zeros_like(arr)
-    diff[both] = np.abs(arr[both] - arr.T[both])
-    if not sym.all() or diff.max(initial=0.0) > atol * max(scale, 1.0):
+    if not keep_dtype or arr.dtype not in (np.float32, np.float64):
+        arr = arr.astype(np.float64, copy=False)
+    _check_matrix_blocks(arr, name, atol)
+    return arr
+
+
+_BLOCK_ELEMENTS = 1 << 22  # entries per block of rows read by the matrix checks (32 MiB as float64)
+
+
+def _row_blocks(n: int, n_cols: int) -> Iterable[tuple[int, int]]:
+    step = max(1, _BLOCK_ELEMENTS // max(n_cols, 1))
+    for i in range(0, n, step):
+        yield i, min(n, i + step)
+
+
+def _check_matrix_blocks(arr: np.ndarray, name: str, atol: float) -> None:
+    """The checks of :func:`check_distance_matrix`, a block of rows at a time.
+
+    Never more than a few blocks of about 4M entries in memory, so a large memory-mapped
+    matrix is checked without being read into memory whole.
+    """
+    n = arr.shape[0]
+    n_nan, lowest, scale = 0, np.inf, 0.0
+    for i0, i1 in _row_blocks(n, n):
+        block = np.asarray(arr[i0:i1], dtype=np.float64)
+        n_nan += int(np.isnan(block).sum())
+        lowest = min(lowest, float(np.min(block, initial=np.inf, where=~np.isnan(block))))
+        fin = block[np.isfinite(block)]
+        if fin.size:
+            scale = max(scale, float(fin.max()))
+    if n_nan:
+        raise ValueError(f"{name} contains {n_nan} NaN entries.")
+    if lowest < 0:
+        raise ValueError(f"{name} has negative entries (min {lowest:.3g}); distances must be >= 0.")
+    tol = atol * max(scale if scale > 0 else 1.0, 1.0)
+    worst, diag, pattern = 0.0, 0.0, True
+    for i0, i1 in _row_blocks(n, n):
+        block = np.asarray(arr[i0:i1], dtype=np.float64)
+        mirror = np.asarray(arr[:, i0:i1], dtype=np.float64).T
+        fa, fb = np.isfinite(block), np.isfinite(mirror)
+        pattern &= bool((fa == fb).all())
+        both = fa & fb
+        if both.any():
+            worst = max(worst, float(np.abs(block[both] - mirror[both]).max()))
+        diag = max(diag, float(np.abs(block[np.arange(i1 - i0), np.arange(i0, i1)]).max()))
+    if not pattern or worst > tol:
         raise ValueError(
-            f"{name} is not symmetric (largest |D - D.T| = {diff.max(initial=0.0):.3g}); "
+            f"{name} is not symmetric (largest |D - D.T| = {worst:.3g}); "
             "a distance matrix must satisfy D[i, j] == D[j, i]. Use (D + D.T) / 2 if "
             "the asymmetry is rounding noise."
         )
-    if np.abs(np.diag(arr)).max() > atol * max(scale, 1.0):
-        raise ValueError(f"{name} must have a zero diagonal, got max |diag| = {np.abs(np.diag(arr)).max():.3g}.")
-    return arr
+    if diag > tol:
+        raise ValueError(f"{name} must have a zero diagonal, got max |diag| = {diag:.3g}.")
 
 
 def check_int(value: Any, *, name: str, min_value: int | None = None, max_value: int | None = None) -> int:

@@ -57,6 +57,21 @@ class _Stages:
         _log.info("%s done in %.1f s%s", name, self.times[name], "; " + detail if detail else "")
 
 
+def _check_steps(steps: Any, n_models: int) -> list[int]:
+    """Training steps: one non-negative int per model, strictly increasing."""
+    if isinstance(steps, (str, bytes)) or not hasattr(steps, "__len__"):
+        raise TypeError(f"steps must be a sequence of ints, one per model, got {type(steps).__name__} {steps!r}.")
+    if len(steps) != n_models:
+        raise ValueError(f"steps must have one entry per model ({n_models}), got {len(steps)}.")
+    out = [check_int(s, name=f"steps[{i}]", min_value=0) for i, s in enumerate(steps)]
+    back = [i for i in range(1, len(out)) if out[i] <= out[i - 1]]
+    if back:
+        i = back[0]
+        raise ValueError(f"steps must increase strictly, in the order of the models: steps[{i - 1}]={out[i - 1]} "
+                         f"then steps[{i}]={out[i]}. Sort the models by training step.")
+    return out
+
+
 def _resolve_reduce(reduce: str, data: Any) -> str:
     reduce = check_choice(reduce, name="reduce", choices=_REDUCE_CHOICES)
     if reduce != "auto":
@@ -516,6 +531,10 @@ def analyze(
     labels = None
     if acts.targets is not None:
         labels = np.asarray(acts.targets).reshape(acts.n_samples, -1)[:, 0]
+        if np.issubdtype(labels.dtype, np.floating) and not np.isfinite(labels).all() and (probe or per_class):
+            bad = np.flatnonzero(~np.isfinite(labels))
+            raise ValueError(f"data: the labels y hold {bad.size} NaN or infinite values (first at sample "
+                             f"{int(bad[0])}); probe=True and per_class=True need a class for every sample.")
     if per_class and labels is None:
         raise ValueError("per_class=True needs labels: give data as (X, y) or batches that yield (x, y).")
 
@@ -818,8 +837,8 @@ def track(
     names = _names(models, names)
     if steps is None:
         steps = list(range(len(models)))
-    elif len(steps) != len(models):
-        raise ValueError(f"steps must have one entry per model ({len(models)}), got {len(steps)}.")
+    else:
+        steps = _check_steps(steps, len(models))
     max_samples, max_points, maxdim, metric = _check_sizes(max_samples, max_points, maxdim, metric, "metric")
     red = _resolve_reduce(reduce, data)
     stages = _Stages(check_flag(progress, name="progress"))

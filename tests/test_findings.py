@@ -159,3 +159,12 @@ class TestRules:
         with pytest.raises(TypeError, match="findings"):
             Report(title="t", findings=["not a finding"])
         assert tda_nn.Finding is Finding
+
+
+def test_a_corrupt_finding_in_report_json_is_a_clear_error(known, tmp_path):
+    out = known.save(tmp_path / "rep", figures=False)
+    body = json.loads((out / "report.json").read_text())
+    body["findings"][0] = {"text": "no rule"}
+    (out / "report.json").write_text(json.dumps(body))
+    with pytest.raises(ValueError, match="not a readable tda_nn report.*lacks"):
+        Report.load(out)

@@ -329,7 +329,9 @@ def _layer_inputs(data: Any, name: str) -> tuple[dict[str, np.ndarray] | None, d
         arr = as_numpy(a, name=f"{name}[{layer!r}]")
         if arr.ndim < 2:
             raise ValueError(f"{name}[{layer!r}] must have shape (n_samples, n_features), got shape {arr.shape}.")
-        arr = arr.reshape(arr.shape[0], -1)
+        if arr.shape[0] >= 3 and arr[0].size == 0:
+            raise ValueError(f"{name}[{layer!r}] has no features per sample (shape {arr.shape}).")
+        arr = arr.reshape(arr.shape[0], -1) if arr.shape[0] else arr.reshape(0, 1)
         if arr.shape[0] < 3:
             raise ValueError(
                 f"{name}[{layer!r}] has {arr.shape[0]} sample{'s' if arr.shape[0] != 1 else ''}; a layer profile "
@@ -353,6 +355,10 @@ def _check_labels(labels: Any, n: int) -> np.ndarray:
     lab = as_numpy(labels, name="labels")
     if lab.ndim != 1 or lab.shape[0] != n:
         raise ValueError(f"labels must have shape ({n},), one label per sample, got shape {lab.shape}.")
+    if np.issubdtype(lab.dtype, np.floating) and not np.isfinite(lab).all():
+        bad = np.flatnonzero(~np.isfinite(lab))
+        raise ValueError(f"labels contains {bad.size} NaN or infinite values (first at row {int(bad[0])}); every "
+                         "sample needs a class. Drop those samples or give them a label.")
     return lab
 
 
@@ -524,6 +530,12 @@ def _profile_arrays(arrays: dict[str, np.ndarray], scales: np.ndarray, cfg: dict
     layers = list(arrays)
     items = [(layer, X, None if cfg["seed"] is None else cfg["seed"] + i) for i, (layer, X) in enumerate(arrays.items())]
     res = pmap(_cloud, items, n_jobs=cfg["n_jobs"], cfg=cfg)
+    lost = [layer for layer, r in zip(layers, res) if np.isnan(r["intrinsic_dim"])]
+    if lost:
+        warnings.warn(
+            f"intrinsic_dim is NaN for layers {lost}: TwoNN needs distinct nearest neighbours, and these layers "
+            "have too many duplicate points (e.g. binary or collapsed ReLU activations).",
+            UserWarning, stacklevel=find_stack_level())
     return _summarise(layers, [r["diagrams"] for r in res], np.array([r["reference"] for r in res]),
                       [r["noise"] for r in res], [r["intrinsic_dim"] for r in res],
                       np.array([r["n_points"] for r in res]), scales, cfg)

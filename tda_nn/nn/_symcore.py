@@ -47,8 +47,9 @@ def check_inputs(model: Any, X: Any, action: Any, n_samples: int | None, seed: i
 
     from tda_nn.nn._action_base import _Base
 
-    if not isinstance(model, torch.nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}.")
+    from .regions import check_region_model
+
+    check_region_model(model)  # a module with real, finite weights (NaN weights give NaN errors)
     if not isinstance(action, _Base):
         raise TypeError(
             f"action must be a tda_nn action (CyclicShift, Translate, Rotate, Rot90, Flip, Permute, "
@@ -60,6 +61,8 @@ def check_inputs(model: Any, X: Any, action: Any, n_samples: int | None, seed: i
         raise TypeError(f"X must be a tensor or ndarray of shape (n_samples, ...), got {type(X).__name__}.")
     if X.ndim < 2 or X.shape[0] < 2:
         raise ValueError(f"X must hold at least 2 samples along its first axis, got shape {tuple(X.shape)}.")
+    if X.is_meta:
+        raise ValueError("X is a tensor on the 'meta' device, which has a shape but no values; pass real data.")
     if not X.is_floating_point():
         raise TypeError(f"X must hold floats (the actions move values), got dtype {X.dtype}.")
     if not bool(torch.isfinite(X).all()):

@@ -36,8 +36,16 @@ from typing import Any
 
 import numpy as np
 
+from ..validation import check_int, check_real
 from ._action_base import _as_params, _axis, _Base, _check_tensor, _is_dual
 from .feature_actions import Action, OrthogonalMap, Permute
+
+
+def _seq(value: Any, name: str) -> Sequence[Any]:
+    """A sequence of parameter values (a bare string or number is refused by name)."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, np.ndarray)):
+        raise TypeError(f"{name} must be a sequence of numbers, got {type(value).__name__} {value!r}.")
+    return value
 
 __all__ = ["Action", "CyclicShift", "Flip", "OrthogonalMap", "Permute", "Rot90", "Rotate", "Translate"]
 
@@ -62,8 +70,8 @@ class CyclicShift(_Base):
     name = "cyclic shift"
 
     def __init__(self, axis: int = -1, shifts: Sequence[int] | None = None):
-        self.axis = int(axis)
-        self.shifts = None if shifts is None else tuple(int(s) for s in shifts)
+        self.axis = check_int(axis, name="axis")
+        self.shifts = None if shifts is None else tuple(check_int(s, name="shifts[i]") for s in _seq(shifts, "shifts"))
 
     def __repr__(self) -> str:
         return f"CyclicShift(axis={self.axis}, shifts={self.shifts})"
@@ -125,8 +133,8 @@ class Translate(_Base):
     name = "translation"
 
     def __init__(self, axis: int = -1, shifts: Sequence[float] = (-1.5, -0.5, 0.5, 1.5)):
-        self.axis = int(axis)
-        self.shifts = tuple(float(s) for s in shifts)
+        self.axis = check_int(axis, name="axis")
+        self.shifts = tuple(check_real(s, name="shifts[i]") for s in _seq(shifts, "shifts"))
 
     def __repr__(self) -> str:
         return f"Translate(axis={self.axis}, shifts={self.shifts})"
@@ -174,7 +182,7 @@ class Rotate(_Base):
     name = "rotation"
 
     def __init__(self, angles: Sequence[float] | None = None, mode: str = "bilinear"):
-        self.angles = None if angles is None else tuple(float(a) for a in angles)
+        self.angles = None if angles is None else tuple(check_real(a, name="angles[i]") for a in _seq(angles, "angles"))
         if mode not in ("bilinear", "nearest", "bicubic"):
             raise ValueError(f"mode must be 'bilinear', 'nearest' or 'bicubic', got {mode!r}.")
         self.mode = mode
@@ -238,7 +246,7 @@ class Rot90(_Base):
     name = "rot90"
 
     def __init__(self, k: Sequence[int] = (1, 2, 3)):
-        self.k = tuple(int(i) for i in k)
+        self.k = tuple(check_int(i, name="k[i]") for i in _seq(k, "k"))
 
     def __repr__(self) -> str:
         return f"Rot90(k={self.k})"
@@ -273,7 +281,7 @@ class Flip(_Base):
     name = "flip"
 
     def __init__(self, axis: int = -1):
-        self.axis = int(axis)
+        self.axis = check_int(axis, name="axis")
 
     def __repr__(self) -> str:
         return f"Flip(axis={self.axis})"

@@ -47,6 +47,12 @@ def _check_model(model: Any) -> Any:
 
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}.")
+    meta = [n for n, t in (*model.named_parameters(), *model.named_buffers()) if t.is_meta]
+    if meta:
+        raise ValueError(
+            f"model has {len(meta)} parameters or buffers on the 'meta' device (e.g. {meta[0]!r}), which hold no "
+            "values; load real weights first (model.to_empty(device='cpu') then load_state_dict)."
+        )
     return model
 
 
@@ -86,9 +92,16 @@ def _to_torch(x: Any, device: Any, float_dtype: Any) -> Any:
     import torch
 
     if isinstance(x, np.ndarray):
-        t = torch.from_numpy(np.ascontiguousarray(x))
-        x = t.to(float_dtype) if t.is_floating_point() else t
+        x = torch.from_numpy(np.ascontiguousarray(x))
     if isinstance(x, torch.Tensor):
+        if x.is_complex():
+            raise TypeError(f"data holds complex values (dtype {x.dtype}); pass real tensors (x.real or x.abs()).")
+        if x.is_meta:
+            raise ValueError(
+                "data holds a tensor on the 'meta' device, which has a shape but no values; pass real tensors."
+            )
+        if x.is_floating_point() and x.dtype != float_dtype:  # float64 (or bf16) data into a float32 model
+            x = x.to(float_dtype)
         return x.to(device, non_blocking=True) if x.device != device else x
     if isinstance(x, Mapping):
         return {k: _to_torch(v, device, float_dtype) for k, v in x.items()}
@@ -124,8 +137,16 @@ def _whole(data: Any) -> tuple[Any, Any] | None:
     if isinstance(data, Mapping):
         return _split_batch(data, 0)
     if isinstance(data, tuple) and len(data) == 2 and all(is_arraylike(d) for d in data):
-        if len(data[0]) == len(data[1]):
-            return data[0], data[1]
+        x, y = data
+        if x.ndim and y.ndim and len(x) == len(y):
+            return x, y
+        if x.ndim and y.ndim and y.ndim <= 2 and y.shape[0] != x.shape[0]:
+            # two arrays with different row counts: an (X, y) pair whose labels do not match, not two batches
+            raise ValueError(
+                f"data = (X, y) must have one target per sample: X has {x.shape[0]} rows (shape "
+                f"{tuple(x.shape)}), y has {y.shape[0]} (shape {tuple(y.shape)}). Pass y for the same samples, "
+                "or a list of batches."
+            )
     return None
 
 
@@ -357,7 +378,7 @@ def capture(
     collector = Collector(
         model, names, reduce=reduce, dtype=dt, output_index=output_index, select=select, max_samples=max_samples,
         on_nonfinite=on_nonfinite, budget=budget, store=store_path, n_bound=None,
-        required=explicit_layers(layers) if layers is not None else set(),
+        required=explicit_layers(layers, model) if layers is not None else set(),
     )  # fmt: skip
     targets: list[Any] = []
     n_done = 0
@@ -457,6 +478,10 @@ class ActivationRecorder:
         self.on_nonfinite = on_nonfinite
         self._collector: Collector | None = None
         self._hooks: Hooks | None = None
+        # validated here too, so that a mistake shows at the line that made the recorder
+        _check_common(model, reduce, dtype, max_samples, output_index, select, on_nonfinite, max_memory)
+        if layers is not None:
+            resolve_layers(model, layers)
 
     def __enter__(self) -> ActivationRecorder:
         reduce, dt, max_samples, budget = _check_common(
@@ -467,7 +492,7 @@ class ActivationRecorder:
         self._collector = Collector(
             self.model, names, reduce=reduce, dtype=dt, output_index=self.output_index, select=self.select,
             max_samples=max_samples, on_nonfinite=self.on_nonfinite, budget=budget, store=None,
-            n_bound=max_samples, required=explicit_layers(self.layers) if self.layers is not None else set(),
+            n_bound=max_samples, required=explicit_layers(self.layers, self.model) if self.layers is not None else set(),
         )  # fmt: skip
         c = self._collector
         self._hooks = Hooks(self.model, names, c.on_output, on_call=c.begin, on_return=c.end, eval_mode=False)

@@ -1,20 +1,25 @@
 """Loading models and checkpoints safely.
 
 A checkpoint is data, and loading one must not run code: state dicts are read
-with ``torch.load(weights_only=True)``, ``.safetensors`` with safetensors, and
-TorchScript archives with ``torch.jit.load``. An arbitrary pickle is refused
-unless the caller says it trusts the file (``trust=True``, ``--trust-checkpoint``).
+with ``torch.load(weights_only=True)`` and ``.safetensors`` with safetensors. An
+arbitrary pickle is refused unless the caller says it trusts the file (``trust=True``,
+``--trust-checkpoint``). TorchScript archives are refused with a ``CheckpointError``
+(capture needs forward hooks, which ScriptModules do not support), and an archive
+whose declared tensor sizes exceed what it holds, or the memory budget, is refused
+before ``torch.load`` allocates anything.
 """
 
 from __future__ import annotations
 
 import importlib
+import pickletools
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..validation import CheckpointError, suggest
+from .._files import inside
+from ..validation import CheckpointError, check_budget, format_bytes, suggest
 
 __all__ = ["CheckpointError", "bundled_path", "load_checkpoint", "load_factory", "load_model", "load_tensors",
            "save_state_dict"]
@@ -25,8 +30,8 @@ _DATA = Path(__file__).resolve().parents[2] / "data"
 
 
 def bundled_path(name: str) -> Path:
-    """Path of a file in the project's ``data/`` folder."""
-    path = _DATA / name
+    """Path of a file in the project's ``data/`` folder (never outside it: ``..`` and absolute paths are refused)."""
+    path = inside(_DATA, name, what="name")
     if not path.exists():
         raise FileNotFoundError(f"bundled file {name!r} not found in {_DATA}; run the script beside it in data/.")
     return path
@@ -55,23 +60,133 @@ def load_factory(spec: str):
     return obj
 
 
-def _is_torchscript(path: Path) -> bool:
-    if not zipfile.is_zipfile(path):
-        return False
+_ELEMENT_BYTES = {
+    "DoubleStorage": 8, "FloatStorage": 4, "HalfStorage": 2, "BFloat16Storage": 2, "LongStorage": 8,
+    "IntStorage": 4, "ShortStorage": 2, "CharStorage": 1, "ByteStorage": 1, "BoolStorage": 1,
+    "ComplexFloatStorage": 8, "ComplexDoubleStorage": 16, "UntypedStorage": 1,
+}  # fmt: skip
+_MARK = object()
+_SCALARS = {"BINUNICODE", "SHORT_BINUNICODE", "BINUNICODE8", "UNICODE", "BININT", "BININT1", "BININT2", "LONG1",
+            "LONG4", "INT", "LONG", "BINSTRING", "SHORT_BINSTRING", "STRING"}
+
+
+def _storages(pickle_bytes: bytes) -> list[tuple[str, str, int]]:
+    """``(key, storage type, numel)`` of every tensor storage a ``torch.save`` pickle declares.
+
+    The pickle is only read (``pickletools.genops``), never executed: a small stack
+    machine follows strings, ints, globals, tuples and the memo, enough to see the
+    persistent ids ``('storage', torch.XStorage, key, location, numel)``.
+    """
+    stack: list[Any] = []
+    memo: dict[Any, Any] = {}
+    found = []
+    for op, arg, _ in pickletools.genops(pickle_bytes):
+        name = op.name
+        if name == "MARK":
+            stack.append(_MARK)
+            continue
+        before = op.stack_before
+        if pickletools.markobject in before:
+            popped = []
+            while stack and stack[-1] is not _MARK:
+                popped.append(stack.pop())
+            if stack:
+                stack.pop()
+            popped.reverse()
+            for _ in range(before.index(pickletools.markobject)):
+                if stack:
+                    stack.pop()
+        else:
+            k = min(len(before), len(stack))
+            popped = stack[len(stack) - k:]
+            del stack[len(stack) - k:]
+        value: Any = None
+        if name in _SCALARS:
+            value = arg
+        elif name == "GLOBAL":
+            value = ("global", str(arg))
+        elif name == "STACK_GLOBAL" and len(popped) == 2:
+            value = ("global", f"{popped[0]} {popped[1]}")
+        elif name in ("TUPLE", "TUPLE1", "TUPLE2", "TUPLE3"):
+            value = tuple(popped)
+        elif name in ("BINGET", "LONG_BINGET", "GET"):
+            value = memo.get(arg)
+        elif name in ("BINPUT", "LONG_BINPUT", "PUT"):
+            memo[arg] = stack[-1] if stack else None
+        elif name == "MEMOIZE":
+            memo[len(memo)] = stack[-1] if stack else None
+        elif name in ("BINPERSID", "PERSID"):
+            pid = popped[0] if name == "BINPERSID" and popped else None
+            if isinstance(pid, tuple) and len(pid) >= 5 and pid[0] == "storage" and isinstance(pid[-1], int):
+                kind = pid[1][1].split(" ")[-1] if isinstance(pid[1], tuple) else "UntypedStorage"
+                found.append((str(pid[2]), kind, int(pid[-1])))
+        stack.extend([value] * len(op.stack_after))
+    return found
+
+
+def _check_archive(path: Path, max_memory: Any = None) -> None:
+    """Refuse, before ``torch.load``, a checkpoint zip that is TorchScript or declares more than it holds.
+
+    The zip directory gives every entry's size; the pickle (read, not run) gives every
+    storage's element count. A storage larger than its data entry, or a total above
+    the memory budget, is refused before anything is allocated.
+    """
     with zipfile.ZipFile(path) as z:
-        return any(n.split("/", 2)[1:2] == ["code"] for n in z.namelist() if "/" in n)
+        infos = z.infolist()
+        names = {i.filename: i for i in infos}
+        tops = {n.split("/", 1)[0] for n in names if "/" in n}
+        prefix = tops.pop() if len(tops) == 1 else ""
+        subdirs = {n.split("/")[1] for n in names if n.count("/") >= 2}
+        if "code" in subdirs:
+            genuine = f"{prefix}/constants.pkl" in names
+            raise CheckpointError(
+                f"checkpoint {str(path)!r} is a TorchScript archive (it holds code/): tda_nn reads activations "
+                "through forward hooks, which ScriptModules do not support; refused. Save the eager model's "
+                "state dict (torch.save(model.state_dict(), path)) and pass --model package.module:factory."
+                if genuine else
+                f"checkpoint {str(path)!r} is a torch.save archive that also holds a code/ folder, which "
+                "torch.save never writes: the file is damaged or crafted; refused."
+            )
+        declared = sum(i.file_size for i in infos)
+        check_budget(declared, f"the entries of checkpoint {str(path)!r}", max_memory,
+                     hint="The archive declares more than fits in memory; it is damaged or not a state dict.")
+        pkl = names.get(f"{prefix}/data.pkl") if prefix else names.get("data.pkl")
+        if pkl is None:
+            return
+        try:
+            storages = _storages(z.read(pkl))
+        except Exception as exc:  # pickletools raises ValueError and friends on a damaged pickle
+            raise CheckpointError(f"checkpoint {str(path)!r} has a damaged data.pkl ({type(exc).__name__}: {exc}).") from None
+    total = 0
+    for key, kind, numel in storages:
+        need = numel * _ELEMENT_BYTES.get(kind, 16)
+        entry = names.get(f"{prefix}/data/{key}" if prefix else f"data/{key}")
+        have = entry.file_size if entry is not None else 0
+        if numel < 0 or need > have:
+            raise CheckpointError(
+                f"checkpoint {str(path)!r} declares a {kind} of {numel} elements ({format_bytes(max(need, 0))}) "
+                f"for data/{key}, which holds {format_bytes(have)}: the file is damaged or crafted; refused."
+            )
+        total += need
+    check_budget(total, f"the tensors declared in checkpoint {str(path)!r}", max_memory,
+                 hint="Load it on a machine with more memory.")
 
 
 def load_checkpoint(path: str | Path, *, trust: bool = False) -> Any:
     """Read a checkpoint without running code from it.
 
-    Returns a state dict (``{name: tensor}``), or a ``torch.jit.ScriptModule`` for
-    TorchScript archives. Nested ``{"state_dict": ...}`` / ``{"model": ...}`` dicts
-    are unwrapped. ``trust=True`` allows full unpickling (only for files you trust:
-    unpickling can execute arbitrary code).
+    Returns a state dict (``{name: tensor}``), or a whole model for a trusted
+    pickle. Nested ``{"state_dict": ...}`` / ``{"model": ...}`` dicts are unwrapped.
+    ``trust=True`` allows full unpickling (only for files you trust: unpickling can
+    execute arbitrary code). Before ``torch.load`` the archive is checked: a
+    TorchScript archive is refused (forward hooks do not work on ScriptModules), and
+    tensors whose declared sizes exceed what the file holds or the memory budget are
+    refused before anything is allocated.
     """
     import torch
 
+    if not isinstance(path, (str, Path)):
+        raise TypeError(f"path must be a file path (str or pathlib.Path), got {type(path).__name__} {path!r}.")
     path = Path(path)
     if not path.exists():
         raise CheckpointError(f"checkpoint {str(path)!r} does not exist.")
@@ -83,8 +198,8 @@ def load_checkpoint(path: str | Path, *, trust: bool = False) -> Any:
             return st.load_file(str(path))
         except Exception as exc:  # safetensors raises its own error types
             raise CheckpointError(f"checkpoint {str(path)!r} is not a readable safetensors file: {exc}.") from None
-    if _is_torchscript(path):
-        return torch.jit.load(str(path), map_location="cpu")
+    if zipfile.is_zipfile(path):
+        _check_archive(path)
     try:
         obj = torch.load(path, map_location="cpu", weights_only=not trust)
     except Exception as exc:
@@ -110,8 +225,8 @@ def load_model(factory: Any, checkpoint: str | Path | None = None, *, trust: boo
     """Build a model from ``factory`` (a callable or ``'pkg.module:factory'``) and load ``checkpoint`` into it.
 
     A state dict that does not fit raises ``CheckpointError`` listing missing and
-    unexpected keys. A checkpoint that is a whole model (TorchScript, or a trusted
-    pickle) is returned as it is when ``factory`` is None.
+    unexpected keys. A checkpoint that is a whole model (a trusted pickle) is
+    returned as it is.
     """
     import torch
 

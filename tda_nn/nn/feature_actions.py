@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ..validation import as_numpy, check_int
 from ._action_base import _axis, _Base
 
 __all__ = ["Action", "OrthogonalMap", "Permute"]
@@ -32,9 +33,9 @@ class Permute(_Base):
     name = "permutation"
 
     def __init__(self, axis: int = 1, perms: Sequence[Sequence[int]] | None = None, n_perms: int = 8, seed: int = 0):
-        self.axis = int(axis)
+        self.axis = check_int(axis, name="axis")
         self.perms = None if perms is None else [np.asarray(p, dtype=np.int64) for p in perms]
-        self.n_perms = int(n_perms)
+        self.n_perms = check_int(n_perms, name="n_perms", min_value=1)
         self.seed = seed
         if self.perms is not None:
             for p in self.perms:
@@ -85,7 +86,9 @@ class OrthogonalMap(_Base):
     name = "orthogonal map"
 
     def __init__(self, Q: Any, atol: float = 1e-6):
-        Q = np.asarray(Q, dtype=np.float64)
+        Q = as_numpy(Q, name="Q").astype(np.float64)
+        if not np.isfinite(Q).all():
+            raise ValueError("Q contains NaN or infinite values; an orthogonal map needs finite entries.")
         Q = Q[None] if Q.ndim == 2 else Q
         if Q.ndim != 3 or Q.shape[1] != Q.shape[2]:
             raise ValueError(f"Q must have shape (d, d) or (k, d, d), got {Q.shape}.")

@@ -10,6 +10,10 @@ leaves the model exactly as it found it.
   (to see each call's inputs), optionally puts the model in eval mode, and on
   exit -- normal, exception or ``KeyboardInterrupt`` -- removes every handle and
   restores each module's own ``training`` flag.
+  Hooks see only the forward passes of the thread that entered the block, so two
+  threads capturing the same model at once each get their own rows; the
+  ``training`` flags are recorded by the first block entered on a model and
+  restored by the last one left.
 * :func:`first_tensor` picks the representation out of tensors, tuples, dicts
   and Hugging Face ``ModelOutput`` objects.
 """
@@ -18,6 +22,8 @@ from __future__ import annotations
 
 import contextlib
 import re
+import threading
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -29,6 +35,9 @@ INPUT = "input"
 # keyword names a model's main input goes by, in order of preference
 _INPUT_KEYS = ("input_ids", "inputs_embeds", "pixel_values", "input_values", "input_features", "x", "input", "inputs")
 _GLOB_CHARS = frozenset("*?[")
+# model -> [number of Hooks blocks open on it, training flags before the first one]
+_ACTIVE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_ACTIVE_LOCK = threading.Lock()
 
 
 def _is_module_type(obj: Any) -> bool:
@@ -89,10 +98,15 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out) + r"\Z")
 
 
-def explicit_layers(layers: Any) -> set[str]:
-    """The exact names (not patterns, types or ``"input"``) in a ``layers`` argument."""
+def explicit_layers(layers: Any, model: Any = None) -> set[str]:
+    """The exact names (not patterns, types or ``"input"``) in a ``layers`` argument.
+
+    With ``model``, a string that is the exact name of one of its modules counts as a
+    name even when it holds glob characters (``'d.w[0]'``).
+    """
     items = list(layers) if isinstance(layers, (list, tuple, set, frozenset)) else [layers]
-    return {i for i in items if isinstance(i, str) and i != INPUT and not (_GLOB_CHARS & set(i))}
+    exact = {n for n, _ in model.named_modules()} if model is not None else set()
+    return {i for i in items if isinstance(i, str) and i != INPUT and (i in exact or not (_GLOB_CHARS & set(i)))}
 
 
 def resolve_layers(model: Any, layers: Any) -> list[str]:
@@ -113,6 +127,8 @@ def resolve_layers(model: Any, layers: Any) -> list[str]:
         if isinstance(item, str):
             if item == INPUT:
                 chosen.add(INPUT)
+            elif item in modules and item:  # an exact name first, even one holding '[' or '*'
+                chosen.add(item)
             elif _GLOB_CHARS & set(item):
                 rx = _glob_regex(item)
                 hits = [n for n in names if rx.match(n)]
@@ -264,10 +280,17 @@ class Hooks:
         self.eval_mode = eval_mode
         self._modules = modules
         self._handles: list[Any] = []
-        self._training: dict[Any, bool] = {}
+        self._thread = threading.get_ident()
+        self._entered = False
 
     def __enter__(self) -> Hooks:
-        self._training = {m: m.training for m in self.model.modules()}
+        self._thread = threading.get_ident()
+        with _ACTIVE_LOCK:
+            entry = _ACTIVE.get(self.model)
+            if entry is None:  # the first block on this model records the flags the last one restores
+                entry = _ACTIVE[self.model] = [0, {m: m.training for m in self.model.modules()}]
+            entry[0] += 1
+        self._entered = True
         try:
             if self.eval_mode:
                 self.model.eval()
@@ -289,19 +312,37 @@ class Hooks:
         for h in self._handles:
             h.remove()
         self._handles.clear()
-        for m, flag in self._training.items():
+        if not getattr(self, "_entered", False):
+            return
+        self._entered = False
+        with _ACTIVE_LOCK:
+            entry = _ACTIVE.get(self.model)
+            if entry is None:  # pragma: no cover - entered blocks always have an entry
+                return
+            entry[0] -= 1
+            if entry[0] > 0:  # another thread is still capturing: it restores the flags
+                return
+            del _ACTIVE[self.model]
+        for m, flag in entry[1].items():
             m.training = flag
-        self._training = {}
+
+    def _mine(self) -> bool:
+        """This forward pass runs in the thread that entered the block (hooks are per call)."""
+        return threading.get_ident() == self._thread
 
     def _hook_for(self, name: str) -> Callable[..., None]:
         on_output = self.on_output
+        mine = self._mine
 
         def hook(module: Any, args: Any, output: Any) -> None:
-            on_output(name, output)
+            if mine():
+                on_output(name, output)
 
         return hook
 
     def _pre(self, module: Any, args: tuple, kwargs: dict) -> None:
+        if not self._mine():
+            return
         if self.on_call is not None:
             self.on_call(args, kwargs)
         if INPUT in self.names:
@@ -324,7 +365,7 @@ class Hooks:
             self.on_output(INPUT, x)
 
     def _post(self, module: Any, args: Any, output: Any) -> None:
-        if self.on_return is not None:
+        if self.on_return is not None and self._mine():
             self.on_return()
 
 
@@ -346,13 +387,33 @@ def float_dtype(model: Any) -> Any:
     return torch.float32
 
 
+def check_device(device: Any) -> Any:
+    """``device`` as a ``torch.device`` that exists here, or a ``ValueError`` naming it and the fix."""
+    import torch
+
+    try:
+        target = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(f"device must be a torch device such as 'cpu' or 'cuda:0', got {device!r} ({exc}).") from None
+    if target.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r} but CUDA is not available in this torch build or machine; "
+                         "use device=None (the model's own device) or 'cpu'.")
+    if target.type == "cuda" and target.index is not None and target.index >= torch.cuda.device_count():
+        raise ValueError(f"device={device!r} but only {torch.cuda.device_count()} CUDA devices are visible.")
+    if target.type == "mps" and not (hasattr(torch.backends, "mps") and torch.backends.mps.is_available()):
+        raise ValueError(f"device={device!r} but MPS is not available here; use device=None or 'cpu'.")
+    if target.type == "meta":
+        raise ValueError("device='meta' holds no values; use device=None or 'cpu'.")
+    return target
+
+
 @contextlib.contextmanager
 def on_device(model: Any, device: Any) -> Iterator[Any]:
     """Run on ``device``; a model elsewhere is moved there and moved back afterwards."""
     import torch
 
     here = _model_device(model)
-    target = torch.device(device) if device is not None else here
+    target = check_device(device) if device is not None else here
     if target.type == "cuda" and target.index is None:
         target = torch.device("cuda", torch.cuda.current_device())
     if target == here:

@@ -139,6 +139,9 @@ class TopologyMonitor:
                  capture_kwargs: Mapping[str, Any] | None = None, regions: bool | Literal["auto"] = "auto",
                  region_kwargs: Mapping[str, Any] | None = None, local_complexity: bool = False,
                  complexity_kwargs: Mapping[str, Any] | None = None):
+        from .regions import check_region_model
+
+        check_region_model(model)  # a module, with real, finite weights
         self.model = model
         self.probe_data = probe_data
         self.layers = layers

@@ -26,7 +26,7 @@ from typing import Any, Literal
 import numpy as np
 
 from ..activations import Activations, NpyWriter, write_manifest
-from ..validation import find_stack_level
+from ..validation import MemoryBudgetError, find_stack_level
 from .hooks import INPUT, call_input, first_tensor
 
 __all__: list[str] = []
@@ -337,7 +337,7 @@ class Collector:
         total, big, big_b = self._row_bytes()
         where = "disk space free at the store" if self.store is not None else f"max_memory={_fmt_bytes(self.budget)}"
         qual = "already holds" if so_far else "would need about"
-        raise ValueError(
+        raise MemoryBudgetError(
             f"capture {qual} {_fmt_bytes(need)} for {n} samples x {len(self.sinks)} layers "
             f"({_fmt_bytes(total)} per sample; largest {big!r} {self.sinks[big].row_shape} = "
             f"{_fmt_bytes(big_b)}), above {where}. Options: pool with reduce='mean', capture fewer "

@@ -102,8 +102,17 @@ def _module_matrices(model: Any, conv: str) -> list[tuple[str, np.ndarray]]:
 
     out = []
     for name, mod in model.named_modules():
+        w = getattr(mod, "weight", None)
+        if isinstance(w, torch.Tensor) and isinstance(mod, (torch.nn.Linear, torch.nn.modules.conv._ConvNd)):
+            if w.is_meta:
+                raise ValueError(f"model layer {name!r} has its weight on the 'meta' device (no values); "
+                                 "load real weights first.")
+            if not bool(torch.isfinite(w).all()):
+                bad = int((~torch.isfinite(w)).sum())
+                raise ValueError(f"model layer {name!r} has {bad} NaN or infinite weights; neural persistence "
+                                 "needs finite weights (did training diverge?).")
         if isinstance(mod, torch.nn.Linear):
-            W = mod.weight.detach().cpu().abs().numpy()
+            W = mod.weight.detach().float().cpu().abs().numpy()
             out.append((name, W.astype(np.float64)))
         elif conv == "max" and isinstance(mod, torch.nn.modules.conv._ConvNd):
             if mod.groups != 1:
@@ -111,7 +120,7 @@ def _module_matrices(model: Any, conv: str) -> list[tuple[str, np.ndarray]]:
                     f"layer {name!r} is a grouped convolution (groups={mod.groups}); its channel graph is not "
                     "complete bipartite, so neural persistence skips it.", UserWarning, stacklevel=find_stack_level())
                 continue
-            W = mod.weight.detach().cpu().abs()
+            W = mod.weight.detach().float().cpu().abs()
             # (out, in, *k) or, transposed, (in, out, *k): max over the kernel positions
             W = W.reshape(W.shape[0], W.shape[1], -1).amax(dim=2).numpy()
             out.append((name, W.astype(np.float64)))

@@ -51,6 +51,14 @@ def check_region_model(model: Any) -> None:
 
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}.")
+    for name, t in (*model.named_parameters(), *model.named_buffers()):
+        if t.is_meta:
+            raise ValueError(f"model parameter {name!r} is on the 'meta' device (no values); load real weights first.")
+        if t.is_floating_point() and not bool(torch.isfinite(t).all()):
+            raise ValueError(
+                f"model parameter {name!r} has {int((~torch.isfinite(t)).sum())} NaN or infinite values; its "
+                "activation regions are not defined (did training diverge?)."
+            )
 
 
 def sign_modules(model: Any, layers: Any) -> tuple[list[str], list[str]]:

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ...validation import check_choice, check_int, check_real
+from ...validation import check_budget, check_choice, check_int, check_real
 from ._common import _readonly
 from ._probe import _inputs, _Probe
 from .paths import _layer_changes
@@ -227,6 +227,9 @@ def distance_to_boundary(
             dist, layer, unit = _exact_distances(probe, F, chunk_rows=max(batch_size, F.shape[1]))
             n_dir = 0
         else:
+            check_budget(8.0 * n_directions * (F.shape[1] + 8 * len(F)),
+                         f"{len(F)} samples x n_directions={n_directions} search directions", None, name="budget",
+                         hint="Use fewer directions (64 to 256 is typical) or method='exact'.")
             rng = np.random.default_rng(seed)
             dist, layer = _search_distances(probe, F, n_directions, max_distance, tol, rng)
             unit, n_dir = np.full(len(F), -1, dtype=np.int64), n_directions

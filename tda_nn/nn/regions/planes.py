@@ -12,7 +12,7 @@ import numpy as np
 
 from ...validation import as_numpy, check_choice, check_int, find_stack_level, parse_memory
 from ._common import _cumulative_ids, _readonly, region_bound
-from ._probe import _inputs, _point, _Probe
+from ._probe import _inputs, _point, _Probe, check_region_model
 from .patterns import ActivationPatterns
 
 __all__ = ['PlaneRegions', 'regions_on_plane']
@@ -45,6 +45,15 @@ class PlaneRegions:
     representatives : ActivationPatterns
         One pattern per region, in region-id order.
     layers, n_units : tuple
+    method : str
+        ``'grid'``: regions are counted by sampling the plane on a
+        ``resolution x resolution`` grid.
+    lower_bound : bool
+        ``True`` for ``method='grid'``: ``n_regions`` (and ``counts``) count only the
+        regions that some grid point falls in, so they are LOWER BOUNDS; small or thin
+        regions between grid points are missed (a finer grid finds more).
+    resolution : int
+        Grid points per side (a property of ``labels``).
     """
 
     labels: np.ndarray
@@ -62,6 +71,13 @@ class PlaneRegions:
     representatives: ActivationPatterns
     layers: tuple[str, ...]
     n_units: tuple[int, ...]
+    method: str = "grid"
+    lower_bound: bool = True
+
+    @property
+    def resolution(self) -> int:
+        """Grid points per side of the sampled plane."""
+        return int(self.labels.shape[0])
 
     def project(self, X: Any) -> np.ndarray:
         """Plane coordinates ``(s, t)`` of the orthogonal projections of ``X``, shape (n, 2)."""
@@ -79,7 +95,9 @@ class PlaneRegions:
 
     def __repr__(self) -> str:
         r = self.labels.shape[0]
-        return f"PlaneRegions(n_regions={self.n_regions}, counts={self.counts.tolist()}, resolution={r})"
+        at_least = ">=" if self.lower_bound else ""
+        return (f"PlaneRegions(n_regions{at_least}={self.n_regions}, counts={self.counts.tolist()}, "
+                f"method={self.method!r}, resolution={r})")
 
 
 def _plane(origin: Any, u: Any, v: Any, points: Any, extent: Any,
@@ -189,6 +207,9 @@ def regions_on_plane(
     Returns
     -------
     PlaneRegions
+        ``n_regions`` is a LOWER BOUND (``lower_bound=True``, ``method='grid'``): only
+        regions that a grid point falls in are counted, and a 12-unit layer can have
+        many more than a 1024 x 1024 grid sees.
 
     Raises
     ------
@@ -208,6 +229,7 @@ def regions_on_plane(
 
     method = check_choice(method, name="method", choices=("auto", "exact", "grid"))
     max_regions = check_int(max_regions, name="max_regions", min_value=1)
+    check_region_model(model)  # a module with real, finite weights, whichever method runs
     if method != "grid":
         from .exact import exact_support, regions_on_plane_exact
 

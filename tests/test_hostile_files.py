@@ -1,0 +1,258 @@
+"""Hostile and damaged files: loaders never read outside their directory, never allocate what
+a header merely declares, and turn every malformed field into a ValueError naming file and field."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import shutil
+import threading
+import time
+import tracemalloc
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import tda_nn
+from tda_nn import Activations, Diagrams, MemoryBudgetError
+from tda_nn.nn.checkpoints import bundled_path, load_checkpoint
+from tda_nn.report import Report
+from tda_nn.validation import CheckpointError
+
+torch = pytest.importorskip("torch")
+
+
+def _npy_bytes(shape, dtype="<f8", payload=b"") -> bytes:
+    """An .npy header declaring ``shape`` followed by ``payload`` (which may be far shorter)."""
+    buf = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buf, {"descr": dtype, "fortran_order": False, "shape": tuple(shape)})
+    return buf.getvalue() + payload
+
+
+def _zip(path: Path, members: dict[str, bytes], compression=zipfile.ZIP_STORED) -> Path:
+    with zipfile.ZipFile(path, "w", compression=compression) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return path
+
+
+@pytest.fixture
+def report_dir(tmp_path):
+    d = Diagrams([[[0.0, 1.0], [0.0, np.inf]], [[0.2, 0.5]]])
+    rep = Report(title="t", layers=("a",), diagrams={"a": d}, table={"a": {"n": 3.0}},
+                 matrices={"m": (("a",), np.zeros((1, 1)))})
+    out = rep.save(tmp_path / "rep", figures=False)
+    return out
+
+
+def _edit_json(path: Path, change) -> None:
+    body = json.loads(path.read_text())
+    change(body)
+    path.write_text(json.dumps(body))
+
+
+# -- never outside the directory --------------------------------------------------------
+class TestStayInside:
+    def test_report_round_trip_still_loads(self, report_dir):
+        rep = Report.load(report_dir)
+        assert rep.layers == ("a",) and rep.diagrams["a"][1].tolist() == [[0.2, 0.5]]
+
+    @pytest.mark.parametrize("where", ["../outside.npz", "/etc/passwd", "diagrams/../../outside.npz"])
+    def test_report_diagram_paths_out_are_refused(self, report_dir, where):
+        Diagrams([[[0.0, 9.0]]]).save(report_dir.parent / "outside.npz")  # a valid file out there
+        _edit_json(report_dir / "report.json", lambda b: b["diagrams"].update(a=where))
+        with pytest.raises(ValueError, match=r"report\.json.*diagrams\['a'\].*outside"):
+            Report.load(report_dir)
+
+    def test_report_symlink_out_is_refused(self, report_dir, tmp_path):
+        outside = Diagrams([[[0.0, 9.0]]]).save(tmp_path / "secret.npz")
+        link = report_dir / "diagrams" / "link.npz"
+        link.symlink_to(outside)
+        _edit_json(report_dir / "report.json", lambda b: b["diagrams"].update(a="diagrams/link.npz"))
+        with pytest.raises(ValueError, match="symbolic link"):
+            Report.load(report_dir)
+
+    def test_activations_store_symlink_out_is_refused(self, tmp_path):
+        store = Activations({"a": np.ones((4, 2))}).save(tmp_path / "store")
+        secret = tmp_path / "secret.npy"
+        np.save(secret, np.full((4, 2), 7.0))
+        layer = next(store.glob("layer_*.npy"))
+        layer.unlink()
+        layer.symlink_to(secret)
+        with pytest.raises(ValueError, match="symbolic link"):
+            Activations.load(store)
+
+    def test_bundled_path_stays_in_data(self):
+        with pytest.raises(ValueError, match="outside"):
+            bundled_path("../../../etc/passwd")
+        assert bundled_path("digits_cnn.pt").exists()
+
+    def test_missing_directory_is_named(self):
+        with pytest.raises(FileNotFoundError, match="'/nonexistent_dir' does not exist"):
+            Report.load("/nonexistent_dir")
+
+
+# -- declared sizes checked before anything is decompressed ----------------------------------
+class TestDeclaredSizes:
+    def test_npz_declaring_billions_of_bars_is_refused_before_decompressing(self, tmp_path):
+        meta = np.array(json.dumps({"format": "tda_nn.Diagrams/1", "maxdim": 0, "meta": {}}))
+        buf = io.BytesIO()
+        np.save(buf, meta)
+        path = _zip(tmp_path / "bomb.npz", {"__meta__.npy": buf.getvalue(),
+                                            "H0.npy": _npy_bytes((2**40, 2), payload=b"\0" * 64)})
+        tracemalloc.start()
+        t0 = time.perf_counter()
+        with pytest.raises(MemoryBudgetError, match="bomb.npz"):
+            Diagrams.load(path)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert peak < 16 * 2**20 and time.perf_counter() - t0 < 2.0
+
+    def test_compressed_zeros_declaring_more_than_the_budget_are_refused(self, tmp_path):
+        # 64 MiB of zeros deflate to ~64 KiB; with a 1 MiB budget the header alone refuses it
+        from tda_nn._files import check_npz
+
+        path = _zip(tmp_path / "z.npz", {"H0.npy": _npy_bytes((2**22, 2), payload=b"\0" * (2**22 * 16))},
+                    compression=zipfile.ZIP_DEFLATED)
+        assert path.stat().st_size < 2**20
+        with pytest.raises(MemoryBudgetError, match="z.npz"):
+            check_npz(path, max_memory="1MiB")
+
+    @pytest.mark.parametrize("kind", ["diagrams", "activations"])
+    def test_huge_metadata_string_is_refused(self, tmp_path, kind):
+        key = "__meta__" if kind == "diagrams" else "__manifest__"
+        # a unicode scalar of 100M characters (400 MB) declared in 1 KB of header + payload
+        path = _zip(tmp_path / "meta.npz", {f"{key}.npy": _npy_bytes((), dtype="<U100000000", payload=b"{}")})
+        load = Diagrams.load if kind == "diagrams" else Activations.load
+        with pytest.raises(ValueError, match=rf"{key}.*above"):
+            load(path)
+
+    def test_npy_declaring_more_than_the_file_holds_is_refused(self, tmp_path):
+        store = Activations({"a": np.ones((4, 2))}).save(tmp_path / "store")
+        layer = next(store.glob("layer_*.npy"))
+        manifest = json.loads((store / "manifest.json").read_text())
+        manifest["layers"][0]["shape"] = [10**12, 2]
+        (store / "manifest.json").write_text(json.dumps(manifest))
+        layer.write_bytes(_npy_bytes((10**12, 2), payload=b"\0" * 64))
+        with pytest.raises(ValueError, match="truncated"):
+            Activations.load(store)
+
+    def test_pt_declaring_huge_storages_is_refused_before_torch_load(self, tmp_path):
+        torch.save({"w": torch.zeros(1000, 1000)}, tmp_path / "ok.pt")
+        with zipfile.ZipFile(tmp_path / "ok.pt") as z:
+            items = {i.filename: z.read(i) for i in z.infolist()}
+        key = next(k for k in items if "/data/" in k)
+        items[key] = b"\0" * 16  # 16 bytes where the pickle declares 4 MB
+        bad = _zip(tmp_path / "bad.pt", items)
+        with pytest.raises(CheckpointError, match="declares a FloatStorage of 1000000 elements"):
+            load_checkpoint(bad)
+
+
+# -- malformed content -----------------------------------------------------------------
+class TestMalformed:
+    def test_deeply_nested_manifest_is_a_value_error(self, tmp_path):
+        store = Activations({"a": np.ones((4, 2))}).save(tmp_path / "store")
+        (store / "manifest.json").write_text("[" * 100_000 + "]" * 100_000)
+        with pytest.raises(ValueError, match="manifest"):
+            Activations.load(store)
+
+    def test_deeply_nested_report_is_a_value_error(self, report_dir):
+        (report_dir / "report.json").write_text("[" * 100_000 + "]" * 100_000)
+        with pytest.raises(ValueError, match="report.json"):
+            Report.load(report_dir)
+
+    @pytest.mark.parametrize("field, value, says", [
+        ("title", 3, "'title' must be string"),
+        ("layers", "a", "'layers' must be list"),
+        ("layers", [1], "'layers' must list strings"),
+        ("table", [], "'table' must be object"),
+        ("matrices", {"m": {"labels": ["a", "b"], "values": [[0.0]]}}, r"'matrices'\['m'\]\['values'\] has shape \(1, 1\), but its 2 labels"),
+        ("matrices", {"m": {"labels": ["a"], "values": [["x"]]}}, "matrix of numbers"),
+        ("notes", "n", "'notes' must be list or null"),
+        ("diagrams", {"a": 3}, r"diagrams\['a'\]"),
+    ])
+    def test_wrong_types_name_the_file_and_field(self, report_dir, field, value, says):
+        _edit_json(report_dir / "report.json", lambda b: b.update({field: value}))
+        with pytest.raises(ValueError, match=r"report\.json") as info:
+            Report.load(report_dir)
+        assert re.search(says, str(info.value)), str(info.value)
+
+
+# -- checkpoints: TorchScript and code/ archives -----------------------------------------------
+class TestCheckpoints:
+    def _model(self):
+        return torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
+
+    def test_genuine_torchscript_is_refused_up_front(self, tmp_path):
+        path = tmp_path / "ts.pt"
+        torch.jit.save(torch.jit.script(self._model()), str(path))
+        with pytest.raises(CheckpointError, match="TorchScript archive.*forward hooks"):
+            load_checkpoint(path)
+
+    def test_pickle_zip_with_code_is_a_checkpoint_error(self, tmp_path):
+        path = tmp_path / "sd.pt"
+        torch.save(self._model().state_dict(), path)
+        with zipfile.ZipFile(path, "a") as z:
+            top = z.namelist()[0].split("/")[0]
+            z.writestr(f"{top}/code/evil.py", "raise SystemExit")
+        with pytest.raises(CheckpointError, match="torch.save never writes"):
+            load_checkpoint(path)
+
+    def test_cli_exits_2_on_torchscript(self, tmp_path, capsys):
+        from tda_nn.cli import main
+
+        path = tmp_path / "ts.pt"
+        torch.jit.save(torch.jit.script(self._model()), str(path))
+        rc = main(["analyze", "--model", "tda_nn.nn.zoo:digits_cnn", "--checkpoint", str(path), "--data", "digits",
+                   "--out", str(tmp_path / "out"), "--no-progress"])
+        assert rc == 2
+        assert "TorchScript" in capsys.readouterr().err
+
+    def test_load_checkpoint_none_names_path(self):
+        with pytest.raises(TypeError, match="path must be a file path"):
+            load_checkpoint(None)
+
+
+# -- concurrency -------------------------------------------------------------------------
+def test_two_threads_capturing_one_model_never_mix_rows():
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(3, 32), torch.nn.ReLU(), torch.nn.Linear(32, 16))
+    model.train()
+    data = {"a": torch.randn(120, 3), "b": 100 + torch.randn(90, 3)}
+    with torch.no_grad():
+        model.eval()
+        want = {k: model(v).numpy() for k, v in data.items()}
+        model.train()
+    for _trial in range(5):
+        got, errors = {}, []
+        barrier = threading.Barrier(2)
+
+        def run(key, got=got, errors=errors, barrier=barrier):
+            try:
+                barrier.wait()
+                got[key] = tda_nn.capture(model, data[key], layers=["2"], batch_size=3, progress=False)["2"]
+            except Exception as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=run, args=(k,)) for k in data]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        for key in data:
+            assert got[key].shape == want[key].shape
+            np.testing.assert_allclose(got[key], want[key], rtol=1e-5, atol=1e-4)
+        assert model.training  # the mode both captures changed is restored once both are done
+    assert not model._forward_hooks and not model._forward_pre_hooks
+    assert all(not m._forward_hooks for m in model.modules())
+
+
+def test_a_copied_store_still_loads(tmp_path):
+    """The inside() check resolves links but accepts a store moved or copied as a whole."""
+    store = Activations({"a": np.arange(8.0).reshape(4, 2)}).save(tmp_path / "s1")
+    shutil.copytree(store, tmp_path / "s2")
+    assert Activations.load(tmp_path / "s2")["a"].tolist() == np.arange(8.0).reshape(4, 2).tolist()
