@@ -30,7 +30,7 @@ import numpy as np
 
 from .findings import Finding
 
-__all__ = ["loops_stage", "regions_payload", "symmetry_findings", "symmetry_stage"]
+__all__ = ["loop_findings", "loops_stage", "regions_payload", "symmetry_findings", "symmetry_stage"]
 
 _log = logging.getLogger("tda_nn")
 _THUMB = 32  # largest side of an image stored for a loop panel (the HTML thumbnail's size)
@@ -178,13 +178,58 @@ def _lifelines(acts: Any, profile: Any, loops: Mapping[str, Any], n_landmarks: i
     return lines.to_dict(), note
 
 
+def loop_findings(payload: Mapping[str, Any] | None) -> list[Finding]:
+    """Sentences from the loops section: which samples each layer's loops run through, and their lifelines.
+
+    Rules: ``loop_samples`` -- per layer with significant loops, how many samples
+    each loop runs through and, with labels, how many classes they span;
+    ``lifelines`` -- per lifeline, the layers it persists through and how it ends
+    (died, merged, survives), read from :func:`tda_nn.track_features`'s table.
+
+    Parameters
+    ----------
+    payload : dict or None
+        ``report.loops`` (:func:`loops_stage`).
+
+    Returns
+    -------
+    list of Finding
+    """
+    if not payload:
+        return []
+    out: list[Finding] = []
+    for layer, body in payload["layers"].items():
+        each = []
+        for k, lp in enumerate(body["loops"]):
+            classes = "" if lp.get("labels") is None else f", {len(set(map(str, lp['labels'])))} classes"
+            each.append(f"loop {k}: {len(lp['indices'])} samples{classes}, lifetime "
+                        f"{lp['bar_relative'][1] - lp['bar_relative'][0]:.3g}")
+        n = len(body["loops"])
+        out.append(Finding(f"{layer}: {n} significant loop{'s' if n != 1 else ''} ({'; '.join(each)}; x median "
+                           "distance), its samples listed in loop order in the loops section.", layer,
+                           "loop samples", float(len(body["loops"][0]["indices"])),
+                           float(body["threshold"]) / float(body["reference_scale"]), "loop_samples"))
+    lines = (payload.get("lifelines") or {}).get("lifelines") or []
+    for f in lines:
+        run = " -> ".join(f["layers"])
+        if f["end"] == "survives":
+            end = "and is still a loop at the last layer"
+        elif f["end"] == "merged":
+            end = f"and merges into lifeline {f['merged_into']} at {f['ended_at']}"
+        else:
+            end = f"and dies at {f['ended_at']} (its samples no longer make a significant loop there)"
+        out.append(Finding(f"A loop born at {f['born']} persists through {run} {end}.", f["born"],
+                           "lifeline layers", float(len(f["layers"])), None, "lifelines"))
+    return out
+
+
 def _plain(v: Any) -> Any:
     return v.item() if isinstance(v, np.generic) else v
 
 
 # -- symmetries --------------------------------------------------------------------------------------------------
 def symmetry_stage(model: Any, X: Any, actions: Any, layers: Sequence[str], *, n_samples: int = 1000,
-                   n_bootstrap: int = 100, n_inputs: int = 8, n_steps: int = 32, tol: float = 0.05,
+                   n_bootstrap: int = 100, n_inputs: int = 8, n_steps: int = 64, tol: float = 0.05,
                    batch_size: int = 256, seed: int = 0) -> tuple[dict[str, Any], list[Finding]]:
     """Invariance, equivariance and orbit topology of ``model`` under ``actions``, per layer, for the report.
 

@@ -581,15 +581,16 @@ def analyze(
         stages.done("probes", ", ".join(f"{lay}: {t:.2f} vs shuffled {s:.2f}" for lay, t, s in
                                         zip(probes["layers"], probes["topological"], probes["shuffled"])))
 
-    loops_data = None
+    loops_data, pillar_findings = None, []
     if check_flag(loops, name="loops") and maxdim >= 1:
-        from .workflow_stages import loops_stage
+        from .workflow_stages import loop_findings, loops_stage
 
         shown = inputs if inputs is not None else _inputs_in_memory(data, max_samples)[0]
         loops_data = loops_stage(acts, profile, labels=labels, inputs=shown, max_points=max_points, seed=seed)
+        pillar_findings = loop_findings(loops_data)
         stages.done("loops", "no significant loop" if loops_data is None else
                     f"{sum(len(v['loops']) for v in loops_data['layers'].values())} loops")
-    symmetry_data, symmetry_found = None, []
+    symmetry_data = None
     if symmetry is not None:
         from .workflow_stages import symmetry_stage
 
@@ -597,9 +598,10 @@ def analyze(
         if X_sym is None:
             raise ValueError("symmetry= needs the model's inputs in memory (images or sequences as an array, a "
                              "tensor or an (X, y) tuple); the actions transform them.")
-        symmetry_data, symmetry_found = symmetry_stage(model, X_sym, symmetry, list(acts.layers),
+        symmetry_data, found = symmetry_stage(model, X_sym, symmetry, list(acts.layers),
                                                        n_samples=max_samples, n_bootstrap=n_bootstrap,
                                                        batch_size=batch_size, seed=seed)
+        pillar_findings += found
         stages.done("symmetry", ", ".join(symmetry_data["invariance"]))
 
     region_data = None
@@ -617,7 +619,7 @@ def analyze(
     from .findings import report_findings
 
     findings = report_findings(table, matrices=matrices, lifetimes=_significant_lifetimes(profile), probes=probes,
-                               regions=region_data, alpha=alpha, n_samples=acts.n_samples) + symmetry_found
+                               regions=region_data, alpha=alpha, n_samples=acts.n_samples) + pillar_findings
     cfg = {
         "tda_nn_version": __version__,
         "model": type(model).__name__,

@@ -72,6 +72,11 @@ class TestLoops:
         lines = loop_report.loops["lifelines"]["lifelines"]
         assert len(lines) == 1
         assert lines[0]["layers"] == ["input", "0"] and lines[0]["end"] == "died" and lines[0]["ended_at"] == "1"
+        (f,) = [f for f in loop_report.findings if f.rule == "lifelines"]
+        assert f.text.startswith("A loop born at input persists through input -> 0 and dies at 1") and f.value == 2
+        per_layer = {f.layer: f for f in loop_report.findings if f.rule == "loop_samples"}
+        assert set(per_layer) == {"input", "0"}
+        assert per_layer["input"].value == len(loop_report.loops["layers"]["input"]["loops"][0]["indices"])
 
     def test_loops_section_round_trips_through_report_json(self, loop_report, tmp_path):
         loop_report.save(tmp_path, figures=True)

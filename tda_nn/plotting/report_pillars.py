@@ -64,6 +64,9 @@ def loops_section(report: Any) -> str:
     views = getattr(report, "views", None) or {}
     coords = views.get("coords") or {}
     labels = views.get("labels")
+    names = views.get("class_names") or {}
+    if labels is not None and names:
+        labels = [names.get(str(v), v) for v in labels]
     stored = loops.get("inputs") or {}
     inputs = {int(k): restored_input(v) for k, v in stored.items()} if stored else None
     n_loops = sum(len(v["loops"]) for v in loops["layers"].values())
