@@ -349,7 +349,7 @@ def symmetry_findings(payload: Mapping[str, Any]) -> list[Finding]:
                              f"{st.count('torn')} torn")
             n_in = len(next(iter(status.values()), []))
             frac = float((orb.get("fractions") or {}).get(olayers[-1], {}).get("collapsed", float("nan")))
-            out.append(Finding(f"Orbits of {n_in} inputs under {name} (closed curves at the input): "
+            out.append(Finding(f"Orbits of {n_in} inputs under {name}: "
                                f"{'; '.join(parts)}.", None, f"orbits collapsed: {name}", frac, None, "orbits"))
     return out
 
