@@ -197,6 +197,7 @@ def loop_findings(payload: Mapping[str, Any] | None) -> list[Finding]:
     """
     if not payload:
         return []
+    _check_payload(payload, ("layers",), "loops_stage")
     out: list[Finding] = []
     for layer, body in payload["layers"].items():
         each = []
@@ -221,6 +222,14 @@ def loop_findings(payload: Mapping[str, Any] | None) -> list[Finding]:
         out.append(Finding(f"A loop born at {f['born']} persists through {run} {end}.", f["born"],
                            "lifeline layers", float(len(f["layers"])), None, "lifelines"))
     return out
+
+
+def _check_payload(payload: Any, keys: tuple[str, ...], maker: str) -> None:
+    if not isinstance(payload, Mapping):
+        raise TypeError(f"payload must be the dict made by {maker}, got {type(payload).__name__}.")
+    missing = [k for k in keys if k not in payload]
+    if missing:
+        raise ValueError(f"payload lacks {missing}; pass the dict made by {maker}.")
 
 
 def _plain(v: Any) -> Any:
@@ -297,6 +306,7 @@ def symmetry_findings(payload: Mapping[str, Any]) -> list[Finding]:
     -------
     list of Finding
     """
+    _check_payload(payload, ("invariance",), "SymmetrySummary.as_dict()")
     tol = float(payload.get("tol", 0.05))
     out: list[Finding] = []
     for name, inv in (payload.get("invariance") or {}).items():
