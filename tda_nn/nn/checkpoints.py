@@ -21,8 +21,8 @@ from typing import Any
 from .._files import inside
 from ..validation import CheckpointError, check_budget, format_bytes, suggest
 
-__all__ = ["CheckpointError", "bundled_path", "load_checkpoint", "load_factory", "load_model", "load_tensors",
-           "save_state_dict"]
+__all__ = ["CheckpointError", "bundled_path", "is_torchscript", "load_checkpoint", "load_factory", "load_model",
+           "load_model_spec", "load_tensors", "refuse_torchscript", "save_state_dict"]
 
 _DATA = Path(__file__).resolve().parents[2] / "data"
 
@@ -41,23 +41,101 @@ def bundled_path(name: str) -> Path:
 _MOVED = {"tda_nn.zoo": "tda_nn.nn.zoo"}
 
 
-def load_factory(spec: str):
-    """Import ``'pkg.module:factory'`` and return the callable."""
-    if not isinstance(spec, str) or spec.count(":") != 1:
-        raise CheckpointError(f"model must look like 'package.module:factory', got {spec!r}.")
-    mod_name, attr = spec.split(":")
-    mod_name = _MOVED.get(mod_name, mod_name)
+def _split_spec(spec: Any) -> tuple[str, str]:
+    """``'where:factory'`` -> (where, factory); the last colon splits, so ``C:\\x.py:f`` works."""
+    if not isinstance(spec, str) or ":" not in spec:
+        raise CheckpointError(f"model must look like 'package.module:factory' or 'path/to/file.py:factory', "
+                              f"got {spec!r}.")
+    where, _, attr = spec.rpartition(":")
+    if not where or not attr.isidentifier():
+        raise CheckpointError(f"model must look like 'package.module:factory' or 'path/to/file.py:factory' "
+                              f"(the factory a Python name), got {spec!r}.")
+    return where, attr
+
+
+def _is_file_spec(where: str) -> bool:
+    return where.endswith(".py") or "/" in where or "\\" in where
+
+
+def _import_file(where: str, spec: str):
+    """Import a Python file by path (relative to the working directory), its folder importable."""
+    import importlib.util
+    import sys
+
+    path = Path(where)
+    if path.suffix != ".py" and not path.exists() and path.with_suffix(".py").exists():
+        path = path.with_suffix(".py")
+    path = path.resolve()
+    if not path.is_file():
+        raise CheckpointError(f"model file {where!r} (in {str(Path.cwd())!r}) does not exist, for model {spec!r}.")
+    if str(path.parent) not in sys.path:  # the factory's file may import its neighbours
+        sys.path.insert(0, str(path.parent))
+    name = path.stem
+    held = sys.modules.get(name)
+    if not name.isidentifier() or (held is not None and getattr(held, "__file__", None) != str(path)):
+        name = f"tda_nn_model_{abs(hash(str(path)))}"
+    loader_spec = importlib.util.spec_from_file_location(name, path)
+    if loader_spec is None or loader_spec.loader is None:
+        raise CheckpointError(f"model file {where!r} cannot be imported as Python, for model {spec!r}.")
+    mod = importlib.util.module_from_spec(loader_spec)
+    sys.modules[name] = mod  # classes defined in the file resolve their module (dataclasses, pickling)
     try:
-        mod = importlib.import_module(mod_name)
+        loader_spec.loader.exec_module(mod)
+    except Exception as exc:
+        sys.modules.pop(name, None)
+        raise CheckpointError(f"model file {where!r} failed to import: {type(exc).__name__}: {exc}.") from None
+    return mod
+
+
+def _import_module(mod_name: str, spec: str):
+    """Import a module by name; the working directory is searched too (after installed packages)."""
+    import os
+    import sys
+
+    cwd = os.getcwd()
+    if cwd not in sys.path and "" not in sys.path:
+        sys.path.append(cwd)  # a console script does not put the working directory on the path
+    try:
+        return importlib.import_module(mod_name)
     except ImportError as exc:
-        raise CheckpointError(f"cannot import module {mod_name!r} for model {spec!r}: {exc}.") from None
+        raise CheckpointError(f"cannot import module {mod_name!r} for model {spec!r}: {exc} "
+                              f"(searched the installed packages and {cwd!r}).") from None
+    except Exception as exc:
+        raise CheckpointError(f"module {mod_name!r} failed to import: {type(exc).__name__}: {exc}.") from None
+
+
+def load_factory(spec: str):
+    """Import ``'package.module:factory'`` or ``'path/to/file.py:factory'`` and return the callable.
+
+    A module name is looked up among the installed packages and then in the
+    working directory; a file path (anything ending in ``.py`` or holding a
+    ``/``) is relative to the working directory, and its folder becomes
+    importable so the file can import its neighbours.
+    """
+    where, attr = _split_spec(spec)
+    if _is_file_spec(where):
+        mod = _import_file(where, spec)
+    else:
+        mod = _import_module(_MOVED.get(where, where), spec)
     obj = getattr(mod, attr, None)
     if obj is None or not callable(obj):
         # suggest only the module's own callables, not what it imported (``np``, ``nn``)
         names = [n for n in dir(mod) if not n.startswith("_") and callable(getattr(mod, n, None))
                  and getattr(getattr(mod, n), "__module__", None) == mod.__name__]
-        raise CheckpointError(f"module {mod_name!r} has no callable {attr!r}.{suggest(attr, names)}")
+        raise CheckpointError(f"module {where!r} has no callable {attr!r}.{suggest(attr, names)}")
     return obj
+
+
+def is_torchscript(path: str | Path) -> bool:
+    """Whether ``path`` is a TorchScript archive (``torch.jit.save``): a zip with a ``code/`` folder."""
+    return Path(path).is_file() and _is_torchscript(Path(path))
+
+
+def _is_torchscript(path: Path) -> bool:
+    if not zipfile.is_zipfile(path):
+        return False
+    with zipfile.ZipFile(path) as z:
+        return any(n.split("/", 2)[1:2] == ["code"] for n in z.namelist() if "/" in n)
 
 
 _ELEMENT_BYTES = {
@@ -170,6 +248,72 @@ def _check_archive(path: Path, max_memory: Any = None) -> None:
         total += need
     check_budget(total, f"the tensors declared in checkpoint {str(path)!r}", max_memory,
                  hint="Load it on a machine with more memory.")
+
+
+def refuse_torchscript(path: str | Path, *, what: str = "checkpoint") -> None:
+    """Raise ``CheckpointError`` when ``path`` is a TorchScript archive, whose layers cannot be hooked."""
+    if is_torchscript(path):
+        raise CheckpointError(
+            f"{what} {str(path)!r} is a TorchScript archive: compiled modules run no forward hooks, so no "
+            "layer can be captured. Give the Python model (--model file.py:factory) and its state dict "
+            "(torch.save(model.state_dict(), path))."
+        )
+
+
+def load_model_spec(spec: str | None, checkpoint: str | Path | None = None, *, trust: bool = False,
+                    device: Any = None) -> tuple[Any, Any]:
+    """The model a command line names, and its tokenizer (or None).
+
+    ``spec`` is ``'package.module:factory'``, ``'path/to/file.py:factory'``, or a
+    local Hugging Face directory (``'hf:PATH'``, or any directory holding a
+    ``config.json``), loaded offline by :func:`tda_nn.nn.hf.load_pretrained`.
+    ``checkpoint`` (a state dict or ``.safetensors``) is loaded into the model;
+    TorchScript archives are refused before anything is loaded. ``device``
+    (``'cpu'``, ``'cuda:1'``, ...) is where the model is moved.
+
+    Returns
+    -------
+    model : torch.nn.Module, in eval mode
+    tokenizer : the Hugging Face tokenizer, or None
+    """
+    where = _check_device(device)
+    if checkpoint is not None:
+        refuse_torchscript(checkpoint)
+    if isinstance(spec, str) and (spec.startswith("hf:") or Path(spec).is_dir()):
+        from .hf import load_pretrained
+
+        model, tokenizer = load_pretrained(spec[3:] if spec.startswith("hf:") else spec)
+        if checkpoint is not None:
+            model = load_model(lambda: model, checkpoint, trust=trust)
+        return (model if where is None else model.to(where)), tokenizer
+    if isinstance(spec, str) and ":" not in spec and Path(spec).is_file():
+        refuse_torchscript(spec, what="model")
+        if spec.endswith(".py"):
+            raise CheckpointError(f"model {spec!r} names a file but not the function in it that builds the "
+                                  f"model: give '{spec}:factory'.")
+        raise CheckpointError(f"model {spec!r} is a file, not a factory: give it as the checkpoint and name "
+                              "the architecture as 'package.module:factory' or 'file.py:factory'.")
+    factory = load_factory(spec) if spec is not None else None  # a wrong path is named before the checkpoint
+    model = load_model(factory, checkpoint, trust=trust)
+    return (model if where is None else model.to(where)), None
+
+
+def _check_device(device: Any) -> Any:
+    """``device`` as a ``torch.device`` that exists here, or None."""
+    if device is None:
+        return None
+    import torch
+
+    try:
+        where = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(f"device must be like 'cpu', 'cuda', 'cuda:1' or 'mps', got {device!r} ({exc}).") from None
+    if where.type == "cuda" and (not torch.cuda.is_available() or (where.index or 0) >= torch.cuda.device_count()):
+        raise ValueError(f"device {device!r} is not available here: torch sees {torch.cuda.device_count()} CUDA "
+                         "devices. Give device='cpu'.")
+    if where.type == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+        raise ValueError(f"device {device!r} is not available here (no Apple MPS). Give device='cpu'.")
+    return where
 
 
 def load_checkpoint(path: str | Path, *, trust: bool = False) -> Any:
