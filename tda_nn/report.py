@@ -215,35 +215,59 @@ class Report:
 
     # -- persistence --------------------------------------------------------------
     def save(self, directory: str | Path, *, figures: bool = True) -> Path:
-        """Write ``report.json``, ``diagrams/*.npz``, the PNG figures and ``report.html`` into ``directory``."""
+        """Write ``report.json``, ``diagrams/<generation>/*.npz``, the PNG figures and ``report.html`` into ``directory``.
+
+        Atomic: the diagrams go into a folder of their own for this save (a
+        generation), every other file is written beside its target and moved over it
+        in one rename, and ``report.json`` -- the file that names the generation --
+        is replaced last. A kill or a full disk at any point leaves either the old
+        report or the new one loadable, never a mix; older generations are removed
+        after the swap.
+        """
+        import shutil
+        import time
+
+        from .store import atomic_write_bytes, atomic_write_text
+
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
-        (out / "diagrams").mkdir(exist_ok=True)
-        body = self._json_body()
-        files = {}
-        for i, (layer, d) in enumerate(self.diagrams.items()):
-            rel = f"diagrams/{i:02d}_{_safe(layer)}.npz"
-            d.save(out / rel)
-            files[layer] = rel
-        body["diagrams"] = files
-        pngs: dict[str, bytes] = {}
-        if figures:
-            import matplotlib
+        gen = f"g{time.time_ns():x}"
+        gdir = out / "diagrams" / gen
+        gdir.mkdir(parents=True)
+        try:
+            body = self._json_body()
+            files = {}
+            for i, (layer, d) in enumerate(self.diagrams.items()):
+                rel = f"diagrams/{gen}/{i:02d}_{_safe(layer)}.npz"
+                d.save(out / rel)
+                files[layer] = rel
+            body["diagrams"] = files
+            pngs: dict[str, bytes] = {}
+            if figures:
+                import matplotlib
 
-            matplotlib.use("Agg", force=False)
-            import matplotlib.pyplot as plt
+                matplotlib.use("Agg", force=False)
+                import matplotlib.pyplot as plt
 
-            for stem, fig in self.figures().items():
-                buf = io.BytesIO()
-                fig.savefig(buf, format="png", dpi=110)
-                plt.close(fig)
-                pngs[stem] = buf.getvalue()
-                (out / f"{stem}.png").write_bytes(pngs[stem])
-        body["figures"] = [f"{s}.png" for s in pngs]
-        tmp = out / "report.json.tmp"
-        tmp.write_text(json.dumps(body, indent=1, allow_nan=False))
-        tmp.replace(out / "report.json")
-        (out / "report.html").write_text(_html(self, pngs), encoding="utf-8")
+                for stem, fig in self.figures().items():
+                    buf = io.BytesIO()
+                    fig.savefig(buf, format="png", dpi=110)
+                    plt.close(fig)
+                    pngs[stem] = buf.getvalue()
+                    atomic_write_bytes(out / f"{stem}.png", pngs[stem])
+            body["figures"] = [f"{s}.png" for s in pngs]
+            atomic_write_text(out / "report.html", _html(self, pngs))
+            atomic_write_text(out / "report.json", json.dumps(body, indent=1, allow_nan=False))
+        except BaseException:
+            shutil.rmtree(gdir, ignore_errors=True)  # never referenced: the old report.json still names its own
+            raise
+        for old in (out / "diagrams").iterdir():  # older generations, and the flat files of older versions
+            if old.name == gen:
+                continue
+            if old.is_dir():
+                shutil.rmtree(old, ignore_errors=True)
+            elif old.suffix == ".npz":
+                old.unlink(missing_ok=True)
         return out
 
     @classmethod

@@ -13,13 +13,15 @@ import logging
 import time
 import warnings
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 
 from . import __version__
+from .plan import Plan
 from .report import Report
-from .validation import check_choice, check_flag, check_flag_or_auto, check_int, check_probability
+from .validation import check_choice, check_flag, check_flag_or_auto, check_int, check_probability, check_real
 
 __all__ = ["analyze", "compare_checkpoints", "track"]
 
@@ -316,31 +318,46 @@ def _regions(model: Any, X: np.ndarray, y: np.ndarray | None, seed: int, resolut
     return regions_payload(model, X, y, seed, resolution)
 
 
+def _optional_failed(stage: str, exc: Exception, notes: list[str]) -> None:
+    """An optional stage that failed: a note in the report and a warning in the log, and the run goes on."""
+    text = f"The {stage} stage failed and was left out: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    notes.append(text)
+    _log.warning(text)
+
+
 def _keep(output: Any) -> Any:
     """A capture reducer that keeps the output as it is: ``(n, C, H, W)`` feature maps for cubical probes."""
     return output
 
 
-def _probe(model: Any, data: Any, probe_layers: Any, *, kind: str, max_samples: int, batch_size: int, maxdim: int,
-           seed: int, n_jobs: int | None, progress: bool) -> dict[str, Any]:
+def _probe_capture(model: Any, data: Any, probe_layers: Any, *, kind: str, max_samples: int, batch_size: int,
+                   progress: bool) -> tuple[dict[str, np.ndarray], Any]:
+    """A second capture pass for the probes (only when the first pass could not keep their per-sample outputs)."""
     from .nn.capturing import capture
-    from .probes import probe_layers as score_layers
 
     per = capture(model, data, probe_layers, reduce="none" if kind == "cloud" else _keep, max_samples=max_samples,
                   batch_size=batch_size, on_nonfinite="raise", progress=progress)
-    if per.targets is None:
+    return {layer: per[layer] for layer in per.layers}, per.targets
+
+
+def _probe(arrays: Mapping[str, np.ndarray], targets: Any, *, kind: str, maxdim: int, seed: int,
+           n_jobs: int | None) -> dict[str, Any]:
+    """Topological, linear and shuffled-label probes on each layer's per-sample outputs."""
+    from .probes import probe_layers as score_layers
+
+    if targets is None:
         raise ValueError("probe=True needs labels: give data as (X, y) or batches that yield (x, y).")
-    y = np.asarray(per.targets).reshape(len(per.targets), -1)[:, 0]
+    y = np.asarray(targets).reshape(len(targets), -1)[:, 0]
     need = 3 if kind == "cloud" else 4
-    arrays = {layer: per[layer] for layer in per.layers if per[layer].ndim == need}
-    skipped = [layer for layer in per.layers if per[layer].ndim != need]
-    if not arrays:
+    usable = {layer: a for layer, a in arrays.items() if a.ndim == need}
+    skipped = [layer for layer in arrays if arrays[layer].ndim != need]
+    if not usable:
         what = ("per-sample structure (tokens or spatial positions) to build a cloud from; name conv or "
                 "transformer layers" if kind == "cloud" else "2-D feature maps (n, C, H, W); name conv layers")
-        raise ValueError(f"probe_layers: none of {list(per.layers)} has {what}.")
+        raise ValueError(f"probe_layers: none of {list(arrays)} has {what}.")
     pooled = {layer: a.reshape(len(a), a.shape[1], -1).mean(axis=2) if kind == "image" else a.mean(axis=1)
-              for layer, a in arrays.items()}
-    scores = score_layers(arrays, pooled, y, kind=kind, maxdim=maxdim, seed=seed, n_jobs=n_jobs).to_dict()
+              for layer, a in usable.items()}
+    scores = score_layers(usable, pooled, y, kind=kind, maxdim=maxdim, seed=seed, n_jobs=n_jobs).to_dict()
     if skipped:
         scores["meta"]["skipped"] = skipped
     return scores
@@ -377,7 +394,12 @@ def analyze(
     progress: bool = True,
     title: str | None = None,
     config: Mapping[str, Any] | None = None,
-) -> Report:
+    max_memory: int | float | str | None = None,
+    max_time: float | None = None,
+    dry_run: bool = False,
+    out: str | Path | None = None,
+    cache: bool = True,
+) -> Report | Plan:
     """Analyse one model: the topology of every layer, how the layers compare, what probes read, what it means.
 
     Stages: :func:`tda_nn.nn.capturing` of ``layers`` on up to ``max_samples`` samples;
@@ -485,16 +507,39 @@ def analyze(
     title : str, optional
     config : dict, optional
         Recorded in the report as how it was made (the CLI passes its arguments).
+    max_memory : int, float or str, optional
+        Memory budget of the persistence stage (bytes or ``'8GB'``; default: half the RAM).
+    max_time : float, optional
+        Refuse a plan estimated above this many seconds.
+    dry_run : bool, default=False
+        Resolve every option with one small forward pass (two samples) and return
+        the :class:`~tda_nn.plan.Plan` without running it.
+    out : str or Path, optional
+        Keep each finished stage in ``<out>/.tda_nn_cache/`` (capture, persistence,
+        probes, regions), keyed by a fingerprint of the data, the model's weights
+        and the settings that shape the stage; a re-run with the same ``out`` reuses
+        every unchanged stage and says which in :attr:`Report.notes`.
+    cache : bool, default=True
+        ``False`` recomputes every stage (and still keeps them for the next run).
+
+    **Planned before it starts.** Before the capture, one small forward pass
+    resolves the layers and the shape of each layer's samples: a plan above
+    ``max_memory`` or ``max_time`` is refused (:class:`~tda_nn.plan.PlanError`, a
+    ValueError naming ``maxdim`` or ``max_points`` and a value that fits), and probe
+    layers whose samples are one point (a 1x1 map after global pooling) are skipped
+    with a note. A failure inside an optional stage (probes, regions) becomes a
+    note, never a lost run.
 
     Returns
     -------
-    Report
+    Report, or Plan when ``dry_run=True``
 
     Raises
     ------
     ValueError
         Unknown layer names (with the closest names), NaN/inf activations,
-        ``probe=True`` or ``per_class=True`` without labels, bad settings.
+        ``probe=True`` or ``per_class=True`` without labels, bad settings, a plan
+        that does not fit (:class:`~tda_nn.plan.PlanError`).
 
     Examples
     --------
@@ -506,7 +551,9 @@ def analyze(
     >>> report.layers
     ('input', 'act0', 'act1')
     """
-    from .nn.capturing import capture
+    from ._runs import Kept, keep_output, per_sample_points, profile_from_data, profile_to_data, resolve_plan
+    from .activations import Activations
+    from .nn.capturing import capture, iter_batches
 
     max_samples, max_points, maxdim, distance = _check_sizes(max_samples, max_points, maxdim, distance, "distance")
     n_bootstrap = check_int(n_bootstrap, name="n_bootstrap", min_value=0)
@@ -521,13 +568,65 @@ def analyze(
     probe_kind = check_choice(probe_kind, name="probe_kind", choices=("cloud", "image"))
     progress = check_flag(progress, name="progress")
     regions = check_flag_or_auto(regions, name="regions")
+    dry_run = check_flag(dry_run, name="dry_run")
+    cache = check_flag(cache, name="cache")
+    if max_time is not None:
+        max_time = check_real(max_time, name="max_time", min_value=0.0, strict=True)
     red = _resolve_reduce(reduce, data)
     stages = _Stages(progress)
     notes: list[str] = []
 
-    acts = capture(model, data, layers, reduce=red, max_samples=max_samples, batch_size=batch_size,
-                   on_nonfinite="raise", progress=progress)
-    stages.done("capture", f"{acts.n_samples} samples x {len(acts.layers)} layers")
+    # -- the plan: one small forward pass resolves every option before any heavy work
+    want_regions = regions is True or (regions == "auto" and _has_relu(model))
+    _, bound, _ = iter_batches(data, batch_size)
+    n_planned = min(max_samples, bound) if bound is not None else max_samples
+    plan, resolved, data = resolve_plan(
+        model, data, layers, n_samples=n_planned, maxdim=maxdim, max_points=max_points, n_bootstrap=n_bootstrap,
+        probe=probe, probe_layers=probe_layers, probe_kind=probe_kind, tokens=red == "mean", regions=want_regions,
+        regions_note="" if want_regions else "no ReLU-type modules (regions apply to piecewise-linear models)",
+        max_memory=max_memory, max_time=max_time)
+    if probe and probe_layers is not None and not resolved["probe_layers"]:
+        what = ("per-sample structure (tokens or spatial positions) to build a cloud from; name conv or "
+                "transformer layers" if probe_kind == "cloud" else "2-D feature maps (n, C, H, W); name conv layers")
+        raise ValueError(f"probe_layers: none of {list(resolved['probe_skipped'])} has {what}.")
+    if dry_run:
+        return plan
+    notes.extend(plan.notes)
+    stages.done("plan", f"about {plan.seconds:.1f} s estimated")
+    kept = Kept(out, enabled=cache, model=model)
+    X_in = y_in = None
+    data_fp = None
+    if kept.active:
+        X_in, y_in = _inputs_in_memory(data, max_samples)
+        data_fp = kept.key(X_in, y_in) if X_in is not None else None
+
+    # -- capture: the probe layers' per-sample outputs come from the same pass when the
+    # main layers keep every unit (reduce='flatten'); else the probes capture their own
+    main_layers = resolved["layers"]
+    probe_names = resolved["probe_layers"] if probe else ()
+    one_pass = bool(probe_names) and red == "flatten" and all(
+        len(resolved["shapes"][name]) == 3 for name in probe_names)
+    per_sample: dict[str, np.ndarray] | None = None
+    key = kept.key("capture", data_fp, kept.model_fp, main_layers, probe_names if one_pass else (), red,
+                   max_samples, probe_kind) if data_fp is not None else ""
+    got = kept.get("capture", key) if key else None
+    if got is None:
+        wanted = list(dict.fromkeys(main_layers + (probe_names if one_pass else ())))
+        raw = capture(model, data, wanted if layers is not None or one_pass else layers,
+                      reduce=keep_output if one_pass else red, max_samples=max_samples, batch_size=batch_size,
+                      on_nonfinite="raise", progress=progress)
+        arrays = {name: np.asarray(raw[name]) for name in raw.layers}
+        got = {"arrays": arrays, "targets": raw.targets, "layers": list(main_layers if one_pass else raw.layers)}
+        if key:
+            kept.put("capture", key, got)
+    arrays, targets = got["arrays"], got["targets"]
+    if one_pass:
+        per_sample = {name: per_sample_points(arrays[name]) if probe_kind == "cloud" else arrays[name]
+                      for name in probe_names}
+    acts = Activations({name: np.asarray(arrays[name]).reshape(len(arrays[name]), -1) if one_pass
+                        else arrays[name] for name in got["layers"]}, targets=targets, meta={"reduce": red})
+    stages.done("capture", f"{acts.n_samples} samples x {len(acts.layers)} layers"
+                + (f", with {len(probe_names)} probe layer(s) in the same pass" if one_pass else ""))
     labels = None
     if acts.targets is not None:
         labels = np.asarray(acts.targets).reshape(acts.n_samples, -1)[:, 0]
@@ -537,11 +636,21 @@ def analyze(
                              f"{int(bad[0])}); probe=True and per_class=True need a class for every sample.")
     if per_class and labels is None:
         raise ValueError("per_class=True needs labels: give data as (X, y) or batches that yield (x, y).")
+    if probe and labels is None:
+        raise ValueError("probe=True needs labels: give data as (X, y) or batches that yield (x, y).")
 
     names = _class_names(class_names, labels)
-    profile = _profile(acts, labels=labels if per_class else None, maxdim=maxdim, max_points=max_points,
-                       scales=(0.25, 0.5, 0.75) if scales is None else scales, n_bootstrap=n_bootstrap, seed=seed,
-                       n_jobs=n_jobs, alpha=alpha)
+    acts_fp = kept.key(*(acts[name] for name in acts.layers), labels) if kept.active else ""
+    the_scales = (0.25, 0.5, 0.75) if scales is None else scales
+    key = kept.key("persistence", acts_fp, list(acts.layers), per_class, maxdim, max_points, the_scales, n_bootstrap,
+                   seed, alpha)
+    cached = kept.get("persistence", key)
+    if cached is not None:
+        profile = profile_from_data(cached)
+    else:
+        profile = _profile(acts, labels=labels if per_class else None, maxdim=maxdim, max_points=max_points,
+                           scales=the_scales, n_bootstrap=n_bootstrap, seed=seed, n_jobs=n_jobs, alpha=alpha)
+        kept.put("persistence", key, profile_to_data(profile))
     stages.done("persistence", f"H0..H{maxdim} of {len(profile.layers)} layers")
     if acts.n_samples > max_points:
         notes.append(f"Diagrams computed on {max_points} max-min landmarks of {acts.n_samples} samples per layer; "
@@ -572,14 +681,23 @@ def analyze(
         stages.done("views", views["method"])
 
     probes = None
-    if probe:
-        if labels is None:
-            raise ValueError("probe=True needs labels: give data as (X, y) or batches that yield (x, y).")
-        chosen = probe_layers if probe_layers is not None else [lay for lay in acts.layers if lay != "input"]
-        probes = _probe(model, data, chosen, kind=probe_kind, max_samples=max_samples, batch_size=batch_size, maxdim=maxdim, seed=seed,
-                        n_jobs=n_jobs, progress=progress)
-        stages.done("probes", ", ".join(f"{lay}: {t:.2f} vs shuffled {s:.2f}" for lay, t, s in
-                                        zip(probes["layers"], probes["topological"], probes["shuffled"])))
+    if probe_names:
+        try:
+            if per_sample is None:
+                per_sample, _ = _probe_capture(model, data, list(probe_names), kind=probe_kind,
+                                               max_samples=max_samples, batch_size=batch_size, progress=progress)
+            key = kept.key("probes", kept.key(*(per_sample[n] for n in per_sample)), labels, probe_kind, maxdim, seed)
+            probes = kept.get("probes", key)
+            if probes is None:
+                probes = kept.put("probes", key, _probe(per_sample, labels, kind=probe_kind, maxdim=maxdim, seed=seed,
+                                                        n_jobs=n_jobs))
+            stages.done("probes", ", ".join(f"{lay}: {t:.2f} vs shuffled {s:.2f}" for lay, t, s in
+                                            zip(probes["layers"], probes["topological"], probes["shuffled"])))
+        except Exception as exc:  # an optional stage: a note, never a lost run
+            probes = None
+            _optional_failed("probes", exc, notes)
+    elif probe:
+        notes.append("Probes skipped: no probe layer has per-sample structure (tokens or spatial positions).")
 
     loops_data, pillar_findings = None, []
     if check_flag(loops, name="loops") and maxdim >= 1:
@@ -605,16 +723,30 @@ def analyze(
         stages.done("symmetry", ", ".join(symmetry_data["invariance"]))
 
     region_data = None
-    want_regions = regions is True or (regions == "auto" and _has_relu(model))
     if want_regions:
-        X, y = _inputs_in_memory(data, max_samples)
-        if X is None:
+        if X_in is None:
+            X_in, y_in = _inputs_in_memory(data, max_samples)
+        if X_in is None:
             if regions is True:
                 raise ValueError("regions=True needs the model's inputs in memory: give data as an array, a tensor "
                                  "or an (X, y) tuple.")
-        elif len(X) >= 3:
-            region_data = _regions(model, X, y, seed, region_resolution)
-            stages.done("regions", f"{region_data['n_regions']} regions on the plane")
+        elif len(X_in) >= 3:
+            try:
+                key = kept.key("regions", kept.model_fp, data_fp, seed, region_resolution)
+                region_data = kept.get("regions", key)
+                if region_data is None:
+                    region_data = kept.put("regions", key, _regions(model, X_in, y_in, seed, region_resolution))
+                stages.done("regions", f"{region_data['n_regions']} regions on the plane")
+            except Exception as exc:  # an optional stage: a note, never a lost run
+                if regions is True and isinstance(exc, (ValueError, TypeError)):
+                    raise  # asked for by name on a model it does not fit: the user's mistake, at once
+                region_data = None
+                _optional_failed("regions", exc, notes)
+    if kept.reused:
+        msg = (f"Reused the finished stages {', '.join(kept.reused)} kept in {str(out)!r} (their data, weights and "
+               "settings are unchanged; cache=False recomputes them).")
+        notes.append(msg)
+        _log.info(msg)
 
     from .findings import report_findings
 

@@ -221,7 +221,7 @@ class TestReportFiles:
         with pytest.raises(ValueError, match="not a readable tda_nn report"):
             Report.load(out)
         out = report.save(tmp_path / "rep2", figures=False)
-        npz = next((out / "diagrams").glob("*.npz"))
+        npz = next((out / "diagrams").rglob("*.npz"))
         npz.write_bytes(npz.read_bytes()[:100])
         with pytest.raises(ValueError):
             Report.load(out)

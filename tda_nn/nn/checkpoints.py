@@ -22,7 +22,7 @@ from .._files import inside
 from ..validation import CheckpointError, check_budget, format_bytes, suggest
 
 __all__ = ["CheckpointError", "bundled_path", "is_torchscript", "load_checkpoint", "load_factory", "load_model",
-           "load_model_spec", "load_tensors", "refuse_torchscript", "save_state_dict"]
+           "load_model_spec", "model_fingerprint", "load_tensors", "refuse_torchscript", "save_state_dict"]
 
 _DATA = Path(__file__).resolve().parents[2] / "data"
 
@@ -423,3 +423,24 @@ def save_state_dict(model: Any, path: str | Path) -> Path:
     path = Path(path)
     torch.save(model.state_dict(), path)
     return path
+
+
+def model_fingerprint(model: Any) -> str:
+    """A short SHA-256 of a model's class and weights: equal for equal ``state_dict`` s, across processes.
+
+    Every entry of ``model.state_dict()`` (parameters and buffers) counts by name,
+    dtype, shape and bytes, so a cached stage of a workflow is reused only for the
+    same weights. A model without ``state_dict`` counts by its class alone.
+    """
+    from ..store import fingerprint
+
+    parts: list[Any] = [f"{type(model).__module__}.{type(model).__qualname__}"]
+    state = model.state_dict() if hasattr(model, "state_dict") else {}
+    for name, t in state.items():
+        if hasattr(t, "detach"):
+            t = t.detach().cpu()
+            if str(t.dtype) == "torch.bfloat16":
+                t = t.float()
+            t = t.numpy()
+        parts.extend([name, t])
+    return fingerprint(*parts)
