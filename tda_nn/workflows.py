@@ -570,6 +570,11 @@ def analyze(
     regions = check_flag_or_auto(regions, name="regions")
     dry_run = check_flag(dry_run, name="dry_run")
     cache = check_flag(cache, name="cache")
+    loops = check_flag(loops, name="loops")
+    if symmetry is not None:
+        from .nn.symmetry_summary import parse_actions
+
+        symmetry = parse_actions(symmetry)  # unknown names refused before any work
     if max_time is not None:
         max_time = check_real(max_time, name="max_time", min_value=0.0, strict=True)
     red = _resolve_reduce(reduce, data)
@@ -700,25 +705,32 @@ def analyze(
         notes.append("Probes skipped: no probe layer has per-sample structure (tokens or spatial positions).")
 
     loops_data, pillar_findings = None, []
-    if check_flag(loops, name="loops") and maxdim >= 1:
+    if loops and maxdim >= 1:
         from .workflow_stages import loop_findings, loops_stage
 
-        shown = inputs if inputs is not None else _inputs_in_memory(data, max_samples)[0]
-        loops_data = loops_stage(acts, profile, labels=labels, inputs=shown, max_points=max_points, seed=seed)
-        pillar_findings = loop_findings(loops_data)
-        stages.done("loops", "no significant loop" if loops_data is None else
-                    f"{sum(len(v['loops']) for v in loops_data['layers'].values())} loops")
+        try:
+            if inputs is None and X_in is None:
+                X_in, y_in = _inputs_in_memory(data, max_samples)
+            shown = inputs if inputs is not None else X_in
+            loops_data = loops_stage(acts, profile, labels=labels, inputs=shown, max_points=max_points, seed=seed)
+            pillar_findings = loop_findings(loops_data)
+            stages.done("loops", "no significant loop" if loops_data is None else
+                        f"{sum(len(v['loops']) for v in loops_data['layers'].values())} loops")
+        except Exception as exc:  # an optional stage: a note, never a lost run
+            loops_data, pillar_findings = None, []
+            _optional_failed("loops", exc, notes)
     symmetry_data = None
     if symmetry is not None:
         from .workflow_stages import symmetry_stage
 
-        X_sym, _ = _inputs_in_memory(data, max_samples)
+        if X_in is None:
+            X_in, y_in = _inputs_in_memory(data, max_samples)
+        X_sym = X_in
         if X_sym is None:
             raise ValueError("symmetry= needs the model's inputs in memory (images or sequences as an array, a "
                              "tensor or an (X, y) tuple); the actions transform them.")
-        symmetry_data, found = symmetry_stage(model, X_sym, symmetry, list(acts.layers),
-                                                       n_samples=max_samples, n_bootstrap=n_bootstrap,
-                                                       batch_size=batch_size, seed=seed)
+        symmetry_data, found = symmetry_stage(model, X_sym, symmetry, list(acts.layers), n_samples=max_samples,
+                                              n_bootstrap=n_bootstrap, batch_size=batch_size, seed=seed)
         pillar_findings += found
         stages.done("symmetry", ", ".join(symmetry_data["invariance"]))
 

@@ -179,6 +179,10 @@ class TestSymmetry:
         back = Report.load(tmp_path)
         assert jsonable(back.symmetry) == jsonable(sym_report.symmetry) and back == sym_report  # NaN != NaN
 
+    def test_unknown_action_refused_before_any_work(self):
+        with pytest.raises(ValueError, match="unknown action name 'spin'"):
+            analyze(nn.Linear(4, 2), torch.zeros(10, 4), symmetry="rot90,spin", progress=False)
+
     def test_cli_flag_reaches_analyze(self, monkeypatch, tmp_path):
         import tda_nn.cli as cli
         import tda_nn.workflows as wf
