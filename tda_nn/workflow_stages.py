@@ -23,17 +23,88 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from .findings import Finding
 
-__all__ = ["loop_findings", "loops_stage", "regions_payload", "symmetry_findings", "symmetry_stage"]
+__all__ = ["check_actions", "loop_findings", "loops_stage", "pillar_stages", "regions_payload", "symmetry_findings", "symmetry_stage"]
 
 _log = logging.getLogger("tda_nn")
 _THUMB = 32  # largest side of an image stored for a loop panel (the HTML thumbnail's size)
+
+
+def check_actions(actions: Any) -> dict[str, Any] | None:
+    """``None``, or the actions as ``{name: action}`` (:func:`~tda_nn.nn.symmetry_summary.parse_actions`).
+
+    Raises
+    ------
+    ValueError
+        An unknown action name (the message lists the known ones).
+    TypeError
+        Neither a list of actions or names, a dict, nor a comma-separated str.
+    """
+    if actions is None:
+        return None
+    from .nn.symmetry_summary import parse_actions
+
+    return parse_actions(actions)
+
+
+def pillar_stages(model: Any, acts: Any, profile: Any, read_inputs: Callable[[], Any], *, labels: Any, inputs: Any,
+                  loops: bool, symmetry: Any, max_points: int, max_samples: int, n_bootstrap: int, batch_size: int,
+                  seed: int, done: Callable[[str, str], None],
+                  failed: Callable[[str, Exception], None]) -> tuple[dict | None, dict | None, list[Finding]]:
+    """The loops and symmetry stages of :func:`tda_nn.analyze`, with their findings.
+
+    Loops are optional: a failure is handed to ``failed`` (a note in the report) and
+    the run goes on. Symmetries are asked for by name: their errors raise.
+
+    Parameters
+    ----------
+    model, acts, profile
+        The model, its captured layers and their profile.
+    read_inputs : callable
+        Returns the model inputs as an array, or None when they are not in memory.
+    labels, inputs
+        As in :func:`loops_stage`; ``inputs=None`` shows the model inputs.
+    loops : bool
+    symmetry : dict of name to action, or None
+        Parsed by :func:`tda_nn.nn.symmetry_summary.parse_actions`.
+    max_points, max_samples, n_bootstrap, batch_size, seed
+        analyze's settings.
+    done, failed : callable
+        ``done(stage, detail)`` logs a finished stage; ``failed(stage, exc)`` records a failed optional one.
+
+    Returns
+    -------
+    loops : dict or None
+    symmetry : dict or None
+    findings : list of Finding
+    """
+    loops_data, sym_data, found = None, None, []
+    if loops:
+        try:
+            shown = inputs if inputs is not None else read_inputs()
+            loops_data = loops_stage(acts, profile, labels=labels, inputs=shown, max_points=max_points, seed=seed)
+            found = loop_findings(loops_data)
+            done("loops", "no significant loop" if loops_data is None else
+                 f"{sum(len(v['loops']) for v in loops_data['layers'].values())} loops")
+        except Exception as exc:  # an optional stage: a note, never a lost run
+            loops_data, found = None, []
+            failed("loops", exc)
+    if symmetry is not None:
+        X = read_inputs()
+        if X is None:
+            raise ValueError("symmetry= needs the model's inputs in memory (images or sequences as an array, a "
+                             "tensor or an (X, y) tuple); the actions transform them.")
+        sym_data, more = symmetry_stage(model, X, symmetry, list(acts.layers), n_samples=max_samples,
+                                        n_bootstrap=n_bootstrap, batch_size=batch_size, seed=seed)
+        found = found + more
+        done("symmetry", ", ".join(sym_data["invariance"]))
+    return loops_data, sym_data, found
 
 
 # -- loops -------------------------------------------------------------------------------------------------------

@@ -22,6 +22,8 @@ from . import __version__
 from .plan import Plan
 from .report import Report
 from .validation import check_choice, check_flag, check_flag_or_auto, check_int, check_probability, check_real
+from .workflow_stages import check_actions, pillar_stages
+from .workflow_stages import regions_payload as _regions
 
 __all__ = ["analyze", "compare_checkpoints", "track"]
 
@@ -311,13 +313,6 @@ def _provenance(model: Any, acts: Any, data: Any, max_samples: int, dgms: Sequen
     }
 
 
-def _regions(model: Any, X: np.ndarray, y: np.ndarray | None, seed: int, resolution: int) -> dict[str, Any]:
-    """Activation regions on the plane through three samples, exact where the model allows it, as plain data."""
-    from .workflow_stages import regions_payload
-
-    return regions_payload(model, X, y, seed, resolution)
-
-
 def _optional_failed(stage: str, exc: Exception, notes: list[str]) -> None:
     """An optional stage that failed: a note in the report and a warning in the log, and the run goes on."""
     text = f"The {stage} stage failed and was left out: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
@@ -482,21 +477,15 @@ def analyze(
         modules and ``data`` holds its inputs in memory.
     region_resolution : int, default=128
     loops : bool, default=True
-        For every significant loop (H1 bar) of every layer, the samples along a
-        representative cycle in loop order, with their labels and inputs
-        (:func:`tda_nn.workflow_stages.loops_stage`; needs ``n_bootstrap > 0``), and,
-        when two or more layers hold loops, their lifelines across depth. The report
-        draws a panel per loop on the layer's 2-D view.
+        Each significant loop's samples in loop order, with labels and inputs, and
+        their lifelines across depth (:func:`tda_nn.workflow_stages.loops_stage`).
     inputs : array or sequence of length n_samples, optional
-        What each sample is, for the loop panels: strings for texts, ``(token, sentence)``
-        pairs for tokens, images. Default: the model inputs when ``data`` holds them in
-        memory (images become thumbnails).
+        What each sample is, for the loop panels (strings, ``(token, sentence)``
+        pairs, images); default: the model inputs when in memory.
     symmetry : list of actions or names, or comma-separated str, optional
-        Adds a Symmetries section: per-layer invariance and equivariance under each
-        action, with intervals, the fate of closed orbits, and findings such as where
-        invariance emerges and where it is complete (:func:`tda_nn.symmetry_summary`;
-        names: ``rotate``, ``rot90``, ``translate``, ``shift``, ``flip``). Needs the model's
-        inputs in memory.
+        A Symmetries section: per-layer invariance and equivariance with intervals,
+        orbits, findings (:func:`tda_nn.symmetry_summary`; names ``rotate``, ``rot90``,
+        ``translate``, ``shift``, ``flip``). Needs the inputs in memory.
     batch_size : int, default=256
     seed : int, default=0
         Seeds landmarks, bootstraps, probe folds and the region plane.
@@ -571,10 +560,7 @@ def analyze(
     dry_run = check_flag(dry_run, name="dry_run")
     cache = check_flag(cache, name="cache")
     loops = check_flag(loops, name="loops")
-    if symmetry is not None:
-        from .nn.symmetry_summary import parse_actions
-
-        symmetry = parse_actions(symmetry)  # unknown names refused before any work
+    symmetry = check_actions(symmetry)  # unknown names refused before any work
     if max_time is not None:
         max_time = check_real(max_time, name="max_time", min_value=0.0, strict=True)
     red = _resolve_reduce(reduce, data)
@@ -704,35 +690,11 @@ def analyze(
     elif probe:
         notes.append("Probes skipped: no probe layer has per-sample structure (tokens or spatial positions).")
 
-    loops_data, pillar_findings = None, []
-    if loops and maxdim >= 1:
-        from .workflow_stages import loop_findings, loops_stage
-
-        try:
-            if inputs is None and X_in is None:
-                X_in, y_in = _inputs_in_memory(data, max_samples)
-            shown = inputs if inputs is not None else X_in
-            loops_data = loops_stage(acts, profile, labels=labels, inputs=shown, max_points=max_points, seed=seed)
-            pillar_findings = loop_findings(loops_data)
-            stages.done("loops", "no significant loop" if loops_data is None else
-                        f"{sum(len(v['loops']) for v in loops_data['layers'].values())} loops")
-        except Exception as exc:  # an optional stage: a note, never a lost run
-            loops_data, pillar_findings = None, []
-            _optional_failed("loops", exc, notes)
-    symmetry_data = None
-    if symmetry is not None:
-        from .workflow_stages import symmetry_stage
-
-        if X_in is None:
-            X_in, y_in = _inputs_in_memory(data, max_samples)
-        X_sym = X_in
-        if X_sym is None:
-            raise ValueError("symmetry= needs the model's inputs in memory (images or sequences as an array, a "
-                             "tensor or an (X, y) tuple); the actions transform them.")
-        symmetry_data, found = symmetry_stage(model, X_sym, symmetry, list(acts.layers), n_samples=max_samples,
-                                              n_bootstrap=n_bootstrap, batch_size=batch_size, seed=seed)
-        pillar_findings += found
-        stages.done("symmetry", ", ".join(symmetry_data["invariance"]))
+    loops_data, symmetry_data, pillar_findings = pillar_stages(
+        model, acts, profile, lambda: X_in if X_in is not None else _inputs_in_memory(data, max_samples)[0],
+        labels=labels, inputs=inputs, loops=loops and maxdim >= 1, symmetry=symmetry, max_points=max_points,
+        max_samples=max_samples, n_bootstrap=n_bootstrap, batch_size=batch_size, seed=seed, done=stages.done,
+        failed=lambda st, exc: _optional_failed(st, exc, notes))
 
     region_data = None
     if want_regions:
