@@ -70,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--out", default=out_default, help=f"output directory (default: {out_default})")
         p.add_argument("--trust-checkpoint", action="store_true",
                        help="allow checkpoints holding arbitrary pickled objects (they can run code: only for files you trust)")
+        p.add_argument("--no-cache", action="store_true",
+                       help="recompute every stage (by default a re-run with the same --out reuses the stages whose "
+                            "data, weights and settings are unchanged)")
         p.add_argument("--dry-run", action="store_true",
                        help="load the model and the data, run one small batch, print the layers and what would run; "
                             "write nothing")
@@ -225,7 +228,7 @@ def _cmd_analyze(args: argparse.Namespace):
              "title": args.title or f"tda-nn analyze: {args.checkpoint or args.model}"}
     config = _config(args, checkpoint=args.checkpoint, probe=args.probe, **({"class_names": names} if names else {}))
     always = {"per_class": args.per_class, "probe": args.probe, "probe_kind": args.probe_kind,
-              "progress": _progress(args), "config": config}
+              "progress": _progress(args), "config": config, "out": args.out, "cache": not args.no_cache}
     result = _call(workflows.analyze, model, data, given=given, always=always)
     if args.dry_run:  # analyze's own dry run: it says what it would do
         print(result)
