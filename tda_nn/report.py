@@ -132,7 +132,7 @@ class Report:
             "matrices": {k: {"labels": list(lab), "values": np.asarray(m).tolist()} for k, (lab, m) in self.matrices.items()},
             "probes": self.probes,
             "regions": None if not self.regions else {
-                k: self.regions.get(k) for k in ("n_regions", "counts_by_layer", "data_patterns")},
+                k: self.regions.get(k) for k in ("n_regions", "method", "counts_by_layer", "data_patterns")},
             "findings": [f.to_dict() for f in self.findings],
             "notes": list(self.notes),
         }))

@@ -88,6 +88,17 @@ class TestLoops:
         assert ((tmp_path / "again" / "report.html").read_text().count("data-samples=")
                 == (tmp_path / "report.html").read_text().count("data-samples="))
 
+    def test_a_failed_loops_stage_is_a_note(self, circle_case, monkeypatch):
+        import tda_nn.workflow_stages as stages
+
+        def broken(*args, **kwargs):
+            raise RuntimeError("no engine")
+
+        monkeypatch.setattr(stages, "loops_stage", broken)
+        model, X, y, _ = circle_case
+        rep = analyze(model, (X, y), layers=["input"], n_bootstrap=0, regions=False, progress=False)
+        assert rep.loops is None and any("loops stage failed" in n and "no engine" in n for n in rep.notes)
+
     def test_image_inputs_become_thumbnails(self):
         from tda_nn.workflow_stages import _stored_input, restored_input
 
