@@ -217,6 +217,7 @@ RESULT_TYPES = {
     "ActivationPatterns", "BoundaryDistance", "Landmarks", "LayerComparison", "LayerInfo", "LayerProfile",
     "NeuralPersistence", "PathRegions", "PlaneRegions", "ProbeScores", "RegionDensity", "SignificantBars",
     "TrainingTrace", "Report",  # Report.load: tests/test_hostile_files.py
+    "Finding",  # built by tda_nn.findings from the numbers of a report
     "Cycle", "Cycles", "Lifeline", "Lifelines", "LoopSamples", "LieDerivative", "OrbitTopology", "SymmetryProfile",
     "SymmetrySummary", "ExactPlaneRegions", "LocalComplexity",
     # the error types themselves
