@@ -120,6 +120,8 @@ _LAZY: dict = {
     "track": "workflows",
     "Report": "report",
     "Finding": "findings",
+    "loop_findings": "workflow_stages",
+    "symmetry_findings": "workflow_stages",
     "ProbeScores": "probes",
     "probe_layers": "probes",
     "TopologicalProbe": "probes",

@@ -106,6 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="probe input: per-sample point clouds (Rips) or feature-map images (cubical)")
     a.add_argument("--probe-layers", nargs="+", help="layers for the probes (default: every captured layer with "
                                                       "per-sample structure)")
+    a.add_argument("--symmetry", type=lambda s: [n.strip() for n in s.split(",") if n.strip()],
+                   help="add a Symmetries section for these actions, comma-separated: rotate, rot90, translate, "
+                        "shift, flip (e.g. rotate,translate,flip)")
     common(a, out_default="tda_nn_report")
 
     c = sub.add_parser("compare", help="compare checkpoints of one architecture, layer by layer (or layers of one checkpoint)")
@@ -219,6 +222,7 @@ def _cmd_analyze(args: argparse.Namespace):
     takes_names = _accepts(workflows.analyze, "class_names")
     given = {**_settings(args), "distance": args.distance, "scales": args.scales, "n_bootstrap": args.bootstrap,
              "alpha": args.alpha, "probe_layers": args.probe_layers, "dry_run": True if args.dry_run else None,
+             "symmetry": args.symmetry,
              "regions": {"on": True, "off": False}.get(args.regions, args.regions),
              "class_names": names if takes_names else None,  # else only recorded in the config
              "title": args.title or f"tda-nn analyze: {args.checkpoint or args.model}"}

@@ -63,6 +63,12 @@ class Report:
     views : dict or None
         A 2-D view of every layer's samples: ``{"method": "pca" | "umap", "coords":
         {layer: [[x, y], ...]}, "labels": [...] or None, "class_names": {label: name}}``.
+    loops : dict or None
+        The samples along every significant H1 loop of every layer, in loop order, and
+        their lifelines across depth (:func:`tda_nn.workflow_stages.loops_stage`).
+    symmetry : dict or None
+        Per-layer invariance and equivariance errors with intervals and orbit fractions
+        by action (:func:`tda_nn.workflow_stages.symmetry_stage`).
     """
 
     title: str
@@ -77,6 +83,8 @@ class Report:
     notes: list = field(default_factory=list)
     findings: list = field(default_factory=list)
     views: dict | None = None
+    loops: dict | None = None
+    symmetry: dict | None = None
 
     def __post_init__(self) -> None:
         from .findings import Finding
@@ -100,6 +108,10 @@ class Report:
             parts.append("probes")
         if self.regions:
             parts.append(f"{self.regions.get('n_regions')} regions on a plane")
+        if self.loops:
+            parts.append(f"{sum(len(v['loops']) for v in self.loops['layers'].values())} loops")
+        if self.symmetry:
+            parts.append("symmetries: " + ", ".join(self.symmetry.get("invariance", {})))
         if self.findings:
             parts.append(f"{len(self.findings)} findings")
         return f"Report({self.title!r}; " + "; ".join(parts) + ")"
@@ -120,7 +132,7 @@ class Report:
             "matrices": {k: {"labels": list(lab), "values": np.asarray(m).tolist()} for k, (lab, m) in self.matrices.items()},
             "probes": self.probes,
             "regions": None if not self.regions else {
-                k: self.regions.get(k) for k in ("n_regions", "counts_by_layer", "data_patterns")},
+                k: self.regions.get(k) for k in ("n_regions", "method", "counts_by_layer", "data_patterns")},
             "findings": [f.to_dict() for f in self.findings],
             "notes": list(self.notes),
         }))
@@ -190,6 +202,8 @@ class Report:
             "notes": list(self.notes),
             "findings": [f.to_dict() for f in self.findings],
             "views": self.views,
+            "loops": self.loops,
+            "symmetry": self.symmetry,
         }))
 
     # -- figures ----------------------------------------------------------------
@@ -285,7 +299,8 @@ class Report:
         return cls(title=body["title"], config=body["config"], layers=tuple(body["layers"]), diagrams=diagrams,
                    table=body["table"], matrices=body["matrices"], series=body.get("series") or {},
                    probes=body.get("probes"), regions=body.get("regions"), notes=list(body.get("notes") or []),
-                   findings=list(body.get("findings") or []), views=body.get("views"))
+                   findings=list(body.get("findings") or []), views=body.get("views"),
+                   loops=body.get("loops"), symmetry=body.get("symmetry"))
 
 
 _FIELDS: dict[str, tuple[type, ...]] = {
@@ -478,20 +493,28 @@ def _html(report: Report, pngs: dict[str, bytes]) -> str:
         r = report.regions
         parts.append(f"<h2>Activation regions</h2><p class='how'>{e(_SECTIONS['regions'])}</p><p>Distinct "
                      "patterns, counting the layers up to each one (on the samples: at most one per sample, so a "
-                     "count equal to the number of samples is saturated):</p>"
-                     "<table><tr><th>up to layer</th><th>on the plane</th><th>on the samples</th></tr>")
+                     f"count equal to the number of samples is saturated). {e(_region_method(r))}</p>")
         data_counts = r.get("data_patterns") or {}
         if float(r.get("zoom", 1.0)) > 1:
             parts.append(f"<p class='note'>The network cuts the plane through three samples into more regions than a "
                          f"{r.get('resolution')}² grid resolves ({r.get('full_window_regions')} distinct patterns): "
                          f"the counts below are lower bounds and the figure zooms {r['zoom']:g}x on one sample.</p>")
+        plane = "on the plane (exact)" if r.get("method") == "exact" else "on the plane (grid, lower bound)"
+        parts.append(f"<table><tr><th>up to layer</th><th>{plane}</th><th>on the samples</th></tr>")
         for layer, c in (r.get("full_window_counts_by_layer") or r.get("counts_by_layer") or {}).items():
             parts.append(f"<tr><td>{e(layer)}</td><td>{_fmt(c)}</td>"
                          f"<td>{_fmt(data_counts.get('patterns/' + layer, float('nan')))}</td></tr>")
         parts.append("</table>")
+    from .plotting.report_pillars import PILLAR_CAPTIONS, loops_section, symmetry_section
+
+    parts.append(loops_section(report))
+    parts.append(symmetry_section(report))
     for stem, png in pngs.items():
         b64 = base64.b64encode(png).decode("ascii")
-        how = CAPTIONS.get(stem)
+        how = PILLAR_CAPTIONS.get(stem) or CAPTIONS.get(stem)
+        if stem == "regions" and (report.regions or {}).get("method") == "exact":
+            how = "The exact partition of the plane through three samples into linear regions, drawn as polygons " \
+                  "(left), and the exact number of regions by depth (right)."
         parts.append(f"<h2>{e(stem.replace('_', ' '))}</h2>" + (f"<p class='how'>{e(how)}</p>" if how else "")
                      + f"<img alt='{e(stem)}' src='data:image/png;base64,{b64}'>")
     if report.matrices:
@@ -511,6 +534,16 @@ def _html(report: Report, pngs: dict[str, bytes]) -> str:
     parts.append("<pre>" + e(json.dumps(jsonable(plain(report.config)), indent=1)) + "</pre>")
     parts.append("</body></html>")
     return "\n".join(parts)
+
+
+def _region_method(r: dict) -> str:
+    """Which method produced the region counts on the plane, and what that makes of them."""
+    if r.get("method") == "exact":
+        return ("Counts on the plane: exact (the polygons of the partition, computed layer by layer; "
+                f"tolerance {r.get('tol', 0):g}).")
+    why = r.get("method_note")
+    return (f"Counts on the plane: a {r.get('resolution')}² grid, a lower bound (regions thinner than the grid "
+            "spacing are missed)" + (f"; the exact method was not used: {why}" if why else "") + ".")
 
 
 def _column_order(c: str) -> tuple[int, int, str]:

@@ -25,6 +25,8 @@ from ._runs import regions_stage as _regions
 from .plan import Plan
 from .report import Report
 from .validation import check_choice, check_flag, check_flag_or_auto, check_int, check_probability, check_real
+from .workflow_stages import check_actions, pillar_stages
+from .workflow_stages import regions_payload as _regions
 
 __all__ = ["analyze", "compare_checkpoints", "track"]
 
@@ -343,6 +345,9 @@ def analyze(
     probe_kind: Literal["cloud", "image"] = "cloud",
     regions: bool | Literal["auto"] = "auto",
     region_resolution: int = 128,
+    loops: bool = True,
+    inputs: Any = None,
+    symmetry: Any = None,
     batch_size: int = 256,
     seed: int = 0,
     n_jobs: int | None = None,
@@ -436,6 +441,16 @@ def analyze(
         plane through three samples). ``'auto'``: when the model has ReLU-type
         modules and ``data`` holds its inputs in memory.
     region_resolution : int, default=128
+    loops : bool, default=True
+        Each significant loop's samples in loop order, with labels and inputs, and
+        their lifelines across depth (:func:`tda_nn.workflow_stages.loops_stage`).
+    inputs : array or sequence of length n_samples, optional
+        What each sample is, for the loop panels (strings, ``(token, sentence)``
+        pairs, images); default: the model inputs when in memory.
+    symmetry : list of actions or names, or comma-separated str, optional
+        A Symmetries section: per-layer invariance and equivariance with intervals,
+        orbits, findings (:func:`tda_nn.symmetry_summary`; names ``rotate``, ``rot90``,
+        ``translate``, ``shift``, ``flip``). Needs the inputs in memory.
     batch_size : int, default=256
     seed : int, default=0
         Seeds landmarks, bootstraps, probe folds and the region plane.
@@ -509,6 +524,8 @@ def analyze(
     regions = check_flag_or_auto(regions, name="regions")
     dry_run = check_flag(dry_run, name="dry_run")
     cache = check_flag(cache, name="cache")
+    loops = check_flag(loops, name="loops")
+    symmetry = check_actions(symmetry)  # unknown names refused before any work
     if max_time is not None:
         max_time = check_real(max_time, name="max_time", min_value=0.0, strict=True)
     red = _resolve_reduce(reduce, data)
@@ -638,6 +655,12 @@ def analyze(
     elif probe:
         notes.append("Probes skipped: no probe layer has per-sample structure (tokens or spatial positions).")
 
+    loops_data, symmetry_data, pillar_findings = pillar_stages(
+        model, acts, profile, lambda: X_in if X_in is not None else _inputs_in_memory(data, max_samples)[0],
+        labels=labels, inputs=inputs, loops=loops and maxdim >= 1, symmetry=symmetry, max_points=max_points,
+        max_samples=max_samples, n_bootstrap=n_bootstrap, batch_size=batch_size, seed=seed, done=stages.done,
+        failed=lambda st, exc: _optional_failed(st, exc, notes))
+
     region_data = None
     if want_regions:
         if X_in is None:
@@ -667,7 +690,7 @@ def analyze(
     from .findings import report_findings
 
     findings = report_findings(table, matrices=matrices, lifetimes=_significant_lifetimes(profile), probes=probes,
-                               regions=region_data, alpha=alpha, n_samples=acts.n_samples)
+                               regions=region_data, alpha=alpha, n_samples=acts.n_samples) + pillar_findings
     cfg = {
         "tda_nn_version": __version__,
         "model": type(model).__name__,
@@ -687,6 +710,8 @@ def analyze(
         "probe": probe,
         "probe_kind": probe_kind,
         "view": view,
+        "loops": bool(loops),
+        "symmetry": None if symmetry_data is None else list(symmetry_data["invariance"]),
         "seed": seed,
         "stage_seconds": stages.times,
         "provenance": _provenance(model, acts, data, max_samples, profile.diagrams, seed),
@@ -694,7 +719,7 @@ def analyze(
     }
     return Report(title=title or f"tda_nn analysis of {type(model).__name__}", config=cfg, layers=profile.layers,
                   diagrams=dgms, table=table, matrices=matrices, probes=probes, regions=region_data, notes=notes,
-                  findings=findings, views=views)
+                  findings=findings, views=views, loops=loops_data, symmetry=symmetry_data)
 
 
 def _class_names(class_names: Any, labels: Any) -> dict[Any, str]:

@@ -495,6 +495,14 @@ TABLE: dict[str, dict[str, Any]] = {
         cloud_cases(lambda v: tda_nn.loop_scales(v, [0, 1, 2]), bool_ok=False, halves=False),
         {"kwtype": raises(lambda: tda_nn.loop_scales(X, "012"), "indices"),
          "huge": raises(lambda: tda_nn.loop_scales(X, [0, 1, BIG]), "indices")}),
+    "loop_findings": {
+        "string": raises(lambda: tda_nn.loop_findings("loops"), "payload", errors=(TypeError,)),
+        "empty": raises(lambda: tda_nn.loop_findings({"lifelines": None}), "payload", "layers"),
+    },
+    "symmetry_findings": {
+        "string": raises(lambda: tda_nn.symmetry_findings("rot90"), "payload", errors=(TypeError,)),
+        "empty": raises(lambda: tda_nn.symmetry_findings({"tol": 0.05}), "payload", "invariance"),
+    },
     "track_features": {
         "nan": raises(lambda: tda_nn.track_features({"a": X_NAN, "b": Y}), "nan"),
         "complex": raises(lambda: tda_nn.track_features({"a": X_COMPLEX, "b": Y}), "complex"),

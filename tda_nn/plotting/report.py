@@ -53,8 +53,11 @@ def report_figures(report: Any) -> dict[str, Any]:
         figs["probes"] = _probes(report.probes)
     if report.series and report.series.get("steps"):
         figs["training"] = _training(report.series)
-    if getattr(report, "regions", None):
+    if getattr(report, "regions", None) and report.regions.get("method") != "exact":
         figs["regions"] = _regions(report.regions)
+    from .report_pillars import pillar_figures
+
+    figs.update(pillar_figures(report))
     return figs
 
 

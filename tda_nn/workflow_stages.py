@@ -1,0 +1,508 @@
+"""The stages of :func:`tda_nn.analyze` that read the two pillars and the exact regions.
+
+Each stage turns results of another room into plain data for the
+:class:`~tda_nn.report.Report` (and, for symmetries, into
+:class:`~tda_nn.findings.Finding` objects):
+
+* :func:`loops_stage` -- for every significant loop of every layer, the samples
+  along its representative cycle in loop order (:func:`tda_nn.representative_cycles`),
+  their labels and the inputs themselves (images, strings, ``(token, sentence)``
+  pairs); with two or more layers holding loops, the loops' lifelines across depth
+  (:func:`tda_nn.track_features`).
+* :func:`symmetry_stage` -- per-layer invariance and equivariance with intervals
+  and orbit fractions (:func:`tda_nn.symmetry_summary`), and :func:`symmetry_findings`,
+  sentences made from those numbers by stated rules.
+* :func:`regions_payload` -- activation regions on the plane through three samples,
+  counted exactly where the model allows it (``method='exact'``, the polygons kept
+  for the figure) and on a grid otherwise (a lower bound, said so).
+
+numpy-only at import: the torch wing is imported inside the functions that need it.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from .findings import Finding
+
+__all__ = ["check_actions", "loop_findings", "loops_stage", "pillar_stages", "regions_payload", "symmetry_findings", "symmetry_stage"]
+
+_log = logging.getLogger("tda_nn")
+_THUMB = 32  # largest side of an image stored for a loop panel (the HTML thumbnail's size)
+
+
+def check_actions(actions: Any) -> dict[str, Any] | None:
+    """``None``, or the actions as ``{name: action}`` (:func:`~tda_nn.nn.symmetry_summary.parse_actions`).
+
+    Raises
+    ------
+    ValueError
+        An unknown action name (the message lists the known ones).
+    TypeError
+        Neither a list of actions or names, a dict, nor a comma-separated str.
+    """
+    if actions is None:
+        return None
+    from .nn.symmetry_summary import parse_actions
+
+    return parse_actions(actions)
+
+
+def pillar_stages(model: Any, acts: Any, profile: Any, read_inputs: Callable[[], Any], *, labels: Any, inputs: Any,
+                  loops: bool, symmetry: Any, max_points: int, max_samples: int, n_bootstrap: int, batch_size: int,
+                  seed: int, done: Callable[[str, str], None],
+                  failed: Callable[[str, Exception], None]) -> tuple[dict | None, dict | None, list[Finding]]:
+    """The loops and symmetry stages of :func:`tda_nn.analyze`, with their findings.
+
+    Loops are optional: a failure is handed to ``failed`` (a note in the report) and
+    the run goes on. Symmetries are asked for by name: their errors raise.
+
+    Parameters
+    ----------
+    model, acts, profile
+        The model, its captured layers and their profile.
+    read_inputs : callable
+        Returns the model inputs as an array, or None when they are not in memory.
+    labels, inputs
+        As in :func:`loops_stage`; ``inputs=None`` shows the model inputs.
+    loops : bool
+    symmetry : dict of name to action, or None
+        Parsed by :func:`tda_nn.nn.symmetry_summary.parse_actions`.
+    max_points, max_samples, n_bootstrap, batch_size, seed
+        analyze's settings.
+    done, failed : callable
+        ``done(stage, detail)`` logs a finished stage; ``failed(stage, exc)`` records a failed optional one.
+
+    Returns
+    -------
+    loops : dict or None
+    symmetry : dict or None
+    findings : list of Finding
+    """
+    loops_data, sym_data, found = None, None, []
+    if loops:
+        try:
+            shown = inputs if inputs is not None else read_inputs()
+            loops_data = loops_stage(acts, profile, labels=labels, inputs=shown, max_points=max_points, seed=seed)
+            found = loop_findings(loops_data)
+            done("loops", "no significant loop" if loops_data is None else
+                 f"{sum(len(v['loops']) for v in loops_data['layers'].values())} loops")
+        except Exception as exc:  # an optional stage: a note, never a lost run
+            loops_data, found = None, []
+            failed("loops", exc)
+    if symmetry is not None:
+        X = read_inputs()
+        if X is None:
+            raise ValueError("symmetry= needs the model's inputs in memory (images or sequences as an array, a "
+                             "tensor or an (X, y) tuple); the actions transform them.")
+        sym_data, more = symmetry_stage(model, X, symmetry, list(acts.layers), n_samples=max_samples,
+                                        n_bootstrap=n_bootstrap, batch_size=batch_size, seed=seed)
+        found = found + more
+        done("symmetry", ", ".join(sym_data["invariance"]))
+    return loops_data, sym_data, found
+
+
+# -- loops -------------------------------------------------------------------------------------------------------
+def _stored_input(x: Any) -> Any:
+    """One sample's input as plain data for ``report.json``: text as is, images as small uint8 grids."""
+    if isinstance(x, bytes):
+        return x.decode(errors="replace")
+    if isinstance(x, str):
+        return x
+    if isinstance(x, (tuple, list)) and len(x) == 2 and all(isinstance(t, str) for t in x):
+        return [x[0], x[1]]
+    a = np.asarray(x, dtype=np.float64)
+    if a.ndim == 3:  # (C, H, W) or (H, W, C): average the channels
+        a = a.mean(axis=-1) if a.shape[-1] in (1, 3, 4) and a.shape[0] not in (1, 3, 4) else a.mean(axis=0)
+    if a.ndim == 1:
+        side = int(round(np.sqrt(a.size)))
+        if side * side == a.size and side >= 4:
+            a = a.reshape(side, side)
+        else:
+            return [round(float(v), 4) for v in a[:16]]
+    if a.ndim != 2:
+        return None
+    h, w = a.shape
+    sh, sw = max(1, -(-h // _THUMB)), max(1, -(-w // _THUMB))
+    a = a[: h - h % sh, : w - w % sw].reshape(h // sh, sh, w // sw, sw).mean(axis=(1, 3))
+    lo, hi = float(np.nanmin(a)), float(np.nanmax(a))
+    g = np.zeros_like(a) if not hi > lo else (a - lo) / (hi - lo)
+    return {"image": np.round(255 * g).astype(np.uint8).tolist()}
+
+
+def restored_input(v: Any) -> Any:
+    """The inverse of the stored form, as :func:`tda_nn.plotting.loops_html.loops_html` reads it."""
+    if isinstance(v, Mapping) and "image" in v:
+        return np.asarray(v["image"], dtype=np.float64)
+    if isinstance(v, list) and len(v) == 2 and all(isinstance(t, str) for t in v):
+        return (v[0], v[1])
+    return v
+
+
+def loops_stage(acts: Any, profile: Any, *, labels: Any = None, inputs: Any = None, max_points: int = 500,
+                track: bool = True, seed: int = 0) -> dict[str, Any] | None:
+    """The samples along every significant H1 loop of every layer, in loop order.
+
+    A layer's significant loops are its H1 bars whose lifetime (over the layer's
+    median pairwise distance) exceeds the profile's threshold; each gets its
+    representative cycle on the same cloud (max-min landmarks when the layer has more
+    than ``max_points`` samples, indices still into the samples). With two or more
+    such layers, :func:`tda_nn.track_features` follows each loop across depth.
+
+    Parameters
+    ----------
+    acts : Activations
+        The captured layers (``acts[layer]`` of shape (n_samples, ...)).
+    profile : LayerProfile
+        With significance (``threshold`` not None) and ``reference_scale``.
+    labels : array-like of shape (n_samples,), optional
+    inputs : array of shape (n_samples, ...) or sequence of length n_samples, optional
+        What each sample is: images (stored as thumbnails of at most 32 x 32),
+        strings, or ``(token, sentence)`` pairs. Only the samples on a loop are kept.
+    max_points : int, default=500
+    track : bool, default=True
+        Also compute lifelines across layers (when at least two layers hold loops).
+    seed : int, default=0
+
+    Returns
+    -------
+    dict or None
+        ``{"layers": {layer: {"cycles": Cycles.to_dict(), "diagram": [[b, d], ...],
+        "threshold": absolute lifetime threshold, "reference_scale": float,
+        "loops": [{"indices", "labels", "bar", "bar_relative"}]}}, "inputs": {index: stored input},
+        "lifelines": Lifelines.to_dict() or None, "lifelines_note": str or None}``;
+        ``None`` without significance (``n_bootstrap=0``) or when no layer has a significant loop.
+    """
+    from .cycles import representative_cycles
+
+    if profile.threshold is None or profile.n_significant is None or profile.maxdim < 1:
+        return None
+    n = acts.n_samples
+    lab = None if labels is None else np.asarray(labels).reshape(-1)
+    n_landmarks = max_points if n > max_points else None
+    out: dict[str, Any] = {}
+    used: set[int] = set()
+    for i, layer in enumerate(profile.layers):
+        k = int(profile.n_significant[i, 1])
+        if k == 0:
+            continue
+        ref = float(profile.reference_scale[i])
+        thr = float(profile.threshold[i, 1]) * ref
+        X = np.asarray(acts[layer], dtype=np.float64).reshape(n, -1)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*landmarks.*", category=UserWarning)
+            cyc = representative_cycles(X, bars=k, n_landmarks=n_landmarks, seed=seed)
+        keep = [c for c in cyc if c.persistence > thr]
+        if not keep:
+            continue
+        body = cyc.to_dict()
+        body["cycles"] = [c for c, cy in zip(body["cycles"], cyc) if cy.persistence > thr]
+        loops = []
+        for c in keep:
+            idx = [int(j) for j in c.indices]
+            used.update(idx)
+            loops.append({"indices": idx, "labels": None if lab is None else [_plain(lab[j]) for j in idx],
+                          "bar": [float(c.bar[0]), float(c.bar[1])],
+                          "bar_relative": [float(c.bar[0]) / ref, float(c.bar[1]) / ref]})
+        out[layer] = {"cycles": body, "diagram": np.asarray(cyc.diagram, dtype=float).tolist(), "threshold": thr,
+                      "reference_scale": ref, "loops": loops}
+    if not out:
+        return None
+    stored: dict[str, Any] = {}
+    if inputs is not None:
+        for j in sorted(used):
+            if j < len(inputs):
+                stored[str(j)] = _stored_input(inputs[j])
+    lifelines, note = None, None
+    if track and len(out) >= 2:
+        lifelines, note = _lifelines(acts, profile, out, n_landmarks, seed)
+    _log.info("loops: %s", ", ".join(f"{lay} {len(v['loops'])}" for lay, v in out.items()))
+    return {"layers": out, "inputs": stored, "lifelines": lifelines, "lifelines_note": note}
+
+
+def _lifelines(acts: Any, profile: Any, loops: Mapping[str, Any], n_landmarks: int | None,
+               seed: int) -> tuple[dict[str, Any] | None, str | None]:
+    """Lifelines of the loops across every profiled layer (each layer's significant loops start or confirm one)."""
+    from .cycles import track_features
+
+    layers = list(profile.layers)
+    n = acts.n_samples
+    arrays = {layer: np.asarray(acts[layer], dtype=np.float64).reshape(n, -1) for layer in layers}
+    bars = {layer: len(loops[layer]["loops"]) if layer in loops else 0 for layer in layers}
+    min_pers = {layer: float(profile.threshold[i, 1]) * float(profile.reference_scale[i])
+                for i, layer in enumerate(layers)}
+    # the union of every layer's landmarks is the cloud tracked: keep it near max_points
+    m = None if n_landmarks is None else max(20, n_landmarks // len(layers))
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*landmarks.*", category=UserWarning)
+        lines = track_features(arrays, layers, bars=bars, n_landmarks=m, min_persistence=min_pers, seed=seed)
+    note = None
+    if m is not None:
+        note = (f"Lifelines are tracked on the union of each layer's {m} max-min landmarks "
+                f"({len(lines.samples)} of {n} samples), with each layer's significance threshold as the "
+                "persistence a loop needs there.")
+    return lines.to_dict(), note
+
+
+def loop_findings(payload: Mapping[str, Any] | None) -> list[Finding]:
+    """Sentences from the loops section: which samples each layer's loops run through, and their lifelines.
+
+    Rules: ``loop_samples`` -- per layer with significant loops, how many samples
+    each loop runs through and, with labels, how many classes they span;
+    ``lifelines`` -- per lifeline, the layers it persists through and how it ends
+    (died, merged, survives), read from :func:`tda_nn.track_features`'s table.
+
+    Parameters
+    ----------
+    payload : dict or None
+        ``report.loops`` (:func:`loops_stage`).
+
+    Returns
+    -------
+    list of Finding
+    """
+    if not payload:
+        return []
+    _check_payload(payload, ("layers",), "loops_stage")
+    out: list[Finding] = []
+    for layer, body in payload["layers"].items():
+        each = []
+        for k, lp in enumerate(body["loops"]):
+            classes = "" if lp.get("labels") is None else f", {len(set(map(str, lp['labels'])))} classes"
+            each.append(f"loop {k}: {len(lp['indices'])} samples{classes}, lifetime "
+                        f"{lp['bar_relative'][1] - lp['bar_relative'][0]:.3g}")
+        n = len(body["loops"])
+        out.append(Finding(f"{layer}: {n} significant loop{'s' if n != 1 else ''} ({'; '.join(each)}; x median "
+                           "distance), its samples listed in loop order in the loops section.", layer,
+                           "loop samples", float(len(body["loops"][0]["indices"])),
+                           float(body["threshold"]) / float(body["reference_scale"]), "loop_samples"))
+    lines = (payload.get("lifelines") or {}).get("lifelines") or []
+    for f in lines:
+        run = " -> ".join(f["layers"])
+        if f["end"] == "survives":
+            end = "and is still a loop at the last layer"
+        elif f["end"] == "merged":
+            end = f"and merges into lifeline {f['merged_into']} at {f['ended_at']}"
+        else:
+            end = f"and dies at {f['ended_at']} (its samples no longer make a significant loop there)"
+        out.append(Finding(f"A loop born at {f['born']} persists through {run} {end}.", f["born"],
+                           "lifeline layers", float(len(f["layers"])), None, "lifelines"))
+    return out
+
+
+def _check_payload(payload: Any, keys: tuple[str, ...], maker: str) -> None:
+    if not isinstance(payload, Mapping):
+        raise TypeError(f"payload must be the dict made by {maker}, got {type(payload).__name__}.")
+    missing = [k for k in keys if k not in payload]
+    if missing:
+        raise ValueError(f"payload lacks {missing}; pass the dict made by {maker}.")
+
+
+def _plain(v: Any) -> Any:
+    return v.item() if isinstance(v, np.generic) else v
+
+
+# -- symmetries --------------------------------------------------------------------------------------------------
+def symmetry_stage(model: Any, X: Any, actions: Any, layers: Sequence[str], *, n_samples: int = 1000,
+                   n_bootstrap: int = 100, n_inputs: int = 8, n_steps: int = 64, tol: float = 0.05,
+                   batch_size: int = 256, seed: int = 0) -> tuple[dict[str, Any], list[Finding]]:
+    """Invariance, equivariance and orbit topology of ``model`` under ``actions``, per layer, for the report.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+    X : ndarray or tensor of shape (n_samples, ...)
+        The model inputs the actions act on.
+    actions : list of actions or names, dict, or comma-separated str
+        As :func:`tda_nn.nn.symmetry_summary.parse_actions` reads them
+        (``"rotate,translate,flip"``).
+    layers : sequence of str
+        The captured layers, in model order.
+    n_samples, n_bootstrap, batch_size, seed
+        As in :func:`tda_nn.invariance`.
+    n_inputs, n_steps
+        Orbits: inputs followed, points per orbit (:func:`tda_nn.orbit_topology`).
+    tol : float, default=0.05
+        An error whose interval lies below ``tol`` counts as invariance (equivariance).
+
+    Returns
+    -------
+    payload : dict
+        ``SymmetrySummary.as_dict()`` (``invariance``, ``equivariance``, ``orbits`` by
+        action name, ``tol``, and the summary's own sentences under ``findings``).
+    findings : list of Finding
+        :func:`symmetry_findings` of the same numbers.
+    """
+    from .nn.symmetry_summary import symmetry_summary
+
+    summary = symmetry_summary(model, X, actions, layers=list(layers), n_samples=n_samples,
+                               n_bootstrap=n_bootstrap, orbits=True, n_inputs=n_inputs, n_steps=n_steps, tol=tol,
+                               batch_size=batch_size, seed=seed)
+    payload = summary.as_dict()
+    return payload, symmetry_findings(payload)
+
+
+def _upper(prof: Mapping[str, Any]) -> np.ndarray:
+    err = np.asarray(prof["error"], dtype=float)
+    iv = np.asarray(prof["interval"], dtype=float).reshape(-1, 2)[:, 1]
+    return np.where(np.isfinite(iv), iv, err)
+
+
+def symmetry_findings(payload: Mapping[str, Any]) -> list[Finding]:
+    """Sentences from per-layer invariance and equivariance errors and orbit counts, one rule each.
+
+    A layer counts as invariant (equivariant) to an action when the upper end of the
+    error's interval (the error itself without one) is below ``tol``; invariance
+    *emerges* at the first layer whose upper end is below 0.5 (the rules of
+    :meth:`tda_nn.SymmetrySummary.findings`). Every sentence quotes the numbers it
+    rests on: ``value`` is the error it names and ``uncertainty`` that error's upper
+    interval end.
+
+    Rules: ``invariance`` (the output is invariant, or where invariance emerges and
+    from which layer it is complete, or that no layer is), ``equivariance`` (layers
+    equivariant but not invariant), ``orbits`` (kept, collapsed and torn orbits at
+    the input and the output).
+
+    Parameters
+    ----------
+    payload : dict
+        ``SymmetrySummary.as_dict()``.
+
+    Returns
+    -------
+    list of Finding
+    """
+    _check_payload(payload, ("invariance",), "SymmetrySummary.as_dict()")
+    tol = float(payload.get("tol", 0.05))
+    out: list[Finding] = []
+    for name, inv in (payload.get("invariance") or {}).items():
+        layers = [str(x) for x in inv["layers"]]
+        err = np.asarray(inv["error"], dtype=float)
+        up = _upper(inv)
+        q = f"invariance error: {name}"
+        done = next((i for i in range(len(up)) if (up[i:] < tol).all()), None)
+        start = next((i for i in range(len(up)) if up[i] < 0.5), None)
+        last = len(layers) - 1
+        if done is not None:
+            emerge = (f"; it emerges at {layers[start]} (error {err[start]:.2g}, interval up to {up[start]:.2g})"
+                      if start is not None and start != done else "")
+            text = (f"The output ({layers[last]}) is invariant to {name}: error {err[last]:.2g}, interval up to "
+                    f"{up[last]:.2g}, below {tol:g}; invariance is complete from {layers[done]} on{emerge}.")
+            out.append(Finding(text, layers[done], q, float(err[done]), float(up[done]), "invariance"))
+        elif start is not None:
+            k = int(np.argmin(err))
+            text = (f"Invariance to {name} emerges at {layers[start]} (error {err[start]:.2g}, interval up to "
+                    f"{up[start]:.2g}, below 0.5) but is never complete: the output ({layers[last]}) has error "
+                    f"{err[last]:.2g} (interval up to {up[last]:.2g}, not below {tol:g}); smallest error "
+                    f"{err[k]:.2g} at {layers[k]}.")
+            out.append(Finding(text, layers[start], q, float(err[start]), float(up[start]), "invariance"))
+        else:
+            k = int(np.argmin(err))
+            text = (f"No layer is invariant to {name}: every error's interval reaches 0.5 or more (smallest error "
+                    f"{err[k]:.2g} at {layers[k]}; output {err[last]:.2g}).")
+            out.append(Finding(text, None, q, float(err[k]), float(up[k]), "invariance"))
+        eq = (payload.get("equivariance") or {}).get(name)
+        if eq is not None:
+            e_err = np.asarray(eq["error"], dtype=float)
+            e_up = _upper(eq)
+            kept = [i for i, lay in enumerate(eq["layers"])
+                    if e_up[i] < tol and not up[i] < tol and str(lay) != "input"]
+            if kept:
+                shown = ", ".join(f"{layers[i]} (equivariance error {e_err[i]:.2g}, invariance error {err[i]:.2g})"
+                                  for i in kept)
+                out.append(Finding(f"Equivariant but not invariant to {name} at {shown}.",
+                                   layers[kept[0]] if len(kept) == 1 else None, f"equivariance error: {name}",
+                                   float(e_err[kept[0]]), float(e_up[kept[0]]), "equivariance"))
+        orb = (payload.get("orbits") or {}).get(name)
+        if orb is not None:
+            status = orb.get("status") or {}
+            olayers = [str(x) for x in orb["layers"]]
+            ends = [olayers[0], olayers[-1]] if len(olayers) > 1 else olayers
+            parts = []
+            for lay in ends:
+                st = list(status.get(lay, []))
+                parts.append(f"{lay}: {st.count('kept')} kept, {st.count('collapsed')} collapsed, "
+                             f"{st.count('torn')} torn")
+            n_in = len(next(iter(status.values()), []))
+            frac = float((orb.get("fractions") or {}).get(olayers[-1], {}).get("collapsed", float("nan")))
+            out.append(Finding(f"Orbits of {n_in} inputs under {name}: "
+                               f"{'; '.join(parts)}.", None, f"orbits collapsed: {name}", frac, None, "orbits"))
+    return out
+
+
+# -- regions -----------------------------------------------------------------------------------------------------
+def regions_payload(model: Any, X: np.ndarray, y: np.ndarray | None, seed: int, resolution: int, *,
+                    max_regions: int = 5000) -> dict[str, Any]:
+    """Activation regions on the plane through three samples, exact where the model allows it.
+
+    ``method='auto'`` of :func:`tda_nn.regions_on_plane`: the exact polygons when the
+    model is made of affine layers and piecewise-linear activations and the window's
+    estimated count is within ``max_regions``; otherwise a ``resolution`` grid, whose
+    counts are lower bounds (and which zooms on one sample while most grid points are
+    distinct patterns). The payload says which method made each number.
+
+    Returns
+    -------
+    dict
+        ``method`` ('exact' or 'grid'), ``lower_bound`` (bool), ``n_regions``,
+        ``counts_by_layer``, ``full_window_counts_by_layer``, ``extent``, ``anchors``,
+        ``anchor_indices``, ``points`` and ``point_labels`` (up to 300 projected
+        samples), ``data_patterns`` (distinct patterns on the samples), and either
+        ``polygons`` (vertex lists, exact) or ``labels`` / ``predicted`` grids with
+        ``resolution`` and ``zoom`` (grid); ``method_note`` says why the grid was used.
+    """
+    from .nn.regions import region_counts, regions_on_plane
+
+    rng = np.random.default_rng(seed)
+    idx = np.sort(rng.choice(len(X), 3, replace=False))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        plane = regions_on_plane(model, points=X[idx], resolution=resolution, method="auto", max_regions=max_regions)
+    why = next((str(w.message) for w in caught if "exact method does not apply" in str(w.message)), None)
+    counts = region_counts(model, X, plane=None)
+    show = rng.choice(len(X), min(len(X), 300), replace=False)
+    common = {
+        "anchors": None if plane.anchors is None else np.asarray(plane.anchors).tolist(),
+        "anchor_indices": idx.tolist(),
+        "points": _project(plane, X[show]).tolist(),
+        "point_labels": None if y is None else np.asarray(y)[show].tolist(),
+        "data_patterns": {k: float(v) for k, v in counts.items()},
+    }
+    if getattr(plane, "method", "grid") == "exact":
+        by_layer = {name: int(c) for name, c in zip(plane.layers, plane.counts)}
+        return {"method": "exact", "lower_bound": False, "n_regions": int(plane.n_regions),
+                "counts_by_layer": by_layer, "full_window_counts_by_layer": dict(by_layer),
+                "extent": [float(e) for e in plane.extent], "tol": float(plane.tol),
+                "polygons": [np.round(p.vertices, 6).tolist() for p in plane.polygons], **common}
+    full = plane
+    zoom = 1.0
+    # a wide network cuts the window into more regions than the grid resolves; zoom in
+    # on the first sample until most regions span several grid points
+    while plane.n_regions > 0.1 * resolution**2 and zoom < 1e4:
+        zoom *= 10.0
+        s0, s1, t0, t1 = full.extent
+        a = full.anchors[0] if full.anchors is not None else np.zeros(2)
+        hw, hh = (s1 - s0) / (2 * zoom), (t1 - t0) / (2 * zoom)
+        plane = regions_on_plane(model, full.origin.reshape(full.input_shape), full.u.reshape(full.input_shape),
+                                 full.v.reshape(full.input_shape), extent=(a[0] - hw, a[0] + hw, a[1] - hh, a[1] + hh),
+                                 resolution=resolution, method="grid")
+    return {"method": "grid", "lower_bound": True, "method_note": why,
+            "labels": plane.labels.tolist(), "predicted": plane.predicted.tolist(),
+            "extent": [float(e) for e in plane.extent], "n_regions": int(plane.n_regions),
+            "counts_by_layer": {name: int(c) for name, c in zip(plane.layers, plane.counts)},
+            "resolution": int(resolution), "zoom": zoom, "full_window_regions": int(full.n_regions),
+            "full_window_counts_by_layer": {name: int(c) for name, c in zip(full.layers, full.counts)}, **common}
+
+
+def _project(plane: Any, X: np.ndarray) -> np.ndarray:
+    """Plane coordinates ``(s, t)`` of the orthogonal projections of ``X`` onto ``origin + s u + t v``."""
+    if hasattr(plane, "project"):
+        return np.asarray(plane.project(X))
+    F = np.asarray(X, dtype=np.float64).reshape(len(X), -1) - plane.origin
+    B = np.stack([plane.u, plane.v], axis=1)
+    return np.linalg.lstsq(B, F.T, rcond=None)[0].T
