@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["Kept", "keep_output", "per_sample_points", "probe_capture", "probe_scores", "profile_from_data",
-           "profile_to_data", "regions_stage", "resolve_plan", "sample_shapes"]
+           "profile_to_data", "resolve_plan", "sample_shapes"]
 
 _log = logging.getLogger("tda_nn")
 
@@ -176,61 +176,6 @@ class Kept:
 
 
 # -- the optional stages of analyze -------------------------------------------------------
-_EXACT_MAX_REGIONS = 20_000
-_GRID_METHOD = "grid (a lower bound: regions thinner than the grid spacing are missed)"
-
-
-def regions_stage(model: Any, X: np.ndarray, y: np.ndarray | None, seed: int, resolution: int) -> dict[str, Any]:
-    """Activation regions on the plane through three samples, as plain data for the report."""
-    from .nn.regions import region_counts, regions_on_plane
-
-    rng = np.random.default_rng(seed)
-    idx = np.sort(rng.choice(len(X), 3, replace=False))
-    # the count of the whole window exactly where the exact walk fits a small budget
-    # (method='auto' estimates the count first and falls back to the grid, a lower bound)
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*exact method does not apply.*", category=UserWarning)
-        first = regions_on_plane(model, points=X[idx], resolution=resolution, method="auto",
-                                 max_regions=_EXACT_MAX_REGIONS)
-    exact = first if getattr(first, "method", "grid") == "exact" else None
-    plane = first if exact is None else regions_on_plane(model, points=X[idx], resolution=resolution, method="grid")
-    full = plane
-    zoom = 1.0
-    # a wide network cuts the window into more regions than the grid resolves; zoom in
-    # on the first sample until most regions span several grid points
-    while plane.n_regions > 0.1 * resolution**2 and zoom < 1e4:
-        zoom *= 10.0
-        s0, s1, t0, t1 = full.extent
-        a = full.anchors[0] if full.anchors is not None else np.zeros(2)
-        hw, hh = (s1 - s0) / (2 * zoom), (t1 - t0) / (2 * zoom)
-        plane = regions_on_plane(model, full.origin.reshape(full.input_shape), full.u.reshape(full.input_shape),
-                                 full.v.reshape(full.input_shape), extent=(a[0] - hw, a[0] + hw, a[1] - hh, a[1] + hh),
-                                 resolution=resolution, method="grid")
-    counts = region_counts(model, X, plane=None)
-    show = rng.choice(len(X), min(len(X), 300), replace=False)
-    return {
-        "labels": plane.labels.tolist(),
-        "predicted": plane.predicted.tolist(),
-        "extent": [float(e) for e in plane.extent],
-        "n_regions": int(plane.n_regions),
-        "counts_by_layer": {name: int(c) for name, c in zip(plane.layers, plane.counts)},
-        "anchors": None if full.anchors is None else full.anchors.tolist(),
-        "anchor_indices": idx.tolist(),
-        "points": plane.project(X[show]).tolist(),
-        "point_labels": None if y is None else np.asarray(y)[show].tolist(),
-        "data_patterns": {k: float(v) for k, v in counts.items()},
-        "resolution": int(resolution),
-        "zoom": zoom,
-        "full_window_regions": int(full.n_regions if exact is None else exact.n_regions),
-        "full_window_counts_by_layer": {name: int(c) for name, c in zip(*(
-            (full.layers, full.counts) if exact is None else (exact.layers, exact.counts)))},
-        "methods": {"n_regions": _GRID_METHOD, "counts_by_layer": _GRID_METHOD,
-                    "full_window_regions": _GRID_METHOD if exact is None else "exact",
-                    "full_window_counts_by_layer": _GRID_METHOD if exact is None else "exact",
-                    "data_patterns": "distinct activation patterns of the samples (exact)"},
-    }
-
-
 def probe_capture(model: Any, data: Any, probe_layers: Any, *, kind: str, max_samples: int, batch_size: int,
                    progress: bool) -> tuple[dict[str, np.ndarray], Any]:
     """A second capture pass for the probes (only when the first pass could not keep their per-sample outputs)."""

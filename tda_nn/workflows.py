@@ -21,7 +21,6 @@ import numpy as np
 from . import __version__
 from ._runs import probe_capture as _probe_capture
 from ._runs import probe_scores as _probe
-from ._runs import regions_stage as _regions
 from .plan import Plan
 from .report import Report
 from .validation import check_choice, check_flag, check_flag_or_auto, check_int, check_probability, check_real
@@ -550,11 +549,8 @@ def analyze(
     notes.extend(plan.notes)
     stages.done("plan", f"about {plan.seconds:.1f} s estimated")
     kept = Kept(out, enabled=cache, model=model)
-    X_in = y_in = None
-    data_fp = None
-    if kept.active:
-        X_in, y_in = _inputs_in_memory(data, max_samples)
-        data_fp = kept.key(X_in, y_in) if X_in is not None else None
+    X_in, y_in = _inputs_in_memory(data, max_samples) if kept.active else (None, None)
+    data_fp = kept.key(X_in, y_in) if X_in is not None else None
 
     # -- capture: the probe layers' per-sample outputs come from the same pass when the
     # main layers keep every unit (reduce='flatten'); else the probes capture their own
@@ -682,10 +678,9 @@ def analyze(
                 region_data = None
                 _optional_failed("regions", exc, notes)
     if kept.reused:
-        msg = (f"Reused the finished stages {', '.join(kept.reused)} kept in {str(out)!r} (their data, weights and "
-               "settings are unchanged; cache=False recomputes them).")
-        notes.append(msg)
-        _log.info(msg)
+        notes.append(f"Reused the finished stages {', '.join(kept.reused)} kept in {str(out)!r} (their data, "
+                     "weights and settings are unchanged; cache=False recomputes them).")
+        _log.info(notes[-1])
 
     from .findings import report_findings
 
