@@ -81,7 +81,7 @@ def test_resnet_like_probe_skips_the_1x1_layer_before_capture():
     assert any("'4' skipped" in n and "1x1" in n for n in plan.notes), plan.notes
     assert "probes" in str(plan)
     rep = workflows.analyze(model, (X, y), layers=layers, probe=True, max_points=60, n_bootstrap=0, view=None,
-                            progress=False)
+                            regions=False, progress=False)
     assert rep.layers == ("2", "3", "4")
     assert list(rep.probes["layers"]) == ["2", "3"]
     assert any("'4' skipped" in n for n in rep.notes)
@@ -242,3 +242,19 @@ def test_regions_record_the_method_of_each_number(monkeypatch):
     idx = np.sort(np.random.default_rng(0).choice(len(X), 3, replace=False))
     grid = regions_on_plane(model, points=X[idx], resolution=128, method="grid")
     assert rep.regions["n_regions"] >= grid.n_regions > 1
+
+
+def test_cli_rerun_with_the_same_out_reuses_its_stages(tmp_path, capsys):
+    from tda_nn.cli import main
+
+    args = ["analyze", "--model", "tda_nn.zoo:digits_cnn", "--checkpoint", str(ROOT / "data" / "digits_cnn.pt"),
+            "--layers", "conv1", "fc1", "--max-samples", "40", "--bootstrap", "0", "--regions", "off",
+            "--no-progress", "--verbose", "--out", str(tmp_path / "rep")]
+    assert main(args) == 0
+    first = capsys.readouterr().err
+    assert "Reused" not in first
+    assert main(args) == 0
+    assert "Reused the finished stages capture, persistence" in capsys.readouterr().err
+    assert any("Reused" in n for n in Report.load(tmp_path / "rep").notes)
+    assert main([*args, "--no-cache"]) == 0
+    assert "Reused" not in capsys.readouterr().err
