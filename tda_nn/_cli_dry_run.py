@@ -48,7 +48,7 @@ def _n_samples(data: Any, max_samples: int) -> int:
 
 def describe(model: Any, data: Any, *, layers: Any, model_spec: str | None, data_spec: str,
              settings: Mapping[str, Any], command: str = "analyze", n_bootstrap: int = 0,
-             regions: Any = "auto") -> str:
+             regions: Any = "auto", plan: Any = None) -> str:
     """Resolve the model's layers on one small batch and say what ``command`` would run.
 
     Parameters
@@ -63,6 +63,8 @@ def describe(model: Any, data: Any, *, layers: Any, model_spec: str | None, data
         The settings the run would use (None: the Python default).
     n_bootstrap : int, default=0
         Bootstrap resamples, for the plan's cost.
+    plan : Plan, optional
+        The workflow's own plan (``analyze(..., dry_run=True)``), shown instead of one made here.
     regions : bool or 'auto', default='auto'
         Whether the activation regions would run (``'auto'``: a ReLU network with array inputs).
 
@@ -97,7 +99,7 @@ def describe(model: Any, data: Any, *, layers: Any, model_spec: str | None, data
     shown = ", ".join(f"--{k.replace('_', '-')} {v}" for k, v in settings.items()
                       if v is not None and k not in ("layers", "title"))
     shapes = {r.name: tuple(r.output_shape[1:]) for r in table if r.name in chosen and r.output_shape is not None}
-    plan = plan_analysis(shapes, n_samples=_n_samples(data, int(settings.get("max_samples") or 1000)),
+    plan = plan if plan is not None else plan_analysis(shapes, n_samples=_n_samples(data, int(settings.get("max_samples") or 1000)),
                          maxdim=int(settings.get("maxdim") or 1), max_points=int(settings.get("max_points") or 500),
                          n_bootstrap=int(n_bootstrap or 0),
                          regions=bool(regions is True or (regions == "auto" and not isinstance(data, Mapping)

@@ -230,9 +230,8 @@ def _cmd_analyze(args: argparse.Namespace):
     always = {"per_class": args.per_class, "probe": args.probe, "probe_kind": args.probe_kind,
               "progress": _progress(args), "config": config, "out": args.out, "cache": not args.no_cache}
     result = _call(workflows.analyze, model, data, given=given, always=always)
-    if args.dry_run:  # analyze's own dry run: it says what it would do
-        print(result)
-        return None
+    if args.dry_run:  # analyze's own dry run: the model, the data, the layers, and analyze's own plan
+        return _dry(args, model, data, plan=result)
     return result
 
 
@@ -284,11 +283,13 @@ def _cmd_track(args: argparse.Namespace):
                          "config": _config(args, directory=str(root))})
 
 
-def _dry(args: argparse.Namespace, model: Any, data: Any, n_bootstrap: int | None = None, regions: Any = False) -> None:
+def _dry(args: argparse.Namespace, model: Any, data: Any, n_bootstrap: int | None = None, regions: Any = False,
+         plan: Any = None) -> None:
     from ._cli_dry_run import describe
 
     print(describe(model, data, layers=args.layers, model_spec=args.model or args.checkpoint, data_spec=args.data,
-                   settings=_settings(args), command=args.command, n_bootstrap=n_bootstrap or 0, regions=regions))
+                   settings=_settings(args), command=args.command, n_bootstrap=n_bootstrap or 0, regions=regions,
+                   plan=plan))
     return None
 
 

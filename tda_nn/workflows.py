@@ -22,7 +22,7 @@ from . import __version__
 from .plan import Plan
 from .report import Report
 from .validation import check_choice, check_flag, check_flag_or_auto, check_int, check_probability, check_real
-from .workflow_stages import check_actions, pillar_stages
+from .workflow_stages import _cka_matrix, _grams, _views, check_actions, pillar_stages
 from .workflow_stages import regions_payload as _regions
 
 __all__ = ["analyze", "compare_checkpoints", "track"]
@@ -172,84 +172,6 @@ def _per_class_rows(profile: Any, table: dict[str, dict[str, float]], class_name
                     table[layer][f"class {name}: n_significant_H{k}"] = int(sub.n_significant[i, k])
                 else:
                     table[layer][f"class {name}: betti_H{k}@{s}"] = int(sub.betti[i, mid, k])
-
-
-def _grams(arrays: Sequence[np.ndarray], kernel: str) -> list[np.ndarray]:
-    """Doubly centred Gram matrices ``H K H`` of each representation (rows: the same samples).
-
-    ``kernel='linear'``: ``K = X X^T``; ``'rbf'``: ``exp(-|x_i - x_j|^2 / (2 sigma^2))``
-    with ``sigma`` the median distance over the pairs ``i < j`` (the median heuristic
-    of :func:`tda_nn.diagnostics.cka`).
-    """
-    out = []
-    for a in arrays:
-        X = np.asarray(a, dtype=np.float64).reshape(len(a), -1)
-        X = X - X.mean(axis=0)
-        G = X @ X.T
-        if kernel == "rbf":
-            sq = np.diag(G)
-            D2 = np.maximum(sq[:, None] + sq[None, :] - 2.0 * G, 0.0)
-            med2 = float(np.median(D2[np.triu_indices(len(X), 1)]))
-            if not med2 > 0:
-                raise ValueError("a layer has every pair of samples at distance 0; RBF CKA is undefined for it.")
-            G = np.exp(-D2 / (2.0 * med2))
-        G = G - G.mean(axis=0)
-        G = G - G.mean(axis=1, keepdims=True)
-        out.append(G)
-    return out
-
-
-def _cka_matrix(grams: Sequence[np.ndarray]) -> np.ndarray:
-    """CKA between every pair: ``<K, L>_F / (|K|_F |L|_F)`` of the centred Grams (Kornblith et al. 2019)."""
-    n = len(grams)
-    norms = [float(np.sqrt(np.sum(G * G))) for G in grams]
-    m = np.eye(n)
-    for i in range(n):
-        for j in range(i + 1, n):
-            m[i, j] = m[j, i] = float(np.sum(grams[i] * grams[j])) / (norms[i] * norms[j])
-    return m
-
-
-def _pca_view(G: np.ndarray, seed: int = 0) -> np.ndarray:
-    """The samples on their first two principal axes, from the centred linear Gram ``X X^T``.
-
-    The top two eigenvectors ``v`` of ``G`` scaled by the square roots of their
-    eigenvalues are the principal coordinates; found by seeded subspace iteration
-    on an 8-column block (a few products with ``G``, not a full eigendecomposition).
-    """
-    n = G.shape[0]
-    Q = np.random.default_rng(seed).standard_normal((n, min(8, n)))
-    for _ in range(8):
-        Q, _ = np.linalg.qr(G @ Q)
-    w, V = np.linalg.eigh(Q.T @ G @ Q)
-    top = np.argsort(w)[::-1][:2]
-    out = (Q @ V[:, top]) * np.sqrt(np.maximum(w[top], 0.0))
-    out = out * np.where(out.sum(axis=0) < 0, -1.0, 1.0)  # a sign fixed by the data, not by the solver
-    return out if out.shape[1] == 2 else np.c_[out, np.zeros(n)]
-
-
-def _views(acts: Any, layers: Sequence[str], grams: Sequence[np.ndarray], view: str, labels: Any, seed: int,
-           class_names: Mapping[Any, str]) -> dict[str, Any]:
-    """A 2-D view of every layer's cloud (PCA, or UMAP when asked and installed), for the report figure."""
-    coords: dict[str, list] = {}
-    method = view
-    if view == "umap":
-        try:
-            import umap  # noqa: F401
-        except ImportError:
-            method = "pca"
-    for layer, G in zip(layers, grams):
-        if method == "umap":
-            import umap
-
-            X = np.asarray(acts[layer], dtype=np.float64).reshape(acts.n_samples, -1)
-            xy = umap.UMAP(n_components=2, random_state=seed).fit_transform(X)
-        else:
-            xy = _pca_view(G, seed)
-        coords[layer] = np.round(xy, 5).tolist()
-    lab = None if labels is None else [_plain(v) for v in np.asarray(labels).tolist()]
-    names = None if labels is None else {str(c): class_names.get(c, str(c)) for c in np.unique(labels).tolist()}
-    return {"method": method, "coords": coords, "labels": lab, "class_names": names}
 
 
 def _plain(v: Any) -> Any:
@@ -797,6 +719,23 @@ def _capture_profile(model: Any, data: Any, layers: Any, *, name: str, first: tu
                           seed=seed, n_jobs=n_jobs)
 
 
+def _series_plan(model: Any, data: Any, layers: Any, *, n_models: int, red: str, max_samples: int, max_points: int,
+                 maxdim: int, batch_size: int, regions: bool, max_memory: Any, max_time: Any) -> tuple[Any, Any]:
+    """The plan of one model of a series (each is planned alike), from one small forward pass; refuses early."""
+    from ._runs import resolve_plan
+    from .nn.capturing import iter_batches
+
+    if max_time is not None:
+        max_time = check_real(max_time, name="max_time", min_value=0.0, strict=True)
+    _, bound, _ = iter_batches(data, batch_size)
+    plan, _, data = resolve_plan(
+        model, data, layers, n_samples=min(max_samples, bound) if bound is not None else max_samples, maxdim=maxdim,
+        max_points=max_points, n_bootstrap=0, probe=False, probe_layers=None, probe_kind="cloud",
+        tokens=red == "mean", regions=regions, regions_note="", max_memory=max_memory,
+        max_time=None if max_time is None else max_time / n_models)
+    return plan, data
+
+
 def _series_config(names: list[str], layers: tuple[str, ...], reduce: str, max_samples: int, max_points: int,
                    maxdim: int, metric: str, seed: int, stages: _Stages, config: Mapping[str, Any] | None) -> dict:
     return {"tda_nn_version": __version__, "names": names, "layers": list(layers), "reduce": reduce,
@@ -840,7 +779,10 @@ def compare_checkpoints(
     progress: bool = True,
     title: str | None = None,
     config: Mapping[str, Any] | None = None,
-) -> Report:
+    max_memory: int | float | str | None = None,
+    max_time: float | None = None,
+    dry_run: bool = False,
+) -> Report | Plan:
     """Compare the same layers across models (the same architecture at several checkpoints, or different runs).
 
     For every layer: a checkpoint x checkpoint matrix of ``metric`` between the
@@ -856,6 +798,9 @@ def compare_checkpoints(
     names : sequence of str, optional
         A label per model (default ``'checkpoint 0'``, ...).
     metric : {'wasserstein', 'bottleneck', 'sliced_wasserstein'}, default='wasserstein'
+    max_memory, max_time, dry_run
+        As in :func:`analyze`: the first model is planned with one small forward pass
+        before any capture; ``dry_run=True`` returns that :class:`~tda_nn.plan.Plan`.
 
     Returns
     -------
@@ -868,6 +813,11 @@ def compare_checkpoints(
     names = _names(models, names)
     max_samples, max_points, maxdim, metric = _check_sizes(max_samples, max_points, maxdim, metric, "metric")
     red = _resolve_reduce(reduce, data)
+    plan, data = _series_plan(models[0], data, layers, n_models=len(models), red=red, max_samples=max_samples,
+                              max_points=max_points, maxdim=maxdim, batch_size=batch_size, regions=False,
+                              max_memory=max_memory, max_time=max_time)
+    if check_flag(dry_run, name="dry_run"):
+        return plan
     stages = _Stages(check_flag(progress, name="progress"))
     acts_list, profiles = [], []
     for name, model in zip(names, models):
@@ -913,7 +863,10 @@ def track(
     progress: bool = True,
     title: str | None = None,
     config: Mapping[str, Any] | None = None,
-) -> Report:
+    max_memory: int | float | str | None = None,
+    max_time: float | None = None,
+    dry_run: bool = False,
+) -> Report | Plan:
     """Topology of every layer over a series of checkpoints of one training run.
 
     At every checkpoint the same samples are captured and profiled (as
@@ -932,6 +885,8 @@ def track(
         As in :func:`compare_checkpoints`.
     regions : bool or 'auto', default='auto'
         Region counts per step (ReLU networks; needs inputs in memory).
+    max_memory, max_time, dry_run
+        As in :func:`compare_checkpoints`.
 
     Returns
     -------
@@ -952,6 +907,11 @@ def track(
     stages = _Stages(check_flag(progress, name="progress"))
     regions = check_flag_or_auto(regions, name="regions")
     want_regions = regions is True or (regions == "auto" and _has_relu(models[0]))
+    plan, data = _series_plan(models[0], data, layers, n_models=len(models), red=red, max_samples=max_samples,
+                              max_points=max_points, maxdim=maxdim, batch_size=batch_size, regions=want_regions,
+                              max_memory=max_memory, max_time=max_time)
+    if check_flag(dry_run, name="dry_run"):
+        return plan
     X_in, _ = _inputs_in_memory(data, max_samples) if want_regions else (None, None)
     if regions is True and X_in is None:
         raise ValueError("regions=True needs the model's inputs in memory: give data as an array, a tensor or an "

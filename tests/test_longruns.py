@@ -217,3 +217,30 @@ def test_full_disk_during_save_keeps_the_old_report(tmp_path, monkeypatch):
         _report("new", 5.0).save(out, figures=False)
     assert _consistent(Report.load(out)) == "old"
     assert len(list((out / "diagrams").iterdir())) == 1  # the new generation was removed
+
+
+def test_compare_and_track_are_planned_before_capture(monkeypatch):
+    model, data, calls, kw = _setup(monkeypatch)
+    models = [model, tda_nn.zoo.mlp(2, 16, 2, 2)]
+    plan = workflows.compare_checkpoints(models, data, layers=["act0", "act1"], max_points=80, dry_run=True,
+                                         progress=False)
+    assert isinstance(plan, Plan) and list(plan.layers) == ["act0", "act1"]
+    assert plan.layers["act1"]["n_points"] == 80
+    with pytest.raises(PlanError, match="maxdim=6"):
+        workflows.track(models, data, layers=["act0"], maxdim=6, progress=False)
+    assert calls == []
+
+
+def test_regions_record_the_method_of_each_number(monkeypatch):
+    model, data, calls, kw = _setup(monkeypatch)
+    rep = workflows.analyze(model, data, **{**kw, "regions": "auto"})
+    methods = rep.regions["methods"]
+    assert methods["full_window_regions"] == "exact"  # a 2-16-16 MLP: the exact walk fits 20,000 regions
+    assert methods["n_regions"].startswith("grid")
+    # the exact count is at least the grid's lower bound on the same window
+    from tda_nn.nn.regions import regions_on_plane
+
+    X = np.asarray(data[0])
+    idx = np.sort(np.random.default_rng(0).choice(len(X), 3, replace=False))
+    grid = regions_on_plane(model, points=X[idx], resolution=128, method="grid")
+    assert rep.regions["full_window_regions"] >= grid.n_regions > 1
