@@ -18,13 +18,13 @@ import dataclasses
 import itertools
 import logging
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
 
-__all__ = ["Kept", "keep_output", "per_sample_points", "profile_from_data", "profile_to_data", "resolve_plan",
-           "sample_shapes"]
+__all__ = ["Kept", "keep_output", "per_sample_points", "probe_capture", "probe_scores", "profile_from_data",
+           "profile_to_data", "resolve_plan", "sample_shapes"]
 
 _log = logging.getLogger("tda_nn")
 
@@ -173,3 +173,37 @@ class Kept:
     @property
     def reused(self) -> list[str]:
         return list(self.cache.reused)
+
+
+# -- the optional stages of analyze -------------------------------------------------------
+def probe_capture(model: Any, data: Any, probe_layers: Any, *, kind: str, max_samples: int, batch_size: int,
+                   progress: bool) -> tuple[dict[str, np.ndarray], Any]:
+    """A second capture pass for the probes (only when the first pass could not keep their per-sample outputs)."""
+    from .nn.capturing import capture
+
+    per = capture(model, data, probe_layers, reduce="none" if kind == "cloud" else keep_output, max_samples=max_samples,
+                  batch_size=batch_size, on_nonfinite="raise", progress=progress)
+    return {layer: per[layer] for layer in per.layers}, per.targets
+
+
+def probe_scores(arrays: Mapping[str, np.ndarray], targets: Any, *, kind: str, maxdim: int, seed: int,
+           n_jobs: int | None) -> dict[str, Any]:
+    """Topological, linear and shuffled-label probes on each layer's per-sample outputs."""
+    from .probes import probe_layers as score_layers
+
+    if targets is None:
+        raise ValueError("probe=True needs labels: give data as (X, y) or batches that yield (x, y).")
+    y = np.asarray(targets).reshape(len(targets), -1)[:, 0]
+    need = 3 if kind == "cloud" else 4
+    usable = {layer: a for layer, a in arrays.items() if a.ndim == need}
+    skipped = [layer for layer in arrays if arrays[layer].ndim != need]
+    if not usable:
+        what = ("per-sample structure (tokens or spatial positions) to build a cloud from; name conv or "
+                "transformer layers" if kind == "cloud" else "2-D feature maps (n, C, H, W); name conv layers")
+        raise ValueError(f"probe_layers: none of {list(arrays)} has {what}.")
+    pooled = {layer: a.reshape(len(a), a.shape[1], -1).mean(axis=2) if kind == "image" else a.mean(axis=1)
+              for layer, a in usable.items()}
+    scores = score_layers(usable, pooled, y, kind=kind, maxdim=maxdim, seed=seed, n_jobs=n_jobs).to_dict()
+    if skipped:
+        scores["meta"]["skipped"] = skipped
+    return scores

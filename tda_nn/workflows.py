@@ -19,6 +19,8 @@ from typing import Any, Literal
 import numpy as np
 
 from . import __version__
+from ._runs import probe_capture as _probe_capture
+from ._runs import probe_scores as _probe
 from .plan import Plan
 from .report import Report
 from .validation import check_choice, check_flag, check_flag_or_auto, check_int, check_probability, check_real
@@ -240,44 +242,6 @@ def _optional_failed(stage: str, exc: Exception, notes: list[str]) -> None:
     text = f"The {stage} stage failed and was left out: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
     notes.append(text)
     _log.warning(text)
-
-
-def _keep(output: Any) -> Any:
-    """A capture reducer that keeps the output as it is: ``(n, C, H, W)`` feature maps for cubical probes."""
-    return output
-
-
-def _probe_capture(model: Any, data: Any, probe_layers: Any, *, kind: str, max_samples: int, batch_size: int,
-                   progress: bool) -> tuple[dict[str, np.ndarray], Any]:
-    """A second capture pass for the probes (only when the first pass could not keep their per-sample outputs)."""
-    from .nn.capturing import capture
-
-    per = capture(model, data, probe_layers, reduce="none" if kind == "cloud" else _keep, max_samples=max_samples,
-                  batch_size=batch_size, on_nonfinite="raise", progress=progress)
-    return {layer: per[layer] for layer in per.layers}, per.targets
-
-
-def _probe(arrays: Mapping[str, np.ndarray], targets: Any, *, kind: str, maxdim: int, seed: int,
-           n_jobs: int | None) -> dict[str, Any]:
-    """Topological, linear and shuffled-label probes on each layer's per-sample outputs."""
-    from .probes import probe_layers as score_layers
-
-    if targets is None:
-        raise ValueError("probe=True needs labels: give data as (X, y) or batches that yield (x, y).")
-    y = np.asarray(targets).reshape(len(targets), -1)[:, 0]
-    need = 3 if kind == "cloud" else 4
-    usable = {layer: a for layer, a in arrays.items() if a.ndim == need}
-    skipped = [layer for layer in arrays if arrays[layer].ndim != need]
-    if not usable:
-        what = ("per-sample structure (tokens or spatial positions) to build a cloud from; name conv or "
-                "transformer layers" if kind == "cloud" else "2-D feature maps (n, C, H, W); name conv layers")
-        raise ValueError(f"probe_layers: none of {list(arrays)} has {what}.")
-    pooled = {layer: a.reshape(len(a), a.shape[1], -1).mean(axis=2) if kind == "image" else a.mean(axis=1)
-              for layer, a in usable.items()}
-    scores = score_layers(usable, pooled, y, kind=kind, maxdim=maxdim, seed=seed, n_jobs=n_jobs).to_dict()
-    if skipped:
-        scores["meta"]["skipped"] = skipped
-    return scores
 
 
 def analyze(
@@ -507,11 +471,8 @@ def analyze(
     notes.extend(plan.notes)
     stages.done("plan", f"about {plan.seconds:.1f} s estimated")
     kept = Kept(out, enabled=cache, model=model)
-    X_in = y_in = None
-    data_fp = None
-    if kept.active:
-        X_in, y_in = _inputs_in_memory(data, max_samples)
-        data_fp = kept.key(X_in, y_in) if X_in is not None else None
+    X_in, y_in = _inputs_in_memory(data, max_samples) if kept.active else (None, None)
+    data_fp = kept.key(X_in, y_in) if X_in is not None else None
 
     # -- capture: the probe layers' per-sample outputs come from the same pass when the
     # main layers keep every unit (reduce='flatten'); else the probes capture their own
@@ -639,10 +600,9 @@ def analyze(
                 region_data = None
                 _optional_failed("regions", exc, notes)
     if kept.reused:
-        msg = (f"Reused the finished stages {', '.join(kept.reused)} kept in {str(out)!r} (their data, weights and "
-               "settings are unchanged; cache=False recomputes them).")
-        notes.append(msg)
-        _log.info(msg)
+        notes.append(f"Reused the finished stages {', '.join(kept.reused)} kept in {str(out)!r} (their data, "
+                     "weights and settings are unchanged; cache=False recomputes them).")
+        _log.info(notes[-1])
 
     from .findings import report_findings
 

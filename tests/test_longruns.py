@@ -234,13 +234,11 @@ def test_compare_and_track_are_planned_before_capture(monkeypatch):
 def test_regions_record_the_method_of_each_number(monkeypatch):
     model, data, calls, kw = _setup(monkeypatch)
     rep = workflows.analyze(model, data, **{**kw, "regions": "auto"})
-    methods = rep.regions["methods"]
-    assert methods["full_window_regions"] == "exact"  # a 2-16-16 MLP: the exact walk fits 20,000 regions
-    assert methods["n_regions"].startswith("grid")
+    assert rep.regions["method"] == "exact" and rep.regions["lower_bound"] is False  # a 2-16-16 MLP fits the walk
     # the exact count is at least the grid's lower bound on the same window
     from tda_nn.nn.regions import regions_on_plane
 
     X = np.asarray(data[0])
     idx = np.sort(np.random.default_rng(0).choice(len(X), 3, replace=False))
     grid = regions_on_plane(model, points=X[idx], resolution=128, method="grid")
-    assert rep.regions["full_window_regions"] >= grid.n_regions > 1
+    assert rep.regions["n_regions"] >= grid.n_regions > 1
