@@ -107,7 +107,8 @@ class Report:
         if self.probes:
             parts.append("probes")
         if self.regions:
-            parts.append(f"{self.regions.get('n_regions')} regions on a plane")
+            r = self.regions
+            parts.append(f"{r.get('full_window_regions', r.get('n_regions'))} regions on a plane ({r.get('method', 'grid')})")
         if self.loops:
             parts.append(f"{sum(len(v['loops']) for v in self.loops['layers'].values())} loops")
         if self.symmetry:

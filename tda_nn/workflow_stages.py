@@ -16,6 +16,8 @@ Each stage turns results of another room into plain data for the
   counted exactly where the model allows it (``method='exact'``, the polygons kept
   for the figure) and on a grid otherwise (a lower bound, said so).
 
+The layers' 2-D views and their CKA matrices (centred Gram matrices) live here too.
+
 numpy-only at import: the torch wing is imported inside the functions that need it.
 """
 
@@ -105,6 +107,85 @@ def pillar_stages(model: Any, acts: Any, profile: Any, read_inputs: Callable[[],
         found = found + more
         done("symmetry", ", ".join(sym_data["invariance"]))
     return loops_data, sym_data, found
+
+
+# -- views and CKA (the layer comparisons analyze draws) ---------------------------------------------------------
+def _grams(arrays: Sequence[np.ndarray], kernel: str) -> list[np.ndarray]:
+    """Doubly centred Gram matrices ``H K H`` of each representation (rows: the same samples).
+
+    ``kernel='linear'``: ``K = X X^T``; ``'rbf'``: ``exp(-|x_i - x_j|^2 / (2 sigma^2))``
+    with ``sigma`` the median distance over the pairs ``i < j`` (the median heuristic
+    of :func:`tda_nn.diagnostics.cka`).
+    """
+    out = []
+    for a in arrays:
+        X = np.asarray(a, dtype=np.float64).reshape(len(a), -1)
+        X = X - X.mean(axis=0)
+        G = X @ X.T
+        if kernel == "rbf":
+            sq = np.diag(G)
+            D2 = np.maximum(sq[:, None] + sq[None, :] - 2.0 * G, 0.0)
+            med2 = float(np.median(D2[np.triu_indices(len(X), 1)]))
+            if not med2 > 0:
+                raise ValueError("a layer has every pair of samples at distance 0; RBF CKA is undefined for it.")
+            G = np.exp(-D2 / (2.0 * med2))
+        G = G - G.mean(axis=0)
+        G = G - G.mean(axis=1, keepdims=True)
+        out.append(G)
+    return out
+
+
+def _cka_matrix(grams: Sequence[np.ndarray]) -> np.ndarray:
+    """CKA between every pair: ``<K, L>_F / (|K|_F |L|_F)`` of the centred Grams (Kornblith et al. 2019)."""
+    n = len(grams)
+    norms = [float(np.sqrt(np.sum(G * G))) for G in grams]
+    m = np.eye(n)
+    for i in range(n):
+        for j in range(i + 1, n):
+            m[i, j] = m[j, i] = float(np.sum(grams[i] * grams[j])) / (norms[i] * norms[j])
+    return m
+
+
+def _pca_view(G: np.ndarray, seed: int = 0) -> np.ndarray:
+    """The samples on their first two principal axes, from the centred linear Gram ``X X^T``.
+
+    The top two eigenvectors ``v`` of ``G`` scaled by the square roots of their
+    eigenvalues are the principal coordinates; found by seeded subspace iteration
+    on an 8-column block (a few products with ``G``, not a full eigendecomposition).
+    """
+    n = G.shape[0]
+    Q = np.random.default_rng(seed).standard_normal((n, min(8, n)))
+    for _ in range(8):
+        Q, _ = np.linalg.qr(G @ Q)
+    w, V = np.linalg.eigh(Q.T @ G @ Q)
+    top = np.argsort(w)[::-1][:2]
+    out = (Q @ V[:, top]) * np.sqrt(np.maximum(w[top], 0.0))
+    out = out * np.where(out.sum(axis=0) < 0, -1.0, 1.0)  # a sign fixed by the data, not by the solver
+    return out if out.shape[1] == 2 else np.c_[out, np.zeros(n)]
+
+
+def _views(acts: Any, layers: Sequence[str], grams: Sequence[np.ndarray], view: str, labels: Any, seed: int,
+           class_names: Mapping[Any, str]) -> dict[str, Any]:
+    """A 2-D view of every layer's cloud (PCA, or UMAP when asked and installed), for the report figure."""
+    coords: dict[str, list] = {}
+    method = view
+    if view == "umap":
+        try:
+            import umap  # noqa: F401
+        except ImportError:
+            method = "pca"
+    for layer, G in zip(layers, grams):
+        if method == "umap":
+            import umap
+
+            X = np.asarray(acts[layer], dtype=np.float64).reshape(acts.n_samples, -1)
+            xy = umap.UMAP(n_components=2, random_state=seed).fit_transform(X)
+        else:
+            xy = _pca_view(G, seed)
+        coords[layer] = np.round(xy, 5).tolist()
+    lab = None if labels is None else [_plain(v) for v in np.asarray(labels).tolist()]
+    names = None if labels is None else {str(c): class_names.get(c, str(c)) for c in np.unique(labels).tolist()}
+    return {"method": method, "coords": coords, "labels": lab, "class_names": names}
 
 
 # -- loops -------------------------------------------------------------------------------------------------------
@@ -436,25 +517,31 @@ def symmetry_findings(payload: Mapping[str, Any]) -> list[Finding]:
 
 
 # -- regions -----------------------------------------------------------------------------------------------------
-def regions_payload(model: Any, X: np.ndarray, y: np.ndarray | None, seed: int, resolution: int, *,
-                    max_regions: int = 5000) -> dict[str, Any]:
-    """Activation regions on the plane through three samples, exact where the model allows it.
+_GRID_METHOD = "grid (a lower bound: regions thinner than the grid spacing are missed)"
 
-    ``method='auto'`` of :func:`tda_nn.regions_on_plane`: the exact polygons when the
-    model is made of affine layers and piecewise-linear activations and the window's
-    estimated count is within ``max_regions``; otherwise a ``resolution`` grid, whose
-    counts are lower bounds (and which zooms on one sample while most grid points are
-    distinct patterns). The payload says which method made each number.
+
+def regions_payload(model: Any, X: np.ndarray, y: np.ndarray | None, seed: int, resolution: int, *,
+                    max_regions: int = 20_000) -> dict[str, Any]:
+    """Activation regions on the plane through three samples: exact where the model allows it, and a grid view.
+
+    The whole window is counted with ``method='auto'`` of :func:`tda_nn.regions_on_plane`:
+    the exact polygons when the model is made of affine layers and piecewise-linear
+    activations and the window's estimated count is within ``max_regions`` (the polygons
+    are kept for the figure); otherwise a ``resolution`` grid, whose counts are lower
+    bounds. Without polygons the figure is the grid's labels, zoomed on one sample while
+    most grid points are distinct patterns. ``methods`` names the method of every number.
 
     Returns
     -------
     dict
-        ``method`` ('exact' or 'grid'), ``lower_bound`` (bool), ``n_regions``,
-        ``counts_by_layer``, ``full_window_counts_by_layer``, ``extent``, ``anchors``,
-        ``anchor_indices``, ``points`` and ``point_labels`` (up to 300 projected
-        samples), ``data_patterns`` (distinct patterns on the samples), and either
-        ``polygons`` (vertex lists, exact) or ``labels`` / ``predicted`` grids with
-        ``resolution`` and ``zoom`` (grid); ``method_note`` says why the grid was used.
+        ``method`` ('exact' or 'grid': how the whole window was counted), ``lower_bound``,
+        ``full_window_regions`` and ``full_window_counts_by_layer`` (that count, by
+        depth), ``polygons`` (vertex lists, exact only) with ``tol``; the grid view:
+        ``labels``, ``predicted``, ``extent``, ``n_regions``, ``counts_by_layer``,
+        ``resolution``, ``zoom``; ``anchors``, ``anchor_indices``, ``points`` and
+        ``point_labels`` (up to 300 projected samples), ``data_patterns`` (distinct
+        patterns on the samples), ``methods`` (key -> method) and ``method_note`` (why
+        the exact method was not used, or None).
     """
     from .nn.regions import region_counts, regions_on_plane
 
@@ -462,28 +549,18 @@ def regions_payload(model: Any, X: np.ndarray, y: np.ndarray | None, seed: int, 
     idx = np.sort(rng.choice(len(X), 3, replace=False))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        plane = regions_on_plane(model, points=X[idx], resolution=resolution, method="auto", max_regions=max_regions)
+        first = regions_on_plane(model, points=X[idx], resolution=resolution, method="auto", max_regions=max_regions)
     why = next((str(w.message) for w in caught if "exact method does not apply" in str(w.message)), None)
-    counts = region_counts(model, X, plane=None)
-    show = rng.choice(len(X), min(len(X), 300), replace=False)
-    common = {
-        "anchors": None if plane.anchors is None else np.asarray(plane.anchors).tolist(),
-        "anchor_indices": idx.tolist(),
-        "points": _project(plane, X[show]).tolist(),
-        "point_labels": None if y is None else np.asarray(y)[show].tolist(),
-        "data_patterns": {k: float(v) for k, v in counts.items()},
-    }
-    if getattr(plane, "method", "grid") == "exact":
-        by_layer = {name: int(c) for name, c in zip(plane.layers, plane.counts)}
-        return {"method": "exact", "lower_bound": False, "n_regions": int(plane.n_regions),
-                "counts_by_layer": by_layer, "full_window_counts_by_layer": dict(by_layer),
-                "extent": [float(e) for e in plane.extent], "tol": float(plane.tol),
-                "polygons": [np.round(p.vertices, 6).tolist() for p in plane.polygons], **common}
+    for w in caught:  # pass on every other warning
+        if "exact method does not apply" not in str(w.message):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    exact = first if getattr(first, "method", "grid") == "exact" else None
+    plane = first if exact is None else regions_on_plane(model, points=X[idx], resolution=resolution, method="grid")
     full = plane
     zoom = 1.0
-    # a wide network cuts the window into more regions than the grid resolves; zoom in
-    # on the first sample until most regions span several grid points
-    while plane.n_regions > 0.1 * resolution**2 and zoom < 1e4:
+    # without polygons, a wide network cuts the window into more regions than the grid
+    # resolves; zoom in on the first sample until most regions span several grid points
+    while exact is None and plane.n_regions > 0.1 * resolution**2 and zoom < 1e4:
         zoom *= 10.0
         s0, s1, t0, t1 = full.extent
         a = full.anchors[0] if full.anchors is not None else np.zeros(2)
@@ -491,12 +568,32 @@ def regions_payload(model: Any, X: np.ndarray, y: np.ndarray | None, seed: int, 
         plane = regions_on_plane(model, full.origin.reshape(full.input_shape), full.u.reshape(full.input_shape),
                                  full.v.reshape(full.input_shape), extent=(a[0] - hw, a[0] + hw, a[1] - hh, a[1] + hh),
                                  resolution=resolution, method="grid")
-    return {"method": "grid", "lower_bound": True, "method_note": why,
-            "labels": plane.labels.tolist(), "predicted": plane.predicted.tolist(),
-            "extent": [float(e) for e in plane.extent], "n_regions": int(plane.n_regions),
-            "counts_by_layer": {name: int(c) for name, c in zip(plane.layers, plane.counts)},
-            "resolution": int(resolution), "zoom": zoom, "full_window_regions": int(full.n_regions),
-            "full_window_counts_by_layer": {name: int(c) for name, c in zip(full.layers, full.counts)}, **common}
+    whole = full if exact is None else exact
+    counts = region_counts(model, X, plane=None)
+    show = rng.choice(len(X), min(len(X), 300), replace=False)
+    method = "exact" if exact is not None else "grid"
+    out = {
+        "method": method, "lower_bound": exact is None, "method_note": why,
+        "labels": plane.labels.tolist(), "predicted": plane.predicted.tolist(),
+        "extent": [float(e) for e in plane.extent], "n_regions": int(plane.n_regions),
+        "counts_by_layer": {name: int(c) for name, c in zip(plane.layers, plane.counts)},
+        "anchors": None if full.anchors is None else np.asarray(full.anchors).tolist(),
+        "anchor_indices": idx.tolist(),
+        "points": _project(plane, X[show]).tolist(),
+        "point_labels": None if y is None else np.asarray(y)[show].tolist(),
+        "data_patterns": {k: float(v) for k, v in counts.items()},
+        "resolution": int(resolution), "zoom": zoom,
+        "full_window_regions": int(whole.n_regions),
+        "full_window_counts_by_layer": {name: int(c) for name, c in zip(whole.layers, whole.counts)},
+        "methods": {"n_regions": _GRID_METHOD, "counts_by_layer": _GRID_METHOD,
+                    "full_window_regions": _GRID_METHOD if exact is None else "exact",
+                    "full_window_counts_by_layer": _GRID_METHOD if exact is None else "exact",
+                    "data_patterns": "distinct activation patterns of the samples (exact)"},
+    }
+    if exact is not None:
+        out["polygons"] = [np.round(p.vertices, 6).tolist() for p in exact.polygons]
+        out["tol"] = float(exact.tol)
+    return out
 
 
 def _project(plane: Any, X: np.ndarray) -> np.ndarray:

@@ -24,7 +24,7 @@ from ._runs import probe_scores as _probe
 from .plan import Plan
 from .report import Report
 from .validation import check_choice, check_flag, check_flag_or_auto, check_int, check_probability, check_real
-from .workflow_stages import check_actions, pillar_stages
+from .workflow_stages import _cka_matrix, _grams, _views, check_actions, pillar_stages
 from .workflow_stages import regions_payload as _regions
 
 __all__ = ["analyze", "compare_checkpoints", "track"]
@@ -174,84 +174,6 @@ def _per_class_rows(profile: Any, table: dict[str, dict[str, float]], class_name
                     table[layer][f"class {name}: n_significant_H{k}"] = int(sub.n_significant[i, k])
                 else:
                     table[layer][f"class {name}: betti_H{k}@{s}"] = int(sub.betti[i, mid, k])
-
-
-def _grams(arrays: Sequence[np.ndarray], kernel: str) -> list[np.ndarray]:
-    """Doubly centred Gram matrices ``H K H`` of each representation (rows: the same samples).
-
-    ``kernel='linear'``: ``K = X X^T``; ``'rbf'``: ``exp(-|x_i - x_j|^2 / (2 sigma^2))``
-    with ``sigma`` the median distance over the pairs ``i < j`` (the median heuristic
-    of :func:`tda_nn.diagnostics.cka`).
-    """
-    out = []
-    for a in arrays:
-        X = np.asarray(a, dtype=np.float64).reshape(len(a), -1)
-        X = X - X.mean(axis=0)
-        G = X @ X.T
-        if kernel == "rbf":
-            sq = np.diag(G)
-            D2 = np.maximum(sq[:, None] + sq[None, :] - 2.0 * G, 0.0)
-            med2 = float(np.median(D2[np.triu_indices(len(X), 1)]))
-            if not med2 > 0:
-                raise ValueError("a layer has every pair of samples at distance 0; RBF CKA is undefined for it.")
-            G = np.exp(-D2 / (2.0 * med2))
-        G = G - G.mean(axis=0)
-        G = G - G.mean(axis=1, keepdims=True)
-        out.append(G)
-    return out
-
-
-def _cka_matrix(grams: Sequence[np.ndarray]) -> np.ndarray:
-    """CKA between every pair: ``<K, L>_F / (|K|_F |L|_F)`` of the centred Grams (Kornblith et al. 2019)."""
-    n = len(grams)
-    norms = [float(np.sqrt(np.sum(G * G))) for G in grams]
-    m = np.eye(n)
-    for i in range(n):
-        for j in range(i + 1, n):
-            m[i, j] = m[j, i] = float(np.sum(grams[i] * grams[j])) / (norms[i] * norms[j])
-    return m
-
-
-def _pca_view(G: np.ndarray, seed: int = 0) -> np.ndarray:
-    """The samples on their first two principal axes, from the centred linear Gram ``X X^T``.
-
-    The top two eigenvectors ``v`` of ``G`` scaled by the square roots of their
-    eigenvalues are the principal coordinates; found by seeded subspace iteration
-    on an 8-column block (a few products with ``G``, not a full eigendecomposition).
-    """
-    n = G.shape[0]
-    Q = np.random.default_rng(seed).standard_normal((n, min(8, n)))
-    for _ in range(8):
-        Q, _ = np.linalg.qr(G @ Q)
-    w, V = np.linalg.eigh(Q.T @ G @ Q)
-    top = np.argsort(w)[::-1][:2]
-    out = (Q @ V[:, top]) * np.sqrt(np.maximum(w[top], 0.0))
-    out = out * np.where(out.sum(axis=0) < 0, -1.0, 1.0)  # a sign fixed by the data, not by the solver
-    return out if out.shape[1] == 2 else np.c_[out, np.zeros(n)]
-
-
-def _views(acts: Any, layers: Sequence[str], grams: Sequence[np.ndarray], view: str, labels: Any, seed: int,
-           class_names: Mapping[Any, str]) -> dict[str, Any]:
-    """A 2-D view of every layer's cloud (PCA, or UMAP when asked and installed), for the report figure."""
-    coords: dict[str, list] = {}
-    method = view
-    if view == "umap":
-        try:
-            import umap  # noqa: F401
-        except ImportError:
-            method = "pca"
-    for layer, G in zip(layers, grams):
-        if method == "umap":
-            import umap
-
-            X = np.asarray(acts[layer], dtype=np.float64).reshape(acts.n_samples, -1)
-            xy = umap.UMAP(n_components=2, random_state=seed).fit_transform(X)
-        else:
-            xy = _pca_view(G, seed)
-        coords[layer] = np.round(xy, 5).tolist()
-    lab = None if labels is None else [_plain(v) for v in np.asarray(labels).tolist()]
-    names = None if labels is None else {str(c): class_names.get(c, str(c)) for c in np.unique(labels).tolist()}
-    return {"method": method, "coords": coords, "labels": lab, "class_names": names}
 
 
 def _plain(v: Any) -> Any:
@@ -671,7 +593,8 @@ def analyze(
                 region_data = kept.get("regions", key)
                 if region_data is None:
                     region_data = kept.put("regions", key, _regions(model, X_in, y_in, seed, region_resolution))
-                stages.done("regions", f"{region_data['n_regions']} regions on the plane")
+                stages.done("regions", f"{region_data.get('full_window_regions', region_data['n_regions'])} regions "
+                                       f"on the plane ({region_data.get('method', 'grid')})")
             except Exception as exc:  # an optional stage: a note, never a lost run
                 if regions is True and isinstance(exc, (ValueError, TypeError)):
                     raise  # asked for by name on a model it does not fit: the user's mistake, at once

@@ -99,9 +99,13 @@ class TestAnalyze:
     def test_regions_of_a_relu_network(self, report, relu_mlp, circle_data):
         r = report.regions
         assert r is not None and set(r["counts_by_layer"]) == {"act0", "act1"}
-        # a small ReLU MLP: counted exactly, the polygons kept for the figure
+        labels = np.asarray(r["labels"])
+        assert labels.shape == (128, 128)
+        assert r["n_regions"] == len(np.unique(labels)) >= 2
+        # a small ReLU MLP: the whole window counted exactly, the polygons kept for the figure
         assert r["method"] == "exact" and not r["lower_bound"]
-        assert r["n_regions"] == len(r["polygons"]) == r["counts_by_layer"]["act1"] >= 2
+        assert r["full_window_regions"] == len(r["polygons"]) == r["full_window_counts_by_layer"]["act1"]
+        assert r["full_window_regions"] >= r["n_regions"]  # the grid is a lower bound
         # 16 units of the first layer cut a plane into at most 1 + 16 + C(16, 2) regions
         assert r["counts_by_layer"]["act0"] <= 1 + 16 + 120
         fresh = tda_nn.region_counts(relu_mlp, circle_data[0].numpy(), plane=None)

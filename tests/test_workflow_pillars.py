@@ -223,9 +223,11 @@ class TestRegions:
         rep = analyze(model, X, layers=["input", "1"], n_bootstrap=0, loops=False, progress=False)
         r = rep.regions
         assert r["method"] == "exact" and r["lower_bound"] is False
-        assert len(r["polygons"]) == r["n_regions"] == r["counts_by_layer"]["1"]
-        # 6 lines in the window cut it into at most 1 + 6 + 15 regions
-        assert 1 <= r["n_regions"] <= 22
+        n = r["full_window_regions"]
+        assert len(r["polygons"]) == n == r["full_window_counts_by_layer"]["1"]
+        assert r["methods"]["full_window_regions"] == "exact" and r["methods"]["n_regions"].startswith("grid")
+        # 6 lines in the window cut it into at most 1 + 6 + 15 regions; the grid finds no more
+        assert r["n_regions"] <= n <= 22
         from tda_nn.plotting.report_pillars import pillar_figures
 
         assert "regions" in pillar_figures(rep)
@@ -237,7 +239,8 @@ class TestRegions:
         with pytest.warns(UserWarning, match="Tanh"):
             rep = analyze(model, X, layers=["input", "3"], n_bootstrap=0, loops=False, regions=True,
                           region_resolution=32, progress=False)
-        assert rep.regions["method"] == "grid" and rep.regions["lower_bound"] is True
+        assert rep.regions["method"] == "grid" and rep.regions["lower_bound"] is True and "polygons" not in rep.regions
+        assert rep.regions["methods"]["full_window_regions"].startswith("grid")
         from tda_nn.report import _region_method
 
         assert "lower bound" in _region_method(rep.regions)

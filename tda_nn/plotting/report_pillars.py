@@ -187,9 +187,9 @@ def _exact_regions(r: Mapping[str, Any]) -> Any:
     ax.set_aspect("auto")
     ax.set_xlabel("s (along u, input units)")
     ax.set_ylabel("t (along v, input units)")
-    ax.set_title(f"{r['n_regions']} linear regions on the plane through three samples (black dots), counted "
+    ax.set_title(f"{r.get('full_window_regions', r['n_regions'])} linear regions on the plane through three samples (black dots), counted "
                  "exactly:\neach polygon is one activation pattern; small dots: samples projected", fontsize=9)
-    counts = r.get("counts_by_layer") or {}
+    counts = r.get("full_window_counts_by_layer") or r.get("counts_by_layer") or {}
     layers = list(counts)
     x = np.arange(len(layers))
     bx.plot(x, [counts[k] for k in layers], marker="o", label="on the plane (exact)")
