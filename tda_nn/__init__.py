@@ -125,6 +125,10 @@ _LAZY: dict = {
     "ProbeScores": "probes",
     "probe_layers": "probes",
     "TopologicalProbe": "probes",
+    # plans before long runs
+    "Plan": "plan",
+    "PlanError": "plan",
+    "plan_analysis": "plan",
     # errors
     "MemoryBudgetError": "validation",
     "CheckpointError": "validation",

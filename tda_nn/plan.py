@@ -214,8 +214,22 @@ def plan_analysis(
         the RAM) or the plan more time than ``max_time``; the message names the option
         that drives it (``maxdim`` or ``max_points``) and a value that fits.
     """
-    from .validation import parse_memory
+    from collections.abc import Mapping
 
+    from .validation import check_choice, check_int, check_real, parse_memory
+
+    if not isinstance(layers, Mapping) or not layers:
+        raise TypeError(f"layers must be a non-empty dict of layer name -> per-sample shape, got {layers!r}.")
+    for key, shape in layers.items():
+        if not isinstance(shape, (tuple, list)) or not all(isinstance(s, int) and s >= 0 for s in shape):
+            raise TypeError(f"layers[{key!r}] must be a tuple of non-negative ints (one sample's shape), got {shape!r}.")
+    n_samples = check_int(n_samples, name="n_samples", min_value=1)
+    maxdim = check_int(maxdim, name="maxdim", min_value=0)
+    max_points = check_int(max_points, name="max_points", min_value=3)
+    n_bootstrap = check_int(n_bootstrap, name="n_bootstrap", min_value=0)
+    probe_kind = check_choice(probe_kind, name="probe_kind", choices=("cloud", "image"))
+    if max_time is not None:
+        max_time = check_real(max_time, name="max_time", min_value=0.0, strict=True)
     budget = parse_memory(max_memory)
     n = min(int(n_samples), int(max_points))
     notes: list[str] = []

@@ -218,6 +218,7 @@ RESULT_TYPES = {
     "NeuralPersistence", "PathRegions", "PlaneRegions", "ProbeScores", "RegionDensity", "SignificantBars",
     "TrainingTrace", "Report",  # Report.load: tests/test_hostile_files.py
     "Finding",  # built by tda_nn.findings from the numbers of a report
+    "Plan", "PlanError",  # built by plan_analysis (tested below) and the workflows' dry run
     "Cycle", "Cycles", "Lifeline", "Lifelines", "LoopSamples", "LieDerivative", "OrbitTopology", "SymmetryProfile",
     "SymmetrySummary", "ExactPlaneRegions", "LocalComplexity",
     # the error types themselves
@@ -388,6 +389,19 @@ TABLE: dict[str, dict[str, Any]] = {
     "cross_barcode": cloud_cases(lambda v: tda_nn.cross_barcode(v, Y), halves=False, bool_ok=False),
     "twonn": cloud_cases(lambda v: tda_nn.twonn(v), bool_ok=False),
     "ph_dimension": cloud_cases(lambda v: tda_nn.ph_dimension(v), bool_ok=False, halves=False),
+    "plan_analysis": {
+        "kwtype": raises(lambda: tda_nn.plan_analysis([1, 2], n_samples=10, maxdim=1, max_points=10), "layers"),
+        "empty": raises(lambda: tda_nn.plan_analysis({}, n_samples=10, maxdim=1, max_points=10), "layers"),
+        "nonpositive": raises(lambda: tda_nn.plan_analysis({"a": (3,)}, n_samples=0, maxdim=1, max_points=10),
+                              "n_samples"),
+        "ndim": raises(lambda: tda_nn.plan_analysis({"a": 3}, n_samples=10, maxdim=1, max_points=10), "layers"),
+        "huge": raises(lambda: tda_nn.plan_analysis({"a": (3,)}, n_samples=10**6, maxdim=9, max_points=10**6),
+                       "maxdim"),
+        "bool": raises(lambda: tda_nn.plan_analysis({"a": (3,)}, n_samples=True, maxdim=1, max_points=10),
+                       "n_samples"),
+        "nan": raises(lambda: tda_nn.plan_analysis({"a": (3,)}, n_samples=10, maxdim=1, max_points=10,
+                                                   max_time=float("nan")), "max_time"),
+    },
     "significant_bars": merge(
         cloud_cases(lambda v: tda_nn.significant_bars(v, n_bootstrap=2), bool_ok=False, halves=False),
         {"nonpositive": raises(lambda: tda_nn.significant_bars(X, n_bootstrap=0), "n_bootstrap")},

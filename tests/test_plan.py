@@ -44,3 +44,10 @@ def test_one_point_per_sample_layers_are_skipped_with_a_note():
     assert "pool" in str(plan) and repr(plan).startswith("Plan(")
     only_pool = plan_analysis({"pool": (16, 1, 1)}, n_samples=100, maxdim=1, max_points=100, probe_layers=("pool",))
     assert not next(s for s in only_pool.stages if s.name == "probes").runs
+
+
+def test_plan_arguments_are_checked_by_name():
+    with pytest.raises(ValueError, match="maxdim"):
+        plan_analysis({"a": (3,)}, n_samples=10, maxdim=-1, max_points=10)
+    with pytest.raises(ValueError, match="probe_kind"):
+        plan_analysis({"a": (3,)}, n_samples=10, maxdim=1, max_points=10, probe_kind="imgae")
