@@ -6,7 +6,6 @@ import json
 
 import numpy as np
 import persim
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
