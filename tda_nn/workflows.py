@@ -594,7 +594,7 @@ def analyze(
                 if region_data is None:
                     region_data = kept.put("regions", key, _regions(model, X_in, y_in, seed, region_resolution))
                 stages.done("regions", f"{region_data.get('full_window_regions', region_data['n_regions'])} regions "
-                                       f"on the plane ({region_data.get('method', 'grid')})")
+                                       f"on the plane ({'exact' if region_data.get('method') == 'exact' else 'grid, a lower bound'})")
             except Exception as exc:  # an optional stage: a note, never a lost run
                 if regions is True and isinstance(exc, (ValueError, TypeError)):
                     raise  # asked for by name on a model it does not fit: the user's mistake, at once

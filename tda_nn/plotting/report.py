@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
 from .diagrams import plot_diagram
 
-__all__ = ["report_figures"]
+__all__ = ["regions_by_depth", "report_figures"]
 
 # one sentence per figure on what it shows and how to read it (the HTML page prints it above the figure)
 CAPTIONS = {
@@ -300,14 +301,19 @@ def _regions(r: dict):
         title = (f"{r['n_regions']} linear regions, zoomed {zoom:g}x on one sample (star):\n"
                  f"the whole plane holds more regions than a {r.get('resolution')}² grid resolves")
     ax.set_title(title, fontsize=9)
+    regions_by_depth(bx, r, f"on the plane ({r.get('resolution', '?')}² grid, whole window: a lower bound)")
+    return fig
+
+
+def regions_by_depth(bx: Any, r: Mapping[str, Any], plane_label: str) -> None:
+    """The regions panel shared by the grid and the exact figures: counts by depth, on the plane and on the samples."""
     counts = r.get("full_window_counts_by_layer") or r.get("counts_by_layer") or {}
     layers = list(counts)
     x = np.arange(len(layers))
-    bx.plot(x, [counts[k] for k in layers], marker="o",
-            label=f"on the plane ({r.get('resolution', '?')}² grid, whole window)")
+    bx.plot(x, [counts[k] for k in layers], marker="o", label=plane_label)
     data_counts = r.get("data_patterns") or {}
     on_data = [data_counts.get(f"patterns/{k}", np.nan) for k in layers]
-    if np.isfinite(on_data).any():
+    if np.isfinite(np.asarray(on_data, dtype=float)).any():
         bx.plot(x, on_data, marker="s", label="on the samples (at most one per sample)")
     bx.set_yscale("log")
     bx.set_xticks(x, layers, rotation=45, ha="right", fontsize=8)
@@ -315,4 +321,3 @@ def _regions(r: dict):
     bx.set_ylabel("distinct patterns (regions)")
     bx.set_title("Regions by depth", fontsize=9)
     bx.legend(frameon=False, fontsize=8)
-    return fig

@@ -189,20 +189,9 @@ def _exact_regions(r: Mapping[str, Any]) -> Any:
     ax.set_ylabel("t (along v, input units)")
     ax.set_title(f"{r.get('full_window_regions', r['n_regions'])} linear regions on the plane through three samples (black dots), counted "
                  "exactly:\neach polygon is one activation pattern; small dots: samples projected", fontsize=9)
-    counts = r.get("full_window_counts_by_layer") or r.get("counts_by_layer") or {}
-    layers = list(counts)
-    x = np.arange(len(layers))
-    bx.plot(x, [counts[k] for k in layers], marker="o", label="on the plane (exact)")
-    data_counts = r.get("data_patterns") or {}
-    on_data = [data_counts.get(f"patterns/{k}", np.nan) for k in layers]
-    if np.isfinite(np.asarray(on_data, dtype=float)).any():
-        bx.plot(x, on_data, marker="s", label="on the samples (at most one per sample)")
-    bx.set_yscale("log")
-    bx.set_xticks(x, layers, rotation=45, ha="right", fontsize=8)
-    bx.set_xlabel("activation pattern of the layers up to")
-    bx.set_ylabel("distinct patterns (regions)")
-    bx.set_title("Regions by depth", fontsize=9)
-    bx.legend(frameon=False, fontsize=8)
+    from .report import regions_by_depth
+
+    regions_by_depth(bx, r, "on the plane (exact)")
     return fig
 
 
