@@ -14,19 +14,9 @@ from .. import __version__
 from .._optional import has_module
 from ..diagrams import Diagrams
 from ..parallel import pmap
-from ..validation import (
-    as_numpy,
-    check_choice,
-    check_distance_matrix,
-    check_flag_or_auto,
-    check_int,
-    check_points,
-    check_prime,
-    check_real,
-    find_stack_level,
-    parse_memory,
-)
-from . import _memory
+from ..validation import as_numpy, check_choice, check_distance_matrix, check_flag_or_auto, check_int, check_points, check_prime, check_real, find_stack_level
+from ..budgets import parse_memory
+from .. import budgets
 from ._choice import choose_collapse, enclosing_radius_bound
 from ._cut import BIRTH_FACTOR, auto_exact_below, clip_alive, decide_scale
 from ._precision import RTOL, check_distance_range, drop_short_bars, prepare_points, refuse_complex
@@ -284,12 +274,12 @@ def _rips(X: Any, *, maxdim: int, metric: str, threshold: float, coeff: int, bac
     if n_landmarks is not None:
         if isinstance(n_landmarks, str):
             check_choice(n_landmarks, name="n_landmarks", choices=("auto",))
-            need, _ = _memory.estimate_rips_bytes(n, maxdim, collapse=collapse)
+            need, _ = budgets.estimate_rips_bytes(n, maxdim, collapse=collapse)
             budget = parse_memory(max_memory)
             m = n if need <= budget else _fit_landmarks(maxdim, collapse, budget)
             if m < n:
                 warnings.warn(
-                    f"the full cloud of {n} points would need about {_memory.format_bytes(need)}, above the "
+                    f"the full cloud of {n} points would need about {budgets.format_bytes(need)}, above the "
                     f"memory budget; computing on {m} max-min landmarks instead (see meta['bottleneck_bound']).",
                     UserWarning, stacklevel=find_stack_level())
         else:
@@ -316,17 +306,17 @@ def _rips(X: Any, *, maxdim: int, metric: str, threshold: float, coeff: int, bac
             # the rule prefers no collapse; still collapse when that alone fits the memory budget
             frac = _edge_fraction(data, threshold, precomputed, metric) if np.isfinite(threshold) else 1.0
             budget = parse_memory(max_memory)
-            collapse = _memory.estimate_rips_bytes(n, maxdim, edge_fraction=frac)[0] > budget
+            collapse = budgets.estimate_rips_bytes(n, maxdim, edge_fraction=frac)[0] > budget
 
     # the memory guard
     frac = 1.0
     if maxdim >= 2 and not collapse and np.isfinite(threshold):
         frac = _edge_fraction(data, threshold, precomputed, metric)
     if not sp.issparse(data):
-        need, what = _memory.estimate_rips_bytes(n, maxdim, edge_fraction=frac, collapse=collapse)
+        need, what = budgets.estimate_rips_bytes(n, maxdim, edge_fraction=frac, collapse=collapse)
         exact = ("For H0 alone, maxdim=0 computes it exactly without a distance matrix (a minimum spanning "
                  "tree). " if mst or not precomputed else "")
-        _memory.check_budget(
+        budgets.check_budget(
             need, what, max_memory,
             hint=exact + "For higher dimensions use n_landmarks=m (e.g. 1000) or n_landmarks='auto' to compute on "
                  "landmarks with a known error bound, or a finite threshold with a sparse distance matrix.")
@@ -403,7 +393,7 @@ def _h0_mst(data: np.ndarray, metric: str, threshold: float, max_memory: Any, n_
     from . import _mst
 
     n, d = data.shape
-    _memory.check_budget(_mst.mst_memory_bytes(n, d), f"the spanning tree of {n} points in {d}-D", max_memory,
+    budgets.check_budget(budgets.estimate_mst(n, d)[1], f"the spanning tree of {n} points in {d}-D", max_memory,
                          hint="Use n_landmarks=m to compute on landmarks.")
     _, _, w = _mst.mst_edges(data, metric=_MST_METRICS[metric], n_jobs=n_threads)
     meta.setdefault("backend", "minimum spanning tree")
@@ -464,12 +454,12 @@ def _engine(*, data: Any, backend: str, maxdim: int, threshold: float, coeff: in
 def _fit_landmarks(maxdim: int, collapse: bool, budget: int) -> int:
     """The largest number of points whose Rips estimate fits the budget."""
     lo, hi = 2, 2
-    while _memory.estimate_rips_bytes(hi * 2, maxdim, collapse=collapse)[0] <= budget and hi < 2**24:
+    while budgets.estimate_rips_bytes(hi * 2, maxdim, collapse=collapse)[0] <= budget and hi < 2**24:
         hi *= 2
     hi *= 2
     while lo < hi - 1:
         mid = (lo + hi) // 2
-        if _memory.estimate_rips_bytes(mid, maxdim, collapse=collapse)[0] <= budget:
+        if budgets.estimate_rips_bytes(mid, maxdim, collapse=collapse)[0] <= budget:
             lo = mid
         else:
             hi = mid

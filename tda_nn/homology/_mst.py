@@ -42,11 +42,10 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["h0_diagram", "mst_edges", "mst_memory_bytes", "mst_seconds"]
+__all__ = ["h0_diagram", "mst_edges"]
 
-# a tile of rows x columns; 1024 x 2048 float64 = 16 MiB, a few per thread
-_TILE_ROWS = 1024
-_TILE_COLS = 2048
+from ..budgets import MST_TILE_COLS as _TILE_COLS
+from ..budgets import MST_TILE_ROWS as _TILE_ROWS
 # rounding of |y|^2 - 2 x.y in float64 is below _TOL_FACTOR * (d + 2) * eps * (|x| + |y|)^2
 _TOL_FACTOR = 4.0
 
@@ -278,17 +277,3 @@ def h0_diagram(weights: np.ndarray, threshold: float = np.inf) -> np.ndarray:
     out[:-1, 1] = deaths
     out[-1, 1] = np.inf
     return out
-
-
-def mst_memory_bytes(n: int, d: int, threads: int | None = None) -> int:
-    """Peak bytes of :func:`mst_edges` beyond the input: a float64 copy of the
-    cloud and its transpose, per-point state, and a few tiles per thread."""
-    threads = threads or os.cpu_count() or 1
-    tile = min(n, _TILE_ROWS) * min(n, _TILE_COLS)
-    return int(3 * 8 * n * (d + 1) + 64 * n + threads * 12 * tile)
-
-
-def mst_seconds(n: int, d: int, threads: int | None = None, flops: float = 8e9) -> float:
-    """A rough time: about three passes of ``n^2 d`` multiply-adds at ``flops`` per core."""
-    threads = threads or os.cpu_count() or 1
-    return 3.0 * n * n * (d + 8) / (flops * threads)
