@@ -216,8 +216,8 @@ def plan_analysis(
     """
     from collections.abc import Mapping
 
-    from .validation import check_choice, check_int, check_real
     from .budgets import parse_memory
+    from .validation import check_choice, check_int, check_real
 
     if not isinstance(layers, Mapping) or not layers:
         raise TypeError(f"layers must be a non-empty dict of layer name -> per-sample shape, got {layers!r}.")

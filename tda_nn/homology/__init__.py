@@ -6,8 +6,8 @@
 
 from typing import Any
 
-from ._api import BACKENDS, COMPLEXES, persistence, persistence_batch
 from ..validation import MemoryBudgetError
+from ._api import BACKENDS, COMPLEXES, persistence, persistence_batch
 
 __all__ = ["BACKENDS", "COMPLEXES", "MemoryBudgetError", "Persistence", "persistence", "persistence_batch"]
 

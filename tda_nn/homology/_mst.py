@@ -46,6 +46,7 @@ __all__ = ["h0_diagram", "mst_edges"]
 
 from ..budgets import MST_TILE_COLS as _TILE_COLS
 from ..budgets import MST_TILE_ROWS as _TILE_ROWS
+
 # rounding of |y|^2 - 2 x.y in float64 is below _TOL_FACTOR * (d + 2) * eps * (|x| + |y|)^2
 _TOL_FACTOR = 4.0
 
@@ -76,8 +77,11 @@ class _Search:
     def exact(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         """float64 distances of the pairs (i, j), measured directly."""
         if self.gemm:
-            diff = self.X[i] - self.X[j]
-            return np.sqrt(np.einsum("ij,ij->i", diff, diff))
+            out = np.empty(len(i))
+            for s in range(0, len(i), 1 << 14):  # in chunks: no n x d temporaries for the final tree
+                diff = self.X[i[s:s + (1 << 14)]] - self.X[j[s:s + (1 << 14)]]
+                out[s:s + (1 << 14)] = np.sqrt(np.einsum("ij,ij->i", diff, diff))
+            return out
         from scipy.spatial.distance import cdist
 
         out = np.empty(len(i))

@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 
 from ..diagrams import Diagrams
-from ..validation import check_int
 from ..diagrams_convert import as_diagram_list
+from ..validation import check_int
 
 __all__ = ["plot_barcode", "plot_betti_curves", "plot_diagram", "plot_diagrams"]
 
