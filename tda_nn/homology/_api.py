@@ -28,6 +28,7 @@ from ..validation import (
     check_seed,
     find_stack_level,
 )
+from . import _mst
 from ._choice import choose_collapse, enclosing_radius_bound
 from ._cut import BIRTH_FACTOR, auto_exact_below, clip_alive, decide_scale
 from ._precision import RTOL, check_distance_range, drop_short_bars, prepare_points, refuse_complex
@@ -71,6 +72,7 @@ def persistence(
     periodic: bool = False,
     max_memory: int | float | str | None = None,
     exact_below: float | Literal["auto"] | None = None,
+    device: Any = None,
 ) -> Diagrams:
     """Persistent homology of a point cloud, a distance matrix or an image.
 
@@ -154,6 +156,11 @@ def persistence(
         (``meta['bottleneck_bound']``): exact if it dies below ``T``, known to be longer
         than ``2 r`` if alive there (rule and measurements: ``tda_nn/homology/_cut.py``);
         without landmarks ``'auto'`` computes in full. ``None``: the full filtration.
+    device : torch.device, str or None, default=None
+        Where the exact H0 spanning tree runs its tiles (``maxdim=0`` and the H0 of
+        ``exact_below``, euclidean or cosine): torch kernels on this device
+        (:mod:`tda_nn.nn.kernels`), the same tree and float64 lengths as the CPU.
+        The Rips engines themselves always run on the CPU. ``None``: numpy.
 
     Returns
     -------
@@ -205,6 +212,7 @@ def persistence(
         sparse = check_real(sparse, name="sparse", min_value=0.0, strict=True)
     max_memory = parse_memory(max_memory)
     # every parameter is checked, whether or not this call uses it
+    search = _mst.device_search(device)
     landmark_method = check_choice(landmark_method, name="landmark_method", choices=("maxmin", "random"))
     if not isinstance(seed, np.random.Generator):
         seed = check_seed(seed, name="seed")
@@ -243,7 +251,7 @@ def persistence(
         return _rips(X, maxdim=maxdim, metric=metric, threshold=threshold, coeff=coeff, backend=backend,
                      n_threads=n_threads, collapse_edges=collapse_edges, sparse=sparse, n_landmarks=n_landmarks,
                      landmark_method=landmark_method, seed=seed, max_memory=max_memory, meta=meta,
-                     exact_below=exact_below)
+                     exact_below=exact_below, search=search)
     # alpha and witness work on Euclidean points
     if metric != "euclidean":
         raise ValueError(f"complex={complex!r} works on Euclidean points; got metric={metric!r}. Use complex='rips'.")
@@ -314,7 +322,8 @@ def _landmarks(X: Any, m: int, *, metric: str, method: str, seed: int | None):
 
 def _rips(X: Any, *, maxdim: int, metric: str, threshold: float, coeff: int, backend: str, n_threads: int,
           collapse_edges: bool | str, sparse: float | None, n_landmarks: Any, landmark_method: str,
-          seed: int | None, max_memory: int | None, meta: dict[str, Any], exact_below: Any = None) -> Diagrams:
+          seed: int | None, max_memory: int | None, meta: dict[str, Any], exact_below: Any = None,
+          search: Any = None) -> Diagrams:
     import scipy.sparse as sp
 
     precomputed = metric == "precomputed"
@@ -362,7 +371,7 @@ def _rips(X: Any, *, maxdim: int, metric: str, threshold: float, coeff: int, bac
     _check_maxdim(maxdim, n, "landmarks" if "n_landmarks" in meta else "points")
     if maxdim == 0 and mst:
         # H0 exactly, without a distance matrix: the minimum spanning tree
-        return _finish([_h0_mst(data, metric, threshold, max_memory, n_threads, meta)], meta)
+        return _finish([_h0_mst(data, metric, threshold, max_memory, n_threads, meta, search)], meta)
     if collapse_edges == "auto":
         collapse = choose_collapse(data, maxdim=maxdim, threshold=threshold, precomputed=precomputed, metric=metric)
         if not collapse and maxdim >= 2 and not sp.issparse(data):
@@ -403,7 +412,7 @@ def _rips(X: Any, *, maxdim: int, metric: str, threshold: float, coeff: int, bac
         return _finish(_engine(maxdim=maxdim, threshold=threshold, collapse=collapse, **run), meta)
     # H0 in full (a spanning tree: cheap); H1 and above up to the cut, alive bars clipped there
     if mst:
-        h0 = _h0_mst(data, metric, threshold, max_memory, n_threads, meta)
+        h0 = _h0_mst(data, metric, threshold, max_memory, n_threads, meta, search)
     else:
         h0 = _engine(maxdim=0, threshold=threshold, collapse=False, **run)[0]
     full_from = min(threshold, enclosing_radius_bound(data, precomputed) if metric in ("euclidean", "precomputed")
@@ -444,14 +453,15 @@ def _mst_route(backend: str, sparse: Any, precomputed: bool, metric: str) -> boo
 
 
 def _h0_mst(data: np.ndarray, metric: str, threshold: float, max_memory: Any, n_threads: int,
-            meta: dict[str, Any]) -> np.ndarray:
+            meta: dict[str, Any], search: Any = None) -> np.ndarray:
     """The H0 diagram from the minimum spanning tree, with its memory checked first."""
-    from . import _mst
-
     n, d = data.shape
+    if search is not None and _MST_METRICS[metric] not in ("euclidean", "cosine"):
+        search = None  # the device kernels compute euclidean and cosine trees; the others stay on the CPU
     budgets.check_budget(budgets.estimate_mst(n, d)[1], f"the spanning tree of {n} points in {d}-D", max_memory,
                          hint="Use n_landmarks=m to compute on landmarks.")
-    _, _, w = _mst.mst_edges(data, metric=_MST_METRICS[metric], n_jobs=n_threads)
+    _, _, w = _mst.mst_edges(np.asarray(data, dtype=np.float64), metric=_MST_METRICS[metric], n_jobs=n_threads,
+                             search=search)
     meta.setdefault("backend", "minimum spanning tree")
     meta["h0"] = "exact: minimum spanning tree (Boruvka, float64 distances)"
     return _mst.h0_diagram(w, threshold)
