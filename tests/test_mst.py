@@ -93,3 +93,19 @@ def test_zero_rows_refused_for_cosine():
     X[4] = 0.0
     with pytest.raises(ValueError, match="all-zero"):
         mst_edges(X, metric="cosine")
+
+
+def test_one_clouds_tree_on_a_dask_cluster():
+    distributed = pytest.importorskip("distributed")
+    import joblib
+
+    from tda_nn.homology import spanning_tree
+
+    X = np.random.default_rng(7).normal(size=(2500, 6))
+    _, _, serial = spanning_tree(X)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        with distributed.Client(cluster) as client, joblib.parallel_config(backend="dask"):
+            with distributed.get_task_stream(client) as tasks:
+                _, _, on_dask = spanning_tree(X, n_jobs=None)  # row blocks through tda_nn.parallel.pmap
+    np.testing.assert_array_equal(on_dask, serial)
+    assert len({t["worker"] for t in tasks.data}) == 2  # the tiles of one cloud ran on both workers
