@@ -80,13 +80,13 @@ def describe(model: Any, data: Any, *, layers: Any, model_spec: str | None, data
     PlanError
         The run would not fit in memory (naming the setting and a value that fits).
     """
-    import tda_nn
+    from tda_nn.nn.capturing import list_layers
     from tda_nn.nn.hooks import default_layers, resolve_layers
     from tda_nn.nn.regions import has_relu
-    from tda_nn.plan import plan_analysis
+    from tda_nn.workflows.plan import plan_analysis
 
     chosen = resolve_layers(model, layers) if layers else default_layers(model)
-    table = tda_nn.list_layers(model, example_batch(data))
+    table = list_layers(model, example_batch(data))
     n_params = sum(int(p.numel()) for p in model.parameters())
     lines = [f"model: {type(model).__name__} from {model_spec} ({n_params:,} parameters)",
              f"data: {_describe_data(data, data_spec)}",

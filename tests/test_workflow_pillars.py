@@ -89,7 +89,7 @@ class TestLoops:
                 == (tmp_path / "report.html").read_text().count("data-samples="))
 
     def test_a_failed_loops_stage_is_a_note(self, circle_case, monkeypatch):
-        import tda_nn.workflow_stages as stages
+        import tda_nn.workflows.stages.loops as stages
 
         def broken(*args, **kwargs):
             raise RuntimeError("no engine")
