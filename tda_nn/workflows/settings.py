@@ -84,7 +84,7 @@ class Settings:
     max_time: float | None = _opt(None, "refuse a plan estimated above this many seconds", type=float)
     dry_run: bool = _opt(False, "resolve every option on one small batch, print the plan, write nothing",
                          action="store_const", const=True)
-    out: Any = _opt(None, "output directory; its .tda_nn_cache/ keeps finished stages", cli=False)
+    out: Any = _opt(None, "output directory; its .tda_nn_cache/ keeps finished stages")
     cache: bool = _opt(True, "recompute every stage (a re-run with the same --out otherwise reuses the unchanged "
                              "ones)", flag="--no-cache", action="store_const", const=False)
 
