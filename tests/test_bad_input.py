@@ -402,6 +402,20 @@ TABLE: dict[str, dict[str, Any]] = {
         "nan": raises(lambda: tda_nn.plan_analysis({"a": (3,)}, n_samples=10, maxdim=1, max_points=10,
                                                    max_time=float("nan")), "max_time"),
     },
+    "AnalyzeSettings": {
+        "nan": raises(lambda: tda_nn.AnalyzeSettings(alpha=float("nan")), "alpha"),
+        "nonpositive": raises(lambda: tda_nn.AnalyzeSettings(max_points=0), "max_points"),
+        "bool": raises(lambda: tda_nn.AnalyzeSettings(max_samples=True), "max_samples"),
+        "string": raises(lambda: tda_nn.AnalyzeSettings(view="tsne"), "view"),
+    },
+    "CompareSettings": {
+        "string": raises(lambda: tda_nn.CompareSettings(metric="euclid"), "metric"),
+        "nonpositive": raises(lambda: tda_nn.CompareSettings(maxdim=-1), "maxdim"),
+    },
+    "TrackSettings": {
+        "nonpositive": raises(lambda: tda_nn.TrackSettings(steps=[3, -1]), "steps"),
+        "kwtype": raises(lambda: tda_nn.TrackSettings(steps="0,1"), "steps"),
+    },
     "significant_bars": merge(
         cloud_cases(lambda v: tda_nn.significant_bars(v, n_bootstrap=2), bool_ok=False, halves=False),
         {"nonpositive": raises(lambda: tda_nn.significant_bars(X, n_bootstrap=0), "n_bootstrap")},

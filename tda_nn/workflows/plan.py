@@ -45,7 +45,7 @@ import numpy as np
 
 from ..validation import check_choice, check_int, check_real, format_bytes, parse_memory
 
-__all__ = ["Plan", "PlanError", "StagePlan", "estimate_persistence", "largest_fitting", "plan_analysis",
+__all__ = ["Plan", "PlanError", "StagePlan", "build_plan", "estimate_persistence", "largest_fitting", "plan_analysis",
            "sample_shapes"]
 
 _NS_PER_SIMPLEX = 15.0
@@ -271,7 +271,7 @@ def plan_analysis(
     probe_kind = check_choice(probe_kind, name="probe_kind", choices=("cloud", "image"))
     if max_time is not None:
         max_time = check_real(max_time, name="max_time", min_value=0.0, strict=True)
-    return _plan(layers, n_samples=n_samples, maxdim=maxdim, max_points=max_points, n_bootstrap=n_bootstrap,
+    return build_plan(layers, n_samples=n_samples, maxdim=maxdim, max_points=max_points, n_bootstrap=n_bootstrap,
                  probe_layers=tuple(probe_layers), probe_kind=probe_kind, regions=bool(regions),
                  regions_note=regions_note, budget=parse_memory(max_memory), max_time=max_time,
                  token_layers=tuple(token_layers), main_layers=main_layers, comparison=comparison,
@@ -294,7 +294,7 @@ def _refuse(n: int, maxdim: int, n_layers: int, t_pers: float, b_pers: float, bu
                     f"use max_points={max(fit_n, 3)}.")
 
 
-def _plan(layers: Mapping[str, tuple[int, ...]], *, n_samples: int, maxdim: int, max_points: int, n_bootstrap: int,
+def build_plan(layers: Mapping[str, tuple[int, ...]], *, n_samples: int, maxdim: int, max_points: int, n_bootstrap: int,
           probe_layers: tuple[str, ...], probe_kind: str, regions: bool, regions_note: str, budget: float,
           max_time: float | None, token_layers: tuple[str, ...], main_layers: tuple[str, ...] | None,
           comparison: bool, combined_distance: bool, views: bool, loops: bool, n_actions: int,

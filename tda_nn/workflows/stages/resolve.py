@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..plan import Plan, _plan, sample_shapes
+from ..plan import Plan, build_plan, sample_shapes
 from ..runner import Context, Stage
 
 __all__ = ["PlanResult", "STAGE", "resolve_reduce"]
@@ -86,7 +86,7 @@ def run(ctx: Context, s: Any) -> PlanResult:
     n_models = max(len(ctx.models), 1)
     series = bool(ctx.models)
     symmetry = getattr(s, "symmetry", None)
-    plan = _plan({name: shapes[name] for name in dict.fromkeys(main + probe_names)}, n_samples=n_samples,
+    plan = build_plan({name: shapes[name] for name in dict.fromkeys(main + probe_names)}, n_samples=n_samples,
                  maxdim=s.maxdim, max_points=s.max_points, n_bootstrap=getattr(s, "n_bootstrap", 0),
                  probe_layers=probe_names, probe_kind=getattr(s, "probe_kind", "cloud"), regions=want_regions,
                  regions_note="" if want_regions or series else
