@@ -51,7 +51,6 @@ def run(args: argparse.Namespace) -> Any:
         return call(workflows.analyze, model, data, given=given, always={**defaults, "config": config})
     loaded = [load_model(args, ck) for ck in args.checkpoints]
     data, _ = load_inputs(args, loaded[0][1])
-    if args.dry_run:
-        return show(args, loaded[0][0], data)
-    return call(workflows.compare_checkpoints, [m for m, _ in loaded], data, given=given,
-                always={**defaults, "names": [Path(c).stem for c in args.checkpoints], "config": config})
+    result = call(workflows.compare_checkpoints, [m for m, _ in loaded], data, given=given,
+                  always={**defaults, "names": [Path(c).stem for c in args.checkpoints], "config": config})
+    return show(args, loaded[0][0], data, plan=result) if args.dry_run else result

@@ -48,8 +48,7 @@ def run(args: argparse.Namespace) -> Any:
                          "at least 2.")
     loaded = [load_model(args, str(p)) for p in paths]
     data, _ = load_inputs(args, loaded[0][1])
-    if args.dry_run:
-        return show(args, loaded[0][0], data)
     given, defaults = given_and_defaults(args, TrackSettings)
-    return call(workflows.track, [m for m, _ in loaded], data, given=given,
-                always={**defaults, "names": [p.stem for p in paths], "config": recorded(args, directory=str(root))})
+    result = call(workflows.track, [m for m, _ in loaded], data, given=given,
+                  always={**defaults, "names": [p.stem for p in paths], "config": recorded(args, directory=str(root))})
+    return show(args, loaded[0][0], data, plan=result) if args.dry_run else result

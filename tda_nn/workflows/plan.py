@@ -54,20 +54,16 @@ _MAX_SIMPLICES = 2.0**62
 _REFERENCE_SAMPLE = 1000  # samples behind each layer's median pairwise distance (diagnostics.layers)
 
 # seconds per unit of work, measured (benchmarks/plan_accuracy.py); see the module docstring
-_S_FORWARD = 2.0e-9  # per sample and captured value (the forward pass, hooks and the copy to numpy)
-_S_SAMPLE = 1.5e-5  # per sample and layer (hook overhead)
+_S_FORWARD = 1.5e-8  # per sample and captured value (the forward pass, hooks and the copy to numpy)
+_S_SAMPLE = 1.5e-4  # per sample and captured layer (hook and batching overhead)
 _S_DENSE = 1.0e-9  # per multiply-add of a dense distance or Gram product
 _S_ELEMENT = 2.0e-8  # per entry of an n x n matrix touched elementwise (exp, sort, median)
-_S_BOOT = 4.0e-9  # per bootstrap resample and pair of points
+_S_BOOT = 6.0e-10  # per bootstrap resample, pair of points and feature (a Hausdorff distance per resample)
 _S_MATCH = 4.0e-7  # per pair of bars in a Wasserstein matching
-_S_PROBE = 6.0e-3  # per sample and probe layer: its own small persistence and features
-_S_REGION_POINT = 4.0  # grid points of the region plane, in forward passes of one sample (with the zoom passes)
-_S_REPORT = 0.6  # per layer: the figures of the report
-_S_FIXED = 0.5  # per run: imports, the plan's own forward pass, the report's page
-
-#: measured estimate / actual (plan seconds over wall seconds), filled by benchmarks/plan_accuracy.py
-_ACCURACY = {"demo": None, "digits_cnn_5000": None}
-
+_S_PROBE = 9.0e-3  # per sample and probe layer: its own small persistence, features and classifier share
+_S_REGION = 5.0e-7  # per captured value and point pushed through the model by the region stage (grid and samples)
+_S_REPORT = 4.0  # per layer: the figures of the report
+_S_FIXED = 1.0  # per run: the report's page and JSON
 
 class PlanError(ValueError):
     """An analysis that cannot run as asked: the message names the option and a setting that fits."""
@@ -173,11 +169,18 @@ class Plan:
         """The stage called ``name`` (None when the plan has none)."""
         return next((s for s in self.stages if s.name == name), None)
 
-    def scaled(self, factor: float) -> Plan:
-        """The same plan run ``factor`` times (a series of checkpoints: each planned alike)."""
-        stages = tuple(StagePlan(s.name, s.what if factor == 1 else f"{s.what}, x{factor:g}", s.seconds * factor,
-                                 s.bytes, s.runs, s.note) for s in self.stages)
-        return Plan(stages, self.layers, self.notes)
+    def for_series(self, n_models: int, *, compare: bool) -> Plan:
+        """The plan of a series of ``n_models`` checkpoints planned like this one: the per-model stages that run,
+        once per model, then the checkpoint comparison (``compare``) and the report once."""
+        per_model = [StagePlan(s.name, f"{s.what}, x{n_models}", s.seconds * n_models, s.bytes, True, s.note)
+                     for s in self.stages if s.runs and s.name not in ("report", "comparison", "views", "loops")]
+        L = len(self.layers)
+        n = max((info["n_points"] for info in self.layers.values()), default=0)
+        pairs = n_models * (n_models - 1) // 2
+        tail = [StagePlan("comparison", f"{L} checkpoint x checkpoint distance and CKA matrices",
+                          seconds=L * pairs * (_S_MATCH * n * n), runs=compare)] if compare else []
+        report = [s for s in self.stages if s.name == "report"]
+        return Plan(tuple(per_model + tail + report), self.layers, self.notes)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -322,7 +325,8 @@ def build_plan(layers: Mapping[str, tuple[int, ...]], *, n_samples: int, maxdim:
     stages.append(StagePlan("persistence", f"H0..H{maxdim} of {L} layers, {n} points each",
                             seconds=t_pers * L + dense, bytes=b_pers))
     stages.append(StagePlan("significance", f"{n_bootstrap} bootstrap resamples per layer",
-                            seconds=_S_BOOT * n_bootstrap * m * m * L, bytes=8.0 * m * m, runs=n_bootstrap > 0,
+                            seconds=sum(_S_BOOT * n_bootstrap * m * m * width[name] for name in main),
+                            bytes=8.0 * m * m, runs=n_bootstrap > 0,
                             note="" if n_bootstrap else "n_bootstrap=0"))
     dims = (maxdim + 1) + (1 if combined_distance else 0)
     bars = m + maxdim * max(m // 10, 1)  # H0 has m - 1 bars; higher dimensions far fewer
@@ -357,13 +361,13 @@ def build_plan(layers: Mapping[str, tuple[int, ...]], *, n_samples: int, maxdim:
         stages.append(StagePlan("probes", f"{len(probe_run)} layer(s) of per-sample clouds", seconds=t,
                                 runs=bool(probe_run), note="" if probe_run else "no layer can give per-sample clouds"))
     stages.append(StagePlan("loops", "the samples of every significant loop, and their lifelines",
-                            seconds=2 * t_pers * L, runs=loops and maxdim >= 1 and n_bootstrap > 0,
+                            seconds=0.1 + 0.2 * t_pers * L, runs=loops and maxdim >= 1 and n_bootstrap > 0,
                             note="" if n_bootstrap else "needs significance (n_bootstrap > 0)"))
     if n_actions:
         stages.append(StagePlan("symmetry", f"{n_actions} action(s): invariance, equivariance, orbits",
                                 seconds=n_actions * (2 + n_bootstrap / 50) * n_samples * forward))
     stages.append(StagePlan("regions", "ReLU activation regions on a plane and on the samples",
-                            seconds=(_S_REGION_POINT * region_resolution ** 2 + n_samples) * forward,
+                            seconds=_S_REGION * values * (region_resolution ** 2 + n_samples),
                             runs=bool(regions), note=regions_note))
     stages.append(StagePlan("report", "findings, report.json, figures and report.html", runs=report,
                             seconds=_S_FIXED + _S_REPORT * L))

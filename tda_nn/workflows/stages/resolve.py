@@ -98,7 +98,7 @@ def run(ctx: Context, s: Any) -> PlanResult:
                  n_actions=0 if symmetry is None else len(symmetry),
                  region_resolution=getattr(s, "region_resolution", 32 if series else 128), report=True)
     if series:
-        plan = plan.scaled(n_models)
+        plan = plan.for_series(n_models, compare=not hasattr(s, "steps"))
     skipped = tuple(name for name in probe_names if any(n.startswith(f"probe layer {name!r} skipped")
                                                         for n in plan.notes))
     usable = tuple(n for n in probe_names if n not in skipped)
