@@ -19,8 +19,8 @@ import tda_nn
 import tda_nn.homology
 from tda_nn import workflows
 from tda_nn.diagrams import Diagrams
-from tda_nn.workflows.plan import Plan, PlanError
 from tda_nn.report import Report
+from tda_nn.workflows.plan import Plan, PlanError
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}

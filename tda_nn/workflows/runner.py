@@ -121,9 +121,9 @@ def _optional_failed(ctx: Context, stage: str, exc: Exception) -> None:
 def _bar(total: int, enabled: bool) -> Any:
     if not enabled:
         return None
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # the console bar: tqdm.auto warns in a notebook without ipywidgets
 
-    return tqdm(total=total, desc="tda_nn", unit="stage", leave=False)
+    return tqdm(total=total, desc="tda_nn", unit="stage", leave=False, delay=1.0)
 
 
 def _run_one(ctx: Context, st: Stage) -> Any:

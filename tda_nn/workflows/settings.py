@@ -34,7 +34,8 @@ from ..validation import (
     parse_memory,
 )
 
-__all__ = ["AnalyzeSettings", "CompareSettings", "METRICS", "REDUCE", "Settings", "TrackSettings", "cli_fields"]
+__all__ = ["AnalyzeSettings", "CompareSettings", "METRICS", "REDUCE", "Settings", "TrackSettings", "cli_fields",
+           "landmark_count"]
 
 REDUCE = ("auto", "mean", "max", "flatten", "cls", "first")
 METRICS = ("wasserstein", "bottleneck", "sliced_wasserstein")
@@ -117,11 +118,11 @@ class Settings:
     # -- the landmark policy: the one place that turns max_points into a cloud size --------------------------
     def n_landmarks(self, n_samples: int) -> int | None:
         """Max-min landmarks per layer for ``n_samples`` samples: ``max_points`` when there are more, else None."""
-        return self.max_points if n_samples > self.max_points else None
+        return landmark_count(n_samples, self.max_points)
 
     def n_points(self, n_samples: int) -> int:
         """Points in each layer's filtration for ``n_samples`` samples."""
-        return min(int(n_samples), self.max_points)
+        return landmark_count(n_samples, self.max_points) or int(n_samples)
 
     def landmark_note(self, n_samples: int) -> str | None:
         """The report's note when landmarks are used (None when every sample is a point)."""
@@ -134,6 +135,11 @@ class Settings:
     def replace(self, **changes: Any) -> Settings:
         """A copy with ``changes`` (validated again)."""
         return dataclasses.replace(self, **changes)
+
+
+def landmark_count(n_samples: int, max_points: int) -> int | None:
+    """The one landmark rule: ``max_points`` max-min landmarks when there are more samples, else None (all)."""
+    return int(max_points) if int(n_samples) > int(max_points) else None
 
 
 def _check_class_names(value: Any) -> Any:

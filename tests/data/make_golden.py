@@ -60,10 +60,10 @@ def numbers(report) -> dict:
 def runs() -> dict:
     """name -> a function returning the Report of that run."""
     import torch
+    from sklearn.datasets import load_digits
 
     import tda_nn
     from tda_nn.nn.zoo import load_digits_cnn, mlp
-    from sklearn.datasets import load_digits
 
     d = load_digits()
     X = torch.tensor(d.data.reshape(-1, 1, 8, 8) / 16, dtype=torch.float32)

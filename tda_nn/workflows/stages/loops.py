@@ -35,14 +35,14 @@ class LoopsResult:
     payload: dict[str, Any] | None
 
 
-def loops_stage(acts: Any, profile: Any, *, labels: Any = None, inputs: Any = None, max_points: int = 500,
+def loops_stage(acts: Any, profile: Any, *, labels: Any = None, inputs: Any = None, n_landmarks: int | None = None,
                 track: bool = True, seed: int = 0) -> dict[str, Any] | None:
     """The samples along every significant H1 loop of every layer, in loop order.
 
     A layer's significant loops are its H1 bars whose lifetime (over the layer's
     median pairwise distance) exceeds the profile's threshold; each gets its
-    representative cycle on the same cloud (max-min landmarks when the layer has more
-    than ``max_points`` samples, indices still into the samples). With two or more
+    representative cycle on the same cloud (``n_landmarks`` max-min landmarks, as the
+    settings' landmark policy gave the profile; indices still into the samples). With two or more
     such layers, :func:`tda_nn.track_features` follows each loop across depth.
 
     Parameters
@@ -55,7 +55,8 @@ def loops_stage(acts: Any, profile: Any, *, labels: Any = None, inputs: Any = No
     inputs : array of shape (n_samples, ...) or sequence of length n_samples, optional
         What each sample is: images (stored as thumbnails of at most 32 x 32),
         strings, or ``(token, sentence)`` pairs. Only the samples on a loop are kept.
-    max_points : int, default=500
+    n_landmarks : int or None, default=None
+        Landmarks per layer (None: every sample), as :meth:`Settings.n_landmarks` says.
     track : bool, default=True
         Also compute lifelines across layers (when at least two layers hold loops).
     seed : int, default=0
@@ -75,7 +76,6 @@ def loops_stage(acts: Any, profile: Any, *, labels: Any = None, inputs: Any = No
         return None
     n = acts.n_samples
     lab = None if labels is None else np.asarray(labels).reshape(-1)
-    n_landmarks = max_points if n > max_points else None
     out: dict[str, Any] = {}
     used: set[int] = set()
     for i, layer in enumerate(profile.layers):
@@ -146,7 +146,7 @@ def run(ctx: Context, s: Any) -> LoopsResult:
     cap = ctx["capture"]
     shown = s.inputs if s.inputs is not None else ctx.inputs()[0]
     return LoopsResult(loops_stage(cap.acts, ctx["persistence"].profile, labels=cap.labels, inputs=shown,
-                                   max_points=s.max_points, seed=s.seed))
+                                   n_landmarks=s.n_landmarks(cap.acts.n_samples), seed=s.seed))
 
 
 def _detail(r: LoopsResult) -> str:
