@@ -36,9 +36,10 @@ The demo is the digits CNN of ``tda-nn demo`` on 1,000 samples with 400 points, 
 conv1 and conv2, regions, loops and PCA views; the 5,000-sample run is the same model on
 scikit-learn's digits tiled and jittered to 5,000 samples, with 500 points. The constants
 were fitted on a first pair of runs and checked on this second pair. Per stage the
-estimates are within a factor of about 2.5 (persistence with its bootstrap, probes, report)
-and the regions of the 5,000-sample run 2.8x over; on a quiet machine every stage runs
-faster, so expect estimates above the actual time there.
+estimates are within a factor of 2 (persistence with its bootstrap 1.4x and 1.1x over;
+comparison, probes and the report up to 1.8x under or over), except the regions of the
+5,000-sample run (2.8x over). On a quiet machine every stage runs faster (the demo took
+about 60 s at load 4), so expect estimates above the actual time there.
 
 Floor: application. Imports the helpers (``validation``) and, inside :func:`sample_shapes`,
 the torch wing's capture.
