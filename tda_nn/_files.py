@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from .validation import check_budget, format_bytes
+from .budgets import check_budget, format_bytes
 
 __all__ = ["check_npy", "check_npz", "inside", "loads_json", "npy_header_bytes", "read_json", "require_npz"]
 

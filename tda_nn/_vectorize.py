@@ -18,8 +18,9 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .diagrams import Diagrams
-from .validation import as_diagram_list as _convert
-from .validation import check_budget, check_choice, check_int, check_real
+from .diagrams_convert import as_diagram_list as _convert
+from .validation import check_choice, check_int, check_real
+from .budgets import check_budget
 
 __all__ = [
     "Bars",
@@ -50,7 +51,7 @@ _BLOCK_ELEMENTS = 200_000
 def as_diagram_list(X: Any, *, name: str = "X") -> list[Diagrams]:
     """Every accepted input as a list of :class:`Diagrams`, one per sample.
 
-    The conversion is :func:`tda_nn.validation.as_diagram_list`, the one converter
+    The conversion is :func:`tda_nn.diagrams_convert.as_diagram_list`, the one converter
     shared by every stage after homology.
     """
     return _convert(X, name=name)

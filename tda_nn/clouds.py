@@ -30,16 +30,8 @@ from typing import Any, Literal
 import numpy as np
 
 from . import _landmarks
-from .validation import (
-    as_numpy,
-    check_budget,
-    check_choice,
-    check_distance_matrix,
-    check_int,
-    check_points,
-    check_real,
-    find_stack_level,
-)
+from .validation import as_numpy, check_choice, check_distance_matrix, check_int, check_points, check_real, find_stack_level
+from .budgets import check_budget
 
 __all__ = [
     "Landmarks",

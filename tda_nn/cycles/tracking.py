@@ -388,9 +388,9 @@ def track_features(
     if n_landmarks is not None:
         m = _val.check_int(n_landmarks, name="n_landmarks", min_value=3)
         if m < n:
-            import tda_nn
+            from ..clouds import landmarks
 
-            rows = np.unique(np.concatenate([tda_nn.landmarks(A, m, metric=metric, seed=seed).indices
+            rows = np.unique(np.concatenate([landmarks(A, m, metric=metric, seed=seed).indices
                                              for A in arrays]))
     bars_per = _per_layer(bars, names, "bars") if isinstance(bars, Mapping) else {x: bars for x in names}
     if isinstance(bars, numbers.Integral) and not isinstance(bars, bool) and bars < 0:

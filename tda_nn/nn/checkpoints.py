@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from .._files import inside
-from ..validation import CheckpointError, check_budget, format_bytes, suggest
+from ..validation import CheckpointError, suggest
+from ..budgets import check_budget, format_bytes
 
 __all__ = ["CheckpointError", "bundled_path", "is_torchscript", "load_checkpoint", "load_factory", "load_model",
            "load_model_spec", "model_fingerprint", "load_tensors", "refuse_torchscript", "save_state_dict"]

@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 
 from ..diagrams import Diagrams
-from ..validation import as_diagram_list, check_int
+from ..validation import check_int
+from ..diagrams_convert import as_diagram_list
 
 __all__ = ["plot_barcode", "plot_betti_curves", "plot_diagram", "plot_diagrams"]
 
@@ -44,7 +45,7 @@ def _extent(dgms: Diagrams, dims: Sequence[int]) -> tuple[float, float, float]:
 
 
 def _as_one(diagrams: Any, name: str = "diagrams") -> Diagrams:
-    """One sample's diagrams from any familiar form, through :func:`tda_nn.validation.as_diagram_list`.
+    """One sample's diagrams from any familiar form, through :func:`tda_nn.diagrams_convert.as_diagram_list`.
 
     ``Diagrams``; ripser.py's result dict or its ``dgms`` list of ``(k, 2)`` arrays; gudhi's
     ``[(dim, (birth, death)), ...]``; giotto-tda's ``(k, 3)`` (or ``(1, k, 3)``) triples, whose
