@@ -359,6 +359,14 @@ def _check_head(head: Any) -> None:
         if not (isinstance(e, dict) and isinstance(e.get("name"), str) and _plain_file(e.get("file"))
                 and isinstance(e.get("shape"), list) and isinstance(e.get("dtype"), str)):
             raise ValueError(f"malformed layer entry {e!r}: expected name, file (in the store), shape and dtype")
+    seen: dict[str, int] = {}
+    for i, e in enumerate(head["layers"]):  # a dict keeps one of two same-named layers: refuse, never pick
+        if e["name"] in seen:
+            raise ValueError(
+                f"the manifest lists layer {e['name']!r} twice (entries {seen[e['name']]} and {i}); "
+                "a store holds each layer once, so it was not written by tda_nn or was edited"
+            )
+        seen[e["name"]] = i
     for key in ("targets", "mask"):
         if head.get(key) and not _plain_file(head[key]):
             raise ValueError(f"malformed {key} entry {head[key]!r}: expected a file name in the store")
