@@ -29,7 +29,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from ._files import META_LIMIT, check_npy, check_npz, inside, loads_json, read_json, require_npz
+from ._files import META_LIMIT, check_npy, check_npz, inside, loads_json, read_json, require_npz, require_regular
 from .diagrams import jsonable, unjson
 from .validation import as_numpy, check_real_dtype, suggest
 
@@ -286,6 +286,7 @@ class Activations(Mapping):
             raise FileNotFoundError(f"path {str(path)!r} does not exist.")
         if path.is_dir():
             return cls._load_dir(path)
+        require_regular(path, what="path")  # a named pipe would block np.load forever
         try:
             require_npz(path)
             check_npz(path, limits={"__manifest__": META_LIMIT})  # declared sizes, before decompressing
