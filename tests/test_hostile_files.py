@@ -363,3 +363,83 @@ def test_open_regular_reads_a_regular_file_in_blocking_mode(tmp_path):
         assert os.get_blocking(f.fileno()) and f.read() == b"abc" * 1000
     with pytest.raises(FileNotFoundError, match="does not exist"):
         open_regular(tmp_path / "missing.bin")
+
+
+# -- issue 26: files a shared machine can read, folders replaced as a whole ------------------
+_SAVE_LOOP = """
+import sys, numpy as np
+from tda_nn import Diagrams
+from tda_nn.report import Report
+d = Diagrams([[[0.0, 1.0], [0.0, np.inf]], [[0.2, 0.5]]])
+reps = [Report(title="A", layers=("a",), diagrams={"a": d}, table={"a": {"n": 3.0}}),
+        Report(title="B", layers=("b", "c"), diagrams={"b": d, "c": d}, table={"b": {"n": 1.0}, "c": {"n": 2.0}})]
+i = 0
+while True:
+    reps[i % 2].save(sys.argv[1], figures=i % 3 != 2)
+    print("saved", i, flush=True)
+    i += 1
+"""
+
+
+def _one_save(out: Path) -> None:
+    """The folder holds exactly the files of one save: report.json, its html, its figures, its diagrams."""
+    body = json.loads((out / "report.json").read_text())
+    rep = Report.load(out)
+    assert f"<title>{rep.title}</title>" in (out / "report.html").read_text()
+    pngs = sorted(p.name for p in out.glob("*.png"))
+    assert pngs == sorted(body["figures"]), (pngs, body["figures"])
+    gens = {Path(rel).parent.name for rel in body["diagrams"].values()}
+    assert len(gens) == 1 and sorted(p.name for p in (out / "diagrams").iterdir()) == sorted(gens)
+    assert (out / "mine.txt").read_text() == "keep me" and (out / ".tda_nn_cache" / "x.npz").exists()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGKILL")
+def test_a_report_save_killed_at_any_moment_leaves_one_whole_save(tmp_path):
+    import random
+    import signal
+    import subprocess
+    import sys
+
+    out = tmp_path / "rep"
+    out.mkdir()
+    (out / "mine.txt").write_text("keep me")  # the user's own file and a stage cache live beside the report
+    (out / ".tda_nn_cache").mkdir()
+    (out / ".tda_nn_cache" / "x.npz").write_bytes(b"cache")
+    env = {**os.environ, "PYTHONPATH": str(Path(tda_nn.__file__).parents[1])}
+    rng = random.Random(26)
+    seen = set()
+    for _kill in range(4):
+        proc = subprocess.Popen([sys.executable, "-c", _SAVE_LOOP, str(out)], stdout=subprocess.PIPE, text=True,
+                                env=env)
+        try:
+            assert proc.stdout.readline().startswith("saved")  # at least one whole save, then kill mid-way
+            time.sleep(rng.uniform(0.0, 0.9))
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(10)
+            proc.stdout.close()
+        _one_save(out)
+        seen.add(Report.load(out).title)
+    # the next save cleans what killed saves left beside the folder, and keeps what is not the report's
+    Report(title="C", layers=("a",), diagrams={"a": Diagrams([[[0.0, 1.0]]])}).save(out, figures=False)
+    _one_save(out)
+    assert [p.name for p in tmp_path.iterdir()] == ["rep"], list(tmp_path.iterdir())
+    assert not list(out.glob("*.png"))  # the figures of the older saves went with them
+
+
+def test_saved_files_follow_the_umask(tmp_path):
+    from tda_nn.store import atomic_write_bytes
+
+    old = os.umask(0o027)
+    try:
+        atomic_write_bytes(tmp_path / "a.bin", b"x")
+        out = Report(title="t", layers=("a",), diagrams={"a": Diagrams([[[0.0, 1.0]]])}).save(tmp_path / "r")
+        d = Diagrams([[[0.0, 1.0]]]).save(tmp_path / "d.npz")
+    finally:
+        os.umask(old)
+    mode = lambda p: p.stat().st_mode & 0o777  # noqa: E731
+    assert mode(tmp_path / "a.bin") == 0o640 and mode(d) == 0o640
+    assert mode(out) == 0o750
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert files and all(mode(p) == 0o640 for p in files), {p.name: oct(mode(p)) for p in files}
+    assert all(mode(p) == 0o750 for p in out.rglob("*") if p.is_dir())
