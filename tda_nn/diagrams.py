@@ -358,8 +358,9 @@ class Diagrams(Sequence):
         path = Path(path)
         if not path.exists():
             raise FileNotFoundError(f"path {str(path)!r} does not exist.")
-        from ._files import META_LIMIT, check_npz, loads_json, require_npz
+        from ._files import META_LIMIT, check_npz, loads_json, require_npz, require_regular
 
+        require_regular(path, what="path")  # a named pipe would block np.load forever
         try:
             require_npz(path)
             check_npz(path, limits={"__meta__": META_LIMIT})  # declared sizes, before decompressing

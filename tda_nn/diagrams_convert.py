@@ -124,8 +124,10 @@ def as_diagram_list(X: Any, *, name: str = "X", allow_empty: bool = False) -> li
     giotto-tda ``(n, k, 3)`` array gives ``n`` samples (padding understood per sample;
     every sample keeps dimensions up to the stack's largest). A list of samples, each
     in any single-sample form, gives one ``Diagrams`` each. A list of ``(k, 2)``
-    arrays is ONE sample (ripser.py's ``dgms``), never several.
+    arrays is one raw diagram PER SAMPLE (persim's and giotto-tda's habit), warning
+    where it looks like ripser.py's ``dgms``: the rule of :mod:`tda_nn._diagram_samples`.
     """
+    from ._diagram_samples import is_raw_diagram_list, raw_samples
     if isinstance(X, (Diagrams, dict)) or is_gudhi_list(X):
         return [as_diagrams(X, name=name)]
     if hasattr(X, "shape") and not isinstance(X, (list, tuple)):
@@ -151,10 +153,8 @@ def as_diagram_list(X: Any, *, name: str = "X", allow_empty: bool = False) -> li
         if allow_empty:
             return []
         raise ValueError(f"{name} is empty: no diagrams to work on; pass at least one sample's diagrams.")
-    if all(_is_pairs_array(a) for a in X) and not all(
-        isinstance(a, np.ndarray) and a.ndim == 2 and a.shape[1] == 3 for a in X
-    ):
-        return [as_diagrams(list(X), name=name)]
+    if is_raw_diagram_list(X):
+        return raw_samples(X, name=name)
     out = [as_diagrams(item, name=f"{name}[{i}]") for i, item in enumerate(X)]
     # gudhi's lists and giotto-tda's (k, 3) arrays show no dimension without bars (a circle sampled
     # too sparsely has no H1 point at all): such a sample holds every dimension up to the

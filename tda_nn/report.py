@@ -218,29 +218,26 @@ class Report:
     def save(self, directory: str | Path, *, figures: bool = True) -> Path:
         """Write ``report.json``, ``diagrams/<generation>/*.npz``, the PNG figures and ``report.html`` into ``directory``.
 
-        Atomic: the diagrams go into a folder of their own for this save (a
-        generation), every other file is written beside its target and moved over it
-        in one rename, and ``report.json`` -- the file that names the generation --
-        is replaced last. A kill or a full disk at any point leaves either the old
-        report or the new one loadable, never a mix; older generations are removed
-        after the swap.
+        Atomic as a whole (:func:`tda_nn.store.replace_folder`): every file is written
+        into a new folder beside ``directory``, which then replaces it in one step, so
+        a kill or a full disk at any point leaves either the old report or the new
+        one, never files of both; other files in ``directory`` (a stage cache, your
+        own) are kept. Files get the permissions of the process umask.
         """
-        import shutil
         import time
 
-        from .store import atomic_write_bytes, atomic_write_text
+        from .store import replace_folder
 
         out = Path(directory)
-        out.mkdir(parents=True, exist_ok=True)
         gen = f"g{time.time_ns():x}"
-        gdir = out / "diagrams" / gen
-        gdir.mkdir(parents=True)
-        try:
+
+        def fill(stage: Path) -> None:
             body = self._json_body()
             files = {}
+            (stage / "diagrams" / gen).mkdir(parents=True)
             for i, (layer, d) in enumerate(self.diagrams.items()):
                 rel = f"diagrams/{gen}/{i:02d}_{_safe(layer)}.npz"
-                d.save(out / rel)
+                d.save(stage / rel)
                 files[layer] = rel
             body["diagrams"] = files
             pngs: dict[str, bytes] = {}
@@ -255,21 +252,12 @@ class Report:
                     fig.savefig(buf, format="png", dpi=110)
                     plt.close(fig)
                     pngs[stem] = buf.getvalue()
-                    atomic_write_bytes(out / f"{stem}.png", pngs[stem])
+                    (stage / f"{stem}.png").write_bytes(pngs[stem])
             body["figures"] = [f"{s}.png" for s in pngs]
-            atomic_write_text(out / "report.html", _html(self, pngs))
-            atomic_write_text(out / "report.json", json.dumps(body, indent=1, allow_nan=False))
-        except BaseException:
-            shutil.rmtree(gdir, ignore_errors=True)  # never referenced: the old report.json still names its own
-            raise
-        for old in (out / "diagrams").iterdir():  # older generations, and the flat files of older versions
-            if old.name == gen:
-                continue
-            if old.is_dir():
-                shutil.rmtree(old, ignore_errors=True)
-            elif old.suffix == ".npz":
-                old.unlink(missing_ok=True)
-        return out
+            (stage / "report.html").write_text(_html(self, pngs), encoding="utf-8")
+            (stage / "report.json").write_text(json.dumps(body, indent=1, allow_nan=False), encoding="utf-8")
+
+        return replace_folder(out, fill, owned=_owned_by_report(out))
 
     @classmethod
     def load(cls, directory: str | Path) -> Report:
@@ -448,6 +436,32 @@ def _tables_html(table: dict) -> list[str]:
         parts.append("</table></div><dl class='legend'>" + "".join(
             f"<dt>{e(_column_info(c)[0])}</dt><dd>{e(_column_info(c)[1])}</dd>" for c in gcols) + "</dl>")
     return parts
+
+
+def _owned_by_report(out: Path) -> Any:
+    """Which top-level names of a report folder the previous save wrote (replaced by the next save).
+
+    ``report.json``, ``report.html``, ``diagrams/``, the figures the old ``report.json``
+    lists (every ``.png`` when it cannot be read) and temporary files of older saves;
+    every other entry is the user's (or a stage cache) and is kept.
+    """
+    figures: set[str] | None = None
+    try:
+        from ._files import read_json
+
+        listed = read_json(out / "report.json", what="report.json").get("figures", [])
+        figures = {f for f in listed if isinstance(f, str)}
+    except (OSError, ValueError, AttributeError, TypeError):
+        pass
+
+    def owned(name: str) -> bool:
+        if name in ("report.json", "report.html", "diagrams"):
+            return True
+        if name.startswith(".") and name.endswith(".tmp"):  # a temporary file of a save before this layout
+            return True
+        return name in figures if figures is not None else name.endswith(".png")
+
+    return owned
 
 
 def _html(report: Report, pngs: dict[str, bytes]) -> str:

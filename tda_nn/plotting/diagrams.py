@@ -12,8 +12,9 @@ from typing import Any
 import numpy as np
 
 from ..diagrams import Diagrams
+from .._diagram_samples import is_raw_diagram_list
+from ..diagrams_convert import as_diagram_list, as_diagrams
 from ..validation import check_int
-from ..diagrams_convert import as_diagram_list
 
 __all__ = ["plot_barcode", "plot_betti_curves", "plot_diagram", "plot_diagrams"]
 
@@ -51,6 +52,8 @@ def _as_one(diagrams: Any, name: str = "diagrams") -> Diagrams:
     ``[(dim, (birth, death)), ...]``; giotto-tda's ``(k, 3)`` (or ``(1, k, 3)``) triples, whose
     zero-length padding carries nothing; a raw ``(k, 2)`` array (one diagram, shown as H0).
     """
+    if is_raw_diagram_list(diagrams):  # one sample here: ripser.py's dgms, one (k, 2) array per dimension
+        return as_diagrams(list(diagrams), name=name)
     samples = as_diagram_list(diagrams, name=name)
     if len(samples) != 1:
         raise ValueError(
