@@ -122,9 +122,9 @@ _LAZY: dict = {
     "Finding": "findings",
     "loop_findings": "findings",
     "symmetry_findings": "findings",
-    "ProbeScores": "probes",
-    "probe_layers": "probes",
-    "TopologicalProbe": "probes",
+    "ProbeScores": "diagnostics.probes",
+    "probe_layers": "diagnostics.probes",
+    "TopologicalProbe": "diagnostics.probes",
     # plans before long runs
     "Plan": "plan",
     "PlanError": "plan",

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+__all__: list[str] = []  # private: the rules read the table through these accessors
+
 Table = Mapping[str, Mapping[str, Any]]
 
 
