@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from .findings import Finding, loop_findings, symmetry_findings
+from .results import restored_input  # noqa: F401  (moved to the results room; re-exported for callers)
 
 __all__ = ["check_actions", "loop_findings", "loops_stage", "pillar_stages", "regions_payload", "symmetry_findings", "symmetry_stage"]
 
@@ -214,15 +215,6 @@ def _stored_input(x: Any) -> Any:
     lo, hi = float(np.nanmin(a)), float(np.nanmax(a))
     g = np.zeros_like(a) if not hi > lo else (a - lo) / (hi - lo)
     return {"image": np.round(255 * g).astype(np.uint8).tolist()}
-
-
-def restored_input(v: Any) -> Any:
-    """The inverse of the stored form, as :func:`tda_nn.plotting.loops_html.loops_html` reads it."""
-    if isinstance(v, Mapping) and "image" in v:
-        return np.asarray(v["image"], dtype=np.float64)
-    if isinstance(v, list) and len(v) == 2 and all(isinstance(t, str) for t in v):
-        return (v[0], v[1])
-    return v
 
 
 def loops_stage(acts: Any, profile: Any, *, labels: Any = None, inputs: Any = None, max_points: int = 500,

@@ -61,6 +61,7 @@ def report_findings(
         Significance findings first; then the others; swamped dimensions are
         among the first so that no count is read without them.
     """
+    table = _table.rows(table)
     has_dims = bool(_table.dims(table))
     sig = significance_findings(table, lifetimes, alpha=alpha) if has_dims else []
     sig.sort(key=lambda f: f.rule != "landmark_swamps")

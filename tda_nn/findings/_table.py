@@ -1,6 +1,6 @@
-"""How the rules read a per-layer table: one accessor per quantity, so no rule spells a column name.
+"""How the rules read a per-layer table: typed rows (:class:`~tda_nn.results.LayerRow`), never column names.
 
-Room: results floor (``findings``).
+Room: results floor (``findings``). Imports ``results``.
 """
 
 from __future__ import annotations
@@ -8,38 +8,46 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..results import LayerRow, Table
+
 __all__: list[str] = []  # private: the rules read the table through these accessors
 
-Table = Mapping[str, Mapping[str, Any]]
+TableLike = Mapping[str, Any]
 
 
-def dims(table: Table) -> list[int]:
+def rows(table: TableLike) -> dict[str, LayerRow]:
+    """``{key: LayerRow}`` of a :class:`Table`, or of plain ``{layer: {column: number}}`` dicts."""
+    if isinstance(table, Table):
+        return dict(table.legacy())
+    return {str(k): LayerRow.from_columns(str(k), v) for k, v in table.items()}
+
+
+def dims(table: Mapping[str, LayerRow]) -> list[int]:
     """The homology dimensions with a significant count in some row."""
-    found = {int(c[len("n_significant_H"):]) for row in table.values() for c in row if c.startswith("n_significant_H")}
-    return sorted(found)
+    return sorted({k for row in table.values() for k in row.n_significant})
 
 
-def count(row: Mapping[str, Any], k: int) -> int:
-    return int(row.get(f"n_significant_H{k}", 0))
+def count(row: LayerRow, k: int) -> int:
+    return int(row.n_significant.get(k, 0))
 
 
-def threshold(row: Mapping[str, Any], k: int) -> float:
-    return float(row.get(f"threshold_H{k}", float("nan")))
+def threshold(row: LayerRow, k: int) -> float:
+    return float(row.threshold.get(k, float("nan")))
 
 
-def longest(row: Mapping[str, Any], k: int) -> float:
-    return float(row.get(f"longest_H{k}", 0.0) or 0.0)
+def longest(row: LayerRow, k: int) -> float:
+    return float(row.longest.get(k, 0.0) or 0.0)
 
 
-def bound(row: Mapping[str, Any]) -> float:
-    return float(row.get("landmark_bound", 0.0) or 0.0)
+def bound(row: LayerRow) -> float:
+    return float(row.landmark_bound or 0.0)
 
 
-def n_points(row: Mapping[str, Any]) -> int:
-    return int(row.get("n_points", 0))
+def n_points(row: LayerRow) -> int:
+    return int(row.n_points or 0)
 
 
-def swamped(row: Mapping[str, Any], k: int) -> bool:
+def swamped(row: LayerRow, k: int) -> bool:
     """Every finite bar of dimension ``k`` lies within twice the landmark bound (so none can count)."""
     b = bound(row)
     return b > 0 and 2.0 * b >= longest(row, k) and count(row, k) == 0

@@ -11,7 +11,7 @@ from ._finding import Finding, listed
 __all__ = ["depth_findings"]
 
 
-def depth_findings(table: T.Table) -> list[Finding]:
+def depth_findings(table: T.TableLike) -> list[Finding]:
     """Where topology is simplified across depth, and where it is not (Naitzat, Zhitnikov, Lim 2020).
 
     Rule ``simplification``, per dimension ``k >= 1``, on the significant counts of
@@ -21,13 +21,14 @@ def depth_findings(table: T.Table) -> list[Finding]:
 
     Parameters
     ----------
-    table : dict of layer -> row
+    table : Table, or dict of layer -> dict of column -> number
         In model order.
 
     Returns
     -------
     list of Finding
     """
+    table = T.rows(table)
     out: list[Finding] = []
     for k in (d for d in T.dims(table) if d >= 1):
         layers = [lay for lay, row in table.items() if not T.swamped(row, k)]

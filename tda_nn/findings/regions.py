@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..results import RegionsResult, patterns_by_layer
 from ._finding import Finding, listed
 
 __all__ = ["region_findings"]
@@ -15,13 +16,10 @@ __all__ = ["region_findings"]
 
 def _counts(regions: Any) -> tuple[dict[str, float], dict[str, int]]:
     """(patterns on the samples by layer, counts on the plane by layer) of a typed or a plain regions result."""
-    on_samples = getattr(regions, "patterns_by_layer", None)
-    if on_samples is not None:
+    if isinstance(regions, RegionsResult):
         plane = regions.full_window_counts_by_layer or regions.counts_by_layer or {}
-        return {str(k): float(v) for k, v in on_samples.items()}, dict(plane)
-    prefix = "patterns/"
-    counts = {k[len(prefix):]: float(v) for k, v in (regions.get("data_patterns") or {}).items()
-              if k.startswith(prefix)}
+        return {str(k): float(v) for k, v in regions.patterns_by_layer.items()}, dict(plane)
+    counts = {k: float(v) for k, v in patterns_by_layer(regions.get("data_patterns") or {}).items()}
     return counts, dict(regions.get("full_window_counts_by_layer") or regions.get("counts_by_layer") or {})
 
 

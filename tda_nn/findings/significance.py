@@ -14,7 +14,7 @@ __all__ = ["significance_findings"]
 
 
 def significance_findings(
-    table: T.Table,
+    table: T.TableLike,
     lifetimes: Mapping[str, Mapping[int, Sequence[float]]] | None = None,
     *,
     alpha: float = 0.05,
@@ -33,7 +33,7 @@ def significance_findings(
 
     Parameters
     ----------
-    table : dict of layer -> row
+    table : Table, or dict of layer -> dict of column -> number
         Per layer: significant counts, thresholds and longest bars per dimension, the
         landmark bound and the points used (a report's ``table``).
     lifetimes : dict of layer -> dict of int -> sequence of float, optional
@@ -45,6 +45,7 @@ def significance_findings(
     -------
     list of Finding
     """
+    table = T.rows(table)
     out: list[Finding] = []
     dims = T.dims(table)
     for k in (d for d in dims if d >= 1):
@@ -85,7 +86,7 @@ def significance_findings(
     return out
 
 
-def swamp_finding(table: T.Table, layers: list[str], k: int) -> Finding:
+def swamp_finding(table: dict, layers: list[str], k: int) -> Finding:
     """Rule ``landmark_swamps``: the layers whose every H``k`` bar lies within twice the landmark bound."""
     bounds = [T.bound(table[lay]) for lay in layers]
     longest = [T.longest(table[lay], k) for lay in layers]
