@@ -21,7 +21,7 @@ from .significance import SignificantBars, significant_bars
 from .similarity import cka, cross_barcode, rtd
 from .trace import TrainingTrace
 
-_LAZY = {"ProbeScores": "probes", "TopologicalProbe": "probes", "probe_layers": "probes", "sample_inputs": "probes"}
+_LAZY = {"ProbeScores": "probes", "TopologicalProbe": "probes", "probe_layers": "probes"}
 
 __all__ = [
     "LayerComparison",
@@ -37,7 +37,6 @@ __all__ = [
     "ph_dimension",
     "probe_layers",
     "rtd",
-    "sample_inputs",
     "significant_bars",
     "twonn",
 ]
