@@ -99,8 +99,9 @@ def _profile(acts: Any, *, labels: Any, maxdim: int, max_points: int, scales: An
     n_landmarks = max_points if acts.n_samples > max_points else None
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*landmarks.*", category=UserWarning)
+        # the report's table and findings still read lifetime thresholds: the band until they read p-values
         return layer_profile(acts, labels=labels, maxdim=maxdim, scales=scales, n_landmarks=n_landmarks,
-                             n_bootstrap=n_bootstrap, alpha=alpha, seed=seed, n_jobs=n_jobs)
+                             n_bootstrap=n_bootstrap, alpha=alpha, seed=seed, n_jobs=n_jobs, significance="bootstrap")
 
 
 def _scale_label(s: float) -> str:
