@@ -51,6 +51,7 @@ _LAZY: dict = {
     # Mapper (tda_nn.mapper itself is the callable subpackage, listed in _MODULES)
     "Cover": "mapper.cover",
     "MapperGraph": "mapper.graph",
+    "mapper_layers": "mapper.layers",
     # summaries
     "BettiCurve": "features",
     "PersistenceLandscape": "features",

@@ -22,6 +22,8 @@ _LAZY = {
     "mapper": "build",
     "Cover": "cover",
     "MapperGraph": "graph",
+    "mapper_layers": "layers",
+    "MapperLayers": "layers",
     "SingleLinkageGap": "clustering",
     "default_clusterer": "clustering",
     "bootstrap": "stability",
