@@ -23,6 +23,7 @@ _LAZY = {
     "Cover": "cover",
     "MapperGraph": "graph",
     "mapper_layers": "layers",
+    "save_html": "html",
     "MapperLayers": "layers",
     "SingleLinkageGap": "clustering",
     "default_clusterer": "clustering",

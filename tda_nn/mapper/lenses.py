@@ -60,7 +60,9 @@ def pca(X: Any, n_components: int = 2, *, seed: int | None = 0) -> np.ndarray:
 def column(X: Any, index: int) -> np.ndarray:
     """One column of ``X`` as a lens (e.g. the unit that a layer projects to)."""
     X = check_points(X, name="X", min_points=1)
-    index = check_int(index, name="lens", min_value=-X.shape[1], max_value=X.shape[1] - 1)
+    index = check_int(index, name="lens")
+    if not -X.shape[1] <= index < X.shape[1]:
+        raise ValueError(f"lens={index} is a column index, but X has {X.shape[1]} column(s); pass 0..{X.shape[1] - 1}.")
     return X[:, index].astype(np.float64)[:, None]
 
 
