@@ -48,6 +48,10 @@ _LAZY: dict = {
     "loop_scales": "cycles",
     "Lifeline": "cycles",
     "Lifelines": "cycles",
+    # Mapper (tda_nn.mapper itself is the callable subpackage, listed in _MODULES)
+    "Cover": "mapper.cover",
+    "MapperGraph": "mapper.graph",
+    "mapper_layers": "mapper.layers",
     # summaries
     "BettiCurve": "features",
     "PersistenceLandscape": "features",
@@ -144,6 +148,7 @@ _MODULES: dict = {
     "validation": "validation",
     "actions": "nn.actions",
     "cycles": "cycles",
+    "mapper": "mapper",
 }
 
 __all__ = ["__version__", *sorted(_LAZY), *sorted(_MODULES)]

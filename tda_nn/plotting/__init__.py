@@ -31,6 +31,7 @@ _LAZY = {
     "plot_symmetry_summary": "symmetry",
     "plot_cycles": "cycles",
     "loops_html": "loops_html",
+    "plot_mapper": "mapper",
     "loops_page": "loops_html",
 }
 
