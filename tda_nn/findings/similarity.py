@@ -85,7 +85,8 @@ def similarity_findings(matrices: Mapping[str, tuple[Sequence[str], Any]], *,
     Matrices whose name contains ``'CKA'`` are similarities (larger: more alike);
     the others distances. Rules:
 
-    * ``most_alike`` -- per measure, the most alike pair of distinct layers.
+    * ``most_alike`` -- per measure, the most alike pair of distinct layers, with the
+      runner-up pair and its value (``uncertainty``: what the first must be compared with).
     * ``measures_agree`` / ``measures_disagree`` / ``measures_undecided`` -- per
       measure against ``reference``: the Spearman correlation of the pairs'
       alikeness, with its Mantel permutation p-value (:func:`mantel_spearman`).
@@ -119,12 +120,20 @@ def similarity_findings(matrices: Mapping[str, tuple[Sequence[str], Any]], *,
             continue
         sim = "CKA" in name
         alike[name], labels_of[name] = (m if sim else -m), labels
-        best = int(np.argmax(vals if sim else -vals))
+        order = np.argsort(-vals if sim else vals, kind="stable")
+        best = int(order[0])
         i, j = iu[best], ju[best]
         word = "highest" if sim else "smallest"
+        if len(order) > 1:  # the runner-up is what the most alike pair must be compared with
+            nxt = int(order[1])
+            runner = float(vals[nxt])
+            then = f"; next {labels[iu[nxt]]} and {labels[ju[nxt]]} at {g3(runner)}"
+        else:
+            runner, then = None, ""
         out.append(Finding(
-            text=f"By {name}, the most alike layers are {labels[i]} and {labels[j]} ({word} value {g3(vals[best])}).",
-            layer=None, quantity=name, value=float(vals[best]), uncertainty=None, rule="most_alike"))
+            text=(f"By {name}, the most alike layers are {labels[i]} and {labels[j]} ({word} value "
+                  f"{g3(vals[best])}{then})."),
+            layer=None, quantity=name, value=float(vals[best]), uncertainty=runner, rule="most_alike"))
     if reference in alike and len(labels_of[reference]) >= 3:
         out += _agreement(alike, labels_of, reference, alpha)
     return out
