@@ -204,7 +204,8 @@ class TestRules:
                   "chance": 0.5}
         lin = [f for f in probe_findings(probes, n_samples=100) if f.rule == "probe_vs_linear"]
         assert ["above" in f.text for f in lin] == [True, False]  # b above; a level with the linear probe
-        assert lin[0].layer == "b" and "within two standard errors of each other at a (a 0.9 against 0.91)" in lin[1].text
+        assert lin[0].layer == "b"
+        assert "within two standard errors of each other at a (a 0.9 against 0.91)" in lin[1].text
         # without the sample count the margin is 0.05, and said so
         (f, g) = [f for f in probe_findings(probes) if f.rule == "probe_vs_linear"]
         assert "by more than 0.05" in f.text and "within 0.05" in g.text and f.uncertainty is None

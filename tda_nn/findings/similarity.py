@@ -139,6 +139,12 @@ def similarity_findings(matrices: Mapping[str, tuple[Sequence[str], Any]], *,
     return out
 
 
+def _how(rho: float, p: float, n: int, n_perm: int) -> str:
+    """The statistic and its p-value, as the agreement findings quote them."""
+    return (f"Spearman {g3(rho)} over the {n * (n - 1) // 2} pairs of {n} layers, one-sided Mantel p = {g3(p)} "
+            f"from {'all ' if n <= _EXACT_UP_TO else ''}{n_perm} relabellings of the layers")
+
+
 def _agreement(alike: dict[str, np.ndarray], labels_of: dict[str, list[str]], reference: str,
                alpha: float) -> list[Finding]:
     out: list[Finding] = []
@@ -157,9 +163,6 @@ def _agreement(alike: dict[str, np.ndarray], labels_of: dict[str, list[str]], re
         i, j = iu[worst], ju[worst]
         ranked = (f"{labels[i]} and {labels[j]} rank {m - int(ra[worst])} of {m} by {reference} and "
                   f"{m - int(rb[worst])} of {m} by {name} (1: most alike)")
-        def how(p: float) -> str:
-            return (f"Spearman {g3(rho)} over the {m} pairs of {n} layers, one-sided Mantel p = {g3(p)} from "
-                    f"{'all ' if n <= _EXACT_UP_TO else ''}{n_perm} relabellings of the layers")
 
         floor = 1.0 / math.factorial(n) if n <= _EXACT_UP_TO else 1.0 / n_perm
         if floor > alpha:
@@ -171,17 +174,19 @@ def _agreement(alike: dict[str, np.ndarray], labels_of: dict[str, list[str]], re
                 layer=None, quantity=name, value=rho, uncertainty=floor, rule="measures_undecided"))
         elif p_agree <= alpha:
             out.append(Finding(
-                text=(f"{name} and {reference} agree on which layers are alike ({how(p_agree)} "
+                text=(f"{name} and {reference} agree on which layers are alike ({_how(rho, p_agree, n, n_perm)} "
                       f"<= alpha = {alpha:g})."),
                 layer=None, quantity=name, value=rho, uncertainty=p_agree, rule="measures_agree"))
         elif p_dis <= alpha:
             out.append(Finding(
-                text=(f"{name} and {reference} rank the pairs of layers in opposite order ({how(p_dis)} "
+                text=(f"{name} and {reference} rank the pairs of layers in opposite order "
+                      f"({_how(rho, p_dis, n, n_perm)} "
                       f"<= alpha = {alpha:g}): {ranked}."),
                 layer=None, quantity=name, value=rho, uncertainty=p_dis, rule="measures_disagree"))
         else:
             out.append(Finding(
-                text=(f"Neither agreement nor disagreement between {name} and {reference} is shown ({how(min(p_agree, p_dis))}, above "
+                text=(f"Neither agreement nor disagreement between {name} and {reference} is shown "
+                      f"({_how(rho, min(p_agree, p_dis), n, n_perm)}, above "
                       f"alpha = {alpha:g}); the pair ranked most differently: {ranked}."),
                 layer=None, quantity=name, value=rho, uncertainty=min(p_agree, p_dis), rule="measures_undecided"))
     return out
