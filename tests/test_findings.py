@@ -150,6 +150,13 @@ class TestRules:
         (f,) = [f for f in three if f.rule.startswith("measures_")]
         assert f.rule == "measures_undecided" and "cannot be told from 3 layers" in f.text
         assert f.uncertainty == pytest.approx(1 / 6) and "Compare at least 4 layers" in f.text
+        # several measures over 3 layers: one finding, the layer count is what binds
+        c3 = C[:3, :3]
+        many = similarity_findings({"linear CKA": (labels[:3], c3), "w": (labels[:3], 1 - c3),
+                                    "RBF CKA": (labels[:3], c3 ** 2)})
+        (h,) = [f for f in many if f.rule.startswith("measures_")]
+        assert "Whether w and RBF CKA agree with linear CKA" in h.text and "w 1, RBF CKA 1" in h.text
+        assert h.value is None and h.uncertainty == pytest.approx(1 / 6)
         # and at a stricter alpha, 4 layers are not enough either
         (g,) = [f for f in similarity_findings({"linear CKA": (labels, C), "w": (labels, 1 - C)}, alpha=0.01)
                 if f.rule.startswith("measures_")]

@@ -152,27 +152,22 @@ def _agreement(alike: dict[str, np.ndarray], labels_of: dict[str, list[str]], re
     n = len(labels)
     iu, ju = np.triu_indices(n, 1)
     m = len(iu)
+    too_few: list[tuple[str, float]] = []
     for name, score in alike.items():
         if name == reference or labels_of[name] != labels:
             continue
         rho, p_agree, p_dis, n_perm = mantel_spearman(ref, score)
         if not math.isfinite(rho):
             continue
+        if (1.0 / math.factorial(n) if n <= _EXACT_UP_TO else 1.0 / n_perm) > alpha:
+            too_few.append((name, rho))
+            continue
         ra, rb = _ranks(ref[iu, ju]), _ranks(score[iu, ju])
         worst = int(np.argmax(np.abs(ra - rb)))
         i, j = iu[worst], ju[worst]
         ranked = (f"{labels[i]} and {labels[j]} rank {m - int(ra[worst])} of {m} by {reference} and "
                   f"{m - int(rb[worst])} of {m} by {name} (1: most alike)")
-
-        floor = 1.0 / math.factorial(n) if n <= _EXACT_UP_TO else 1.0 / n_perm
-        if floor > alpha:
-            out.append(Finding(
-                text=(f"Whether {name} and {reference} agree on which layers are alike cannot be told from {n} "
-                      f"layers: a relabelling test over {n}! = {math.factorial(n)} orders cannot reach p below "
-                      f"{g3(floor)} > alpha = {alpha:g} (Spearman {g3(rho)} over {m} pairs). Compare at least 4 "
-                      "layers."),
-                layer=None, quantity=name, value=rho, uncertainty=floor, rule="measures_undecided"))
-        elif p_agree <= alpha:
+        if p_agree <= alpha:
             out.append(Finding(
                 text=(f"{name} and {reference} agree on which layers are alike ({_how(rho, p_agree, n, n_perm)} "
                       f"<= alpha = {alpha:g})."),
@@ -180,13 +175,24 @@ def _agreement(alike: dict[str, np.ndarray], labels_of: dict[str, list[str]], re
         elif p_dis <= alpha:
             out.append(Finding(
                 text=(f"{name} and {reference} rank the pairs of layers in opposite order "
-                      f"({_how(rho, p_dis, n, n_perm)} "
-                      f"<= alpha = {alpha:g}): {ranked}."),
+                      f"({_how(rho, p_dis, n, n_perm)} <= alpha = {alpha:g}): {ranked}."),
                 layer=None, quantity=name, value=rho, uncertainty=p_dis, rule="measures_disagree"))
         else:
             out.append(Finding(
                 text=(f"Neither agreement nor disagreement between {name} and {reference} is shown "
-                      f"({_how(rho, min(p_agree, p_dis), n, n_perm)}, above "
-                      f"alpha = {alpha:g}); the pair ranked most differently: {ranked}."),
+                      f"({_how(rho, min(p_agree, p_dis), n, n_perm)}, above alpha = {alpha:g}); the pair ranked "
+                      f"most differently: {ranked}."),
                 layer=None, quantity=name, value=rho, uncertainty=min(p_agree, p_dis), rule="measures_undecided"))
+    if too_few:  # one finding for every measure: the number of layers, not the measure, is what binds
+        floor = 1.0 / math.factorial(n)
+        each = ", ".join(f"{name} {g3(rho)}" for name, rho in too_few)
+        names = [name for name, _ in too_few]
+        who = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        out.append(Finding(
+            text=(f"Whether {who} agree{'s' if len(names) == 1 else ''} with {reference} on which layers are alike "
+                  f"cannot be told from {n} layers: a relabelling test over the {n}! = {math.factorial(n)} orders "
+                  f"of the layers cannot reach p below {g3(floor)} > alpha = {alpha:g} (Spearman against "
+                  f"{reference} over the {m} pairs: {each}). Compare at least 4 layers."),
+            layer=None, quantity=names[0] if len(names) == 1 else reference,
+            value=too_few[0][1] if len(names) == 1 else None, uncertainty=floor, rule="measures_undecided"))
     return out
