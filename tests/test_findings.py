@@ -129,6 +129,8 @@ class TestRules:
         best = {f.quantity: f for f in out if f.rule == "most_alike"}
         assert "a and b" in best["linear CKA"].text and best["linear CKA"].value == 0.9
         assert "c and d" in best["wasserstein H1"].text and best["wasserstein H1"].value == pytest.approx(0.4)
+        # the runner-up is quoted: c and d at 0.6 by CKA, what 0.9 must be compared with
+        assert "next c and d at 0.6" in best["linear CKA"].text and best["linear CKA"].uncertainty == 0.6
         (dis,) = [f for f in out if f.rule.startswith("measures_")]
         # Spearman 1/7 over 6 pairs: no claim either way, with the exact p-value quoted
         assert dis.rule == "measures_undecided" and dis.value == pytest.approx(1 / 7)
@@ -148,6 +150,13 @@ class TestRules:
         (f,) = [f for f in three if f.rule.startswith("measures_")]
         assert f.rule == "measures_undecided" and "cannot be told from 3 layers" in f.text
         assert f.uncertainty == pytest.approx(1 / 6) and "Compare at least 4 layers" in f.text
+        # several measures over 3 layers: one finding, the layer count is what binds
+        c3 = C[:3, :3]
+        many = similarity_findings({"linear CKA": (labels[:3], c3), "w": (labels[:3], 1 - c3),
+                                    "RBF CKA": (labels[:3], c3 ** 2)})
+        (h,) = [f for f in many if f.rule.startswith("measures_")]
+        assert "Whether w and RBF CKA agree with linear CKA" in h.text and "w 1, RBF CKA 1" in h.text
+        assert h.value is None and h.uncertainty == pytest.approx(1 / 6)
         # and at a stricter alpha, 4 layers are not enough either
         (g,) = [f for f in similarity_findings({"linear CKA": (labels, C), "w": (labels, 1 - C)}, alpha=0.01)
                 if f.rule.startswith("measures_")]
@@ -193,8 +202,20 @@ class TestRules:
         assert "does no better" in ctrl["c1"].text and "reads the label" in ctrl["c2"].text
         assert ctrl["c2"].uncertainty == pytest.approx(np.sqrt(0.8 * 0.2 / 500))
         (lin,) = [f for f in out if f.rule == "probe_vs_linear"]
-        assert "below the linear probe on pooled activations at every layer" in lin.text
+        assert "below the linear probe on pooled activations at every layer, by more than two standard" in lin.text
         assert lin.value == pytest.approx(0.30 - 0.9)
+        assert lin.uncertainty == pytest.approx(np.sqrt((0.3 * 0.7 + 0.9 * 0.1) / 500))  # SE of the difference
+
+    def test_probes_within_two_standard_errors_are_not_ranked(self):
+        probes = {"layers": ["a", "b"], "topological": [0.90, 0.95], "linear": [0.91, 0.80], "shuffled": [0.5, 0.5],
+                  "chance": 0.5}
+        lin = [f for f in probe_findings(probes, n_samples=100) if f.rule == "probe_vs_linear"]
+        assert ["above" in f.text for f in lin] == [True, False]  # b above; a level with the linear probe
+        assert lin[0].layer == "b"
+        assert "within two standard errors of each other at a (a 0.9 against 0.91)" in lin[1].text
+        # without the sample count the margin is 0.05, and said so
+        (f, g) = [f for f in probe_findings(probes) if f.rule == "probe_vs_linear"]
+        assert "by more than 0.05" in f.text and "within 0.05" in g.text and f.uncertainty is None
 
     def test_region_saturation(self):
         regions = {"data_patterns": {"patterns": 1000, "patterns/relu1": 1000, "patterns/relu0": 120},

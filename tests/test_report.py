@@ -189,7 +189,7 @@ class TestSaveLoad:
 class TestHTML:
     def test_findings_first_then_tables(self, v1, tmp_path):
         rep = Report.load(v1)
-        page = (rep.save(tmp_path / "rep") / "report.html").read_text()
+        page = (rep.save(tmp_path / "rep", figures=False) / "report.html").read_text()
         assert page.index("<h2>Findings</h2>") < page.index("<h2>Per-layer summary</h2>") < page.index("<h2>Probes")
         assert rep.findings[0].text.split(":")[0] in page
         # headings and legends from the typed cells
@@ -242,3 +242,37 @@ def test_the_results_floor_never_reaches_up_and_parses_no_column_with_a_regex():
                    for m in _imports(PACKAGE / "plotting" / "report_pillars.py"))
     assert not any(m.startswith(("tda_nn.plotting.report", "tda_nn.report"))
                    for m in _imports(PACKAGE / "plotting" / "report_regions.py"))
+
+
+def test_rows_round_trip_through_columns_and_json():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    finite = st.floats(-1e6, 1e6, allow_nan=False)
+    counts = st.dictionaries(st.integers(0, 3), st.integers(0, 50), max_size=3)
+    lengths = st.dictionaries(st.integers(0, 3), finite, max_size=3)
+    scales = st.dictionaries(st.integers(0, 3), st.dictionaries(st.sampled_from(["0.25", "0.5", "1", "median"]),
+                                                                st.integers(0, 9), min_size=1, max_size=2), max_size=2)
+    names = st.text("abc xyz:_@-H1", min_size=1, max_size=8)
+
+    def rows(klass: bool):
+        # a class row with no number has no column: the flat form cannot carry it
+        per_class = st.dictionaries(names, rows(False).filter(lambda r: r.columns()), max_size=2) if klass \
+            else st.just({})
+        return st.builds(LayerRow, layer=st.just("conv2"), n_points=st.none() | st.integers(0, 10**6),
+                         landmark_bound=st.none() | finite, intrinsic_dim=st.none() | finite, n_significant=counts,
+                         threshold=lengths, longest=lengths, betti=scales, per_class=per_class,
+                         other=st.dictionaries(st.sampled_from(["foo", "bar_Hx", "n_significant_H01"]), finite,
+                                               max_size=2))
+
+    @settings(max_examples=40, deadline=None)
+    @given(rows(True))
+    def check(row):
+        flat = row.columns()
+        back = LayerRow.from_columns("conv2", flat)
+        assert back == row and back.columns() == flat
+        assert LayerRow.from_dict(json.loads(json.dumps(row.to_dict()))) == row
+        for k, v in row.n_significant.items():
+            assert flat[column_name("n_significant", k)] == v
+
+    check()

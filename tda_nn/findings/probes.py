@@ -25,7 +25,10 @@ def probe_findings(probes: Mapping[str, Any] | Any | None, *, n_samples: int | N
     * ``probe_vs_shuffled`` -- per layer, the topological probe above the shuffled
       control by more than two standard errors (the topology carries the label), or not.
     * ``probe_vs_linear`` -- the layers where the topological probe is below the
-      linear probe on pooled activations, and those where it is above.
+      linear probe on pooled activations by more than two standard errors of the
+      difference (``sqrt((p (1 - p) + q (1 - q)) / n)``, the two probes taken as
+      independent; 0.05 without ``n_samples``), those where it is above, and those
+      where neither is shown.
 
     Parameters
     ----------
@@ -61,22 +64,41 @@ def probe_findings(probes: Mapping[str, Any] | Any | None, *, n_samples: int | N
                     "the label.")
         out.append(Finding(text=text, layer=layer, quantity="probe topological - shuffled", value=gap, uncertainty=s,
                            rule="probe_vs_shuffled"))
-    below = [lay for i, lay in enumerate(layers) if topo[i] < lin[i]]
-    above = [lay for i, lay in enumerate(layers) if topo[i] > lin[i]]
+    def gap_se(i: int) -> float | None:
+        if not n_samples:
+            return None
+        return math.sqrt(max(topo[i] * (1 - topo[i]) + lin[i] * (1 - lin[i]), 1e-12) / n_samples)
+
+    def beyond(i: int) -> float:
+        s = gap_se(i)
+        return 2 * s if s is not None else 0.05
+
+    below = [lay for i, lay in enumerate(layers) if lin[i] - topo[i] > beyond(i)]
+    above = [lay for i, lay in enumerate(layers) if topo[i] - lin[i] > beyond(i)]
+    level = [lay for lay in layers if lay not in below and lay not in above]
+    how = "two standard errors" if n_samples else "0.05"
     if below:
         every = "every layer" if len(below) == len(layers) else listed(below)
-        worst = max(range(len(layers)), key=lambda i: lin[i] - topo[i])
+        worst = max((layers.index(lay) for lay in below), key=lambda i: lin[i] - topo[i])
         out.append(Finding(
-            text=(f"The topological probe scores below the linear probe on pooled activations at {every} (largest "
-                  f"gap at {layers[worst]}: {g3(topo[worst])} against {g3(lin[worst])}): there the label is read "
-                  "more easily from the mean activation than from the shape of the sample's cloud."),
+            text=(f"The topological probe scores below the linear probe on pooled activations at {every}, by more "
+                  f"than {how} (largest gap at {layers[worst]}: {g3(topo[worst])} against {g3(lin[worst])}): "
+                  "there the label is read more easily from the mean activation than from the shape of the "
+                  "sample's cloud."),
             layer=layers[worst] if len(below) == 1 else None, quantity="probe topological - linear",
-            value=float(topo[worst] - lin[worst]), uncertainty=se(float(topo[worst])), rule="probe_vs_linear"))
+            value=float(topo[worst] - lin[worst]), uncertainty=gap_se(worst), rule="probe_vs_linear"))
     if above:
-        best = max(range(len(layers)), key=lambda i: topo[i] - lin[i])
+        best = max((layers.index(lay) for lay in above), key=lambda i: topo[i] - lin[i])
         out.append(Finding(
-            text=(f"The topological probe scores above the linear probe at {listed(above)} (largest gap at "
-                  f"{layers[best]}: {g3(topo[best])} against {g3(lin[best])})."),
+            text=(f"The topological probe scores above the linear probe at {listed(above)}, by more than {how} "
+                  f"(largest gap at {layers[best]}: {g3(topo[best])} against {g3(lin[best])})."),
             layer=layers[best] if len(above) == 1 else None, quantity="probe topological - linear",
-            value=float(topo[best] - lin[best]), uncertainty=se(float(topo[best])), rule="probe_vs_linear"))
+            value=float(topo[best] - lin[best]), uncertainty=gap_se(best), rule="probe_vs_linear"))
+    if level:
+        shown = ", ".join(f"{lay} {g3(topo[layers.index(lay)])} against {g3(lin[layers.index(lay)])}" for lay in level)
+        k = layers.index(level[0])
+        out.append(Finding(
+            text=f"The topological and linear probes are within {how} of each other at {listed(level)} ({shown}).",
+            layer=level[0] if len(level) == 1 else None, quantity="probe topological - linear",
+            value=float(topo[k] - lin[k]), uncertainty=gap_se(k), rule="probe_vs_linear"))
     return out

@@ -64,6 +64,7 @@ def region_findings(regions: Mapping[str, Any] | Any | None, *, n_samples: int |
     for lay in shared:
         c = int(counts[lay])
         out.append(Finding(
-            text=f"{lay}: the {n} samples fall into {c} linear regions (on average {n / max(c, 1):.3g} samples a region).",
+            text=(f"{lay}: the {n} samples fall into {c} linear regions (on average {n / max(c, 1):.3g} samples a "
+                  "region)."),
             layer=lay, quantity="patterns on the samples", value=float(c), uncertainty=None, rule="region_sharing"))
     return out

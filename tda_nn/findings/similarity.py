@@ -85,7 +85,8 @@ def similarity_findings(matrices: Mapping[str, tuple[Sequence[str], Any]], *,
     Matrices whose name contains ``'CKA'`` are similarities (larger: more alike);
     the others distances. Rules:
 
-    * ``most_alike`` -- per measure, the most alike pair of distinct layers.
+    * ``most_alike`` -- per measure, the most alike pair of distinct layers, with the
+      runner-up pair and its value (``uncertainty``: what the first must be compared with).
     * ``measures_agree`` / ``measures_disagree`` / ``measures_undecided`` -- per
       measure against ``reference``: the Spearman correlation of the pairs'
       alikeness, with its Mantel permutation p-value (:func:`mantel_spearman`).
@@ -119,15 +120,29 @@ def similarity_findings(matrices: Mapping[str, tuple[Sequence[str], Any]], *,
             continue
         sim = "CKA" in name
         alike[name], labels_of[name] = (m if sim else -m), labels
-        best = int(np.argmax(vals if sim else -vals))
+        order = np.argsort(-vals if sim else vals, kind="stable")
+        best = int(order[0])
         i, j = iu[best], ju[best]
         word = "highest" if sim else "smallest"
+        if len(order) > 1:  # the runner-up is what the most alike pair must be compared with
+            nxt = int(order[1])
+            runner = float(vals[nxt])
+            then = f"; next {labels[iu[nxt]]} and {labels[ju[nxt]]} at {g3(runner)}"
+        else:
+            runner, then = None, ""
         out.append(Finding(
-            text=f"By {name}, the most alike layers are {labels[i]} and {labels[j]} ({word} value {g3(vals[best])}).",
-            layer=None, quantity=name, value=float(vals[best]), uncertainty=None, rule="most_alike"))
+            text=(f"By {name}, the most alike layers are {labels[i]} and {labels[j]} ({word} value "
+                  f"{g3(vals[best])}{then})."),
+            layer=None, quantity=name, value=float(vals[best]), uncertainty=runner, rule="most_alike"))
     if reference in alike and len(labels_of[reference]) >= 3:
         out += _agreement(alike, labels_of, reference, alpha)
     return out
+
+
+def _how(rho: float, p: float, n: int, n_perm: int) -> str:
+    """The statistic and its p-value, as the agreement findings quote them."""
+    return (f"Spearman {g3(rho)} over the {n * (n - 1) // 2} pairs of {n} layers, one-sided Mantel p = {g3(p)} "
+            f"from {'all ' if n <= _EXACT_UP_TO else ''}{n_perm} relabellings of the layers")
 
 
 def _agreement(alike: dict[str, np.ndarray], labels_of: dict[str, list[str]], reference: str,
@@ -137,42 +152,47 @@ def _agreement(alike: dict[str, np.ndarray], labels_of: dict[str, list[str]], re
     n = len(labels)
     iu, ju = np.triu_indices(n, 1)
     m = len(iu)
+    too_few: list[tuple[str, float]] = []
     for name, score in alike.items():
         if name == reference or labels_of[name] != labels:
             continue
         rho, p_agree, p_dis, n_perm = mantel_spearman(ref, score)
         if not math.isfinite(rho):
             continue
+        if (1.0 / math.factorial(n) if n <= _EXACT_UP_TO else 1.0 / n_perm) > alpha:
+            too_few.append((name, rho))
+            continue
         ra, rb = _ranks(ref[iu, ju]), _ranks(score[iu, ju])
         worst = int(np.argmax(np.abs(ra - rb)))
         i, j = iu[worst], ju[worst]
         ranked = (f"{labels[i]} and {labels[j]} rank {m - int(ra[worst])} of {m} by {reference} and "
                   f"{m - int(rb[worst])} of {m} by {name} (1: most alike)")
-        def how(p: float) -> str:
-            return (f"Spearman {g3(rho)} over the {m} pairs of {n} layers, one-sided Mantel p = {g3(p)} from "
-                    f"{'all ' if n <= _EXACT_UP_TO else ''}{n_perm} relabellings of the layers")
-
-        floor = 1.0 / math.factorial(n) if n <= _EXACT_UP_TO else 1.0 / n_perm
-        if floor > alpha:
+        if p_agree <= alpha:
             out.append(Finding(
-                text=(f"Whether {name} and {reference} agree on which layers are alike cannot be told from {n} "
-                      f"layers: a relabelling test over {n}! = {math.factorial(n)} orders cannot reach p below "
-                      f"{g3(floor)} > alpha = {alpha:g} (Spearman {g3(rho)} over {m} pairs). Compare at least 4 "
-                      "layers."),
-                layer=None, quantity=name, value=rho, uncertainty=floor, rule="measures_undecided"))
-        elif p_agree <= alpha:
-            out.append(Finding(
-                text=(f"{name} and {reference} agree on which layers are alike ({how(p_agree)} "
+                text=(f"{name} and {reference} agree on which layers are alike ({_how(rho, p_agree, n, n_perm)} "
                       f"<= alpha = {alpha:g})."),
                 layer=None, quantity=name, value=rho, uncertainty=p_agree, rule="measures_agree"))
         elif p_dis <= alpha:
             out.append(Finding(
-                text=(f"{name} and {reference} rank the pairs of layers in opposite order ({how(p_dis)} "
-                      f"<= alpha = {alpha:g}): {ranked}."),
+                text=(f"{name} and {reference} rank the pairs of layers in opposite order "
+                      f"({_how(rho, p_dis, n, n_perm)} <= alpha = {alpha:g}): {ranked}."),
                 layer=None, quantity=name, value=rho, uncertainty=p_dis, rule="measures_disagree"))
         else:
             out.append(Finding(
-                text=(f"Neither agreement nor disagreement between {name} and {reference} is shown ({how(min(p_agree, p_dis))}, above "
-                      f"alpha = {alpha:g}); the pair ranked most differently: {ranked}."),
+                text=(f"Neither agreement nor disagreement between {name} and {reference} is shown "
+                      f"({_how(rho, min(p_agree, p_dis), n, n_perm)}, above alpha = {alpha:g}); the pair ranked "
+                      f"most differently: {ranked}."),
                 layer=None, quantity=name, value=rho, uncertainty=min(p_agree, p_dis), rule="measures_undecided"))
+    if too_few:  # one finding for every measure: the number of layers, not the measure, is what binds
+        floor = 1.0 / math.factorial(n)
+        each = ", ".join(f"{name} {g3(rho)}" for name, rho in too_few)
+        names = [name for name, _ in too_few]
+        who = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        out.append(Finding(
+            text=(f"Whether {who} agree{'s' if len(names) == 1 else ''} with {reference} on which layers are alike "
+                  f"cannot be told from {n} layers: a relabelling test over the {n}! = {math.factorial(n)} orders "
+                  f"of the layers cannot reach p below {g3(floor)} > alpha = {alpha:g} (Spearman against "
+                  f"{reference} over the {m} pairs: {each}). Compare at least 4 layers."),
+            layer=None, quantity=names[0] if len(names) == 1 else reference,
+            value=too_few[0][1] if len(names) == 1 else None, uncertainty=floor, rule="measures_undecided"))
     return out

@@ -1,4 +1,4 @@
-"""``report.json``'s schema: its version, the writer, and the reader that checks every field and refuses what it does not know.
+"""``report.json``'s schema: its version, the writer, and the reader that checks every field and refuses the unknown.
 
 Versions:
 
@@ -56,7 +56,8 @@ def write_body(report: Any) -> dict[str, Any]:
         "config": report.config,
         "layers": list(report.layers),
         "table": report.table.to_dict(),
-        "matrices": {k: {"labels": list(lab), "values": np.asarray(m).tolist()} for k, (lab, m) in report.matrices.items()},
+        "matrices": {k: {"labels": list(lab), "values": np.asarray(m).tolist()}
+                     for k, (lab, m) in report.matrices.items()},
         "series": report.series,
         "probes": typed(report.probes),
         "regions": typed(report.regions),

@@ -64,7 +64,8 @@ class Result(Mapping):
 
 
 # -- field checks shared by the from_dict readers ------------------------------------------------------------
-_KIND = {dict: "an object", list: "a list", str: "a string", int: "an integer", float: "a number", bool: "true or false"}
+_KIND = {dict: "an object", list: "a list", str: "a string", int: "an integer", float: "a number",
+         bool: "true or false"}
 
 
 def need(d: Mapping[str, Any], key: str, types: tuple[type, ...], where: str, *, optional: bool = False) -> Any:

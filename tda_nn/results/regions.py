@@ -1,4 +1,4 @@
-"""Activation regions on a plane through three samples, and the distinct patterns on the samples: :class:`RegionsResult`.
+"""Activation regions on a plane through three samples, and distinct patterns on the samples: :class:`RegionsResult`.
 
 Room: results floor (``results``). Imports numpy and its siblings.
 """

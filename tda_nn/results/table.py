@@ -55,7 +55,7 @@ def column_name(quantity: str, k: int | None = None, scale: str | None = None, k
 
 
 def _split(col: str) -> tuple[str, int | None, str | None]:
-    """``(quantity, k, scale)`` of a flat column name, by the declared quantity names (unknown: ``(col, None, None)``)."""
+    """``(quantity, k, scale)`` of a flat column name, by the declared quantity names (else ``(col, None, None)``)."""
     base, at, scale = col.partition("@")
     head, sep, k = base.rpartition("_H")
     if sep and k.isdigit() and not (k.startswith("0") and len(k) > 1):
@@ -72,7 +72,10 @@ _ORDER = ("n_points", "n_features", "median_distance", "landmark_bound", "coveri
 
 def cell_order(c: Cell) -> tuple[int, int, str]:
     """The order the report shows columns in: scale first, then the per-dimension quantities, per class last."""
-    rank = len(_ORDER) if c.klass is not None else (_ORDER.index(c.quantity) if c.quantity in _ORDER else len(_ORDER) + 1)
+    if c.klass is not None:
+        rank = len(_ORDER)
+    else:
+        rank = _ORDER.index(c.quantity) if c.quantity in _ORDER else len(_ORDER) + 1
     return (rank, -1 if c.k is None else c.k, c.name)
 
 
@@ -282,7 +285,8 @@ class Table(Result):
         return (r.key for r in self.rows)
 
     def __repr__(self) -> str:
-        return f"Table({len(self.rows)} rows: {', '.join(r.key for r in self.rows[:6])}{', ...' if len(self.rows) > 6 else ''})"
+        more = ", ..." if len(self.rows) > 6 else ""
+        return f"Table({len(self.rows)} rows: {', '.join(r.key for r in self.rows[:6])}{more})"
 
     def to_dict(self) -> dict[str, Any]:
         return {r.key: r.to_dict() for r in self.rows}
@@ -292,7 +296,7 @@ class Table(Result):
         return {r.key: r.columns() for r in self.rows}
 
     def cells(self) -> list[Cell]:
-        """One :class:`Cell` per column of the table (its value: the first row's), in the order of :func:`cell_order`."""
+        """One :class:`Cell` per column of the table (its value: the first row's), in :func:`cell_order`."""
         seen: dict[str, Cell] = {}
         for r in self.rows:
             for c in r.cells():
