@@ -30,9 +30,21 @@ import numpy as np
 __all__ = ["is_raw_diagram_list", "raw_samples"]
 
 
+def _is_pairs_array(a: Any) -> bool:
+    """A (k, 2) array-like of (birth, death), or an empty one."""
+    if hasattr(a, "detach") and hasattr(a, "numpy"):
+        a = a.detach().cpu().numpy()
+    if not isinstance(a, (np.ndarray, list, tuple)):
+        return False
+    try:
+        arr = np.asarray(a, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    return (arr.ndim == 2 and arr.shape[1] == 2) or arr.size == 0
+
+
 def is_raw_diagram_list(X: Any) -> bool:
     """Whether ``X`` is a non-empty list or tuple whose every item is a ``(k, 2)`` array (or empty)."""
-    from .validation import _is_pairs_array
 
     if not isinstance(X, (list, tuple)) or len(X) == 0:
         return False

@@ -18,22 +18,10 @@ from typing import Any
 import numpy as np
 
 from .diagrams import Diagrams
+from ._diagram_samples import _is_pairs_array, is_raw_diagram_list, raw_samples
 from .validation import as_numpy
 
 __all__ = ["as_diagram_list", "as_diagrams", "is_gudhi_list"]
-
-
-def _is_pairs_array(a: Any) -> bool:
-    """A (k, 2) array-like of (birth, death), or an empty one."""
-    if hasattr(a, "detach") and hasattr(a, "numpy"):
-        a = a.detach().cpu().numpy()
-    if not isinstance(a, (np.ndarray, list, tuple)):
-        return False
-    try:
-        arr = np.asarray(a, dtype=np.float64)
-    except (TypeError, ValueError):
-        return False
-    return (arr.ndim == 2 and arr.shape[1] == 2) or arr.size == 0
 
 
 def is_gudhi_list(x: Any) -> bool:
@@ -127,7 +115,6 @@ def as_diagram_list(X: Any, *, name: str = "X", allow_empty: bool = False) -> li
     arrays is one raw diagram PER SAMPLE (persim's and giotto-tda's habit), warning
     where it looks like ripser.py's ``dgms``: the rule of :mod:`tda_nn._diagram_samples`.
     """
-    from ._diagram_samples import is_raw_diagram_list, raw_samples
     if isinstance(X, (Diagrams, dict)) or is_gudhi_list(X):
         return [as_diagrams(X, name=name)]
     if hasattr(X, "shape") and not isinstance(X, (list, tuple)):
