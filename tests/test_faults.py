@@ -155,7 +155,7 @@ class TestMemoryGuard:
             tda_nn.persistence(X)
         assert time.perf_counter() - t0 < 5.0  # refused up front, not after an attempt
         with pytest.raises(MemoryError):  # catchable as either base class
-            tda_nn.persistence(X, maxdim=0)
+            tda_nn.persistence(X, maxdim=1)
 
     def test_refusal_names_the_budget_and_passes_through_batches(self):
         X = circle(2000)

@@ -1,7 +1,9 @@
 """The workflows' numbers before and after a refactor: every table, matrix and finding, bit for bit.
 
 ``tests/data/make_golden.py`` wrote ``tests/data/golden_*.json`` from the code before the house of
-issue 23 was built; this test recomputes every run and compares. Numbers must be equal exactly
+issue 23 was built (main at the merge of the results, significance, exact and mapper branches, with
+the old ``workflows.py``); this test recomputes every run and compares. The findings of
+``compare`` and ``track`` are the house's own (the series workflows had none before). Numbers must be equal exactly
 (``==`` on floats as JSON reads them), with one stated exception: the CKA matrices. The house
 computes them with :func:`tda_nn.diagnostics.cka` instead of the workflows' private copy (issue 23,
 item 5); that function sums in feature space when it is smaller and takes the RBF bandwidth as the

@@ -13,7 +13,7 @@ nn = torch.nn
 
 from tda_nn.findings import Finding  # noqa: E402
 from tda_nn.report import Report  # noqa: E402
-from tda_nn.workflow_stages import symmetry_findings  # noqa: E402
+from tda_nn.findings import symmetry_findings  # noqa: E402
 from tda_nn.workflows import analyze  # noqa: E402
 
 N = 100
@@ -100,7 +100,8 @@ class TestLoops:
         assert rep.loops is None and any("loops stage failed" in n and "no engine" in n for n in rep.notes)
 
     def test_image_inputs_become_thumbnails(self):
-        from tda_nn.workflow_stages import _stored_input, restored_input
+        from tda_nn.results import restored_input
+        from tda_nn.workflows.stages.loops import stored_input as _stored_input
 
         img = np.arange(64.0).reshape(1, 8, 8)
         back = restored_input(json.loads(json.dumps(_stored_input(img))))

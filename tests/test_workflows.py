@@ -101,10 +101,10 @@ class TestCache:
         assert store.get("capture", FORMAT_VERSIONS["capture"] + 1, key) is None  # a newer format misses
         old = tmp_path / ".tda_nn_cache" / "regions-0123456789abcdef.npz"  # written before the versions
         old.write_bytes(b"not read")
-        entries = {e.path.name: e for e in list_cache(tmp_path)}
+        entries = {e.path.name: e for e in list_cache(tmp_path, FORMAT_VERSIONS)}
         assert not entries[old.name].current and entries[old.name].version is None
         assert entries[f"capture.v{FORMAT_VERSIONS['capture']}-{key}.npz"].current
-        gone = prune_cache(tmp_path)
+        gone = prune_cache(tmp_path, FORMAT_VERSIONS)
         assert [e.path.name for e in gone] == [old.name] and not old.exists()
 
     def test_prune_by_age_and_size(self, tmp_path):
@@ -116,13 +116,14 @@ class TestCache:
         now = time.time()
         for i, f in enumerate(files):
             os.utime(f, (now - 86400 * (10 - i), now - 86400 * (10 - i)))  # 10, 9 and 8 days old
-        assert prune_cache(tmp_path, older_than="9.5d", dry_run=True)[0].path == files[0] and files[0].exists()
-        assert [e.path for e in prune_cache(tmp_path, older_than=9.5)] == [files[0]]
+        would = prune_cache(tmp_path, FORMAT_VERSIONS, older_than="9.5d", dry_run=True)
+        assert [e.path for e in would] == [files[0]] and files[0].exists()
+        assert [e.path for e in prune_cache(tmp_path, FORMAT_VERSIONS, older_than=9.5)] == [files[0]]
         size = files[2].stat().st_size
-        assert [e.path for e in prune_cache(tmp_path, max_size=size)] == [files[1]]
-        assert [e.path.name for e in list_cache(tmp_path)] == [files[2].name]
+        assert [e.path for e in prune_cache(tmp_path, FORMAT_VERSIONS, max_size=size)] == [files[1]]
+        assert [e.path.name for e in list_cache(tmp_path, FORMAT_VERSIONS)] == [files[2].name]
         with pytest.raises(ValueError, match="older_than"):
-            prune_cache(tmp_path, older_than="soon")
+            prune_cache(tmp_path, FORMAT_VERSIONS, older_than="soon")
 
     def test_cli_cache_list_and_prune(self, tmp_path, capsys):
         from tda_nn.cli import main
@@ -136,7 +137,7 @@ class TestCache:
         assert main(["cache", "prune", str(tmp_path)]) == 0
         assert "removed 1 entries" in capsys.readouterr().out
         assert main(["cache", "prune", str(tmp_path), "--max-size", "1B"]) == 0
-        assert list_cache(tmp_path) == []
+        assert list_cache(tmp_path, FORMAT_VERSIONS) == []
 
 
 # -- the runner ------------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import sys
 from typing import Any
 
 from ..workflows.cache import list_cache, prune_cache
+from ..workflows.stages import FORMAT_VERSIONS
 
 __all__ = ["add_parser", "run"]
 
@@ -38,7 +39,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 
 def _size(n: float) -> str:
-    from ..validation import format_bytes
+    from ..budgets import format_bytes
 
     return format_bytes(n)
 
@@ -57,7 +58,7 @@ def _rows(entries: list) -> list[dict[str, Any]]:
 
 def run(args: argparse.Namespace) -> None:
     if args.cache_command == "list":
-        entries = list_cache(args.out)
+        entries = list_cache(args.out, FORMAT_VERSIONS)
         if args.json:
             print(json.dumps(_rows(entries), indent=1))
             return None
@@ -70,7 +71,7 @@ def run(args: argparse.Namespace) -> None:
             print(f"{e.stage:<12} {version:<4} {_size(e.bytes):>10} {_age(e.age_seconds):>7}  {e.key}{state}")
         print(f"{len(entries)} entries, {_size(sum(e.bytes for e in entries))}")
         return None
-    gone = prune_cache(args.out, older_than=_number(args.older_than), max_size=args.max_size, dry_run=args.dry_run)
+    gone = prune_cache(args.out, FORMAT_VERSIONS, older_than=_number(args.older_than), max_size=args.max_size, dry_run=args.dry_run)
     if args.json:
         print(json.dumps(_rows(gone), indent=1))
         return None

@@ -116,12 +116,6 @@ class CacheEntry:
         return max(0.0, time.time() - self.mtime)
 
 
-def _current_versions() -> dict[str, int]:
-    from .stages import FORMAT_VERSIONS
-
-    return dict(FORMAT_VERSIONS)
-
-
 def _parse(path: Path, versions: Mapping[str, int]) -> CacheEntry:
     name = path.name[: -len(".npz")]
     head, _, key = name.rpartition("-")
@@ -134,16 +128,17 @@ def _parse(path: Path, versions: Mapping[str, int]) -> CacheEntry:
     return CacheEntry(path, stage, version, key, int(st.st_size), float(st.st_mtime), current)
 
 
-def list_cache(out: str | Path) -> list[CacheEntry]:
+def list_cache(out: str | Path, versions: Mapping[str, int]) -> list[CacheEntry]:
     """Every entry of ``<out>/.tda_nn_cache/``, oldest first (an absent cache is an empty list).
 
-    ``current`` is False for entries no stage of this version reads (an older format,
-    or a stage that no longer exists): :func:`prune_cache` removes them.
+    ``versions`` maps each cached stage to its current format version
+    (:data:`tda_nn.workflows.stages.FORMAT_VERSIONS`); ``current`` is False for entries no
+    stage reads (an older format, or a stage that no longer exists): :func:`prune_cache`
+    removes them.
     """
     root = Path(out) / CACHE_DIR
     if not root.is_dir():
         return []
-    versions = _current_versions()
     entries = [_parse(p, versions) for p in root.glob("*.npz") if p.is_file()]
     return sorted(entries, key=lambda e: (e.mtime, e.path.name))
 
@@ -170,7 +165,7 @@ def _parse_age(value: Any) -> float:
     return days * 86400.0
 
 
-def prune_cache(out: str | Path, *, older_than: Any = None, max_size: Any = None,
+def prune_cache(out: str | Path, versions: Mapping[str, int], *, older_than: Any = None, max_size: Any = None,
                 dry_run: bool = False) -> list[CacheEntry]:
     """Remove cache entries of ``out``: the stale ones, those older than ``older_than``, then the oldest until
     the cache is at most ``max_size``.
@@ -179,6 +174,8 @@ def prune_cache(out: str | Path, *, older_than: Any = None, max_size: Any = None
     ----------
     out : str or Path
         The output directory (its ``.tda_nn_cache/`` is pruned).
+    versions : dict of str to int
+        The current format version of each cached stage (as :func:`list_cache`).
     older_than : float (days) or str ('7d', '12h', '30m', '90s'), optional
         Remove entries not used for longer than this.
     max_size : int, float or str ('500MB'), optional
@@ -191,11 +188,11 @@ def prune_cache(out: str | Path, *, older_than: Any = None, max_size: Any = None
     list of CacheEntry
         What was removed (or would be).
     """
-    from ..validation import parse_memory
+    from ..budgets import parse_memory
 
     limit = None if older_than is None else _parse_age(older_than)
     cap = None if max_size is None else parse_memory(max_size, name="max_size")
-    entries = list_cache(out)
+    entries = list_cache(out, versions)
     gone = [e for e in entries if not e.current or (limit is not None and e.age_seconds > limit)]
     kept = [e for e in entries if e not in gone]
     if cap is not None:

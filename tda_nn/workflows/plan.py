@@ -18,7 +18,7 @@ distances and Gram matrices: ``n^2 * features``; the landmark search ``n * m *
 features``; the bootstrap ``n_bootstrap * m^2``; Wasserstein matchings ``pairs *
 bars^2``; one forward pass per sample and per grid point of the region plane, priced
 from the model's width) times a constant measured on the development machine (2 shared
-cores, giotto-ph). Memory follows :func:`tda_nn.homology._memory.estimate_rips_bytes`'
+cores, giotto-ph). Memory follows :func:`tda_nn.budgets.estimate_rips_bytes`'
 rule: the dense distance matrix plus 16 bytes per ``k``-simplex when ``k >= 2``.
 
 **Measured accuracy** (``benchmarks/plan_accuracy.py``: estimate / actual wall time of
@@ -41,7 +41,7 @@ comparison, probes and the report up to 1.8x under or over), except the regions 
 5,000-sample run (2.8x over). On a quiet machine every stage runs faster (the demo took
 about 60 s at load 4), so expect estimates above the actual time there.
 
-Floor: application. Imports the helpers (``validation``) and, inside :func:`sample_shapes`,
+Floor: application. Imports the helpers (``validation``, ``budgets``) and, inside :func:`sample_shapes`,
 the torch wing's capture.
 """
 
@@ -56,7 +56,8 @@ from typing import Any
 
 import numpy as np
 
-from ..validation import check_choice, check_int, check_real, format_bytes, parse_memory
+from ..budgets import format_bytes, parse_memory
+from ..validation import check_choice, check_int, check_real
 from .settings import landmark_count
 
 __all__ = ["Plan", "PlanError", "StagePlan", "build_plan", "estimate_persistence", "largest_fitting", "plan_analysis",

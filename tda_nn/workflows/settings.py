@@ -12,7 +12,7 @@ into persistence: a layer with more samples is reduced to ``max_points`` max-min
 landmarks (:meth:`Settings.n_landmarks`, the only place that rule lives), and the plan,
 the persistence, the loops and the series all ask it.
 
-Floor: application. Imports the helpers (``validation``) only; the symmetry action names
+Floor: application. Imports the helpers (``validation``, ``budgets``) only; the symmetry action names
 are parsed by the torch wing's :func:`~tda_nn.nn.symmetry_summary.parse_actions`, inside
 ``__post_init__``, only when ``symmetry`` is given.
 """
@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..budgets import parse_memory
 from ..validation import (
     check_choice,
     check_flag,
@@ -31,7 +32,6 @@ from ..validation import (
     check_int,
     check_probability,
     check_real,
-    parse_memory,
 )
 
 __all__ = ["AnalyzeSettings", "CompareSettings", "METRICS", "REDUCE", "Settings", "TrackSettings", "cli_fields",

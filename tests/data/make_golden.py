@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +29,7 @@ HERE = Path(__file__).parent
 
 
 def _plain(v):
-    if isinstance(v, dict):
+    if isinstance(v, Mapping):  # dicts, and the typed results that read as mappings
         return {str(k): _plain(x) for k, x in v.items()}
     if isinstance(v, (list, tuple)):
         return [_plain(x) for x in v]

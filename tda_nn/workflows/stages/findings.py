@@ -14,8 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ...findings import report_findings
-from ...workflow_stages import loop_findings, symmetry_findings
+from ...findings import loop_findings, report_findings, symmetry_findings
 from ..runner import Context, Stage
 
 __all__ = ["FindingsResult", "STAGE", "findings_of", "series_findings"]

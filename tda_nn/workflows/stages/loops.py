@@ -6,7 +6,7 @@ the samples), the samples' labels and inputs; with two or more such layers, the
 loops' lifelines across depth (:func:`tda_nn.track_features`). Optional: a failure is
 a note.
 
-Floor: application (the numeric core's cycles; the stored-input format of the results floor).
+Floor: application (the numeric core's cycles).
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ from typing import Any
 
 import numpy as np
 
-from ...workflow_stages import stored_input
 from ..runner import Context, Stage
 from ..tables import plain as _plain
 
-__all__ = ["LoopsResult", "STAGE", "loops_stage"]
+__all__ = ["LoopsResult", "STAGE", "loops_stage", "stored_input"]
 
 _log = logging.getLogger("tda_nn")
+_THUMB = 32  # largest side of an image stored for a loop panel (the HTML thumbnail's size)
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,36 @@ class LoopsResult:
     """``payload``: see :func:`loops_stage` (None: no significant loop, or no significance)."""
 
     payload: dict[str, Any] | None
+
+
+def stored_input(x: Any) -> Any:
+    """One sample's input as plain data for ``report.json``: text as is, images as small uint8 grids.
+
+    :func:`tda_nn.results.restored_input` reads it back.
+    """
+    if isinstance(x, bytes):
+        return x.decode(errors="replace")
+    if isinstance(x, str):
+        return x
+    if isinstance(x, (tuple, list)) and len(x) == 2 and all(isinstance(t, str) for t in x):
+        return [x[0], x[1]]
+    a = np.asarray(x, dtype=np.float64)
+    if a.ndim == 3:  # (C, H, W) or (H, W, C): average the channels
+        a = a.mean(axis=-1) if a.shape[-1] in (1, 3, 4) and a.shape[0] not in (1, 3, 4) else a.mean(axis=0)
+    if a.ndim == 1:
+        side = int(round(np.sqrt(a.size)))
+        if side * side == a.size and side >= 4:
+            a = a.reshape(side, side)
+        else:
+            return [round(float(v), 4) for v in a[:16]]
+    if a.ndim != 2:
+        return None
+    h, w = a.shape
+    sh, sw = max(1, -(-h // _THUMB)), max(1, -(-w // _THUMB))
+    a = a[: h - h % sh, : w - w % sw].reshape(h // sh, sh, w // sw, sw).mean(axis=(1, 3))
+    lo, hi = float(np.nanmin(a)), float(np.nanmax(a))
+    g = np.zeros_like(a) if not hi > lo else (a - lo) / (hi - lo)
+    return {"image": np.round(255 * g).astype(np.uint8).tolist()}
 
 
 def loops_stage(acts: Any, profile: Any, *, labels: Any = None, inputs: Any = None, n_landmarks: int | None = None,

@@ -43,9 +43,10 @@ def profile(acts: Any, s: Any, *, labels: Any = None, scales: Any = None, n_boot
 
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*landmarks.*", category=UserWarning)
+        # the report's table and findings still read lifetime thresholds: the band until they read p-values
         return layer_profile(acts, labels=labels, maxdim=s.maxdim, scales=scales,
                              n_landmarks=s.n_landmarks(acts.n_samples), n_bootstrap=n_bootstrap, alpha=alpha,
-                             seed=s.seed, n_jobs=n_jobs)
+                             seed=s.seed, n_jobs=n_jobs, significance="bootstrap")
 
 
 def profile_to_data(p: Any) -> dict[str, Any]:

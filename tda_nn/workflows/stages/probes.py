@@ -1,11 +1,11 @@
 """The probe stages: a topological probe per probe layer beside a linear probe and a shuffled-label control.
 
 ``probe capture`` captures the probe layers' per-sample outputs when the main capture
-could not keep them; ``probes`` scores them with :func:`tda_nn.probes.probe_layers`
+could not keep them; ``probes`` scores them with :func:`tda_nn.diagnostics.probes.probe_layers`
 (cached under the fingerprint of those outputs, the labels, the kind, ``maxdim`` and the
 seed). Both are optional: a failure is a note, never a lost run.
 
-Floor: application (the results floor's probes, the torch wing's capture inside functions).
+Floor: application (the numeric core's probes, the torch wing's capture inside functions).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ class ProbesResult:
 def probe_scores(arrays: dict[str, np.ndarray], targets: Any, *, kind: str, maxdim: int, seed: int,
                  n_jobs: int | None) -> dict[str, Any]:
     """Topological, linear and shuffled-label probes on each layer's per-sample outputs."""
-    from ...probes import probe_layers as score_layers
+    from ...diagnostics.probes import probe_layers as score_layers
 
     if targets is None:
         raise ValueError("probe=True needs labels: give data as (X, y) or batches that yield (x, y).")

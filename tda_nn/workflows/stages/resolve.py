@@ -111,7 +111,7 @@ def run(ctx: Context, s: Any) -> PlanResult:
 
 
 def _budget(s: Any) -> float:
-    from ...validation import parse_memory
+    from ...budgets import parse_memory
 
     return parse_memory(s.max_memory)
 
