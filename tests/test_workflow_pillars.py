@@ -11,9 +11,8 @@ import pytest
 torch = pytest.importorskip("torch")
 nn = torch.nn
 
-from tda_nn.findings import Finding  # noqa: E402
+from tda_nn.findings import Finding, symmetry_findings  # noqa: E402
 from tda_nn.report import Report  # noqa: E402
-from tda_nn.findings import symmetry_findings  # noqa: E402
 from tda_nn.workflows import analyze  # noqa: E402
 
 N = 100

@@ -157,16 +157,17 @@ def run_stages(ctx: Context, stages: Sequence[Stage], *, stop_after: str | None 
                     bar.set_description(f"tda_nn: {st.name}")
                 if st.applies(ctx, ctx.settings):
                     t0 = time.perf_counter()
+                    failed = False
                     try:
                         result = _run_one(ctx, st)
                     except Exception as exc:
                         if not st.optional or (st.strict is not None and st.strict(ctx, ctx.settings, exc)):
                             raise
                         _optional_failed(ctx, st.name, exc)
-                        result = None
+                        result, failed = None, True
                     ctx.timings[st.name] = round(time.perf_counter() - t0, 3)
                     ctx.results[st.name] = result
-                    if result is not None:
+                    if not failed:
                         detail = st.detail(result)
                         reused = " (reused)" if st.name in ctx.store.reused else ""
                         _log.info("%s done in %.1f s%s%s", st.name, ctx.timings[st.name], reused,

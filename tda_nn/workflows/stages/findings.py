@@ -27,20 +27,15 @@ class FindingsResult:
     findings: tuple
 
 
-def _payload(ctx: Context, name: str) -> Any:
-    r = ctx[name]
-    return None if r is None else r.payload
-
-
 def findings_of(ctx: Context, s: Any) -> list:
     """Every finding of an analysis."""
     pers = ctx["persistence"]
     comparison = ctx["comparison"]
-    loops = _payload(ctx, "loops")
-    symmetry = _payload(ctx, "symmetry")
+    loops = ctx["loops"]
+    symmetry = ctx["symmetry"]
     found = report_findings(pers.table, matrices=comparison.matrices if comparison else {},
-                            lifetimes=pers.lifetimes, probes=_payload(ctx, "probes"),
-                            regions=_payload(ctx, "regions"), alpha=s.alpha, n_samples=ctx["capture"].acts.n_samples)
+                            lifetimes=pers.lifetimes, probes=ctx["probes"],
+                            regions=ctx["regions"], alpha=s.alpha, n_samples=ctx["capture"].acts.n_samples)
     if loops:
         found += loop_findings(loops)
     if symmetry is not None:

@@ -14,25 +14,18 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from ...results import LoopsResult
 from ..runner import Context, Stage
 from ..tables import plain as _plain
 
-__all__ = ["LoopsResult", "STAGE", "loops_stage", "stored_input"]
+__all__ = ["STAGE", "loops_stage", "stored_input"]
 
 _log = logging.getLogger("tda_nn")
 _THUMB = 32  # largest side of an image stored for a loop panel (the HTML thumbnail's size)
-
-
-@dataclass(frozen=True)
-class LoopsResult:
-    """``payload``: see :func:`loops_stage` (None: no significant loop, or no significance)."""
-
-    payload: dict[str, Any] | None
 
 
 def stored_input(x: Any) -> Any:
@@ -172,17 +165,16 @@ def _lifelines(acts: Any, profile: Any, loops: Mapping[str, Any], n_landmarks: i
 
 
 
-def run(ctx: Context, s: Any) -> LoopsResult:
+def run(ctx: Context, s: Any) -> LoopsResult | None:
     cap = ctx["capture"]
     shown = s.inputs if s.inputs is not None else ctx.inputs()[0]
-    return LoopsResult(loops_stage(cap.acts, ctx["persistence"].profile, labels=cap.labels, inputs=shown,
+    payload = (loops_stage(cap.acts, ctx["persistence"].profile, labels=cap.labels, inputs=shown,
                                    n_landmarks=s.n_landmarks(cap.acts.n_samples), seed=s.seed))
+    return None if payload is None else LoopsResult.from_dict(payload, "loops")
 
 
-def _detail(r: LoopsResult) -> str:
-    if r.payload is None:
-        return "no significant loop"
-    return f"{sum(len(v['loops']) for v in r.payload['layers'].values())} loops"
+def _detail(r: LoopsResult | None) -> str:
+    return "no significant loop" if r is None else f"{r.n_loops} loops"
 
 
 STAGE = Stage("loops", lambda ctx, s: run(ctx, s), applies=lambda ctx, s: s.loops and s.maxdim >= 1, optional=True,

@@ -2,7 +2,7 @@
 
 ``probe capture`` captures the probe layers' per-sample outputs when the main capture
 could not keep them; ``probes`` scores them with :func:`tda_nn.diagnostics.probes.probe_layers`
-(cached under the fingerprint of those outputs, the labels, the kind, ``maxdim`` and the
+(a :class:`tda_nn.results.ProbesResult`, cached under the fingerprint of those outputs, the labels, the kind, ``maxdim`` and the
 seed). Both are optional: a failure is a note, never a lost run.
 
 Floor: application (the numeric core's probes, the torch wing's capture inside functions).
@@ -15,12 +15,13 @@ from typing import Any
 
 import numpy as np
 
+from ...results import ProbesResult
 from ..runner import Context, Stage
 from .capture import capture_probe_layers
 
-__all__ = ["CAPTURE_STAGE", "FORMAT_VERSION", "ProbesResult", "STAGE", "probe_scores"]
+__all__ = ["CAPTURE_STAGE", "FORMAT_VERSION", "ProbeCapture", "STAGE", "probe_scores"]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the typed ProbesResult's to_dict
 
 
 @dataclass(frozen=True)
@@ -28,13 +29,6 @@ class ProbeCapture:
     """The probe layers' per-sample outputs: ``(n, points, dims)`` clouds or ``(n, C, H, W)`` maps."""
 
     per_sample: dict[str, np.ndarray]
-
-
-@dataclass(frozen=True)
-class ProbesResult:
-    """``payload``: :meth:`tda_nn.probes.ProbeScores.to_dict` (``layers``, ``topological``, ``linear``, ...)."""
-
-    payload: dict[str, Any]
 
 
 def probe_scores(arrays: dict[str, np.ndarray], targets: Any, *, kind: str, maxdim: int, seed: int,
@@ -81,12 +75,11 @@ def _inputs(ctx: Context, s: Any) -> dict:
 
 
 def run(ctx: Context, s: Any) -> ProbesResult:
-    return ProbesResult(probe_scores(_per_sample(ctx), ctx["capture"].labels, kind=s.probe_kind, maxdim=s.maxdim,
-                                     seed=s.seed, n_jobs=s.n_jobs))
+    return ProbesResult.from_dict(probe_scores(_per_sample(ctx), ctx["capture"].labels, kind=s.probe_kind, maxdim=s.maxdim,
+                                     seed=s.seed, n_jobs=s.n_jobs), "probes")
 
 
-def _detail(r: ProbesResult) -> str:
-    p = r.payload
+def _detail(p: ProbesResult) -> str:
     return ", ".join(f"{lay}: {t:.2f} vs shuffled {sh:.2f}" for lay, t, sh in
                      zip(p["layers"], p["topological"], p["shuffled"]))
 
@@ -96,5 +89,5 @@ CAPTURE_STAGE = Stage("probe capture", lambda ctx, s: ProbeCapture(capture_probe
                       and ctx["capture"].per_sample is None,
                       detail=lambda r: f"{len(r.per_sample)} layer(s)")
 STAGE = Stage("probes", run, applies=lambda ctx, s: _wanted(ctx, s) and _per_sample(ctx) is not None, optional=True,
-              version=FORMAT_VERSION, inputs=_inputs, encode=lambda r: r.payload,
-              decode=lambda d, ctx, s: ProbesResult(d), detail=_detail)
+              version=FORMAT_VERSION, inputs=_inputs, encode=lambda r: r.to_dict(),
+              decode=lambda d, ctx, s: ProbesResult.from_dict(d, "probes"), detail=_detail)

@@ -2,7 +2,7 @@
 
 Counted exactly where the model allows it (``method='exact'``, the polygons kept for
 the figure), on a grid otherwise (a lower bound, said so), with the distinct
-activation patterns of the samples per layer. Optional: a failure is a note, except
+activation patterns of the samples per layer. The result is a :class:`tda_nn.results.RegionsResult`. Optional: a failure is a note, except
 when ``regions=True`` asked for it on a model or data it does not fit. Cached under the
 fingerprints of the model and the inputs, the seed and the resolution.
 
@@ -12,23 +12,16 @@ Floor: application (the torch wing inside functions).
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from ...results import RegionsResult
 from ..runner import Context, Stage
 
-__all__ = ["FORMAT_VERSION", "RegionsResult", "STAGE", "regions_payload"]
+__all__ = ["FORMAT_VERSION", "STAGE", "regions_payload"]
 
-FORMAT_VERSION = 2  # 1: the cache of the stage before its key carried a format version
-
-
-@dataclass(frozen=True)
-class RegionsResult:
-    """``payload``: see :func:`regions_payload`."""
-
-    payload: dict[str, Any]
+FORMAT_VERSION = 3  # 1: before the key carried a version; 2: the plain payload; 3: RegionsResult.to_dict
 
 
 _GRID_METHOD = "grid (a lower bound: regions thinner than the grid spacing are missed)"
@@ -131,7 +124,7 @@ def run(ctx: Context, s: Any) -> RegionsResult:
     if X is None:
         raise ValueError("regions=True needs the model's inputs in memory: give data as an array, a tensor "
                          "or an (X, y) tuple.")
-    return RegionsResult(regions_payload(ctx.model, X, y, s.seed, s.region_resolution))
+    return RegionsResult.from_payload(regions_payload(ctx.model, X, y, s.seed, s.region_resolution))
 
 
 def _inputs(ctx: Context, s: Any) -> dict | None:
@@ -141,12 +134,11 @@ def _inputs(ctx: Context, s: Any) -> dict | None:
 
 
 def _detail(r: RegionsResult) -> str:
-    p = r.payload
-    how = "exact" if p.get("method") == "exact" else "grid, a lower bound"
-    return f"{p.get('full_window_regions', p['n_regions'])} regions on the plane ({how})"
+    how = "exact" if r.method == "exact" else "grid, a lower bound"
+    return f"{r.full_window_regions} regions on the plane ({how})"
 
 
 STAGE = Stage("regions", run, applies=_applies, optional=True,
               strict=lambda ctx, s, exc: s.regions is True and isinstance(exc, (ValueError, TypeError)),
-              version=FORMAT_VERSION, inputs=_inputs, encode=lambda r: r.payload,
-              decode=lambda d, ctx, s: RegionsResult(d), detail=_detail)
+              version=FORMAT_VERSION, inputs=_inputs, encode=lambda r: r.to_dict(),
+              decode=lambda d, ctx, s: RegionsResult.from_dict(d, "regions"), detail=_detail)

@@ -10,19 +10,12 @@ Floor: application (the torch wing inside functions).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from ...results import SymmetryResult
 from ..runner import Context, Stage
 
-__all__ = ["STAGE", "SymmetryResult", "symmetry_stage"]
-
-
-@dataclass(frozen=True)
-class SymmetryResult:
-    """``payload``: ``SymmetrySummary.as_dict()`` (``invariance``, ``equivariance``, ``orbits`` by action, ``tol``)."""
-
-    payload: dict[str, Any]
+__all__ = ["STAGE", "symmetry_stage"]
 
 
 def symmetry_stage(model: Any, X: Any, actions: Any, layers: Sequence[str], *, n_samples: int = 1000,
@@ -68,10 +61,10 @@ def run(ctx: Context, s: Any) -> SymmetryResult:
     if X is None:
         raise ValueError("symmetry= needs the model's inputs in memory (images or sequences as an array, a "
                          "tensor or an (X, y) tuple); the actions transform them.")
-    return SymmetryResult(symmetry_stage(ctx.model, X, s.symmetry, list(ctx["capture"].acts.layers),
+    return SymmetryResult.from_dict(symmetry_stage(ctx.model, X, s.symmetry, list(ctx["capture"].acts.layers),
                                          n_samples=s.max_samples, n_bootstrap=s.n_bootstrap,
-                                         batch_size=s.batch_size, seed=s.seed))
+                                         batch_size=s.batch_size, seed=s.seed), "symmetry")
 
 
 STAGE = Stage("symmetry", run, applies=lambda ctx, s: s.symmetry is not None,
-              detail=lambda r: ", ".join(r.payload["invariance"]))
+              detail=lambda r: ", ".join(r.invariance))

@@ -1,5 +1,7 @@
 """The views stage: a 2-D picture of every layer's cloud for the report (PCA, or UMAP when asked and installed).
 
+The result is a :class:`tda_nn.results.ViewsResult`.
+
 PCA comes from the centred linear Gram matrix ``X X^T`` of each layer by seeded
 subspace iteration (a few products, not a full eigendecomposition).
 
@@ -9,22 +11,15 @@ Floor: application (numpy; umap-learn when asked).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from ...results import ViewsResult
 from ..runner import Context, Stage
 from ..tables import plain
 
-__all__ = ["STAGE", "ViewsResult", "pca_view"]
-
-
-@dataclass(frozen=True)
-class ViewsResult:
-    """``payload``: ``{"method", "coords": {layer: [[x, y], ...]}, "labels", "class_names"}``."""
-
-    payload: dict[str, Any]
+__all__ = ["STAGE", "pca_view", "views"]
 
 
 def _centred_gram(a: np.ndarray) -> np.ndarray:
@@ -78,8 +73,8 @@ def views(acts: Any, layers: Sequence[str], view: str, labels: Any, seed: int,
 
 def run(ctx: Context, s: Any) -> ViewsResult:
     cap = ctx["capture"]
-    return ViewsResult(views(cap.acts, ctx["persistence"].profile.layers, s.view, cap.labels, s.seed,
-                             cap.class_names))
+    return ViewsResult.from_dict(views(cap.acts, ctx["persistence"].profile.layers, s.view, cap.labels, s.seed,
+                             cap.class_names), "views")
 
 
-STAGE = Stage("views", run, applies=lambda ctx, s: s.view is not None, detail=lambda r: r.payload["method"])
+STAGE = Stage("views", run, applies=lambda ctx, s: s.view is not None, detail=lambda r: r.method)
