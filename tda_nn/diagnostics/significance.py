@@ -546,9 +546,9 @@ def significant_bars(
             P, bound, m, lm_method = lm.points, float(lm.bound), n_landmarks, landmark_method
             if lab is not None:
                 lab = lab[np.asarray(lm.indices)]
-    dg = persistence(P, maxdim=maxdim, metric=metric)
-    dg = Diagrams(list(dg)[: maxdim + 1], meta=dg.meta)
-    D = _distance_matrix(P, metric)
+    D = _distance_matrix(P, metric)  # once, for the diagram and the test
+    dg = persistence(D, maxdim=maxdim, metric="precomputed")
+    dg = Diagrams(list(dg)[: maxdim + 1], meta=dict(dg.meta, metric=metric))
     k = P.shape[0]
     dims = range(maxdim + 1)
     haus = np.empty(0)
