@@ -71,8 +71,8 @@ def _embed(X: np.ndarray, d: int, noise: float, rng: np.random.Generator) -> np.
     return Y + rng.normal(scale=noise, size=Y.shape)
 
 
-def _planted() -> dict[str, tuple[Callable[[int], np.ndarray], int, int]]:
-    """name -> (generator(seed), planted H1 loops, planted H0 components)."""
+def _planted() -> dict[str, tuple[Callable[[int], np.ndarray], int, int, str | None]]:
+    """name -> (generator(seed), planted H1 loops, planted H0 components, landmarks)."""
     from tda_nn.datasets import circle, circles, torus
 
     def blobs(s: int) -> np.ndarray:
@@ -87,17 +87,22 @@ def _planted() -> dict[str, tuple[Callable[[int], np.ndarray], int, int]]:
         C[np.arange(3), np.arange(3)] = 8.0
         return np.concatenate([rng.normal(size=(k, 8)) + c for k, c in zip((200, 80, 30), C)])
 
+    def big_circle(s: int) -> np.ndarray:
+        return _embed(circle(2000, seed=s), 32, 0.1, np.random.default_rng(s + 1000))
+
     return {
-        "circle 60 pts, noise 0.02 (few bars)": (lambda s: circle(60, noise=0.02, seed=s), 1, 1),
-        "circle 2-D, 200 pts, noise 0.2": (lambda s: circle(200, noise=0.2, seed=s), 1, 1),
+        "circle 60 pts, noise 0.02 (few bars)": (lambda s: circle(60, noise=0.02, seed=s), 1, 1, None),
+        "circle 2-D, 200 pts, noise 0.2": (lambda s: circle(200, noise=0.2, seed=s), 1, 1, None),
         "circle in 32-D, 300 pts, noise 0.1": (
-            lambda s: _embed(circle(300, seed=s), 32, 0.1, np.random.default_rng(s + 1000)), 1, 1),
+            lambda s: _embed(circle(300, seed=s), 32, 0.1, np.random.default_rng(s + 1000)), 1, 1, None),
+        "circle 32-D, 2000 pts, noise 0.1, maxmin 300": (big_circle, 1, 1, "maxmin"),
+        "circle 32-D, 2000 pts, noise 0.1, random 300": (big_circle, 1, 1, "random"),
         "two circles in 32-D, 400 pts, noise 0.05": (
             lambda s: _embed(circles(400, n_circles=2, seed=s)[0], 32, 0.05, np.random.default_rng(s + 1000)),
-            2, 1),
-        "torus 3-D, 400 pts, noise 0.05": (lambda s: torus(400, noise=0.05, seed=s), 2, 1),
-        "4 blobs 16-D, 4x100 pts": (blobs, 0, 4),
-        "3 blobs 8-D, 200/80/30 pts": (unequal, 0, 3),
+            2, 1, None),
+        "torus 3-D, 400 pts, noise 0.05": (lambda s: torus(400, noise=0.05, seed=s), 2, 1, None),
+        "4 blobs 16-D, 4x100 pts": (blobs, 0, 4, None),
+        "3 blobs 8-D, 200/80/30 pts": (unequal, 0, 3, None),
     }
 
 
@@ -148,11 +153,13 @@ def calibrate(*, quick: bool = True, reps: int | None = None, log: Any = None) -
                              exact=float("nan"), reps=reps, seconds=time.perf_counter() - t0))
             if log:
                 log(rows[-1])
-    for name, (gen, loops, comps) in _planted().items():
+    for name, (gen, loops, comps, lm) in _planted().items():
         for mname, kw in _methods(quick).items():
+            if lm and mname != "universal" and quick:
+                continue
             t0 = time.perf_counter()
             maxdim = 1 if loops else 0
-            h0, h1 = zip(*[_one(gen(s), kw, s, None, maxdim) for s in range(reps)])
+            h0, h1 = zip(*[_one(gen(s), kw, s, lm, maxdim) for s in range(reps)])
             exact = np.mean([(a == comps) and (b == loops or not loops) for a, b in zip(h0, h1)])
             rows.append(dict(kind="planted", cloud=name, method=mname, h1_any=float(np.mean(np.array(h1) > 0)),
                              h0_many=float(np.mean(np.array(h0) > 1)), exact=float(exact), reps=reps,

@@ -6,6 +6,7 @@ measured (:mod:`.dimension`: TwoNN, PH dimension), profiled layer by layer
 model (the training monitor, neural persistence, ReLU regions) is in :mod:`tda_nn.nn`.
 """
 
+from .clusters import SignificantClusters, significant_clusters
 from .dimension import ph_dimension, twonn
 from .layers import LayerComparison, LayerProfile, compare_layers, layer_profile
 from .significance import SignificantBars, significant_bars
@@ -16,6 +17,7 @@ __all__ = [
     "LayerComparison",
     "LayerProfile",
     "SignificantBars",
+    "SignificantClusters",
     "TrainingTrace",
     "cka",
     "compare_layers",
@@ -24,6 +26,7 @@ __all__ = [
     "ph_dimension",
     "rtd",
     "significant_bars",
+    "significant_clusters",
     "twonn",
 ]
 

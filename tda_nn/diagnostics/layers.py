@@ -54,7 +54,7 @@ Method = Literal["rips", "knn_hops"]
 Significance = Literal["universal", "bootstrap", "subsample"]
 _FORMAT = "tda_nn.LayerProfile/1"
 _ARRAYS = ("scales", "betti", "curve_grid", "betti_curves", "total_persistence", "entropy", "n_significant",
-           "noise_level", "intrinsic_dim", "reference_scale", "n_points", "threshold", "landmark_bound", "min_pvalue")
+           "noise_level", "intrinsic_dim", "reference_scale", "n_points", "threshold", "landmark_bound", "min_pvalue", "n_tests")
 _REFERENCE_SAMPLE = 1000
 _AUTO_LANDMARKS = 1000
 
@@ -120,6 +120,9 @@ class LayerProfile:
     min_pvalue : ndarray of shape (n_layers, maxdim + 1), or None
         ``significance='universal'``: the smallest adjusted p-value of each layer and
         dimension (1.0 where nothing was tested; NaN for the band methods).
+    n_tests : ndarray of shape (n_layers, maxdim + 1), int, or None
+        Bars tested per layer and dimension (H0: merges of two clusters of the
+        minimum size), the size of the family each correction was made over.
     """
 
     layers: tuple[str, ...]
@@ -140,6 +143,7 @@ class LayerProfile:
     threshold: np.ndarray | None = None
     landmark_bound: np.ndarray | None = None
     min_pvalue: np.ndarray | None = None
+    n_tests: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         for name in _ARRAYS:
@@ -439,6 +443,7 @@ def _significance(P: np.ndarray, bound: float, cfg: dict[str, Any], seed: int | 
                               "threshold": [res.threshold[d] for d in dims],
                               "n_significant": [res.n_significant(d) for d in dims],
                               "min_pvalue": [res.min_pvalue(d) for d in dims],
+                              "n_tests": [res.n_tests(d) for d in dims],
                               "ratio": res.statistic == "death/birth"}
 
 
@@ -514,7 +519,7 @@ def _summarise(layers: list[str], dgms: list[Diagrams], refs: np.ndarray, noise:
     curves = np.array([[_count_alive(np.asarray(u[k]), grid) for k in dims] for u in units], dtype=np.int64)
     total = Amplitude(dims, p=1.0, infinity="drop").fit_transform(units)
     entropy = PersistentEntropy(dims, infinity="drop").fit_transform(units)
-    n_sig = noise_arr = thr = bound = min_p = None
+    n_sig = noise_arr = thr = bound = min_p = n_tests = None
     if noise and all(x is not None for x in noise):
         noise_arr = np.array([c["band"] / r for c, r in zip(noise, refs)], dtype=np.float64)
         bound = np.array([c["bound"] / r for c, r in zip(noise, refs)], dtype=np.float64)
@@ -523,6 +528,7 @@ def _summarise(layers: list[str], dgms: list[Diagrams], refs: np.ndarray, noise:
                        dtype=np.float64)
         n_sig = np.array([c["n_significant"] for c in noise], dtype=np.int64)
         min_p = np.array([c["min_pvalue"] for c in noise], dtype=np.float64)
+        n_tests = np.array([c["n_tests"] for c in noise], dtype=np.int64)
     params = {key: cfg[key] for key in ("method", "maxdim", "relative", "scale_reference", "significance",
                                         "n_bootstrap", "alpha", "k", "every", "n_landmarks", "seed")}
     return LayerProfile(
@@ -530,7 +536,7 @@ def _summarise(layers: list[str], dgms: list[Diagrams], refs: np.ndarray, noise:
         total_persistence=total, entropy=entropy, n_significant=n_sig, noise_level=noise_arr,
         intrinsic_dim=None if idims is None else np.asarray(idims, dtype=np.float64),
         reference_scale=np.asarray(refs, dtype=np.float64), n_points=np.asarray(n_points, dtype=np.int64),
-        diagrams=tuple(dgms), params=params, threshold=thr, landmark_bound=bound, min_pvalue=min_p,
+        diagrams=tuple(dgms), params=params, threshold=thr, landmark_bound=bound, min_pvalue=min_p, n_tests=n_tests,
     )
 
 
