@@ -54,6 +54,8 @@ from ..validation import check_int, check_points, check_real
 __all__ = ["Cluster", "SignificantClusters", "significant_clusters"]
 
 _GAMMA = float(np.euler_gamma)
+DIM_QUANTILE = 0.1
+"""Quantile of the per-point dimension estimates that sets the reference clouds' dimension."""
 MIN_SCALE = 0.03
 """Floor of the Gumbel scale of the null's largest ``log pi`` (a ratio of about 3%)."""
 
@@ -212,8 +214,13 @@ def _mle_dimension(D: np.ndarray, k: int) -> float:
     return _mle_dimensions(D, [k])[0]
 
 
-def _mle_dimensions(D: np.ndarray, ks: list[int]) -> list[float]:
-    """:func:`_mle_dimension` at every ``k`` of ``ks``, from one partial sort of the rows."""
+def _mle_dimensions(D: np.ndarray, ks: list[int], q: float | None = None) -> list[float]:
+    """:func:`_mle_dimension` at every ``k`` of ``ks``, from one partial sort of the rows.
+
+    ``q`` given: the ``q``-quantile of the per-point estimates instead of their
+    MacKay-Ghahramani average (a cloud made of pieces of different dimension is
+    judged by its lower-dimensional pieces).
+    """
     n = D.shape[0]
     ks = [max(2, min(k, n - 1)) for k in ks]
     top = max(ks)
@@ -224,7 +231,12 @@ def _mle_dimensions(D: np.ndarray, ks: list[int]) -> list[float]:
         for k in ks:
             inv = (logs[:, k - 1 : k] - logs[:, : k - 1]).sum(axis=1) / (k - 1)
             inv = inv[np.isfinite(inv) & (inv > 0)]
-            out.append(float(1.0 / inv.mean()) if len(inv) else 1.0)
+            if not len(inv):
+                out.append(1.0)
+            elif q is None:
+                out.append(float(1.0 / inv.mean()))
+            else:
+                out.append(float(np.quantile(1.0 / inv, q)))
     return out
 
 
@@ -237,7 +249,7 @@ def _scale_dimension(D: np.ndarray, m: int) -> float:
     """
     n = D.shape[0]
     ks = [m * 2**j for j in range(4) if m * 2**j <= max(m, n // 4)]
-    return min(_mle_dimensions(D, ks))
+    return min(_mle_dimensions(D, ks, q=DIM_QUANTILE))
 
 
 @functools.lru_cache(maxsize=64)
