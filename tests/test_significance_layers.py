@@ -1,0 +1,36 @@
+"""The universal test through layer_profile: a loop kept by a near-linear layer and lost on a line."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tda_nn.datasets import circle
+from tda_nn.diagnostics.layers import layer_profile
+
+
+def _layers(n: int, seed: int = 0) -> dict[str, np.ndarray]:
+    """A noisy unit circle in 64-D (rotated), a near-linear tanh layer, and a projection to a line."""
+    rng = np.random.default_rng(seed)
+    X = np.zeros((n, 64))
+    X[:, :2] = circle(n, seed=seed)
+    X = (X + rng.normal(scale=0.1, size=X.shape)) @ np.linalg.qr(rng.normal(size=(64, 64)))[0]
+    H = np.tanh(X @ rng.normal(size=(64, 48)) / 16) * 2  # slope ~1 on the cloud's range: near-linear
+    return {"input": X, "near_linear": H, "line": H @ rng.normal(size=(48, 1))}
+
+
+def _check(p) -> None:
+    assert p.params["significance"] == "universal"
+    assert p.n_significant.tolist() == [[1, 1], [1, 1], [1, 0]]
+    assert p.min_pvalue[0, 1] < 1e-3 and p.min_pvalue[1, 1] < 0.01 and p.min_pvalue[2, 1] == 1.0
+    assert np.all(p.min_pvalue[:, 0] > 0.05)  # one component everywhere
+    assert p.n_tests[2, 1] == 0 and p.n_tests[0, 1] > 30  # a line has no loop to test
+
+
+def test_loop_kept_by_a_near_linear_layer_lost_on_a_line():
+    _check(layer_profile(_layers(300), seed=0))
+
+
+@pytest.mark.slow
+def test_the_same_at_800_samples():
+    _check(layer_profile(_layers(800), seed=0))
