@@ -34,3 +34,24 @@ def test_loop_kept_by_a_near_linear_layer_lost_on_a_line():
 @pytest.mark.slow
 def test_the_same_at_800_samples():
     _check(layer_profile(_layers(800), seed=0))
+
+
+def test_significant_mask_is_that_of_significant_bars():
+    import tda_nn
+
+    rng = np.random.default_rng(1)
+    C = np.zeros((3, 8))
+    C[np.arange(3), np.arange(3)] = 8.0
+    blobs = np.concatenate([rng.normal(size=(60, 8)) + c for c in C])
+    X = circle(150, noise=0.05, seed=2)
+    p = layer_profile({"circle": X, "blobs": blobs}, seed=3)
+    for i, cloud in enumerate((X, blobs)):
+        ref = tda_nn.significant_bars(cloud, seed=3)
+        for k in (0, 1):
+            np.testing.assert_array_equal(p.significant_mask(i, k), ref.mask[k])
+    assert p.n_significant.tolist() == [[1, 1], [3, 0]]
+    band = layer_profile({"circle": X}, significance="bootstrap", seed=3)
+    np.testing.assert_array_equal(band.significant_mask("circle", 1),
+                                  band.diagrams[0].lifetimes(1) > band.threshold[0, 1] * band.reference_scale[0])
+    with pytest.raises(ValueError, match="no significance test"):
+        layer_profile({"circle": X}, n_bootstrap=0).significant_mask(0, 1)

@@ -165,6 +165,35 @@ class LayerProfile:
         """Class labels with a sub-profile (empty without labels)."""
         return tuple(self.per_class)
 
+    def significant_mask(self, layer: int | str, dim: int) -> np.ndarray:
+        """Which rows of ``diagrams[layer][dim]`` are significant (shape ``(n_bars,)``, bool).
+
+        The band methods: lifetime above ``threshold``. ``'universal'``: H1+ bars with
+        ``death / birth`` above ``threshold`` (the ratio where the corrected p-value
+        crosses ``alpha``); H0 the infinite bar and the bars that died at a significant
+        cluster's merge (``meta['significant_H0_deaths']`` of the layer's diagrams).
+        Raises ``ValueError`` when no test was run.
+        """
+        if self.n_significant is None or self.threshold is None:
+            raise ValueError("this profile ran no significance test (n_bootstrap=0); nothing is significant.")
+        i = self.index(layer) if isinstance(layer, str) else check_int(layer, name="layer", min_value=0,
+                                                                         max_value=len(self.layers) - 1)
+        dim = check_int(dim, name="dim", min_value=0, max_value=self.maxdim)
+        d = self.diagrams[i]
+        bars = np.asarray(d[dim], dtype=np.float64).reshape(-1, 2)
+        if self.params.get("significance", "bootstrap") != "universal":
+            with np.errstate(invalid="ignore"):
+                return (bars[:, 1] - bars[:, 0]) > self.threshold[i, dim] * float(self.reference_scale[i])
+        if dim == 0:
+            mask = ~np.isfinite(bars[:, 1])
+            for h in d.meta.get("significant_H0_deaths", []):
+                free = np.flatnonzero(~mask & np.isfinite(bars[:, 1]))
+                if len(free):
+                    mask[free[np.argmin(np.abs(bars[free, 1] - h))]] = True
+            return mask
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (bars[:, 0] > 0) & (bars[:, 1] > bars[:, 0] * self.threshold[i, dim])
+
     def betti_sequence(self, dim: int = 1, scale: int = 0) -> np.ndarray:
         """``betti[:, scale, dim]``: beta_dim of every layer at ``scales[scale]``, shape (n_layers,)."""
         dim = check_int(dim, name="dim", min_value=0, max_value=self.maxdim)
@@ -439,7 +468,10 @@ def _significance(P: np.ndarray, bound: float, cfg: dict[str, Any], seed: int | 
     res = significant_bars(P, maxdim=cfg["maxdim"], alpha=cfg["alpha"], method=cfg["significance"],
                            n_bootstrap=cfg["n_bootstrap"], seed=seed, n_jobs=1)
     dims = range(cfg["maxdim"] + 1)
-    return res.all_diagrams, {"band": res.band.get(0, float("nan")), "bound": bound,
+    dg = res.all_diagrams
+    if res.clusters is not None:  # the merge heights of the significant clusters, for significant_mask
+        dg = dg.with_meta(significant_H0_deaths=[float(c.death) for c in res.clusters.clusters[1:]])
+    return dg, {"band": res.band.get(0, float("nan")), "bound": bound,
                               "threshold": [res.threshold[d] for d in dims],
                               "n_significant": [res.n_significant(d) for d in dims],
                               "min_pvalue": [res.min_pvalue(d) for d in dims],
