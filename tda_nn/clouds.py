@@ -30,16 +30,8 @@ from typing import Any, Literal
 import numpy as np
 
 from . import _landmarks
-from .validation import (
-    as_numpy,
-    check_budget,
-    check_choice,
-    check_distance_matrix,
-    check_int,
-    check_points,
-    check_real,
-    find_stack_level,
-)
+from .validation import as_numpy, check_choice, check_distance_matrix, check_int, check_points, check_real, find_stack_level
+from .budgets import check_budget
 
 __all__ = [
     "Landmarks",
@@ -72,11 +64,13 @@ def _check_metric_rows(X: np.ndarray, metric: str, name: str) -> None:
     """Cosine needs non-zero rows, correlation needs rows that are not constant."""
     if metric not in ("cosine", "correlation"):
         return
-    Z = X.astype(np.float64)
+    # each row divided by a power of two near its largest |value| (exact; both distances are
+    # invariant under scaling a row): rows at 1e300 or 1e-300 neither overflow nor underflow here
+    Z = X.astype(np.float64) / _landmarks.row_units(X)[:, None]
     if metric == "correlation":
         Z = Z - Z.mean(axis=1, keepdims=True)
         # relative to the row's magnitude: a constant row centres to rounding noise
-        floor = 1e-12 * np.abs(X).max(axis=1).astype(np.float64) * np.sqrt(X.shape[1])
+        floor = 1e-12 * np.abs(X / _landmarks.row_units(X)[:, None]).max(axis=1).astype(np.float64) * np.sqrt(X.shape[1])
     else:
         floor = np.zeros(len(X))
     norm = np.sqrt(np.einsum("ij,ij->i", Z, Z))
@@ -223,20 +217,44 @@ def landmarks(
         _check_metric_rows(D, metric, "X")
         N = D.shape[0]
     n, first, rng = _check_counts(n, N, seed, start)
+    # far from 1 (at 1e300 squares overflow, at 1e-300 they underflow), selection and radius
+    # run on the cloud scaled by a power of two and the radius is scaled back: exact
+    S, unit = (D, 1.0) if metric == "precomputed" else _landmarks.in_range(D, metric)
     if method == "random":
         idx = rng.choice(N, size=n, replace=False).astype(np.intp)
         if metric == "precomputed":
             radius = float(D[:, idx].min(axis=1).max())
         else:
-            dmin, tol = _landmarks.sqdist_to_landmarks(D, idx, metric)
-            radius = _landmarks.exact_radius(D, idx, dmin, tol, metric)
+            dmin, tol = _landmarks.sqdist_to_landmarks(S, idx, metric)
+            radius = _landmarks.exact_radius(S, idx, dmin, tol, metric)
     elif metric == "precomputed":
         idx, radius = _landmarks.maxmin_precomputed(D, n, first)
     else:
-        idx, dmin, tol = _landmarks.maxmin_numpy(D, n, first, metric)
-        radius = _landmarks.exact_radius(D, idx, dmin, tol, metric)
+        idx, dmin, tol = _landmarks.maxmin_numpy(S, n, first, metric)
+        radius = _landmarks.exact_radius(S, idx, dmin, tol, metric)
+    radius = _unscale(float(radius), unit, "X", "covering radius")
     points = D[np.ix_(idx, idx)] if metric == "precomputed" else D[idx]
-    return Landmarks(idx, np.ascontiguousarray(points), float(radius), method, metric, N)
+    return Landmarks(idx, np.ascontiguousarray(points), radius, method, metric, N)
+
+
+def _unscale(value: float, unit: float, name: str, what: str, dtype: Any = np.float64) -> float:
+    """``value * unit`` (exact: ``unit`` is a power of two), refused by name where ``dtype`` cannot hold it."""
+    if unit == 1.0:
+        return value
+    info = np.finfo(dtype)
+    fix = "" if info.dtype == np.float64 else " or pass dtype=np.float64"
+    if value > float(info.max) / unit:
+        raise ValueError(
+            f"{name} spans so far that its {what} ({value:.6g} x 2**{int(np.log2(unit))}) exceeds the largest "
+            f"{info.dtype} ({float(info.max):.3g}). Rescale first, e.g. {name} / np.abs({name}).max(){fix}."
+        )
+    if 0.0 < value * unit < float(info.tiny):
+        raise ValueError(
+            f"{name} spans so little that its {what} ({value * unit:.3g}) is below the smallest normal "
+            f"{info.dtype} ({float(info.tiny):.3g}) and has lost its precision. Rescale first, e.g. "
+            f"{name} / np.abs({name}).max(){fix}."
+        )
+    return value * unit
 
 
 def _check_counts(n: Any, N: int, seed: Any, start: Any) -> tuple[int, int, np.random.Generator]:
@@ -275,6 +293,20 @@ def _landmarks_torch(X: Any, n: int, *, method: str, metric: str, seed: Any, sta
             _check_metric_rows(X[torch.as_tensor(bad, device=X.device)].cpu().numpy(), metric, "X")
     N = int(X.shape[0])
     n, first, rng = _check_counts(n, N, seed, start)
+    X0, unit = X, 1.0
+    if metric != "precomputed" and X.is_floating_point():  # far from 1: scaled by powers of two, as on the CPU
+        lim = _landmarks.safe_range(np.dtype(str(X.dtype).removeprefix("torch.")))
+        Xd = X.detach()
+        if metric == "euclidean":
+            top = float(Xd.abs().max()) if Xd.numel() else 0.0
+            if top > 0 and not 1.0 / lim <= top <= lim:
+                unit = _landmarks.pow2_unit(top)
+                X = (Xd.double() / unit).to(X.dtype)
+        else:
+            top = Xd.abs().amax(dim=1).double() if Xd.shape[1] else torch.zeros(N, dtype=torch.float64)
+            units = torch.where(top > 0, torch.exp2(torch.ceil(torch.log2(top)) + 1), torch.ones_like(top))
+            if bool(((top > 0) & ((top < 1.0 / lim) | (top > lim))).any()):
+                X = (Xd.double() / units[:, None].to(Xd.device)).to(X.dtype)
     if method == "random":
         idx = rng.choice(N, size=n, replace=False).astype(np.intp)
         Xc = X.detach().cpu().numpy()
@@ -285,9 +317,10 @@ def _landmarks_torch(X: Any, n: int, *, method: str, metric: str, seed: Any, sta
             radius = _landmarks.exact_radius(Xc, idx, dmin, tol, metric)
     else:
         idx, radius = _landmarks.maxmin_torch(X, n, first, metric)
-    ti = torch.as_tensor(idx, device=X.device)
-    pts = X.detach()[ti][:, ti] if metric == "precomputed" else X.detach()[ti]
-    return Landmarks(idx, np.ascontiguousarray(pts.cpu().numpy()), float(radius), method, metric, N)
+    radius = _unscale(float(radius), unit, "X", "covering radius")
+    ti = torch.as_tensor(idx, device=X0.device)
+    pts = X0.detach()[ti][:, ti] if metric == "precomputed" else X0.detach()[ti]
+    return Landmarks(idx, np.ascontiguousarray(pts.cpu().numpy()), radius, method, metric, N)
 
 
 # -- distances and preprocessing ----------------------------------------------------
@@ -355,8 +388,16 @@ def pairwise_distances(
     if Ya is not None:
         _check_metric_rows(Ya, metric, "Y")
 
+    # far from 1 (squares overflow at 1e300 and underflow at 1e-300) the rows are divided by powers
+    # of two, exactly: one common unit for euclidean (multiplied back at the end), each row its own
+    # for cosine and correlation (invariant under scaling a row)
+    unit = 1.0
+    if metric == "euclidean":
+        top = max(float(np.abs(Xa).max(initial=0.0)), 0.0 if Ya is None else float(np.abs(Ya).max(initial=0.0)))
+        unit = _landmarks.pow2_unit(top)
+
     def prep(A: np.ndarray) -> np.ndarray:
-        A = A.astype(np.float64)
+        A = A.astype(np.float64) / (unit if metric == "euclidean" else _landmarks.row_units(A)[:, None])
         if metric == "correlation":
             A = A - A.mean(axis=1, keepdims=True)
         if metric in ("cosine", "correlation"):
@@ -393,7 +434,7 @@ def pairwise_distances(
     if Ya is not None:
         for r in range(0, nA, chunk_size):
             out[r : r + chunk_size] = block(r, min(r + chunk_size, nA), 0, n_y)
-        return out
+        return _scale_back(out, unit, dtype)
     for r in range(0, nA, chunk_size):
         r1 = min(r + chunk_size, nA)
         for c in range(r, nA, chunk_size):
@@ -405,6 +446,19 @@ def pairwise_distances(
             out[r:r1, c:c1] = blk
             if c != r:
                 out[c:c1, r:r1] = blk.T
+    return _scale_back(out, unit, dtype)
+
+
+def _scale_back(out: np.ndarray, unit: float, dtype: np.dtype) -> np.ndarray:
+    """Distances computed on rows divided by ``unit`` in original units, in place; refused where ``dtype`` cannot hold them."""
+    if unit == 1.0 or out.size == 0:
+        return out
+    top = float(out.max())
+    pos = out[out > 0]
+    _unscale(top, unit, "X", "largest distance", dtype)  # raises where it overflows
+    if pos.size:
+        _unscale(float(pos.min()), unit, "X", "smallest nonzero distance", dtype)  # or loses its precision
+    out *= dtype.type(unit) if np.isfinite(dtype.type(unit)) else np.float64(unit)
     return out
 
 

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validation import check_budget, check_int, check_real
+from .validation import check_int, check_real
+from .budgets import check_budget
 
 __all__ = [
     "circle",

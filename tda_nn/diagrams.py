@@ -275,7 +275,9 @@ class Diagrams(Sequence):
         parts = [np.column_stack([a, np.full(len(a), d, dtype=np.float64)]) for d, a in enumerate(self._dgms)]
         return np.concatenate(parts) if parts else np.empty((0, 3))
 
-    # -- figures (matplotlib is imported by the plotting functions, on call) ------
+    # -- figures ------------------------------------------------------------------
+    # Drawn by tda_nn.plotting.draw, the drawing primitives on the floor below this
+    # room (numpy and matplotlib only); matplotlib is imported when a figure is asked for.
     def plot(self, ax: Any = None, *, dims: Sequence[int] | None = None, title: str | None = None,
              legend: bool = True, size: float = 14) -> Any:
         """Draw the persistence diagram: birth against death, one colour per dimension.
@@ -288,9 +290,10 @@ class Diagrams(Sequence):
         matplotlib.axes.Axes
             ``ax``, or the Axes of a new figure when ``ax`` is None.
         """
-        from .plotting.diagrams import plot_diagrams
+        from .plotting.draw import axes, diagram_dims, draw_diagram
 
-        return plot_diagrams(self, dims=dims, ax=ax, title=title, legend=legend, size=size)
+        _, ax = axes(ax, (4.6, 4.4))
+        return draw_diagram(ax, self, diagram_dims(self, dims), title=title, legend=legend, size=size)
 
     def plot_barcode(self, ax: Any = None, *, dims: Sequence[int] | None = None, max_bars: int = 60,
                      title: str | None = None) -> Any:
@@ -303,10 +306,11 @@ class Diagrams(Sequence):
         matplotlib.axes.Axes
             ``ax``, or the Axes of a new figure when ``ax`` is None.
         """
-        from .plotting.diagrams import plot_barcode
+        from .plotting.draw import axes, diagram_dims, draw_barcode
 
-        fig = plot_barcode(self, dims=dims, max_bars=max_bars, ax=ax, title=title)
-        return fig.axes[0] if ax is None else ax
+        _, ax = axes(ax, (6.0, 4.4))
+        return draw_barcode(ax, self, diagram_dims(self, dims), max_bars=check_int(max_bars, name="max_bars", min_value=1),
+                            title=title)
 
     # -- serialisation ---------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -358,8 +362,9 @@ class Diagrams(Sequence):
         path = Path(path)
         if not path.exists():
             raise FileNotFoundError(f"path {str(path)!r} does not exist.")
-        from ._files import META_LIMIT, check_npz, loads_json, require_npz
+        from ._files import META_LIMIT, check_npz, loads_json, require_npz, require_regular
 
+        require_regular(path, what="path")  # a named pipe would block np.load forever
         try:
             require_npz(path)
             check_npz(path, limits={"__meta__": META_LIMIT})  # declared sizes, before decompressing

@@ -28,7 +28,7 @@ within about 10x of the measured time for these sizes (clouds with more structur
 than Gaussian noise reduce faster; apparent pairs make most columns free). It is a
 guard against runs that cannot finish (``maxdim=5`` on 400 points is ``C(400, 7) ~
 3e14`` simplices, weeks), not a stopwatch. Memory follows
-:func:`tda_nn.homology._memory.estimate_rips_bytes`' rule: the dense distance matrix
+:func:`tda_nn.budgets.estimate_rips_bytes`' rule: the dense distance matrix
 plus 16 bytes per ``k``-simplex when ``k >= 2``.
 """
 
@@ -38,7 +38,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from .validation import format_bytes
+from .budgets import format_bytes
 
 __all__ = ["Plan", "PlanError", "StagePlan", "estimate_persistence", "largest_fitting", "plan_analysis"]
 
@@ -216,7 +216,8 @@ def plan_analysis(
     """
     from collections.abc import Mapping
 
-    from .validation import check_choice, check_int, check_real, parse_memory
+    from .validation import check_choice, check_int, check_real
+    from .budgets import parse_memory
 
     if not isinstance(layers, Mapping) or not layers:
         raise TypeError(f"layers must be a non-empty dict of layer name -> per-sample shape, got {layers!r}.")

@@ -6,6 +6,10 @@ boundary. Validators return the converted value, so callers write
 
 Rules: wrong type -> ``TypeError``; wrong value -> ``ValueError``; the message
 names the argument, what was expected, what was got, and how to fix it.
+
+This room holds argument checks and the package's exceptions only: memory budgets
+live in :mod:`tda_nn.budgets`, diagram converters in :mod:`tda_nn.diagrams_convert`.
+It imports nothing from the package.
 """
 
 from __future__ import annotations
@@ -24,10 +28,7 @@ import numpy as np
 __all__ = [
     "CheckpointError",
     "MemoryBudgetError",
-    "as_diagram_list",
-    "as_diagrams",
     "as_numpy",
-    "check_budget",
     "check_choice",
     "check_distance_matrix",
     "check_flag",
@@ -40,11 +41,7 @@ __all__ = [
     "check_probability",
     "check_real",
     "check_seed",
-    "default_budget",
     "find_stack_level",
-    "is_gudhi_list",
-    "format_bytes",
-    "parse_memory",
     "suggest",
 ]
 
@@ -347,7 +344,7 @@ def check_flag_or_auto(value: Any, *, name: str) -> bool | str:
     raise TypeError(f"{name} must be True, False or 'auto', got {type(value).__name__} {value!r}.")
 
 
-# -- memory budgets ----------------------------------------------------------------
+# -- exceptions --------------------------------------------------------------------
 class MemoryBudgetError(MemoryError, ValueError):
     """A computation would exceed the memory budget; raised before anything is built.
 
@@ -357,239 +354,6 @@ class MemoryBudgetError(MemoryError, ValueError):
 
 class CheckpointError(ValueError):
     """A checkpoint, model factory or saved file that cannot be used, with the reason in one line."""
-
-
-_UNITS = {
-    "": 1, "b": 1,
-    "k": 10**3, "kb": 10**3, "m": 10**6, "mb": 10**6, "g": 10**9, "gb": 10**9, "t": 10**12, "tb": 10**12,
-    "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40,
-}  # fmt: skip
-
-
-def default_budget() -> int:
-    """Half of the machine's physical memory (8 GiB when it cannot be read)."""
-    try:
-        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
-        total = 16 * 2**30
-    return int(total // 2)
-
-
-def parse_memory(value: Any, *, name: str = "max_memory") -> float:
-    """The one parser of memory budgets: bytes from ``None``, a number or a size string.
-
-    ``None`` means :func:`default_budget` (half the physical memory); a number is a
-    count of bytes (``inf`` = no limit); a string is a number with a unit, decimal
-    (``'500MB'``, ``'2GB'``) or binary (``'2GiB'``), case and spaces ignored.
-    """
-    if value is None:
-        return float(default_budget())
-    if isinstance(value, str):
-        m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([a-zA-Z]*)\s*", value)
-        if not m or m.group(2).lower() not in _UNITS:
-            raise ValueError(
-                f"{name} must be a number of bytes, None, or a size such as '2GiB' or '500MB', got {value!r}."
-            )
-        out = float(m.group(1)) * _UNITS[m.group(2).lower()]
-    elif isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(
-            f"{name} must be a number of bytes, None, or a size such as '2GiB' or '500MB', "
-            f"got {type(value).__name__} {value!r}."
-        )
-    else:
-        out = float(value)
-    if math.isnan(out) or out <= 0:
-        raise ValueError(f"{name} must be a positive number of bytes, got {value!r}.")
-    return out
-
-
-def format_bytes(n: float) -> str:
-    """``1536 -> '1.5 KiB'``: the one formatter of byte counts in messages."""
-    n = float(n)
-    if math.isinf(n):
-        return "unlimited"
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
-        if n < 1024 or unit == "PiB":
-            return f"{n:.1f} {unit}" if unit != "B" else f"{int(n)} B"
-        n /= 1024
-    return f"{n:.1f} PiB"  # pragma: no cover
-
-
-def check_budget(needed: float, what: str, max_memory: Any, *, hint: str, name: str = "max_memory") -> None:
-    """Raise :class:`MemoryBudgetError` before allocating when ``needed`` bytes exceed the budget."""
-    budget = parse_memory(max_memory, name=name)
-    if needed > budget:
-        raise MemoryBudgetError(
-            f"this computation would need about {format_bytes(needed)} for {what}, above the memory "
-            f"budget {name}={format_bytes(budget)}. {hint}"
-        )
-
-
-# -- diagrams: the one converter ---------------------------------------------------
-def _is_pairs_array(a: Any) -> bool:
-    """A (k, 2) array-like of (birth, death), or an empty one."""
-    if hasattr(a, "detach") and hasattr(a, "numpy"):
-        a = a.detach().cpu().numpy()
-    if not isinstance(a, (np.ndarray, list, tuple)):
-        return False
-    try:
-        arr = np.asarray(a, dtype=np.float64)
-    except (TypeError, ValueError):
-        return False
-    return (arr.ndim == 2 and arr.shape[1] == 2) or arr.size == 0
-
-
-def is_gudhi_list(x: Any) -> bool:
-    """gudhi's persistence list ``[(dim, (birth, death)), ...]`` (non-empty)."""
-    if not isinstance(x, (list, tuple)) or not x:
-        return False
-    first = x[0]
-    return (
-        isinstance(first, tuple) and len(first) == 2 and isinstance(first[0], numbers.Integral)
-        and not isinstance(first[0], bool) and isinstance(first[1], (tuple, list)) and len(first[1]) == 2
-    )
-
-
-def _giotto_one(arr: np.ndarray, maxdim: int | None, name: str) -> Any:
-    from .diagrams import Diagrams
-
-    if np.iscomplexobj(arr):
-        raise TypeError(f"{name} must hold real numbers, got complex dtype {arr.dtype}.")
-    arr = arr.astype(np.float64, copy=False)
-    if np.isnan(arr).any():
-        raise ValueError(f"{name} contains NaN; births and deaths must be numbers (deaths may be inf).")
-    dims = arr[:, 2]
-    if (dims < 0).any() or (dims != np.round(dims)).any() or np.isinf(dims).any():
-        raise ValueError(f"{name}[:, 2] must hold non-negative integer homology dimensions.")
-    if np.isinf(arr[:, 0]).any():
-        raise ValueError(
-            f"{name} has a point with an infinite birth; a bar must be born at a finite scale. "
-            "giotto-tda pads with zero-length points (birth == death, finite), never with infinite births."
-        )
-    return Diagrams.from_giotto(arr, maxdim=maxdim)
-
-
-def as_diagrams(X: Any, *, name: str = "X") -> Any:
-    """The one converter of ONE sample's diagrams to :class:`~tda_nn.Diagrams`.
-
-    Accepted forms (all give the same ``Diagrams`` for the same bars):
-
-    * a ``Diagrams``;
-    * ripser.py's result dict (its ``'dgms'`` entry) or its ``dgms`` list: a list of
-      ``(k, 2)`` arrays, one per homology dimension;
-    * gudhi's persistence list ``[(dim, (birth, death)), ...]``;
-    * giotto-tda's ``(k, 3)`` array of (birth, death, dim) triples; padding points
-      (birth == death, finite) carry no bar and are ignored;
-    * a raw ``(k, 2)`` array: the bars of homology dimension 0 (``Diagrams([arr])``).
-    """
-    from .diagrams import Diagrams
-
-    if isinstance(X, Diagrams):
-        return X
-    if isinstance(X, dict):
-        if "dgms" not in X:
-            raise TypeError(f"{name} as a dict must be ripser.py's result with a 'dgms' entry, got keys {sorted(X)}.")
-        return as_diagrams(list(X["dgms"]), name=f"{name}['dgms']")
-    if X is None or isinstance(X, (str, bytes)):
-        raise TypeError(_DIAGRAM_FORMS.format(name=name, got=type(X).__name__))
-    if is_gudhi_list(X):
-        dims = [d for d, _ in X]
-        if min(dims) < 0:
-            raise ValueError(f"{name}: gudhi homology dimensions must be >= 0, got {min(dims)}.")
-        return Diagrams([np.asarray([bd for d, bd in X if d == k], dtype=np.float64).reshape(-1, 2)
-                         for k in range(max(dims) + 1)])
-    if isinstance(X, (list, tuple)):
-        if all(_is_pairs_array(a) for a in X):
-            return Diagrams([as_numpy(a, name=f"{name}[{i}]").astype(np.float64).reshape(-1, 2)
-                             for i, a in enumerate(X)])
-        raise TypeError(
-            _DIAGRAM_FORMS.format(name=name, got=f"a {type(X).__name__} whose items are not all (k, 2) arrays")
-        )
-    arr = as_numpy(X, name=name)
-    if np.iscomplexobj(arr):
-        raise TypeError(f"{name} must hold real numbers, got complex dtype {arr.dtype}.")
-    if arr.size == 0 and arr.ndim <= 2:
-        return Diagrams([np.empty((0, 2))])
-    if arr.ndim == 2 and arr.shape[1] == 3:
-        return _giotto_one(arr, None, name)
-    if arr.ndim == 2 and arr.shape[1] == 2:
-        return Diagrams([arr.astype(np.float64)])
-    raise TypeError(_DIAGRAM_FORMS.format(name=name, got=f"an array of shape {arr.shape}"))
-
-
-_DIAGRAM_FORMS = (
-    "{name} must be diagrams: a tda_nn.Diagrams, ripser.py's result dict or its 'dgms' list of (k, 2) arrays, "
-    "gudhi's persistence list [(dim, (birth, death)), ...], a giotto-tda (k, 3) array of (birth, death, dim), "
-    "or a raw (k, 2) array of (birth, death); got {got}."
-)
-
-
-def as_diagram_list(X: Any, *, name: str = "X", allow_empty: bool = False) -> list[Any]:
-    """The one converter of a COLLECTION of samples' diagrams to a list of ``Diagrams``.
-
-    One sample in any form accepted by :func:`as_diagrams` gives a list of one. A
-    giotto-tda ``(n, k, 3)`` array gives ``n`` samples (padding understood per sample;
-    every sample keeps dimensions up to the stack's largest). A list of samples, each
-    in any single-sample form, gives one ``Diagrams`` each. A list of ``(k, 2)``
-    arrays is ONE sample (ripser.py's ``dgms``), never several.
-    """
-    from .diagrams import Diagrams
-
-    if isinstance(X, (Diagrams, dict)) or is_gudhi_list(X):
-        return [as_diagrams(X, name=name)]
-    if hasattr(X, "shape") and not isinstance(X, (list, tuple)):
-        arr = as_numpy(X, name=name)
-        if np.iscomplexobj(arr):
-            raise TypeError(f"{name} must hold real numbers, got complex dtype {arr.dtype}.")
-        if arr.ndim == 3:
-            if arr.shape[2] != 3:
-                raise ValueError(
-                    f"{name} as a 3-D array must have giotto-tda's shape (n_samples, n_points, 3), got {arr.shape}."
-                )
-            if arr.shape[0] == 0 and not allow_empty:
-                raise ValueError(f"{name} holds no samples (shape {arr.shape}); pass at least one diagram.")
-            finite_dims = arr[:, :, 2][np.isfinite(arr[:, :, 2])]
-            top = int(finite_dims.max()) if finite_dims.size else 0
-            return [_giotto_one(a, top, f"{name}[{i}]") for i, a in enumerate(arr)]
-        return [as_diagrams(arr, name=name)]
-    if X is None or isinstance(X, (str, bytes)) or not isinstance(X, Sequence):
-        raise TypeError(
-            f"{name} must be a list of diagrams (one per sample) or one sample's diagrams; got {type(X).__name__}."
-        )
-    if len(X) == 0:
-        if allow_empty:
-            return []
-        raise ValueError(f"{name} is empty: no diagrams to work on; pass at least one sample's diagrams.")
-    if all(_is_pairs_array(a) for a in X) and not all(
-        isinstance(a, np.ndarray) and a.ndim == 2 and a.shape[1] == 3 for a in X
-    ):
-        return [as_diagrams(list(X), name=name)]
-    out = [as_diagrams(item, name=f"{name}[{i}]") for i, item in enumerate(X)]
-    # gudhi's lists and giotto-tda's (k, 3) arrays show no dimension without bars (a circle sampled
-    # too sparsely has no H1 point at all): such a sample holds every dimension up to the
-    # collection's highest, the missing ones empty, as giotto-tda's own (n, k, 3) stacks do
-    implicit = [_dims_implicit(item) for item in X]
-    if any(implicit):
-        top = max(d.maxdim for d in out)
-        out = [_pad_dims(d, top) if imp else d for d, imp in zip(out, implicit)]
-    return out
-
-
-def _dims_implicit(item: Any) -> bool:
-    """A single-sample form in which a dimension without bars is absent: gudhi's list, giotto's (k, 3), ``[]``."""
-    if isinstance(item, (list, tuple)):
-        return len(item) == 0 or is_gudhi_list(item)
-    shape = getattr(item, "shape", None)
-    return shape is not None and len(shape) == 2 and shape[1] == 3
-
-
-def _pad_dims(d: Any, top: int) -> Any:
-    """``d`` with empty diagrams appended up to dimension ``top``."""
-    if d.maxdim >= top:
-        return d
-    from .diagrams import Diagrams
-
-    return Diagrams([*d, *(np.empty((0, 2)) for _ in range(top - d.maxdim))], meta=d.meta)
 
 
 def find_stack_level() -> int:

@@ -10,8 +10,8 @@ Each stage turns results of another room into plain data for the
   pairs); with two or more layers holding loops, the loops' lifelines across depth
   (:func:`tda_nn.track_features`).
 * :func:`symmetry_stage` -- per-layer invariance and equivariance with intervals
-  and orbit fractions (:func:`tda_nn.symmetry_summary`), and :func:`symmetry_findings`,
-  sentences made from those numbers by stated rules.
+  and orbit fractions (:func:`tda_nn.symmetry_summary`), and its findings
+  (:func:`tda_nn.findings.symmetry_findings`, re-exported here).
 * :func:`regions_payload` -- activation regions on the plane through three samples,
   counted exactly where the model allows it (``method='exact'``, the polygons kept
   for the figure) and on a grid otherwise (a lower bound, said so).
@@ -30,7 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from .findings import Finding
+from .findings import Finding, loop_findings, symmetry_findings
+from .results import restored_input  # noqa: F401  (moved to the results room; re-exported for callers)
 
 __all__ = ["check_actions", "loop_findings", "loops_stage", "pillar_stages", "regions_payload", "symmetry_findings", "symmetry_stage"]
 
@@ -216,15 +217,6 @@ def _stored_input(x: Any) -> Any:
     return {"image": np.round(255 * g).astype(np.uint8).tolist()}
 
 
-def restored_input(v: Any) -> Any:
-    """The inverse of the stored form, as :func:`tda_nn.plotting.loops_html.loops_html` reads it."""
-    if isinstance(v, Mapping) and "image" in v:
-        return np.asarray(v["image"], dtype=np.float64)
-    if isinstance(v, list) and len(v) == 2 and all(isinstance(t, str) for t in v):
-        return (v[0], v[1])
-    return v
-
-
 def loops_stage(acts: Any, profile: Any, *, labels: Any = None, inputs: Any = None, max_points: int = 500,
                 track: bool = True, seed: int = 0) -> dict[str, Any] | None:
     """The samples along every significant H1 loop of every layer, in loop order.
@@ -330,60 +322,6 @@ def _lifelines(acts: Any, profile: Any, loops: Mapping[str, Any], n_landmarks: i
     return lines.to_dict(), note
 
 
-def loop_findings(payload: Mapping[str, Any] | None) -> list[Finding]:
-    """Sentences from the loops section: which samples each layer's loops run through, and their lifelines.
-
-    Rules: ``loop_samples`` -- per layer with significant loops, how many samples
-    each loop runs through and, with labels, how many classes they span;
-    ``lifelines`` -- per lifeline, the layers it persists through and how it ends
-    (died, merged, survives), read from :func:`tda_nn.track_features`'s table.
-
-    Parameters
-    ----------
-    payload : dict or None
-        ``report.loops`` (:func:`loops_stage`).
-
-    Returns
-    -------
-    list of Finding
-    """
-    if not payload:
-        return []
-    _check_payload(payload, ("layers",), "loops_stage")
-    out: list[Finding] = []
-    for layer, body in payload["layers"].items():
-        each = []
-        for k, lp in enumerate(body["loops"]):
-            classes = "" if lp.get("labels") is None else f", {len(set(map(str, lp['labels'])))} classes"
-            each.append(f"loop {k}: {len(lp['indices'])} samples{classes}, lifetime "
-                        f"{lp['bar_relative'][1] - lp['bar_relative'][0]:.3g}")
-        n = len(body["loops"])
-        out.append(Finding(f"{layer}: {n} significant loop{'s' if n != 1 else ''} ({'; '.join(each)}; x median "
-                           "distance), its samples listed in loop order in the loops section.", layer,
-                           "loop samples", float(len(body["loops"][0]["indices"])),
-                           float(body["threshold"]) / float(body["reference_scale"]), "loop_samples"))
-    lines = (payload.get("lifelines") or {}).get("lifelines") or []
-    for f in lines:
-        run = " -> ".join(f["layers"])
-        if f["end"] == "survives":
-            end = "and is still a loop at the last layer"
-        elif f["end"] == "merged":
-            end = f"and merges into lifeline {f['merged_into']} at {f['ended_at']}"
-        else:
-            end = f"and dies at {f['ended_at']} (its samples no longer make a significant loop there)"
-        out.append(Finding(f"A loop born at {f['born']} persists through {run} {end}.", f["born"],
-                           "lifeline layers", float(len(f["layers"])), None, "lifelines"))
-    return out
-
-
-def _check_payload(payload: Any, keys: tuple[str, ...], maker: str) -> None:
-    if not isinstance(payload, Mapping):
-        raise TypeError(f"payload must be the dict made by {maker}, got {type(payload).__name__}.")
-    missing = [k for k in keys if k not in payload]
-    if missing:
-        raise ValueError(f"payload lacks {missing}; pass the dict made by {maker}.")
-
-
 def _plain(v: Any) -> Any:
     return v.item() if isinstance(v, np.generic) else v
 
@@ -426,94 +364,6 @@ def symmetry_stage(model: Any, X: Any, actions: Any, layers: Sequence[str], *, n
                                batch_size=batch_size, seed=seed)
     payload = summary.as_dict()
     return payload, symmetry_findings(payload)
-
-
-def _upper(prof: Mapping[str, Any]) -> np.ndarray:
-    err = np.asarray(prof["error"], dtype=float)
-    iv = np.asarray(prof["interval"], dtype=float).reshape(-1, 2)[:, 1]
-    return np.where(np.isfinite(iv), iv, err)
-
-
-def symmetry_findings(payload: Mapping[str, Any]) -> list[Finding]:
-    """Sentences from per-layer invariance and equivariance errors and orbit counts, one rule each.
-
-    A layer counts as invariant (equivariant) to an action when the upper end of the
-    error's interval (the error itself without one) is below ``tol``; invariance
-    *emerges* at the first layer whose upper end is below 0.5 (the rules of
-    :meth:`tda_nn.SymmetrySummary.findings`). Every sentence quotes the numbers it
-    rests on: ``value`` is the error it names and ``uncertainty`` that error's upper
-    interval end.
-
-    Rules: ``invariance`` (the output is invariant, or where invariance emerges and
-    from which layer it is complete, or that no layer is), ``equivariance`` (layers
-    equivariant but not invariant), ``orbits`` (kept, collapsed and torn orbits at
-    the input and the output).
-
-    Parameters
-    ----------
-    payload : dict
-        ``SymmetrySummary.as_dict()``.
-
-    Returns
-    -------
-    list of Finding
-    """
-    _check_payload(payload, ("invariance",), "SymmetrySummary.as_dict()")
-    tol = float(payload.get("tol", 0.05))
-    out: list[Finding] = []
-    for name, inv in (payload.get("invariance") or {}).items():
-        layers = [str(x) for x in inv["layers"]]
-        err = np.asarray(inv["error"], dtype=float)
-        up = _upper(inv)
-        q = f"invariance error: {name}"
-        done = next((i for i in range(len(up)) if (up[i:] < tol).all()), None)
-        start = next((i for i in range(len(up)) if up[i] < 0.5), None)
-        last = len(layers) - 1
-        if done is not None:
-            emerge = (f"; it emerges at {layers[start]} (error {err[start]:.2g}, interval up to {up[start]:.2g})"
-                      if start is not None and start != done else "")
-            text = (f"The output ({layers[last]}) is invariant to {name}: error {err[last]:.2g}, interval up to "
-                    f"{up[last]:.2g}, below {tol:g}; invariance is complete from {layers[done]} on{emerge}.")
-            out.append(Finding(text, layers[done], q, float(err[done]), float(up[done]), "invariance"))
-        elif start is not None:
-            k = int(np.argmin(err))
-            text = (f"Invariance to {name} emerges at {layers[start]} (error {err[start]:.2g}, interval up to "
-                    f"{up[start]:.2g}, below 0.5) but is never complete: the output ({layers[last]}) has error "
-                    f"{err[last]:.2g} (interval up to {up[last]:.2g}, not below {tol:g}); smallest error "
-                    f"{err[k]:.2g} at {layers[k]}.")
-            out.append(Finding(text, layers[start], q, float(err[start]), float(up[start]), "invariance"))
-        else:
-            k = int(np.argmin(err))
-            text = (f"No layer is invariant to {name}: every error's interval reaches 0.5 or more (smallest error "
-                    f"{err[k]:.2g} at {layers[k]}; output {err[last]:.2g}).")
-            out.append(Finding(text, None, q, float(err[k]), float(up[k]), "invariance"))
-        eq = (payload.get("equivariance") or {}).get(name)
-        if eq is not None:
-            e_err = np.asarray(eq["error"], dtype=float)
-            e_up = _upper(eq)
-            kept = [i for i, lay in enumerate(eq["layers"])
-                    if e_up[i] < tol and not up[i] < tol and str(lay) != "input"]
-            if kept:
-                shown = ", ".join(f"{layers[i]} (equivariance error {e_err[i]:.2g}, invariance error {err[i]:.2g})"
-                                  for i in kept)
-                out.append(Finding(f"Equivariant but not invariant to {name} at {shown}.",
-                                   layers[kept[0]] if len(kept) == 1 else None, f"equivariance error: {name}",
-                                   float(e_err[kept[0]]), float(e_up[kept[0]]), "equivariance"))
-        orb = (payload.get("orbits") or {}).get(name)
-        if orb is not None:
-            status = orb.get("status") or {}
-            olayers = [str(x) for x in orb["layers"]]
-            ends = [olayers[0], olayers[-1]] if len(olayers) > 1 else olayers
-            parts = []
-            for lay in ends:
-                st = list(status.get(lay, []))
-                parts.append(f"{lay}: {st.count('kept')} kept, {st.count('collapsed')} collapsed, "
-                             f"{st.count('torn')} torn")
-            n_in = len(next(iter(status.values()), []))
-            frac = float((orb.get("fractions") or {}).get(olayers[-1], {}).get("collapsed", float("nan")))
-            out.append(Finding(f"Orbits of {n_in} inputs under {name}: "
-                               f"{'; '.join(parts)}.", None, f"orbits collapsed: {name}", frac, None, "orbits"))
-    return out
 
 
 # -- regions -----------------------------------------------------------------------------------------------------

@@ -13,7 +13,9 @@ import numpy as np
 import pytest
 
 import tda_nn
-from tda_nn.validation import MemoryBudgetError, as_diagram_list, as_diagrams, parse_memory
+from tda_nn.validation import MemoryBudgetError
+from tda_nn.budgets import parse_memory
+from tda_nn.diagrams_convert import as_diagram_list, as_diagrams
 
 
 def _modules():

@@ -306,13 +306,13 @@ def _cloud(X: Any, metric: str, n_landmarks: Any, seed: Any) -> tuple[np.ndarray
         D = _distances(X, metric)
         return D, None, 0.0, D.shape[0]
     m = _val.check_int(n_landmarks, name="n_landmarks", min_value=3)
-    import tda_nn
+    from ..clouds import landmarks
 
     n = len(X) if not hasattr(X, "shape") else X.shape[0]
     if m >= n:
         D = _distances(X, metric)
         return D, None, 0.0, D.shape[0]
-    L = tda_nn.landmarks(X, m, metric=metric, seed=seed)
+    L = landmarks(X, m, metric=metric, seed=seed)
     if metric == "precomputed":
         return _distances(L.points, "precomputed", name="X[landmarks]"), np.asarray(L.indices), float(L.bound), n
     return _distances(L.points, metric, name="X[landmarks]"), np.asarray(L.indices), float(L.bound), n
@@ -475,7 +475,7 @@ def _choose(bars_arg: Any, bars: np.ndarray, X: Any, *, metric: str, n_landmarks
     scale = float(np.max(bars[np.isfinite(bars)], initial=1.0))
     if isinstance(bars_arg, str):
         _val.check_choice(bars_arg, name="bars", choices=("significant",))
-        from tda_nn.diagnostics.significance import significant_bars
+        from ..diagnostics.significance import significant_bars
 
         res = significant_bars(X, maxdim=1, metric=metric, n_landmarks=n_landmarks, seed=seed,
                                **dict(significance or {}))

@@ -302,7 +302,7 @@ def _choose_layer(layer: _Layer, bars_arg: Any, metric_D: np.ndarray, seed: Any,
     """Set ``layer.chosen``; return the significance threshold when bars='significant'."""
     life = layer.bars[:, 1] - layer.bars[:, 0]
     if isinstance(bars_arg, str) and bars_arg == "significant":
-        from tda_nn.diagnostics.significance import significant_bars
+        from ..diagnostics.significance import significant_bars
 
         res = significant_bars(metric_D, maxdim=1, metric="precomputed", seed=seed, **dict(significance or {}))
         sig = np.asarray(res.diagrams[1], dtype=float).reshape(-1, 2)
@@ -388,9 +388,9 @@ def track_features(
     if n_landmarks is not None:
         m = _val.check_int(n_landmarks, name="n_landmarks", min_value=3)
         if m < n:
-            import tda_nn
+            from ..clouds import landmarks
 
-            rows = np.unique(np.concatenate([tda_nn.landmarks(A, m, metric=metric, seed=seed).indices
+            rows = np.unique(np.concatenate([landmarks(A, m, metric=metric, seed=seed).indices
                                              for A in arrays]))
     bars_per = _per_layer(bars, names, "bars") if isinstance(bars, Mapping) else {x: bars for x in names}
     if isinstance(bars, numbers.Integral) and not isinstance(bars, bool) and bars < 0:

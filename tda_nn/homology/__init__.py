@@ -7,7 +7,7 @@
 from typing import Any
 
 from ._api import BACKENDS, COMPLEXES, persistence, persistence_batch
-from ._memory import MemoryBudgetError
+from ..validation import MemoryBudgetError
 
 __all__ = ["BACKENDS", "COMPLEXES", "MemoryBudgetError", "Persistence", "persistence", "persistence_batch"]
 

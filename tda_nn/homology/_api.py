@@ -14,19 +14,9 @@ from .. import __version__
 from .._optional import has_module
 from ..diagrams import Diagrams
 from ..parallel import pmap
-from ..validation import (
-    as_numpy,
-    check_choice,
-    check_distance_matrix,
-    check_flag_or_auto,
-    check_int,
-    check_points,
-    check_prime,
-    check_real,
-    find_stack_level,
-    parse_memory,
-)
-from . import _memory
+from ..validation import as_numpy, check_choice, check_distance_matrix, check_flag_or_auto, check_int, check_points, check_prime, check_real, find_stack_level
+from ..budgets import parse_memory
+from .. import budgets
 from ._choice import choose_collapse, enclosing_radius_bound
 from ._cut import BIRTH_FACTOR, auto_exact_below, clip_alive, decide_scale
 from ._precision import RTOL, check_distance_range, drop_short_bars, prepare_points, refuse_complex
@@ -284,12 +274,12 @@ def _rips(X: Any, *, maxdim: int, metric: str, threshold: float, coeff: int, bac
     if n_landmarks is not None:
         if isinstance(n_landmarks, str):
             check_choice(n_landmarks, name="n_landmarks", choices=("auto",))
-            need, _ = _memory.estimate_rips_bytes(n, maxdim, collapse=collapse)
+            need, _ = budgets.estimate_rips_bytes(n, maxdim, collapse=collapse)
             budget = parse_memory(max_memory)
             m = n if need <= budget else _fit_landmarks(maxdim, collapse, budget)
             if m < n:
                 warnings.warn(
-                    f"the full cloud of {n} points would need about {_memory.format_bytes(need)}, above the "
+                    f"the full cloud of {n} points would need about {budgets.format_bytes(need)}, above the "
                     f"memory budget; computing on {m} max-min landmarks instead (see meta['bottleneck_bound']).",
                     UserWarning, stacklevel=find_stack_level())
         else:
@@ -306,24 +296,30 @@ def _rips(X: Any, *, maxdim: int, metric: str, threshold: float, coeff: int, bac
                         covering_radius=float(lm.radius), bottleneck_bound=2.0 * float(lm.radius))
 
     _check_maxdim(maxdim, n, "landmarks" if "n_landmarks" in meta else "points")
+    mst = _mst_route(backend, sparse, precomputed, metric)
+    if maxdim == 0 and mst:
+        # H0 exactly, without a distance matrix: the minimum spanning tree
+        return _finish([_h0_mst(data, metric, threshold, max_memory, n_threads, meta)], meta)
     if collapse_edges == "auto":
         collapse = choose_collapse(data, maxdim=maxdim, threshold=threshold, precomputed=precomputed, metric=metric)
         if not collapse and maxdim >= 2 and not sp.issparse(data):
             # the rule prefers no collapse; still collapse when that alone fits the memory budget
             frac = _edge_fraction(data, threshold, precomputed, metric) if np.isfinite(threshold) else 1.0
             budget = parse_memory(max_memory)
-            collapse = _memory.estimate_rips_bytes(n, maxdim, edge_fraction=frac)[0] > budget
+            collapse = budgets.estimate_rips_bytes(n, maxdim, edge_fraction=frac)[0] > budget
 
     # the memory guard
     frac = 1.0
     if maxdim >= 2 and not collapse and np.isfinite(threshold):
         frac = _edge_fraction(data, threshold, precomputed, metric)
     if not sp.issparse(data):
-        need, what = _memory.estimate_rips_bytes(n, maxdim, edge_fraction=frac, collapse=collapse)
-        _memory.check_budget(
+        need, what = budgets.estimate_rips_bytes(n, maxdim, edge_fraction=frac, collapse=collapse)
+        exact = ("For H0 alone, maxdim=0 computes it exactly without a distance matrix (a minimum spanning "
+                 "tree). " if mst or not precomputed else "")
+        budgets.check_budget(
             need, what, max_memory,
-            hint="Use n_landmarks=m (e.g. 1000) or n_landmarks='auto' to compute on landmarks with a known "
-                 "error bound, a finite threshold with a sparse distance matrix, or a lower maxdim.")
+            hint=exact + "For higher dimensions use n_landmarks=m (e.g. 1000) or n_landmarks='auto' to compute on "
+                 "landmarks with a known error bound, or a finite threshold with a sparse distance matrix.")
 
     # choose the engine
     if backend == "auto":
@@ -350,7 +346,10 @@ def _rips(X: Any, *, maxdim: int, metric: str, threshold: float, coeff: int, bac
             meta.update(exact_below=float("inf"), alive_at_exact_below=[0] * (maxdim + 1))
         return _finish(_engine(maxdim=maxdim, threshold=threshold, collapse=collapse, **run), meta)
     # H0 in full (a spanning tree: cheap); H1 and above up to the cut, alive bars clipped there
-    h0 = _engine(maxdim=0, threshold=threshold, collapse=False, **run)[0]
+    if mst:
+        h0 = _h0_mst(data, metric, threshold, max_memory, n_threads, meta)
+    else:
+        h0 = _engine(maxdim=0, threshold=threshold, collapse=False, **run)[0]
     full_from = min(threshold, enclosing_radius_bound(data, precomputed) if metric in ("euclidean", "precomputed")
                     and not sp.issparse(data) else np.inf)
     for _ in range(_CUT_ROUNDS):
@@ -371,11 +370,35 @@ def _rips(X: Any, *, maxdim: int, metric: str, threshold: float, coeff: int, bac
     meta["collapse_edges"] = collapse
     if cut >= threshold:  # the cut grew to the whole filtration: compute it in full
         meta.update(exact_below=float("inf"), alive_at_exact_below=[0] * (maxdim + 1))
-        high = _engine(maxdim=maxdim, threshold=threshold, collapse=collapse, **run)
-        return _finish([h0] + high[1:], meta)
+        meta.pop("h0", None)  # one engine computes everything, H0 included: the same numbers as without a cut
+        return _finish(_engine(maxdim=maxdim, threshold=threshold, collapse=collapse, **run), meta)
     dgms, alive = clip_alive([h0] + high[1:], cut)
     meta.update(exact_below=cut, alive_at_exact_below=alive)
     return _finish(dgms, meta)
+
+
+# metrics the spanning tree computes itself (GEMM tiles for the first two, cdist tiles for the rest)
+_MST_METRICS = {"euclidean": "euclidean", "l2": "euclidean", "cosine": "cosine", "cityblock": "cityblock",
+                "manhattan": "cityblock", "l1": "cityblock", "chebyshev": "chebyshev"}
+
+
+def _mst_route(backend: str, sparse: Any, precomputed: bool, metric: str) -> bool:
+    """Whether H0 comes from the exact minimum spanning tree (backend 'auto' on points)."""
+    return backend == "auto" and sparse is None and not precomputed and metric in _MST_METRICS
+
+
+def _h0_mst(data: np.ndarray, metric: str, threshold: float, max_memory: Any, n_threads: int,
+            meta: dict[str, Any]) -> np.ndarray:
+    """The H0 diagram from the minimum spanning tree, with its memory checked first."""
+    from . import _mst
+
+    n, d = data.shape
+    budgets.check_budget(budgets.estimate_mst(n, d)[1], f"the spanning tree of {n} points in {d}-D", max_memory,
+                         hint="Use n_landmarks=m to compute on landmarks.")
+    _, _, w = _mst.mst_edges(data, metric=_MST_METRICS[metric], n_jobs=n_threads)
+    meta.setdefault("backend", "minimum spanning tree")
+    meta["h0"] = "exact: minimum spanning tree (Boruvka, float64 distances)"
+    return _mst.h0_diagram(w, threshold)
 
 
 def _resolve_cut(exact_below: Any, meta: dict[str, Any], threshold: float) -> float | None:
@@ -431,12 +454,12 @@ def _engine(*, data: Any, backend: str, maxdim: int, threshold: float, coeff: in
 def _fit_landmarks(maxdim: int, collapse: bool, budget: int) -> int:
     """The largest number of points whose Rips estimate fits the budget."""
     lo, hi = 2, 2
-    while _memory.estimate_rips_bytes(hi * 2, maxdim, collapse=collapse)[0] <= budget and hi < 2**24:
+    while budgets.estimate_rips_bytes(hi * 2, maxdim, collapse=collapse)[0] <= budget and hi < 2**24:
         hi *= 2
     hi *= 2
     while lo < hi - 1:
         mid = (lo + hi) // 2
-        if _memory.estimate_rips_bytes(mid, maxdim, collapse=collapse)[0] <= budget:
+        if budgets.estimate_rips_bytes(mid, maxdim, collapse=collapse)[0] <= budget:
             lo = mid
         else:
             hi = mid

@@ -18,7 +18,8 @@ from typing import Any, Literal
 import numpy as np
 
 from ..activations import Activations, begin_store
-from ..validation import as_numpy, check_choice, check_int, find_stack_level, parse_memory
+from ..validation import as_numpy, check_choice, check_int, find_stack_level
+from ..budgets import parse_memory
 from .hooks import (
     INPUT,
     Hooks,

@@ -46,14 +46,10 @@ from typing import Any
 
 import numpy as np
 
-from ...validation import (
-    as_numpy,
-    check_int,
-    check_real,
-    find_stack_level,
-    parse_memory,
-)
+from ...validation import as_numpy, check_int, check_real, find_stack_level
+from ...budgets import parse_memory
 from ._exact_types import ExactPlaneRegions, Polygon, _readonly
+from ._probe import _plane
 from ._exact_walk import _check_graph, _trace, _Walk
 
 __all__ = ["ExactPlaneRegions", "Polygon", "exact_support", "plane_partition", "regions_on_plane_exact"]
@@ -282,8 +278,6 @@ def regions_on_plane_exact(
     >>> regions_on_plane_exact(net, [0.0, 0.0], [1.0, 0.0], [0.0, 1.0]).n_regions  # 4 quadrants
     4
     """
-    from .planes import _plane
-
     o, uu, vv, anchors, ext, shape = _plane(origin, u, v, points, extent)
     return plane_partition(model, o.reshape(shape), uu, vv, extent=ext, max_regions=max_regions,
                            max_memory=max_memory, tol=tol, anchors=anchors)  # fmt: skip

@@ -10,9 +10,10 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ...validation import as_numpy, check_choice, check_int, find_stack_level, parse_memory
+from ...validation import as_numpy, check_choice, check_int, find_stack_level
+from ...budgets import parse_memory
 from ._common import _cumulative_ids, _readonly, region_bound
-from ._probe import _inputs, _point, _Probe, check_region_model
+from ._probe import _plane, _Probe, check_region_model
 from .patterns import ActivationPatterns
 
 __all__ = ['PlaneRegions', 'regions_on_plane']
@@ -100,53 +101,6 @@ class PlaneRegions:
                 f"method={self.method!r}, resolution={r})")
 
 
-def _plane(origin: Any, u: Any, v: Any, points: Any, extent: Any,
-           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None, tuple[float, ...], tuple[int, ...]]:  # fmt: skip
-    anchors = None
-    if points is not None:
-        if origin is not None or u is not None or v is not None:
-            raise ValueError("pass either points (three inputs) or origin, u, v, not both.")
-        P = _inputs(points, "points")
-        if len(P) != 3:
-            raise ValueError(f"points must hold exactly 3 inputs to span a plane, got {len(P)} (shape {P.shape}).")
-        shape = P.shape[1:]
-        F = P.reshape(3, -1)
-        origin = F[0]
-        e1 = F[1] - F[0]
-        n1 = np.linalg.norm(e1)
-        w = F[2] - F[0]
-        e2 = w - (w @ e1) / max(n1**2, 1e-300) * e1
-        n2 = np.linalg.norm(e2)
-        scale = max(np.linalg.norm(w), n1, 1e-300)
-        if n1 <= 1e-12 * scale or n2 <= 1e-9 * scale:
-            raise ValueError("points: the three inputs are (nearly) collinear or repeated and span no plane.")
-        u, v = e1 / n1, e2 / n2
-        anchors = np.array([[0.0, 0.0], [n1, 0.0], [w @ u, w @ v]])
-    elif origin is None or u is None or v is None:
-        raise ValueError("regions_on_plane needs points=(three inputs) or all of origin, u and v.")
-    else:
-        o = _point(origin, "origin")
-        shape = o.shape
-        origin = o.ravel()
-        u, v = _point(u, "u").ravel(), _point(v, "v").ravel()
-        for nm, vec in (("u", u), ("v", v)):
-            if vec.size != origin.size:
-                raise ValueError(f"{nm} must have {origin.size} entries like origin, got {vec.size}.")
-        if np.linalg.matrix_rank(np.column_stack([u, v])) < 2:
-            raise ValueError("u and v must be linearly independent to span a plane.")
-    if extent is None:
-        if anchors is not None:
-            lo, hi = anchors.min(axis=0), anchors.max(axis=0)
-            pad = 0.5 * float((hi - lo).max())
-            extent = (lo[0] - pad, hi[0] + pad, lo[1] - pad, hi[1] + pad)
-        else:
-            extent = (-1.0, 1.0, -1.0, 1.0)
-    ext = as_numpy(extent, name="extent", dtype=np.float64).ravel()
-    if ext.size != 4 or not np.isfinite(ext).all() or ext[0] >= ext[1] or ext[2] >= ext[3]:
-        raise ValueError(f"extent must be (s_min, s_max, t_min, t_max) with min < max, got {tuple(ext)}.")
-    return origin, u, v, anchors, tuple(float(e) for e in ext), tuple(int(s) for s in shape)
-
-
 def regions_on_plane(
     model: Any,
     origin: Any = None,
@@ -225,7 +179,8 @@ def regions_on_plane(
     >>> regions_on_plane(net, [0.0, 0.0], [1.0, 0.0], [0.0, 1.0], resolution=32).n_regions  # 4 quadrants
     4
     """
-    from ...validation import MemoryBudgetError, format_bytes
+    from ...validation import MemoryBudgetError
+    from ...budgets import format_bytes
 
     method = check_choice(method, name="method", choices=("auto", "exact", "grid"))
     max_regions = check_int(max_regions, name="max_regions", min_value=1)

@@ -1,0 +1,279 @@
+"""Exact H0 without a distance matrix: the minimum spanning tree by Borůvka's rounds.
+
+H0 of a Vietoris-Rips filtration is single linkage: its finite deaths are the
+edge lengths of a minimum spanning tree of the complete graph on the points. A
+tree needs no ``n x n`` matrix. Borůvka's algorithm joins every component to
+its nearest point outside it, round after round (at most ``log2 n`` rounds);
+each round is a search "nearest point of another component" that runs here as
+tiles of GEMM-shaped distance blocks, ``tile x tile`` at a time, so memory is
+``O(n d + tile^2)``.
+
+Three things keep it fast and exact:
+
+- **Cached candidates.** Once computed, a point's nearest point outside its
+  component stays the nearest as long as that point is still outside: the
+  outside only shrinks as components merge. A stale candidate (its point has
+  joined us) still bounds the new answer from below, so a point is searched
+  again only when that bound is below the best candidate its component already
+  has. The largest component is never searched (every other component still
+  merges, so the number of components at least halves each round).
+- **float64 decides.** A tile holds ``|y|^2 - 2 x.y`` from one BLAS call
+  (``|x|^2`` is constant along a row); every column within the expansion's
+  rounding bound ``tol`` of the tile's row minimum is re-measured as
+  ``sqrt(sum((x - y)^2))`` in float64, and only re-measured values are compared
+  across tiles and components. The true nearest point is always among the
+  re-measured ones, so the tree is exact; ties are broken by the smallest index.
+- **Both cores.** Row blocks run on a thread pool with one BLAS thread each
+  (numpy releases the GIL), or through :func:`tda_nn.parallel.pmap` when a
+  joblib backend such as Dask is configured (``n_jobs=None`` inside
+  ``joblib.parallel_config``), so the tiles of one cloud can run on a cluster.
+
+Cosine distance is ``1 - cos = |u - v|^2 / 2`` on unit rows: the tree of the
+normalised rows under the Euclidean metric is the cosine tree, with weights
+``e^2 / 2``. Any other scipy metric runs the same rounds with ``cdist`` tiles
+(exact, slower). Measurements: ``benchmarks/bench_h0.py``.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+
+__all__ = ["h0_diagram", "mst_edges"]
+
+from ..budgets import MST_TILE_COLS as _TILE_COLS
+from ..budgets import MST_TILE_ROWS as _TILE_ROWS
+# rounding of |y|^2 - 2 x.y in float64 is below _TOL_FACTOR * (d + 2) * eps * (|x| + |y|)^2
+_TOL_FACTOR = 4.0
+
+
+def _unit_rows(X: np.ndarray) -> np.ndarray:
+    norms = np.sqrt(np.einsum("ij,ij->i", X, X))
+    if np.any(norms == 0):
+        raise ValueError(f"X has {int(np.sum(norms == 0))} all-zero rows; the cosine distance is undefined for them.")
+    return X / norms[:, None]
+
+
+class _Search:
+    """Nearest point of another component, for a set of rows, over column tiles."""
+
+    def __init__(self, X: np.ndarray, metric: str) -> None:
+        self.X = X
+        self.metric = metric
+        self.gemm = metric == "euclidean"
+        if self.gemm:
+            sq = np.einsum("ij,ij->i", X, X)
+            # rows [x, 1] against columns [-2 y; |y|^2]: one BLAS call gives |y|^2 - 2 x.y
+            self.lhs = np.ascontiguousarray(np.c_[X, np.ones(len(X))])
+            self.rhs = np.ascontiguousarray(np.r_[-2.0 * X.T, sq[None, :]])
+            self.tol_scale = _TOL_FACTOR * (X.shape[1] + 2) * np.finfo(np.float64).eps
+            self.norm = np.sqrt(sq)
+            self.max_norm = float(self.norm.max(initial=0.0))
+
+    def exact(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """float64 distances of the pairs (i, j), measured directly."""
+        if self.gemm:
+            diff = self.X[i] - self.X[j]
+            return np.sqrt(np.einsum("ij,ij->i", diff, diff))
+        from scipy.spatial.distance import cdist
+
+        out = np.empty(len(i))
+        for s in range(0, len(i), 4096):
+            a, b = self.X[i[s:s + 4096]], self.X[j[s:s + 4096]]
+            out[s:s + 4096] = [cdist(a[k:k + 1], b[k:k + 1], metric=self.metric)[0, 0] for k in range(len(a))]
+        return out
+
+    def rows(self, rows: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(distance, index)`` of each row's nearest point with another label (inf, -1 when none)."""
+        n = self.X.shape[0]
+        best_d = np.full(len(rows), np.inf)
+        best_j = np.full(len(rows), -1, dtype=np.int64)
+        lab_r = labels[rows]
+        Xr = self.lhs[rows] if self.gemm else self.X[rows]
+        if self.gemm:
+            tol = self.tol_scale * (self.norm[rows] + self.max_norm) ** 2
+        for c0 in range(0, n, _TILE_COLS):
+            c1 = min(n, c0 + _TILE_COLS)
+            if self.gemm:
+                G = Xr @ self.rhs[:, c0:c1]
+            else:
+                from scipy.spatial.distance import cdist
+
+                G = cdist(Xr, self.X[c0:c1], metric=self.metric)
+            G[lab_r[:, None] == labels[c0:c1]] = np.inf
+            arg = G.argmin(axis=1)
+            m = G[np.arange(len(rows)), arg]
+            ok = np.isfinite(m)
+            if not ok.any():
+                continue
+            if self.gemm:
+                # columns within the rounding bound of the row minimum: usually the minimum alone
+                near = np.count_nonzero(G <= (m + tol)[:, None], axis=1)
+                ri = np.flatnonzero(ok & (near == 1))
+                ci = arg[ri]
+                tie = np.flatnonzero(ok & (near > 1))
+                if len(tie):
+                    ti, tc = np.nonzero(G[tie] <= (m[tie] + tol[tie])[:, None])
+                    ri, ci = np.r_[ri, tie[ti]], np.r_[ci, tc]
+            else:
+                ri, ci = np.nonzero((G <= m[:, None]) & ok[:, None])
+            j = ci + c0
+            d = self.exact(rows[ri], j) if self.gemm else G[ri, ci]
+            # per row: the smallest exact distance, ties to the smallest index (ri is sorted, ci within a row too)
+            order = np.lexsort((j, d, ri))
+            ri, d, j = ri[order], d[order], j[order]
+            first = np.ones(len(ri), dtype=bool)
+            first[1:] = ri[1:] != ri[:-1]
+            ri, d, j = ri[first], d[first], j[first]
+            better = (d < best_d[ri]) | ((d == best_d[ri]) & (j < best_j[ri]) & (best_j[ri] >= 0))
+            best_d[ri[better]] = d[better]
+            best_j[ri[better]] = j[better]
+        return best_d, best_j
+
+
+def _search_block(item: tuple[np.ndarray, np.ndarray], *, search: _Search) -> tuple[np.ndarray, np.ndarray]:
+    rows, labels = item
+    return search.rows(rows, labels)
+
+
+def _find(parent: np.ndarray) -> np.ndarray:
+    """Roots of every node (full path compression, vectorised)."""
+    while True:
+        grand = parent[parent]
+        if np.array_equal(grand, parent):
+            return parent
+        parent[:] = grand
+
+
+def mst_edges(
+    X: np.ndarray,
+    *,
+    metric: str = "euclidean",
+    n_jobs: int | None = -1,
+    use_pmap: bool = False,
+    stats: dict[str, Any] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A minimum spanning tree of the complete graph on the rows of ``X``.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, d)
+        Validated finite points.
+    metric : str, default='euclidean'
+        ``'euclidean'`` and ``'cosine'`` run on GEMM tiles; any other scipy metric
+        on ``cdist`` tiles.
+    n_jobs : int or None, default=-1
+        Threads for the tiles (``-1``: every core).
+    use_pmap : bool, default=False
+        Send the row blocks through :func:`tda_nn.parallel.pmap` (``n_jobs``
+        forwarded: ``None`` defers to an enclosing ``joblib.parallel_config``,
+        e.g. a Dask cluster).
+    stats : dict or None
+        When given, filled with ``rounds`` and ``rows_searched``.
+
+    Returns
+    -------
+    (i, j, w) : ndarrays of shape (n - 1,)
+        Edges ``(i[k], j[k])`` of length ``w[k]`` (float64), sorted by length.
+    """
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    n = X.shape[0]
+    cosine = metric == "cosine"
+    if cosine:
+        X = _unit_rows(X)
+    search = _Search(X, "euclidean" if cosine else metric)
+    parent = np.arange(n)
+    cand_d = np.zeros(n)  # exact distance to the nearest outside point when computed; a lower bound once stale
+    cand_j = np.full(n, -1, dtype=np.int64)
+    edges_i: list[np.ndarray] = []
+    edges_j: list[np.ndarray] = []
+    rounds = searched = 0
+    threads = (os.cpu_count() or 1) if n_jobs in (None, -1) else max(1, int(n_jobs))
+    pool = ThreadPoolExecutor(threads) if threads > 1 and not use_pmap else None
+    try:
+        from threadpoolctl import threadpool_limits
+
+        limit = threadpool_limits(1, user_api="blas") if pool is not None else None
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        limit = None
+    try:
+        while True:
+            labels = _find(parent).copy()
+            roots, labels = np.unique(labels, return_inverse=True)
+            n_comp = len(roots)
+            if n_comp == 1:
+                break
+            rounds += 1
+            valid = (cand_j >= 0) & (labels[np.maximum(cand_j, 0)] != labels)
+            best = np.full(n_comp, np.inf)
+            np.minimum.at(best, labels[valid], cand_d[valid])
+            largest = int(np.argmax(np.bincount(labels, minlength=n_comp)))
+            need = ~valid & (cand_d < best[labels]) & (labels != largest)
+            rows = np.flatnonzero(need)
+            searched += len(rows)
+            if len(rows):
+                blocks = [(rows[s:s + _TILE_ROWS], labels) for s in range(0, len(rows), _TILE_ROWS)]
+                if use_pmap:
+                    from ..parallel import pmap
+
+                    out = pmap(_search_block, blocks, n_jobs=n_jobs, search=search)
+                elif pool is not None and len(blocks) > 1:
+                    out = list(pool.map(lambda b: search.rows(*b), blocks))
+                else:
+                    out = [search.rows(*b) for b in blocks]
+                cand_d[rows] = np.concatenate([o[0] for o in out])
+                cand_j[rows] = np.concatenate([o[1] for o in out])
+                valid[rows] = cand_j[rows] >= 0
+            # each component (but the largest) takes its shortest outgoing edge: (distance, point, target) smallest
+            pts = np.flatnonzero(valid & (labels != largest))
+            order = np.lexsort((cand_j[pts], pts, cand_d[pts], labels[pts]))
+            pts = pts[order]
+            lab = labels[pts]
+            first = np.ones(len(pts), dtype=bool)
+            first[1:] = lab[1:] != lab[:-1]
+            src = pts[first]
+            dst = cand_j[src]
+            w = cand_d[src]
+            # join in order of length, skipping an edge whose ends are already joined this round
+            for k in np.argsort(w, kind="stable"):
+                a, b = src[k], dst[k]
+                ra, rb = a, b
+                while parent[ra] != ra:
+                    ra = parent[ra]
+                while parent[rb] != rb:
+                    rb = parent[rb]
+                if ra != rb:
+                    parent[max(ra, rb)] = min(ra, rb)
+                    edges_i.append(a)
+                    edges_j.append(b)
+    finally:
+        if pool is not None:
+            pool.shutdown()
+        if limit is not None:
+            limit.unregister() if hasattr(limit, "unregister") else limit.__exit__(None, None, None)
+    i = np.asarray(edges_i, dtype=np.int64)
+    j = np.asarray(edges_j, dtype=np.int64)
+    w = search.exact(i, j) if len(i) else np.empty(0)
+    if cosine:
+        w = 0.5 * w * w
+    order = np.argsort(w, kind="stable")
+    if stats is not None:
+        stats.update(rounds=rounds, rows_searched=int(searched))
+    return i[order], j[order], w[order]
+
+
+def h0_diagram(weights: np.ndarray, threshold: float = np.inf) -> np.ndarray:
+    """The H0 diagram of a Rips filtration from its spanning tree's edge lengths.
+
+    Every point is born at 0; each tree edge kills one component at its length
+    (an edge longer than ``threshold`` never enters: that component lives for
+    ever), and one component is never killed.
+    """
+    deaths = np.where(weights > threshold, np.inf, weights)
+    out = np.zeros((len(weights) + 1, 2))
+    out[:-1, 1] = deaths
+    out[-1, 1] = np.inf
+    return out

@@ -1,0 +1,98 @@
+"""Exact H0 from the minimum spanning tree (tda_nn/homology/_mst.py)."""
+
+import numpy as np
+import pytest
+from scipy.cluster.hierarchy import linkage
+
+import tda_nn
+from tda_nn.homology._mst import h0_diagram, mst_edges
+
+
+def _clouds():
+    rng = np.random.default_rng(0)
+    yield "gaussian 5-D", rng.normal(size=(400, 5))
+    yield "integer grid (ties everywhere)", rng.integers(0, 3, size=(300, 3)).astype(float)
+    yield "every point three times", np.repeat(rng.normal(size=(60, 4)), 3, axis=0)
+    yield "gaussian 64-D", rng.normal(size=(1500, 64))
+    yield "two far clusters", np.r_[rng.normal(size=(100, 3)), rng.normal(size=(100, 3)) + 50.0]
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "cityblock", "chebyshev", "cosine"])
+def test_deaths_equal_single_linkage(metric):
+    # scipy's single linkage (its own MST on the condensed matrix) is the independent reference
+    for what, X in _clouds():
+        if metric == "cosine":
+            X = X + 1.0  # no zero rows
+        i, j, w = mst_edges(X, metric=metric)
+        ref = np.sort(linkage(X, "single", metric=metric)[:, 2])
+        assert len(w) == len(X) - 1
+        np.testing.assert_allclose(w, ref, rtol=1e-12, atol=1e-13, err_msg=what)
+        # the edges form a tree: n - 1 edges joining everything
+        parent = list(range(len(X)))
+
+        def find(a):
+            while parent[a] != a:
+                a = parent[a]
+            return a
+
+        for a, b in zip(i, j):
+            ra, rb = find(a), find(b)
+            assert ra != rb, what
+            parent[ra] = rb
+
+
+def test_deaths_equal_scikit_learn_and_ripser():
+    from ripser import ripser
+    from sklearn.cluster._hierarchical_fast import mst_linkage_core
+    from sklearn.metrics import DistanceMetric
+
+    X = np.random.default_rng(1).normal(size=(800, 16))
+    _, _, w = mst_edges(X)
+    sk = np.sort(mst_linkage_core(X, DistanceMetric.get_metric("euclidean"))[:, 2])
+    np.testing.assert_allclose(w, sk, rtol=1e-12)
+    rip = np.sort(ripser(X, maxdim=0)["dgms"][0][:-1, 1])
+    np.testing.assert_allclose(w, rip, rtol=1e-6)  # ripser works in float32
+
+
+def test_persistence_maxdim0_uses_the_tree_without_a_matrix():
+    X = np.random.default_rng(2).normal(size=(6000, 8))
+    # a distance matrix would need 288 MB: the tree fits in 60 MB
+    dgm = tda_nn.persistence(X, maxdim=0, max_memory="60MB")
+    assert dgm.meta["backend"] == "minimum spanning tree"
+    assert dgm.meta["h0"].startswith("exact")
+    ref = np.sort(linkage(X - X.mean(0), "single")[:, 2])
+    np.testing.assert_allclose(dgm[0][:-1, 1], ref, rtol=1e-12)
+    assert dgm[0][-1, 1] == np.inf and len(dgm[0]) == 6000
+    # an explicit engine still builds its matrix, and the guard names the exact route
+    with pytest.raises(tda_nn.MemoryBudgetError, match="maxdim=0"):
+        tda_nn.persistence(X, maxdim=1, max_memory="60MB")
+
+
+def test_threshold_and_landmarks():
+    X = np.r_[np.zeros((5, 2)), np.ones((5, 2)) * 10.0] + np.random.default_rng(3).normal(scale=0.1, size=(10, 2))
+    dgm = tda_nn.persistence(X, maxdim=0, threshold=5.0)
+    assert np.isinf(dgm[0][:, 1]).sum() == 2  # two clusters alive at the threshold
+    full = tda_nn.persistence(X, maxdim=0)
+    assert np.isinf(full[0][:, 1]).sum() == 1
+    lm = tda_nn.persistence(np.random.default_rng(4).normal(size=(500, 3)), maxdim=0, n_landmarks=50)
+    assert len(lm[0]) == 50 and lm.meta["n_landmarks"] == 50
+
+
+def test_agrees_with_the_engines_to_float32():
+    X = np.random.default_rng(5).normal(size=(300, 10))
+    tree = tda_nn.persistence(X, maxdim=0)
+    for backend in ("ripser", "giotto-ph"):
+        eng = tda_nn.persistence(X, maxdim=0, backend=backend)
+        np.testing.assert_allclose(tree[0], eng[0], rtol=1e-6)
+
+
+def test_h0_diagram():
+    d = h0_diagram(np.array([0.5, 1.0, 2.0]), threshold=1.5)
+    np.testing.assert_array_equal(d, [[0, 0.5], [0, 1.0], [0, np.inf], [0, np.inf]])
+
+
+def test_zero_rows_refused_for_cosine():
+    X = np.random.default_rng(6).normal(size=(20, 3))
+    X[4] = 0.0
+    with pytest.raises(ValueError, match="all-zero"):
+        mst_edges(X, metric="cosine")
