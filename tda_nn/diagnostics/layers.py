@@ -456,7 +456,8 @@ def _significance(P: np.ndarray, bound: float, cfg: dict[str, Any], seed: int | 
     from .significance import significant_bars
 
     res = significant_bars(P, maxdim=cfg["maxdim"], alpha=cfg["alpha"], method=cfg["significance"],
-                           n_bootstrap=cfg["n_bootstrap"], seed=seed, n_jobs=1)
+                           correction=cfg.get("correction", "bonferroni"), n_bootstrap=cfg["n_bootstrap"], seed=seed,
+                           n_jobs=1)
     dims = range(cfg["maxdim"] + 1)
     dg = res.all_diagrams
     if res.clusters is not None:  # the merge heights of the significant clusters, for significant_mask
@@ -552,7 +553,8 @@ def _summarise(layers: list[str], dgms: list[Diagrams], refs: np.ndarray, noise:
         min_p = np.array([c["min_pvalue"] for c in noise], dtype=np.float64)
         n_tests = np.array([c["n_tests"] for c in noise], dtype=np.int64)
     params = {key: cfg[key] for key in ("method", "maxdim", "relative", "scale_reference", "significance",
-                                        "n_bootstrap", "alpha", "k", "every", "n_landmarks", "seed")}
+                                        "n_bootstrap", "alpha", "correction", "k", "every", "n_landmarks",
+                                        "seed")}
     return LayerProfile(
         layers=tuple(layers), scales=scales, betti=betti, curve_grid=grid, betti_curves=curves,
         total_persistence=total, entropy=entropy, n_significant=n_sig, noise_level=noise_arr,
@@ -592,6 +594,7 @@ def layer_profile(
     n_bootstrap: int = 20,
     significance: Significance = "universal",
     alpha: float = 0.05,
+    correction: Literal["bonferroni", "holm", "bh"] = "bonferroni",
     k: int = 35,
     every: int = 4,
     n_bins: int = 50,
@@ -655,6 +658,8 @@ def layer_profile(
     significance : {'universal', 'bootstrap', 'subsample'}, default='universal'
         ``method`` of :func:`tda_nn.significant_bars`.
     alpha : float, default=0.05
+    correction : {'bonferroni', 'holm', 'bh'}, default='bonferroni'
+        Multiple testing over the bars of one diagram (``'universal'`` only).
     k : int, default=35
         ``knn_hops``: neighbours per point, the point itself included.
     every : int, default=4
@@ -699,6 +704,7 @@ def layer_profile(
     maxdim = check_int(maxdim, name="maxdim", min_value=0)
     n_bootstrap = check_int(n_bootstrap, name="n_bootstrap", min_value=0)
     alpha = check_probability(alpha, name="alpha")
+    correction = check_choice(correction, name="correction", choices=("bonferroni", "holm", "bh"))
     k = check_int(k, name="k", min_value=2)
     every = check_int(every, name="every", min_value=1)
     n_bins = check_int(n_bins, name="n_bins", min_value=2)
@@ -720,7 +726,8 @@ def layer_profile(
         relative = False
     arrays, diagrams = _layer_inputs(acts_or_diagrams, "acts_or_diagrams")
     cfg = dict(method=method, maxdim=maxdim, relative=bool(relative), significance=significance,
-               n_bootstrap=n_bootstrap if method == "rips" else 0, alpha=alpha, k=k, every=every,
+               n_bootstrap=n_bootstrap if method == "rips" else 0, alpha=alpha, correction=correction, k=k,
+               every=every,
                n_landmarks=n_landmarks, n_bins=n_bins, curve_max=curve_max,
                seed=seed, n_jobs=n_jobs, scales=scales_arr.tolist(),
                n_threads=-1 if n_jobs in (None, 1) else 1,
