@@ -55,3 +55,12 @@ def test_significant_mask_is_that_of_significant_bars():
                                   band.diagrams[0].lifetimes(1) > band.threshold[0, 1] * band.reference_scale[0])
     with pytest.raises(ValueError, match="no significance test"):
         layer_profile({"circle": X}, n_bootstrap=0).significant_mask(0, 1)
+
+
+def test_significant_lifetimes():
+    X = circle(150, noise=0.05, seed=2)
+    p = layer_profile({"circle": X}, seed=3)
+    life = p.significant_lifetimes("circle", 1)
+    bars = np.asarray(p.diagrams[0][1])
+    np.testing.assert_allclose(life, (bars[:, 1] - bars[:, 0])[p.significant_mask(0, 1)])
+    assert len(life) == 1 and len(p.significant_lifetimes(0, 0)) == 0  # H0: only the infinite bar

@@ -184,6 +184,18 @@ class LayerProfile:
         with np.errstate(divide="ignore", invalid="ignore"):
             return (bars[:, 0] > 0) & (bars[:, 1] > bars[:, 0] * self.threshold[i, dim])
 
+    def significant_lifetimes(self, layer: int | str, dim: int) -> np.ndarray:
+        """Lifetimes of the significant finite bars of ``diagrams[layer][dim]``, in the layer's own units, longest first.
+
+        With the universal test the significant bars are the most persistent by the ratio
+        ``death / birth``, not always the longest; ``min()`` of this array is the lifetime
+        floor that keeps exactly them among bars of at least that ratio.
+        """
+        mask = self.significant_mask(layer, dim)
+        i = self.index(layer) if isinstance(layer, str) else int(layer)
+        life = self.diagrams[i].lifetimes(dim)[mask]
+        return np.sort(life[np.isfinite(life)])[::-1]
+
     def betti_sequence(self, dim: int = 1, scale: int = 0) -> np.ndarray:
         """``betti[:, scale, dim]``: beta_dim of every layer at ``scales[scale]``, shape (n_layers,)."""
         dim = check_int(dim, name="dim", min_value=0, max_value=self.maxdim)
