@@ -216,6 +216,7 @@ RESULT_TYPES = {
     # frozen results that only the library builds; their constructors take the library's own arrays
     "ActivationPatterns", "BoundaryDistance", "Landmarks", "LayerComparison", "LayerInfo", "LayerProfile",
     "NeuralPersistence", "PathRegions", "PlaneRegions", "ProbeScores", "RegionDensity", "SignificantBars",
+    "SignificantClusters",
     "TrainingTrace", "Report",  # Report.load: tests/test_hostile_files.py
     "Finding",  # built by tda_nn.findings from the numbers of a report
     "Plan", "PlanError",  # built by plan_analysis (tested below) and the workflows' dry run
@@ -420,6 +421,10 @@ TABLE: dict[str, dict[str, Any]] = {
     "significant_bars": merge(
         cloud_cases(lambda v: tda_nn.significant_bars(v, n_bootstrap=2), bool_ok=False, halves=False),
         {"nonpositive": raises(lambda: tda_nn.significant_bars(X, n_bootstrap=0), "n_bootstrap")},
+    ),
+    "significant_clusters": merge(
+        cloud_cases(lambda v: tda_nn.significant_clusters(v), bool_ok=False, halves=False),
+        {"nonpositive": raises(lambda: tda_nn.significant_clusters(X, min_size=0), "min_size")},
     ),
     "layer_profile": {
         "nan": raises(lambda: tda_nn.layer_profile({"a": X_NAN}, **PROFILE_KW), "nan"),
