@@ -87,7 +87,8 @@ def page_data(flow: Any, *, labels: Any = None, color: Any = None, texts: Any = 
                 for i, m in enumerate(g.members)
             ],
             "edges": [[int(i), int(j), int(s)] for (i, j), s in zip(g.edges, g.shared)],
-            "summary": {"nodes": g.n_nodes, "edges": g.n_edges, "components": g.n_components, "loops": g.n_loops},
+            "summary": {"nodes": g.n_nodes, "edges": g.n_edges, "components": g.n_components, "loops": g.n_loops,
+                        "nerve_loops": g.nerve_loops},
         })
     link_lists = []
     for L in links:
@@ -172,7 +173,7 @@ function draw(){
   const pad = 24, cw = W/shown.length; placed = [];
   shown.forEach((L,k)=>{ const x0=k*cw+pad, w=cw-2*pad, h=H-2*pad-16;
     ctx.fillStyle='#444'; ctx.font='13px sans-serif'; ctx.fillText(L.name+'  ('+L.summary.nodes+' nodes, '+
-      L.summary.components+' comp., '+L.summary.loops+' loops)', x0, 16);
+      L.summary.components+' comp., '+L.summary.loops+' graph loops, '+L.summary.nerve_loops+' in the nerve)', x0, 16);
     L.pos = L.nodes.map(n=>[x0+n.x*w, pad+16+(1-n.y)*h]); L.r = L.nodes.map(n=>3+9*Math.sqrt(n.size/maxSize)); });
   if (sel.links.checked && shown.length>1){ shown.forEach((L,k)=>{ if(k+1>=shown.length) return;
     const R = shown[k+1], lk = D.links[L.index]; if(!lk) return; let mx=1; lk.forEach(e=>{mx=Math.max(mx,e[2]);});

@@ -31,7 +31,9 @@ __all__ = ["FlowEvent", "LayerSummary", "MapperLayers", "mapper_layers"]
 class LayerSummary:
     """Summary numbers of one layer's graph.
 
-    ``purity``: size-weighted mean over nodes of the majority label's share; ``entropy``:
+    ``n_loops``: independent loops of the graph (``E - V + C``); ``nerve_loops``: those left
+    when triangles of nodes sharing a sample are filled (with a lens of 2 or more dimensions the
+    graph's count includes every such triangle). ``purity``: size-weighted mean over nodes of the majority label's share; ``entropy``:
     size-weighted mean of the nodes' label entropy in bits (0 = every node one label); both
     NaN without labels. ``coverage``: fraction of samples in at least one node.
     """
@@ -41,6 +43,7 @@ class LayerSummary:
     n_edges: int
     n_components: int
     n_loops: int
+    nerve_loops: int
     purity: float
     entropy: float
     coverage: float
@@ -95,7 +98,7 @@ def _summary(name: str, g: MapperGraph, labels: np.ndarray | None) -> LayerSumma
         with np.errstate(divide="ignore", invalid="ignore"):
             h = -np.where(p > 0, p * np.log2(p), 0.0).sum(axis=1)
         entropy = float((h * w).sum())
-    return LayerSummary(name, g.n_nodes, g.n_edges, g.n_components, g.n_loops, purity, entropy,
+    return LayerSummary(name, g.n_nodes, g.n_edges, g.n_components, g.n_loops, g.nerve_loops, purity, entropy,
                         float(g.covered().mean()))
 
 
@@ -246,7 +249,8 @@ class MapperLayers:
         return plot_mapper(self, **kwargs)
 
     def __repr__(self) -> str:
-        body = ", ".join(f"{s.layer}: {s.n_nodes} nodes/{s.n_components} comp/{s.n_loops} loops" for s in self.summaries)
+        body = ", ".join(f"{s.layer}: {s.n_nodes} nodes/{s.n_components} comp/{s.n_loops} loops ({s.nerve_loops} in the nerve)"
+                         for s in self.summaries)
         return f"MapperLayers({body})"
 
 
