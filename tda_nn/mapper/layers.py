@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ..validation import as_numpy, check_real
+from ..validation import as_numpy, check_points, check_real
 from .build import mapper
 from .graph import MapperGraph
 
@@ -255,10 +255,12 @@ class MapperLayers:
 
 
 def _as_rows(a: Any, name: str) -> np.ndarray:
-    a = np.asarray(a) if isinstance(a, np.ndarray) else as_numpy(a, name=name)
+    a = as_numpy(a, name=name)
     if a.ndim == 0:
         raise ValueError(f"{name} must have a samples axis, got a 0-d array.")
-    return a.reshape(a.shape[0], -1)
+    if a.size == 0:
+        raise ValueError(f"{name} must hold at least 2 samples with at least one value each, got shape {a.shape}.")
+    return check_points(a.reshape(a.shape[0], -1), name=name, min_points=2)
 
 
 def mapper_layers(
