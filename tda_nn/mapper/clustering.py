@@ -44,10 +44,11 @@ def _sqdist_block(A: np.ndarray, sqA: np.ndarray, B: np.ndarray, sqB: np.ndarray
 
 
 def _prim_dense(X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    from scipy.spatial.distance import cdist
-
     m = X.shape[0]
-    D = cdist(X, X)
+    # distances by one matrix product on the centred points (BLAS; scipy's cdist is a plain loop)
+    Xc = X - X.mean(axis=0)
+    sq = np.einsum("ij,ij->i", Xc, Xc)
+    D = np.sqrt(_sqdist_block(Xc, sq, Xc, sq))
     in_tree = np.zeros(m, dtype=bool)
     in_tree[0] = True
     best = D[0].copy()
@@ -75,13 +76,16 @@ def _knn(X: np.ndarray, sq: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]
     step = max(1, _BLOCK // m)
     for a in range(0, m, step):
         b = min(m, a + step)
-        D = _sqdist_block(X[a:b], sq[a:b], X, sq)
-        D[np.arange(b - a), np.arange(a, b)] = np.inf
-        part = np.argpartition(D, k - 1, axis=1)[:, :k]
-        pd = np.take_along_axis(D, part, axis=1)
+        # |x_j|^2 - 2 x_i.x_j orders row i like the distances (|x_i|^2 is added back to the k kept)
+        P = X[a:b] @ X.T
+        P *= -2.0
+        P += sq[None, :]
+        P[np.arange(b - a), np.arange(a, b)] = np.inf
+        part = np.argpartition(P, k - 1, axis=1)[:, :k]
+        pd = np.take_along_axis(P, part, axis=1)
         order = np.argsort(pd, axis=1)
         idx[a:b] = np.take_along_axis(part, order, axis=1)
-        dist[a:b] = np.sqrt(np.take_along_axis(pd, order, axis=1))
+        dist[a:b] = np.sqrt(np.maximum(np.take_along_axis(pd, order, axis=1) + sq[a:b, None], 0.0))
     return idx, dist
 
 
