@@ -234,11 +234,12 @@ class MapperGraph:
         return g
 
     def save_html(self, path: Any, *, labels: Any = None, color: Any = None, texts: Any = None,
-                  title: str = "Mapper graph") -> Any:
+                  predictions: Any = None, images: Any = None, title: str = "Mapper graph") -> Any:
         """Write the interactive offline page of this graph (see :func:`tda_nn.mapper.html.save_html`)."""
         from .html import save_html
 
-        return save_html(self, path, labels=labels, color=color, texts=texts, title=title)
+        return save_html(self, path, labels=labels, color=color, texts=texts, predictions=predictions,
+                         images=images, title=title)
 
     def __repr__(self) -> str:
         return (

@@ -235,12 +235,12 @@ class MapperLayers:
         }
 
     def save_html(self, path: Any, *, color: Any = None, texts: Any = None, predictions: Any = None,
-                  title: str = "Mapper of layers") -> Any:
+                  images: Any = None, title: str = "Mapper of layers") -> Any:
         """Write the interactive offline page (see :func:`tda_nn.mapper.html.save_html`)."""
         from .html import save_html
 
         return save_html(self, path, labels=self.labels, color=color, texts=texts, predictions=predictions,
-                         title=title)
+                         images=images, title=title)
 
     def plot(self, **kwargs: Any) -> Any:
         """Static figure (:func:`tda_nn.plotting.mapper.plot_mapper`)."""
