@@ -222,6 +222,7 @@ RESULT_TYPES = {
     "Plan", "PlanError",  # built by plan_analysis (tested below) and the workflows' dry run
     "Cycle", "Cycles", "Lifeline", "Lifelines", "LoopSamples", "LieDerivative", "OrbitTopology", "SymmetryProfile",
     "SymmetrySummary", "ExactPlaneRegions", "LocalComplexity",
+    "MapperGraph",  # built by tda_nn.mapper; from_members/from_dict refusals in tests/test_mapper.py
     # the error types themselves
     "CheckpointError", "MemoryBudgetError",
 }  # fmt: skip
@@ -570,6 +571,16 @@ TABLE: dict[str, dict[str, Any]] = {
         "nonpositive": raises(lambda: tda_nn.orbit_topology(MODEL, X, tda_nn.Rotate(), layers=["1"], n_steps=0),
                               "n_steps")}),
     "symmetry_summary": model_cases(lambda m: tda_nn.symmetry_summary(m, X, "flip", ["1"])),
+    # -- Mapper (tda_nn.mapper itself is the callable subpackage: its cases are in tests/test_mapper.py)
+    "Cover": {
+        "nonpositive": raises(lambda: tda_nn.Cover(0, 0.3), "n_intervals"),
+        "kwtype": raises(lambda: tda_nn.Cover(5, "0.3"), "overlap"),
+        "string": raises(lambda: tda_nn.Cover(5, 0.3, "wide"), "kind"),
+    },
+    "mapper_layers": merge(
+        cloud_cases(lambda v: tda_nn.mapper_layers({"a": v}, lens=0, cover=(3, 0.3)), "activations['a']", ndim=False),
+        {"kwtype": raises(lambda: tda_nn.mapper_layers(X), "activations", errors=(TypeError,)),
+         "nonpositive": raises(lambda: tda_nn.mapper_layers({"a": X}, min_share=-1.0), "min_share")}),
     # -- the scikit-learn estimator of persistence
     "Persistence": merge(
         cloud_cases(lambda v: tda_nn.Persistence(maxdim=0).fit_transform([v])[0], bool_ok=False, halves=False),
