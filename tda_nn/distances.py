@@ -112,7 +112,10 @@ def _as_diagrams(X: Any, name: str) -> tuple[Diagrams, bool]:
             f"{name} must be a Diagrams, a (k, 2) array of (birth, death) or a giotto-tda (k, 3) array, "
             f"got an array of shape {arr.shape}."
         )
-    return Diagrams([arr]), True  # validates: NaN, infinite births, death < birth
+    try:
+        return Diagrams([arr]), True  # validates: NaN, infinite births, death < birth
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from None
 
 
 def _check_dims(dim: Any) -> tuple[int, ...] | None:

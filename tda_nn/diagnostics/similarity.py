@@ -143,9 +143,15 @@ def cka(
     for arr, name in ((X, "X"), (Y, "Y")):
         if not np.any(arr):
             raise ValueError(f"{name} is constant over the samples (every row equal); CKA is undefined for it.")
+    # CKA is invariant under scaling X and Y (each by its own factor; an explicit RBF sigma scales
+    # with them): both are divided by a power of two near their largest |value| (exact), so fourth
+    # powers neither overflow at 1e30 nor underflow at 1e-30
+    ux, uy = _pow2(X), _pow2(Y)
+    X, Y = X / ux, Y / uy
     n = X.shape[0]
     if kernel == "rbf":
-        K, L = _rbf_gram(X, sigma, "X"), _rbf_gram(Y, sigma, "Y")
+        K = _rbf_gram(X, None if sigma is None else sigma / ux, "X")
+        L = _rbf_gram(Y, None if sigma is None else sigma / uy, "Y")
         if debiased:
             xy, xx, yy = _hsic_unbiased(K, L), _hsic_unbiased(K, K), _hsic_unbiased(L, L)
         else:
@@ -169,6 +175,12 @@ def cka(
             f"too few samples ({n}) for the unbiased estimator. Use more samples or debiased=False."
         )
     return float(xy / np.sqrt(xx * yy))
+
+
+def _pow2(A: np.ndarray) -> float:
+    """A power of two near the largest ``|value|`` of ``A`` (1 when it is 0)."""
+    top = float(np.abs(A).max(initial=0.0))
+    return float(np.ldexp(1.0, int(np.frexp(top)[1]) - 1)) if 0 < top < np.inf else 1.0
 
 
 def _rbf_gram(X: np.ndarray, sigma: float | None, name: str) -> np.ndarray:
