@@ -38,6 +38,7 @@ from .validation import (
     check_int,
     check_points,
     check_real,
+    check_seed,
     find_stack_level,
 )
 
@@ -272,7 +273,7 @@ def _check_counts(n: Any, N: int, seed: Any, start: Any) -> tuple[int, int, np.r
             f"n must be at most the number of points, got n={n} landmarks for {N} points. "
             f"Use n <= {N} (n = {N} keeps every point)."
         )
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed, name="seed"))
     if start is None:
         first = 0 if seed is None else int(rng.integers(N))
     else:

@@ -519,7 +519,9 @@ class _Vectorised:
 def _n_chunks(n_jobs: int | None, n_pairs: int) -> int:
     import joblib
 
-    workers = joblib.effective_n_jobs(n_jobs)
+    from .parallel import check_n_jobs
+
+    workers = joblib.effective_n_jobs(check_n_jobs(n_jobs))
     return 1 if workers <= 1 else min(n_pairs, 4 * workers)
 
 
@@ -536,7 +538,9 @@ def _matching_matrix(
     if len(pairs) == 0:
         return out
     chunks = np.array_split(pairs, _n_chunks(n_jobs, len(pairs)))
-    values = np.concatenate(pmap(_chunk, chunks, n_jobs=n_jobs, A=A, B=B, metric=metric, p=p, q=q))
+    # one chunk runs here: starting a pool of workers for it costs seconds and saves nothing
+    values = np.concatenate(pmap(_chunk, chunks, n_jobs=n_jobs if len(chunks) > 1 else 1, A=A, B=B, metric=metric,
+                                 p=p, q=q))
     out[i, j] = values
     if symmetric:
         out[j, i] = values
