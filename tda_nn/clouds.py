@@ -766,7 +766,12 @@ def dtm_weights(X: Any, k: int, *, metric: Metric = "euclidean", r: float = 2.0)
     """
     r = check_real(r, name="r", min_value=1.0)
     _, dist, _ = _knn(X, k, metric)
-    unit = _landmarks.pow2_unit(float(dist.max(initial=0.0)))  # powers of 1e200 or 1e-300 leave float64: scale
+    top = float(dist.max(initial=0.0))
+    pos = dist[dist > 0]
+    low = float(pos.min()) if pos.size else 1.0
+    unit = 1.0
+    if top > 0 and (r * np.log2(top) > 1000 or r * np.log2(low) < -1000):  # d**r would leave float64: scale
+        unit = _landmarks.pow2_unit(top)
     return 2.0 * (((dist / unit) ** r).sum(axis=1) / (dist.shape[1] + 1)) ** (1.0 / r) * unit
 
 
