@@ -510,3 +510,13 @@ def test_capture_eval_mode_false_leaves_the_flags_alone():
     assert model.training and (a == 0).any()  # dropout was active: the caller's train mode was kept
     with pytest.raises(TypeError, match="eval_mode"):
         tda_nn.capture(model, torch.ones(4, 4), layers=["1"], progress=False, eval_mode="no")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_hugging_face_directory_with_a_named_pipe_is_refused(tmp_path):
+    from tda_nn.nn.hf import load_pretrained
+
+    (tmp_path / "config.json").write_text("{}")
+    fifo = _fifo(tmp_path / "model.safetensors")
+    exc = _run_with_deadline(lambda: load_pretrained(tmp_path), fifo)
+    assert isinstance(exc, CheckpointError) and "named pipe" in str(exc), exc
