@@ -201,22 +201,23 @@ def test_killed_saves_never_leave_a_mix(tmp_path):
 def test_full_disk_during_save_keeps_the_old_report(tmp_path, monkeypatch):
     import errno
 
-    import tda_nn.store
 
     out = tmp_path / "rep"
     _report("old", 1.0).save(out, figures=False)
-    real = tda_nn.store.atomic_write_text
+    real = Path.write_text
 
-    def full(path, text):
+    def full(path, text, *a, **kw):  # the disk fills up as the new report.json is written
         if Path(path).name == "report.json":
             raise OSError(errno.ENOSPC, "No space left on device")
-        return real(path, text)
+        return real(path, text, *a, **kw)
 
-    monkeypatch.setattr(tda_nn.store, "atomic_write_text", full)
+    monkeypatch.setattr(Path, "write_text", full)
     with pytest.raises(OSError, match="No space"):
         _report("new", 5.0).save(out, figures=False)
+    monkeypatch.undo()
     assert _consistent(Report.load(out)) == "old"
-    assert len(list((out / "diagrams").iterdir())) == 1  # the new generation was removed
+    assert len(list((out / "diagrams").iterdir())) == 1  # the new generation never reached the folder
+    assert [p.name for p in tmp_path.iterdir()] == ["rep"]  # and nothing of it is left beside it
 
 
 def test_compare_and_track_are_planned_before_capture(monkeypatch):
