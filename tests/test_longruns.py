@@ -201,7 +201,6 @@ def test_killed_saves_never_leave_a_mix(tmp_path):
 def test_full_disk_during_save_keeps_the_old_report(tmp_path, monkeypatch):
     import errno
 
-
     out = tmp_path / "rep"
     _report("old", 1.0).save(out, figures=False)
     real = Path.write_text
