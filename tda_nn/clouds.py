@@ -30,8 +30,17 @@ from typing import Any, Literal
 import numpy as np
 
 from . import _landmarks
-from .validation import as_numpy, check_choice, check_distance_matrix, check_int, check_points, check_real, find_stack_level
 from .budgets import check_budget
+from .validation import (
+    as_numpy,
+    check_choice,
+    check_distance_matrix,
+    check_int,
+    check_points,
+    check_real,
+    check_seed,
+    find_stack_level,
+)
 
 __all__ = [
     "Landmarks",
@@ -264,7 +273,7 @@ def _check_counts(n: Any, N: int, seed: Any, start: Any) -> tuple[int, int, np.r
             f"n must be at most the number of points, got n={n} landmarks for {N} points. "
             f"Use n <= {N} (n = {N} keeps every point)."
         )
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed, name="seed"))
     if start is None:
         first = 0 if seed is None else int(rng.integers(N))
     else:
@@ -453,8 +462,8 @@ def _scale_back(out: np.ndarray, unit: float, dtype: np.dtype) -> np.ndarray:
     """Distances computed on rows divided by ``unit`` in original units, in place; refused where ``dtype`` cannot hold them."""
     if unit == 1.0 or out.size == 0:
         return out
-    top = float(out.max())
-    pos = out[out > 0]
+    top = float(np.max(out, initial=0.0, where=np.isfinite(out)))  # inf: no path, kept as it is
+    pos = out[(out > 0) & np.isfinite(out)]
     _unscale(top, unit, "X", "largest distance", dtype)  # raises where it overflows
     if pos.size:
         _unscale(float(pos.min()), unit, "X", "smallest nonzero distance", dtype)  # or loses its precision
@@ -486,6 +495,10 @@ def standardize(X: Any) -> np.ndarray:
            [ 1.,  0.]])
     """
     Xa = check_points(X, name="X", min_points=1)
+    # each column divided by a power of two near its largest |value| first (exact, and the result is
+    # invariant under it): columns at 1e300 or 1e-300 neither overflow nor look constant
+    unit = _landmarks.row_units(np.ascontiguousarray(Xa.T)).astype(Xa.dtype)
+    Xa = Xa / unit
     mean = Xa.mean(axis=0, dtype=np.float64)
     std = Xa.std(axis=0, dtype=np.float64)
     flat = std <= 1e-12 * np.maximum(np.abs(mean), 1.0)
@@ -582,9 +595,17 @@ def _knn(X: Any, k: int, metric: str, name: str = "X") -> tuple[np.ndarray, np.n
         ind, dist = np.take_along_axis(order, srt, axis=1)[:, 1:], np.take_along_axis(dist, srt, axis=1)[:, 1:]
         return ind, dist, N
     algo = "auto" if metric == "euclidean" else "brute"
-    nn = NearestNeighbors(n_neighbors=k, metric=metric, algorithm=algo).fit(D)
+    S, unit = _landmarks.in_range(D, metric)  # far from 1: scaled by a power of two, distances scaled back
+    nn = NearestNeighbors(n_neighbors=k, metric=metric, algorithm=algo).fit(S)
     dist, ind = nn.kneighbors()  # without a query, each point is not its own neighbour
-    return ind, np.maximum(dist, 0.0), N
+    dist = np.maximum(dist, 0.0)
+    if unit != 1.0:
+        pos = dist[dist > 0]
+        for v, what in ((float(dist.max(initial=0.0)), "largest neighbour distance"),
+                        (float(pos.min()) if pos.size else 0.0, "smallest nonzero neighbour distance")):
+            _unscale(v, unit, name, what)
+        dist = dist * unit
+    return ind, dist, N
 
 
 def knn_geodesic(
@@ -637,6 +658,11 @@ def knn_geodesic(
     from scipy.sparse.csgraph import connected_components, minimum_spanning_tree, shortest_path
 
     disconnected = check_choice(disconnected, name="disconnected", choices=("connect", "inf", "raise"))
+    unit = 1.0
+    if check_choice(metric, name="metric", choices=_METRICS) != "precomputed":
+        # far from 1 the whole graph is built on the cloud scaled by a power of two (exact), so bridge
+        # weights keep their order; the path lengths are scaled back at the end
+        X, unit = _landmarks.in_range(check_points(X, name="X"), metric)
     ind, dist, N = _knn(X, k, metric)
     _guard(N, N, np.float64, max_memory, "knn_geodesic")
     rows = np.repeat(np.arange(N), ind.shape[1])
@@ -673,6 +699,8 @@ def knn_geodesic(
         D[r:r1, r:] = blk
         D[r:, r:r1] = blk.T
     np.fill_diagonal(D, 0.0)
+    if unit != 1.0:
+        return _scale_back(D, unit, np.dtype(np.float64))
     return D
 
 
@@ -738,7 +766,13 @@ def dtm_weights(X: Any, k: int, *, metric: Metric = "euclidean", r: float = 2.0)
     """
     r = check_real(r, name="r", min_value=1.0)
     _, dist, _ = _knn(X, k, metric)
-    return 2.0 * ((dist**r).sum(axis=1) / (dist.shape[1] + 1)) ** (1.0 / r)
+    top = float(dist.max(initial=0.0))
+    pos = dist[dist > 0]
+    low = float(pos.min()) if pos.size else 1.0
+    unit = 1.0
+    if top > 0 and (r * np.log2(top) > 1000 or r * np.log2(low) < -1000):  # d**r would leave float64: scale
+        unit = _landmarks.pow2_unit(top)
+    return 2.0 * (((dist / unit) ** r).sum(axis=1) / (dist.shape[1] + 1)) ** (1.0 / r) * unit
 
 
 # -- per-sample clouds --------------------------------------------------------------------

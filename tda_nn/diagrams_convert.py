@@ -81,8 +81,11 @@ def as_diagrams(X: Any, *, name: str = "X") -> Any:
                          for k in range(max(dims) + 1)])
     if isinstance(X, (list, tuple)):
         if all(_is_pairs_array(a) for a in X):
-            return Diagrams([as_numpy(a, name=f"{name}[{i}]").astype(np.float64).reshape(-1, 2)
-                             for i, a in enumerate(X)])
+            arrs = [as_numpy(a, name=f"{name}[{i}]").astype(np.float64).reshape(-1, 2) for i, a in enumerate(X)]
+            try:
+                return Diagrams(arrs)
+            except ValueError as exc:  # NaN, infinite births, death < birth: said with the argument's name
+                raise ValueError(f"{name}: {exc}") from None
         raise TypeError(
             _DIAGRAM_FORMS.format(name=name, got=f"a {type(X).__name__} whose items are not all (k, 2) arrays")
         )
@@ -94,7 +97,10 @@ def as_diagrams(X: Any, *, name: str = "X") -> Any:
     if arr.ndim == 2 and arr.shape[1] == 3:
         return _giotto_one(arr, None, name)
     if arr.ndim == 2 and arr.shape[1] == 2:
-        return Diagrams([arr.astype(np.float64)])
+        try:
+            return Diagrams([arr.astype(np.float64)])
+        except ValueError as exc:
+            raise ValueError(f"{name}: {exc}") from None
     raise TypeError(_DIAGRAM_FORMS.format(name=name, got=f"an array of shape {arr.shape}"))
 
 

@@ -829,3 +829,21 @@ def test_landmarks_and_distances_beyond_the_float_range_are_refused():
             diagram_distances([A1 * s, A3 * s], metric="landscape")
     assert diagram_distances([A1 * 1e300, A3 * 1e300])[0, 1] / 1e300 == pytest.approx(
         diagram_distances([A1, A3])[0, 1])
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: tda_nn.ph_dimension(X * 1.0 + RNG.normal(size=(24, 3)), n_steps=10**12), "n_steps"),  # allocated 7 TiB
+    (lambda: tda_nn.ph_dimension(np.random.default_rng(1).normal(size=(40, 2)), n_repeats=10**12), "n_repeats"),  # hung
+    (lambda: tda_nn.landmarks(X, 5, method="random", seed=2.5), "seed"),  # numpy's SeedSequence message
+    (lambda: tda_nn.landmarks(X, 5, method="random", seed=-1), "seed"),
+    (lambda: tda_nn.pairwise_diagram_distances(GOOD_DGMS, n_jobs=10**12), "n_jobs"),  # OverflowError
+    (lambda: tda_nn.cka(X, Y, kernel="rbf", sigma=1e12), "sigma"),  # blamed the debiased estimator
+    (lambda: tda_nn.cka(X, Y, kernel="rbf", sigma=1e-12), "sigma"),  # answered from identity kernels
+])
+def test_counts_seeds_and_bandwidths_found_by_the_property_test(call, name):
+    import time
+
+    start = time.perf_counter()
+    with pytest.raises((ValueError, TypeError), match=name):
+        call()
+    assert time.perf_counter() - start < 2.0
