@@ -64,6 +64,13 @@ def _is_torch(X: Any) -> bool:
     return hasattr(X, "is_cuda") and hasattr(X, "device") and hasattr(X, "detach")
 
 
+def _kernels() -> Any:
+    """The device kernels (the torch wing), loaded by name only when a device is asked for."""
+    import importlib
+
+    return importlib.import_module("tda_nn.nn.kernels")
+
+
 def _list_rows(rows: np.ndarray, limit: int = 10) -> str:
     shown = ", ".join(str(int(r)) for r in rows[:limit])
     return f"[{shown}{', ...' if len(rows) > limit else ''}]"
@@ -156,6 +163,7 @@ def landmarks(
     metric: Metric = "euclidean",
     seed: int | None = None,
     start: int | None = None,
+    device: Any = None,
 ) -> Landmarks:
     """Choose ``n`` landmarks from a point cloud and report the covering radius achieved.
 
@@ -190,6 +198,10 @@ def landmarks(
     start : int or None, default=None
         First max-min landmark. ``None``: row 0 when ``seed`` is None, else a
         row drawn with ``seed``.
+    device : torch.device, str or None, default=None
+        Run max-min as torch kernels on this device (:mod:`tda_nn.nn.kernels`;
+        the same landmarks, the radius re-measured in float64). ``None``: numpy,
+        or the tensor's own device for a tensor on an accelerator.
 
     Returns
     -------
@@ -213,8 +225,12 @@ def landmarks(
     """
     method = check_choice(method, name="method", choices=("maxmin", "random"))
     metric = check_choice(metric, name="metric", choices=_METRICS)
-    if _is_torch(X) and str(X.device) != "cpu":
-        return _landmarks_torch(X, n, method=method, metric=metric, seed=seed, start=start)
+    on_device = _is_torch(X) and str(X.device) != "cpu"
+    if method == "maxmin" and (device is not None or on_device):
+        n, first, _ = _check_counts(n, int(X.shape[0]), seed, start)
+        return _kernels().landmarks(X, n, first, metric=metric, device=device)
+    if on_device:  # a random draw needs no device: its radius is measured here
+        X = X.detach().cpu().numpy()
     if metric == "precomputed":
         # checked and read a block of rows at a time: a memory-mapped matrix stays on disk
         D = check_distance_matrix(X, name="X", keep_dtype=True)
@@ -281,57 +297,6 @@ def _check_counts(n: Any, N: int, seed: Any, start: Any) -> tuple[int, int, np.r
     return n, first, rng
 
 
-def _landmarks_torch(X: Any, n: int, *, method: str, metric: str, seed: Any, start: Any) -> Landmarks:
-    """Landmarks of a torch tensor, computed on the tensor's device."""
-    import torch
-
-    if X.is_meta:
-        raise ValueError("X is a tensor on the 'meta' device, which has a shape but no values; pass real data.")
-
-    if X.ndim != 2 or (metric == "precomputed" and X.shape[0] != X.shape[1]):
-        want = "(N, N)" if metric == "precomputed" else "(N, n_features)"
-        raise ValueError(f"X must be a 2-D tensor of shape {want}, got shape {tuple(X.shape)}.")
-    if not bool(torch.isfinite(X).all()) and metric != "precomputed":
-        raise ValueError("X contains NaN or infinite values; landmarks need finite coordinates.")
-    if metric in ("cosine", "correlation"):
-        Z = X.detach().double()
-        if metric == "correlation":
-            Z = Z - Z.mean(dim=1, keepdim=True)
-        bad = torch.nonzero(torch.linalg.vector_norm(Z, dim=1) <= 1e-12).flatten().cpu().numpy()
-        if bad.size:
-            _check_metric_rows(X[torch.as_tensor(bad, device=X.device)].cpu().numpy(), metric, "X")
-    N = int(X.shape[0])
-    n, first, rng = _check_counts(n, N, seed, start)
-    X0, unit = X, 1.0
-    if metric != "precomputed" and X.is_floating_point():  # far from 1: scaled by powers of two, as on the CPU
-        lim = _landmarks.safe_range(np.dtype(str(X.dtype).removeprefix("torch.")))
-        Xd = X.detach()
-        if metric == "euclidean":
-            top = float(Xd.abs().max()) if Xd.numel() else 0.0
-            if top > 0 and not 1.0 / lim <= top <= lim:
-                unit = _landmarks.pow2_unit(top)
-                X = (Xd.double() / unit).to(X.dtype)
-        else:
-            top = Xd.abs().amax(dim=1).double() if Xd.shape[1] else torch.zeros(N, dtype=torch.float64)
-            units = torch.where(top > 0, torch.exp2(torch.ceil(torch.log2(top)) + 1), torch.ones_like(top))
-            if bool(((top > 0) & ((top < 1.0 / lim) | (top > lim))).any()):
-                X = (Xd.double() / units[:, None].to(Xd.device)).to(X.dtype)
-    if method == "random":
-        idx = rng.choice(N, size=n, replace=False).astype(np.intp)
-        Xc = X.detach().cpu().numpy()
-        if metric == "precomputed":
-            radius = float(Xc[:, idx].min(axis=1).max())
-        else:
-            dmin, tol = _landmarks.sqdist_to_landmarks(Xc, idx, metric)
-            radius = _landmarks.exact_radius(Xc, idx, dmin, tol, metric)
-    else:
-        idx, radius = _landmarks.maxmin_torch(X, n, first, metric)
-    radius = _unscale(float(radius), unit, "X", "covering radius")
-    ti = torch.as_tensor(idx, device=X0.device)
-    pts = X0.detach()[ti][:, ti] if metric == "precomputed" else X0.detach()[ti]
-    return Landmarks(idx, np.ascontiguousarray(pts.cpu().numpy()), radius, method, metric, N)
-
-
 # -- distances and preprocessing ----------------------------------------------------
 def pairwise_distances(
     X: Any,
@@ -341,6 +306,7 @@ def pairwise_distances(
     dtype: Any = np.float64,
     chunk_size: int | None = None,
     max_memory: int | float | str | None = None,
+    device: Any = None,
 ) -> np.ndarray:
     """Distances between the rows of ``X`` (and ``Y``), computed in chunks.
 
@@ -363,6 +329,10 @@ def pairwise_distances(
     max_memory : int, float, str or None, default=None
         Largest result allowed, in bytes or as a string like ``'8GiB'``; ``None``
         means half the machine's physical memory.
+    device : torch.device, str or None, default=None
+        Compute the blocks as torch kernels on this device (:mod:`tda_nn.nn.kernels`):
+        equal to this path to rounding in float64, within 2e-6 relative of float64
+        in float32 (as this path is). ``None``: numpy, no torch import.
 
     Returns
     -------
@@ -413,6 +383,8 @@ def pairwise_distances(
             A = A / np.linalg.norm(A, axis=1, keepdims=True)
         return A
 
+    if device is not None:
+        return _kernels().pairwise_distances(Xa, Ya, metric=metric, dtype=dtype, device=device)
     A = prep(Xa)
     B = A if Ya is None else prep(Ya)
     if metric == "euclidean":  # centre both on one mean: distances unchanged, less cancellation

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from .diagrams import Diagrams
 from ._diagram_samples import _is_pairs_array, is_raw_diagram_list, raw_samples
+from .diagrams import MAX_HOMOLOGY_DIM, Diagrams
 from .validation import as_numpy
 
 __all__ = ["as_diagram_list", "as_diagrams", "is_gudhi_list"]
@@ -77,6 +77,9 @@ def as_diagrams(X: Any, *, name: str = "X") -> Any:
         dims = [d for d, _ in X]
         if min(dims) < 0:
             raise ValueError(f"{name}: gudhi homology dimensions must be >= 0, got {min(dims)}.")
+        if max(dims) > MAX_HOMOLOGY_DIM:
+            raise ValueError(f"{name} declares homology dimension {max(dims)}; dimensions above "
+                             f"{MAX_HOMOLOGY_DIM} are refused before anything is allocated (one array per dimension).")
         return Diagrams([np.asarray([bd for d, bd in X if d == k], dtype=np.float64).reshape(-1, 2)
                          for k in range(max(dims) + 1)])
     if isinstance(X, (list, tuple)):

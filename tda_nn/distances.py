@@ -43,10 +43,10 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._diagram_samples import is_raw_diagram_list
 from ._matching import bottleneck_cost, essential_cost, wasserstein_cost
-from .diagrams import Diagrams
-from .parallel import pmap
 from .budgets import check_budget
+from .diagrams import Diagrams
 from .diagrams_convert import _dims_implicit, _pad_dims, as_diagram_list, as_diagrams, is_gudhi_list
+from .parallel import pmap
 from .validation import as_numpy, check_choice, check_int, check_real
 
 __all__ = [
