@@ -48,6 +48,10 @@ _LAZY: dict = {
     "loop_scales": "cycles",
     "Lifeline": "cycles",
     "Lifelines": "cycles",
+    # Mapper (tda_nn.mapper itself is the callable subpackage, listed in _MODULES)
+    "Cover": "mapper.cover",
+    "MapperGraph": "mapper.graph",
+    "mapper_layers": "mapper.layers",
     # summaries
     "BettiCurve": "features",
     "PersistenceLandscape": "features",
@@ -76,6 +80,8 @@ _LAZY: dict = {
     "TrainingTrace": "diagnostics.trace",
     "significant_bars": "diagnostics.significance",
     "SignificantBars": "diagnostics.significance",
+    "significant_clusters": "diagnostics.clusters",
+    "SignificantClusters": "diagnostics.clusters",
     # models: weights, training, regions (torch wing)
     "neural_persistence": "nn.weights",
     "NeuralPersistence": "nn.weights",
@@ -120,15 +126,18 @@ _LAZY: dict = {
     "track": "workflows",
     "Report": "report",
     "Finding": "findings",
-    "loop_findings": "workflow_stages",
-    "symmetry_findings": "workflow_stages",
-    "ProbeScores": "probes",
-    "probe_layers": "probes",
-    "TopologicalProbe": "probes",
+    "loop_findings": "findings",
+    "symmetry_findings": "findings",
+    "ProbeScores": "diagnostics.probes",
+    "probe_layers": "diagnostics.probes",
+    "TopologicalProbe": "diagnostics.probes",
     # plans before long runs
-    "Plan": "plan",
-    "PlanError": "plan",
-    "plan_analysis": "plan",
+    "Plan": "workflows.plan",
+    "PlanError": "workflows.plan",
+    "plan_analysis": "workflows.plan",
+    "AnalyzeSettings": "workflows.settings",
+    "CompareSettings": "workflows.settings",
+    "TrackSettings": "workflows.settings",
     # errors
     "MemoryBudgetError": "validation",
     "CheckpointError": "validation",
@@ -144,6 +153,7 @@ _MODULES: dict = {
     "validation": "validation",
     "actions": "nn.actions",
     "cycles": "cycles",
+    "mapper": "mapper",
 }
 
 __all__ = ["__version__", *sorted(_LAZY), *sorted(_MODULES)]

@@ -104,6 +104,48 @@ class _Rows:
             np.minimum(dmin[s : s + len(c)], best, out=dmin[s : s + len(c)])
 
 
+# -- the float range: clouds far from 1 are scaled by powers of two (exact) ---------------
+def pow2_unit(top: float) -> float:
+    """A power of two near ``top`` (1 for 0 or non-finite): dividing by it is exact in binary floats."""
+    return float(np.ldexp(1.0, int(np.frexp(top)[1]) - 1)) if top > 0 and np.isfinite(top) else 1.0
+
+
+def safe_range(dtype: Any) -> float:
+    """Coordinates in ``[1/L, L]`` for ``L = safe_range(dtype)`` square and sum without over- or underflow."""
+    return 2.0 ** (np.finfo(dtype).maxexp // 3)
+
+
+def row_units(X: np.ndarray) -> np.ndarray:
+    """Per-row power-of-two units of the largest ``|value|`` (1 for zero rows), float64, shape ``(n,)``."""
+    top = np.abs(X).max(axis=1).astype(np.float64) if X.shape[1] else np.zeros(len(X))
+    e = np.frexp(top)[1]
+    return np.where(top > 0, np.ldexp(1.0, e - 1), 1.0)
+
+
+def in_range(X: np.ndarray, metric: str) -> tuple[np.ndarray, float]:
+    """``X`` scaled into the safe float range when it lies outside it, and the unit of its distances.
+
+    Squared distances of a cloud at 1e300 overflow and those of a cloud at 1e-300
+    underflow (a covering radius of inf or 0, a NaN or zero matrix). Euclidean: ``X``
+    divided by one power of two, distances to be multiplied back by it, so every
+    result is what the unscaled arithmetic would give had it the range (the scaling
+    commutes with IEEE rounding). Cosine and correlation are invariant under scaling
+    a row: each row is divided by its own power of two and the unit is 1. Clouds
+    already inside the range are returned as they are (no copy).
+    """
+    lim = safe_range(X.dtype)
+    if metric == "euclidean":
+        top = float(np.abs(X).max(initial=0.0))
+        if top == 0.0 or 1.0 / lim <= top <= lim:
+            return X, 1.0
+        unit = pow2_unit(top)
+        return (X / np.float64(unit)).astype(X.dtype, copy=False), unit
+    units = row_units(X)
+    if units.min() >= 1.0 / lim and units.max() <= lim:
+        return X, 1.0
+    return (X / units[:, None]).astype(X.dtype, copy=False), 1.0
+
+
 def maxmin_numpy(X: np.ndarray, m: int, start: int, metric: str) -> tuple[np.ndarray, np.ndarray, float]:
     """Max-min landmarks of a feature matrix; returns ``(indices, dmin, tol)``.
 

@@ -328,6 +328,21 @@ def check_range(value: Any, *, name: str) -> tuple[float, float] | None:
     return lo, hi
 
 
+def _dims_held(diagrams: Sequence[Diagrams]) -> tuple[int, ...]:
+    """``homology_dimensions=None``: the dimensions every training sample holds, which must be the same."""
+    tops = sorted({d.maxdim for d in diagrams})
+    if len(tops) > 1:
+        first = next(i for i, d in enumerate(diagrams) if d.maxdim != tops[0])
+        raise ValueError(
+            f"homology_dimensions=None takes the dimensions the diagrams hold, but X[0] holds "
+            f"{_describe_dims(diagrams[0].maxdim)} and X[{first}] holds {_describe_dims(diagrams[first].maxdim)}; "
+            "pass homology_dimensions=(0, 1) (say) to pick the dimensions."
+        )
+    if tops[0] < 0:
+        raise ValueError("X holds samples without any homology dimension; there is nothing to vectorise.")
+    return tuple(range(tops[0] + 1))
+
+
 def _describe_dims(maxdim: int) -> str:
     return "no dimensions" if maxdim < 0 else ("H0" if maxdim == 0 else f"H0..H{maxdim}")
 
@@ -420,12 +435,14 @@ class DiagramTransformer(TransformerMixin, BaseEstimator):
 
     def _fit(self, X: Any) -> list[Bars]:
         """Fit; return the training bars per fitted dimension, essential bars handled."""
-        dims = check_homology_dimensions(self.homology_dimensions)
+        dims = None if self.homology_dimensions is None else check_homology_dimensions(self.homology_dimensions)
         check_choice(self.infinity, name="infinity", choices=("clip", "drop"))
         self._validate_params()
         diagrams = as_diagram_list(X)
         if not diagrams:
             raise ValueError("X holds no diagrams; fit needs at least one sample.")
+        if dims is None:
+            dims = _dims_held(diagrams)
         self._check_memory(len(diagrams), len(dims))
         fixed = check_range(getattr(self, "sample_range", None), name="sample_range")
         raw = self._stack_all(diagrams, dims, when="fit")

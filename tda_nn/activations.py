@@ -29,7 +29,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from ._files import META_LIMIT, check_npy, check_npz, inside, loads_json, read_json, require_npz
+from ._files import META_LIMIT, check_npy, check_npz, inside, loads_json, read_json, require_npz, require_regular
 from .diagrams import jsonable, unjson
 from .validation import as_numpy, check_real_dtype, suggest
 
@@ -286,6 +286,7 @@ class Activations(Mapping):
             raise FileNotFoundError(f"path {str(path)!r} does not exist.")
         if path.is_dir():
             return cls._load_dir(path)
+        require_regular(path, what="path")  # a named pipe would block np.load forever
         try:
             require_npz(path)
             check_npz(path, limits={"__manifest__": META_LIMIT})  # declared sizes, before decompressing
@@ -359,6 +360,14 @@ def _check_head(head: Any) -> None:
         if not (isinstance(e, dict) and isinstance(e.get("name"), str) and _plain_file(e.get("file"))
                 and isinstance(e.get("shape"), list) and isinstance(e.get("dtype"), str)):
             raise ValueError(f"malformed layer entry {e!r}: expected name, file (in the store), shape and dtype")
+    seen: dict[str, int] = {}
+    for i, e in enumerate(head["layers"]):  # a dict keeps one of two same-named layers: refuse, never pick
+        if e["name"] in seen:
+            raise ValueError(
+                f"the manifest lists layer {e['name']!r} twice (entries {seen[e['name']]} and {i}); "
+                "a store holds each layer once, so it was not written by tda_nn or was edited"
+            )
+        seen[e["name"]] = i
     for key in ("targets", "mask"):
         if head.get(key) and not _plain_file(head[key]):
             raise ValueError(f"malformed {key} entry {head[key]!r}: expected a file name in the store")

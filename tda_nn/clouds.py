@@ -38,6 +38,7 @@ from .validation import (
     check_int,
     check_points,
     check_real,
+    check_seed,
     find_stack_level,
 )
 
@@ -79,11 +80,13 @@ def _check_metric_rows(X: np.ndarray, metric: str, name: str) -> None:
     """Cosine needs non-zero rows, correlation needs rows that are not constant."""
     if metric not in ("cosine", "correlation"):
         return
-    Z = X.astype(np.float64)
+    # each row divided by a power of two near its largest |value| (exact; both distances are
+    # invariant under scaling a row): rows at 1e300 or 1e-300 neither overflow nor underflow here
+    Z = X.astype(np.float64) / _landmarks.row_units(X)[:, None]
     if metric == "correlation":
         Z = Z - Z.mean(axis=1, keepdims=True)
         # relative to the row's magnitude: a constant row centres to rounding noise
-        floor = 1e-12 * np.abs(X).max(axis=1).astype(np.float64) * np.sqrt(X.shape[1])
+        floor = 1e-12 * np.abs(X / _landmarks.row_units(X)[:, None]).max(axis=1).astype(np.float64) * np.sqrt(X.shape[1])
     else:
         floor = np.zeros(len(X))
     norm = np.sqrt(np.einsum("ij,ij->i", Z, Z))
@@ -239,20 +242,44 @@ def landmarks(
         _check_metric_rows(D, metric, "X")
         N = D.shape[0]
     n, first, rng = _check_counts(n, N, seed, start)
+    # far from 1 (at 1e300 squares overflow, at 1e-300 they underflow), selection and radius
+    # run on the cloud scaled by a power of two and the radius is scaled back: exact
+    S, unit = (D, 1.0) if metric == "precomputed" else _landmarks.in_range(D, metric)
     if method == "random":
         idx = rng.choice(N, size=n, replace=False).astype(np.intp)
         if metric == "precomputed":
             radius = float(D[:, idx].min(axis=1).max())
         else:
-            dmin, tol = _landmarks.sqdist_to_landmarks(D, idx, metric)
-            radius = _landmarks.exact_radius(D, idx, dmin, tol, metric)
+            dmin, tol = _landmarks.sqdist_to_landmarks(S, idx, metric)
+            radius = _landmarks.exact_radius(S, idx, dmin, tol, metric)
     elif metric == "precomputed":
         idx, radius = _landmarks.maxmin_precomputed(D, n, first)
     else:
-        idx, dmin, tol = _landmarks.maxmin_numpy(D, n, first, metric)
-        radius = _landmarks.exact_radius(D, idx, dmin, tol, metric)
+        idx, dmin, tol = _landmarks.maxmin_numpy(S, n, first, metric)
+        radius = _landmarks.exact_radius(S, idx, dmin, tol, metric)
+    radius = _unscale(float(radius), unit, "X", "covering radius")
     points = D[np.ix_(idx, idx)] if metric == "precomputed" else D[idx]
-    return Landmarks(idx, np.ascontiguousarray(points), float(radius), method, metric, N)
+    return Landmarks(idx, np.ascontiguousarray(points), radius, method, metric, N)
+
+
+def _unscale(value: float, unit: float, name: str, what: str, dtype: Any = np.float64) -> float:
+    """``value * unit`` (exact: ``unit`` is a power of two), refused by name where ``dtype`` cannot hold it."""
+    if unit == 1.0:
+        return value
+    info = np.finfo(dtype)
+    fix = "" if info.dtype == np.float64 else " or pass dtype=np.float64"
+    if value > float(info.max) / unit:
+        raise ValueError(
+            f"{name} spans so far that its {what} ({value:.6g} x 2**{int(np.log2(unit))}) exceeds the largest "
+            f"{info.dtype} ({float(info.max):.3g}). Rescale first, e.g. {name} / np.abs({name}).max(){fix}."
+        )
+    if 0.0 < value * unit < float(info.tiny):
+        raise ValueError(
+            f"{name} spans so little that its {what} ({value * unit:.3g}) is below the smallest normal "
+            f"{info.dtype} ({float(info.tiny):.3g}) and has lost its precision. Rescale first, e.g. "
+            f"{name} / np.abs({name}).max(){fix}."
+        )
+    return value * unit
 
 
 def _check_counts(n: Any, N: int, seed: Any, start: Any) -> tuple[int, int, np.random.Generator]:
@@ -262,7 +289,7 @@ def _check_counts(n: Any, N: int, seed: Any, start: Any) -> tuple[int, int, np.r
             f"n must be at most the number of points, got n={n} landmarks for {N} points. "
             f"Use n <= {N} (n = {N} keeps every point)."
         )
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed, name="seed"))
     if start is None:
         first = 0 if seed is None else int(rng.integers(N))
     else:
@@ -340,8 +367,16 @@ def pairwise_distances(
     if Ya is not None:
         _check_metric_rows(Ya, metric, "Y")
 
+    # far from 1 (squares overflow at 1e300 and underflow at 1e-300) the rows are divided by powers
+    # of two, exactly: one common unit for euclidean (multiplied back at the end), each row its own
+    # for cosine and correlation (invariant under scaling a row)
+    unit = 1.0
+    if metric == "euclidean":
+        top = max(float(np.abs(Xa).max(initial=0.0)), 0.0 if Ya is None else float(np.abs(Ya).max(initial=0.0)))
+        unit = _landmarks.pow2_unit(top)
+
     def prep(A: np.ndarray) -> np.ndarray:
-        A = A.astype(np.float64)
+        A = A.astype(np.float64) / (unit if metric == "euclidean" else _landmarks.row_units(A)[:, None])
         if metric == "correlation":
             A = A - A.mean(axis=1, keepdims=True)
         if metric in ("cosine", "correlation"):
@@ -380,7 +415,7 @@ def pairwise_distances(
     if Ya is not None:
         for r in range(0, nA, chunk_size):
             out[r : r + chunk_size] = block(r, min(r + chunk_size, nA), 0, n_y)
-        return out
+        return _scale_back(out, unit, dtype)
     for r in range(0, nA, chunk_size):
         r1 = min(r + chunk_size, nA)
         for c in range(r, nA, chunk_size):
@@ -392,6 +427,19 @@ def pairwise_distances(
             out[r:r1, c:c1] = blk
             if c != r:
                 out[c:c1, r:r1] = blk.T
+    return _scale_back(out, unit, dtype)
+
+
+def _scale_back(out: np.ndarray, unit: float, dtype: np.dtype) -> np.ndarray:
+    """Distances computed on rows divided by ``unit`` in original units, in place; refused where ``dtype`` cannot hold them."""
+    if unit == 1.0 or out.size == 0:
+        return out
+    top = float(np.max(out, initial=0.0, where=np.isfinite(out)))  # inf: no path, kept as it is
+    pos = out[(out > 0) & np.isfinite(out)]
+    _unscale(top, unit, "X", "largest distance", dtype)  # raises where it overflows
+    if pos.size:
+        _unscale(float(pos.min()), unit, "X", "smallest nonzero distance", dtype)  # or loses its precision
+    out *= dtype.type(unit) if np.isfinite(dtype.type(unit)) else np.float64(unit)
     return out
 
 
@@ -419,6 +467,10 @@ def standardize(X: Any) -> np.ndarray:
            [ 1.,  0.]])
     """
     Xa = check_points(X, name="X", min_points=1)
+    # each column divided by a power of two near its largest |value| first (exact, and the result is
+    # invariant under it): columns at 1e300 or 1e-300 neither overflow nor look constant
+    unit = _landmarks.row_units(np.ascontiguousarray(Xa.T)).astype(Xa.dtype)
+    Xa = Xa / unit
     mean = Xa.mean(axis=0, dtype=np.float64)
     std = Xa.std(axis=0, dtype=np.float64)
     flat = std <= 1e-12 * np.maximum(np.abs(mean), 1.0)
@@ -515,9 +567,17 @@ def _knn(X: Any, k: int, metric: str, name: str = "X") -> tuple[np.ndarray, np.n
         ind, dist = np.take_along_axis(order, srt, axis=1)[:, 1:], np.take_along_axis(dist, srt, axis=1)[:, 1:]
         return ind, dist, N
     algo = "auto" if metric == "euclidean" else "brute"
-    nn = NearestNeighbors(n_neighbors=k, metric=metric, algorithm=algo).fit(D)
+    S, unit = _landmarks.in_range(D, metric)  # far from 1: scaled by a power of two, distances scaled back
+    nn = NearestNeighbors(n_neighbors=k, metric=metric, algorithm=algo).fit(S)
     dist, ind = nn.kneighbors()  # without a query, each point is not its own neighbour
-    return ind, np.maximum(dist, 0.0), N
+    dist = np.maximum(dist, 0.0)
+    if unit != 1.0:
+        pos = dist[dist > 0]
+        for v, what in ((float(dist.max(initial=0.0)), "largest neighbour distance"),
+                        (float(pos.min()) if pos.size else 0.0, "smallest nonzero neighbour distance")):
+            _unscale(v, unit, name, what)
+        dist = dist * unit
+    return ind, dist, N
 
 
 def knn_geodesic(
@@ -570,6 +630,11 @@ def knn_geodesic(
     from scipy.sparse.csgraph import connected_components, minimum_spanning_tree, shortest_path
 
     disconnected = check_choice(disconnected, name="disconnected", choices=("connect", "inf", "raise"))
+    unit = 1.0
+    if check_choice(metric, name="metric", choices=_METRICS) != "precomputed":
+        # far from 1 the whole graph is built on the cloud scaled by a power of two (exact), so bridge
+        # weights keep their order; the path lengths are scaled back at the end
+        X, unit = _landmarks.in_range(check_points(X, name="X"), metric)
     ind, dist, N = _knn(X, k, metric)
     _guard(N, N, np.float64, max_memory, "knn_geodesic")
     rows = np.repeat(np.arange(N), ind.shape[1])
@@ -606,6 +671,8 @@ def knn_geodesic(
         D[r:r1, r:] = blk
         D[r:, r:r1] = blk.T
     np.fill_diagonal(D, 0.0)
+    if unit != 1.0:
+        return _scale_back(D, unit, np.dtype(np.float64))
     return D
 
 
@@ -671,7 +738,13 @@ def dtm_weights(X: Any, k: int, *, metric: Metric = "euclidean", r: float = 2.0)
     """
     r = check_real(r, name="r", min_value=1.0)
     _, dist, _ = _knn(X, k, metric)
-    return 2.0 * ((dist**r).sum(axis=1) / (dist.shape[1] + 1)) ** (1.0 / r)
+    top = float(dist.max(initial=0.0))
+    pos = dist[dist > 0]
+    low = float(pos.min()) if pos.size else 1.0
+    unit = 1.0
+    if top > 0 and (r * np.log2(top) > 1000 or r * np.log2(low) < -1000):  # d**r would leave float64: scale
+        unit = _landmarks.pow2_unit(top)
+    return 2.0 * (((dist / unit) ** r).sum(axis=1) / (dist.shape[1] + 1)) ** (1.0 / r) * unit
 
 
 # -- per-sample clouds --------------------------------------------------------------------

@@ -281,10 +281,8 @@ class Diagrams(Sequence):
         return np.concatenate(parts) if parts else np.empty((0, 3))
 
     # -- figures ------------------------------------------------------------------
-    # The drawing lives in tda_nn.plotting.diagrams, a floor above this room. It is
-    # loaded by name on call, as pandas loads its plotting backend, so the data room
-    # never imports the figures (no import cycle, no arrow up a floor) and matplotlib
-    # is only imported when a figure is asked for.
+    # Drawn by tda_nn.plotting.draw, the drawing primitives on the floor below this
+    # room (numpy and matplotlib only); matplotlib is imported when a figure is asked for.
     def plot(self, ax: Any = None, *, dims: Sequence[int] | None = None, title: str | None = None,
              legend: bool = True, size: float = 14) -> Any:
         """Draw the persistence diagram: birth against death, one colour per dimension.
@@ -297,7 +295,10 @@ class Diagrams(Sequence):
         matplotlib.axes.Axes
             ``ax``, or the Axes of a new figure when ``ax`` is None.
         """
-        return _figures().plot_diagrams(self, dims=dims, ax=ax, title=title, legend=legend, size=size)
+        from .plotting.draw import axes, diagram_dims, draw_diagram
+
+        _, ax = axes(ax, (4.6, 4.4))
+        return draw_diagram(ax, self, diagram_dims(self, dims), title=title, legend=legend, size=size)
 
     def plot_barcode(self, ax: Any = None, *, dims: Sequence[int] | None = None, max_bars: int = 60,
                      title: str | None = None) -> Any:
@@ -310,8 +311,11 @@ class Diagrams(Sequence):
         matplotlib.axes.Axes
             ``ax``, or the Axes of a new figure when ``ax`` is None.
         """
-        fig = _figures().plot_barcode(self, dims=dims, max_bars=max_bars, ax=ax, title=title)
-        return fig.axes[0] if ax is None else ax
+        from .plotting.draw import axes, diagram_dims, draw_barcode
+
+        _, ax = axes(ax, (6.0, 4.4))
+        return draw_barcode(ax, self, diagram_dims(self, dims), max_bars=check_int(max_bars, name="max_bars", min_value=1),
+                            title=title)
 
     # -- serialisation ---------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -363,8 +367,9 @@ class Diagrams(Sequence):
         path = Path(path)
         if not path.exists():
             raise FileNotFoundError(f"path {str(path)!r} does not exist.")
-        from ._files import META_LIMIT, check_npz, loads_json, require_npz
+        from ._files import META_LIMIT, check_npz, loads_json, require_npz, require_regular
 
+        require_regular(path, what="path")  # a named pipe would block np.load forever
         try:
             require_npz(path)
             check_npz(path, limits={"__meta__": META_LIMIT})  # declared sizes, before decompressing
@@ -387,13 +392,6 @@ class Diagrams(Sequence):
             raise ValueError(
                 f"path {str(path)!r} is not a readable tda_nn diagrams file ({type(exc).__name__}: {exc})."
             ) from None
-
-
-def _figures() -> Any:
-    """The figure room, ``tda_nn.plotting.diagrams``, loaded by name (see ``Diagrams.plot``)."""
-    import importlib
-
-    return importlib.import_module("tda_nn.plotting.diagrams")
 
 
 # A Diagrams holds one array per homology dimension up to the largest declared one; a

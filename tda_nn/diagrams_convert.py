@@ -17,23 +17,11 @@ from typing import Any
 
 import numpy as np
 
+from ._diagram_samples import _is_pairs_array, is_raw_diagram_list, raw_samples
 from .diagrams import MAX_HOMOLOGY_DIM, Diagrams
 from .validation import as_numpy
 
 __all__ = ["as_diagram_list", "as_diagrams", "is_gudhi_list"]
-
-
-def _is_pairs_array(a: Any) -> bool:
-    """A (k, 2) array-like of (birth, death), or an empty one."""
-    if hasattr(a, "detach") and hasattr(a, "numpy"):
-        a = a.detach().cpu().numpy()
-    if not isinstance(a, (np.ndarray, list, tuple)):
-        return False
-    try:
-        arr = np.asarray(a, dtype=np.float64)
-    except (TypeError, ValueError):
-        return False
-    return (arr.ndim == 2 and arr.shape[1] == 2) or arr.size == 0
 
 
 def is_gudhi_list(x: Any) -> bool:
@@ -96,8 +84,11 @@ def as_diagrams(X: Any, *, name: str = "X") -> Any:
                          for k in range(max(dims) + 1)])
     if isinstance(X, (list, tuple)):
         if all(_is_pairs_array(a) for a in X):
-            return Diagrams([as_numpy(a, name=f"{name}[{i}]").astype(np.float64).reshape(-1, 2)
-                             for i, a in enumerate(X)])
+            arrs = [as_numpy(a, name=f"{name}[{i}]").astype(np.float64).reshape(-1, 2) for i, a in enumerate(X)]
+            try:
+                return Diagrams(arrs)
+            except ValueError as exc:  # NaN, infinite births, death < birth: said with the argument's name
+                raise ValueError(f"{name}: {exc}") from None
         raise TypeError(
             _DIAGRAM_FORMS.format(name=name, got=f"a {type(X).__name__} whose items are not all (k, 2) arrays")
         )
@@ -109,7 +100,10 @@ def as_diagrams(X: Any, *, name: str = "X") -> Any:
     if arr.ndim == 2 and arr.shape[1] == 3:
         return _giotto_one(arr, None, name)
     if arr.ndim == 2 and arr.shape[1] == 2:
-        return Diagrams([arr.astype(np.float64)])
+        try:
+            return Diagrams([arr.astype(np.float64)])
+        except ValueError as exc:
+            raise ValueError(f"{name}: {exc}") from None
     raise TypeError(_DIAGRAM_FORMS.format(name=name, got=f"an array of shape {arr.shape}"))
 
 
@@ -127,7 +121,8 @@ def as_diagram_list(X: Any, *, name: str = "X", allow_empty: bool = False) -> li
     giotto-tda ``(n, k, 3)`` array gives ``n`` samples (padding understood per sample;
     every sample keeps dimensions up to the stack's largest). A list of samples, each
     in any single-sample form, gives one ``Diagrams`` each. A list of ``(k, 2)``
-    arrays is ONE sample (ripser.py's ``dgms``), never several.
+    arrays is one raw diagram PER SAMPLE (persim's and giotto-tda's habit), warning
+    where it looks like ripser.py's ``dgms``: the rule of :mod:`tda_nn._diagram_samples`.
     """
     if isinstance(X, (Diagrams, dict)) or is_gudhi_list(X):
         return [as_diagrams(X, name=name)]
@@ -154,10 +149,8 @@ def as_diagram_list(X: Any, *, name: str = "X", allow_empty: bool = False) -> li
         if allow_empty:
             return []
         raise ValueError(f"{name} is empty: no diagrams to work on; pass at least one sample's diagrams.")
-    if all(_is_pairs_array(a) for a in X) and not all(
-        isinstance(a, np.ndarray) and a.ndim == 2 and a.shape[1] == 3 for a in X
-    ):
-        return [as_diagrams(list(X), name=name)]
+    if is_raw_diagram_list(X):
+        return raw_samples(X, name=name)
     out = [as_diagrams(item, name=f"{name}[{i}]") for i, item in enumerate(X)]
     # gudhi's lists and giotto-tda's (k, 3) arrays show no dimension without bars (a circle sampled
     # too sparsely has no H1 point at all): such a sample holds every dimension up to the

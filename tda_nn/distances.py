@@ -41,10 +41,11 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from ._diagram_samples import is_raw_diagram_list
 from ._matching import bottleneck_cost, essential_cost, wasserstein_cost
 from .budgets import check_budget
 from .diagrams import Diagrams
-from .diagrams_convert import _dims_implicit, _is_pairs_array, _pad_dims, as_diagram_list, as_diagrams, is_gudhi_list
+from .diagrams_convert import _dims_implicit, _pad_dims, as_diagram_list, as_diagrams, is_gudhi_list
 from .parallel import pmap
 from .validation import as_numpy, check_choice, check_int, check_real
 
@@ -102,7 +103,10 @@ def _as_diagrams(X: Any, name: str) -> tuple[Diagrams, bool]:
             f"{name} must be a Diagrams, a (k, 2) array of (birth, death) or a giotto-tda (k, 3) array, "
             f"got an array of shape {arr.shape}."
         )
-    return Diagrams([arr]), True  # validates: NaN, infinite births, death < birth
+    try:
+        return Diagrams([arr]), True  # validates: NaN, infinite births, death < birth
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from None
 
 
 def _check_dims(dim: Any) -> tuple[int, ...] | None:
@@ -398,12 +402,9 @@ def _as_samples(X: Any, name: str) -> tuple[list[Diagrams], bool]:
     """A list of samples and whether they are raw (k, 2) diagrams."""
     if isinstance(X, Diagrams):
         raise TypeError(f"{name} must be a list of Diagrams (one per sample), got a single Diagrams; wrap it: [{name}].")
-    # a list of (k, 2) arrays is one raw diagram per sample here; any other item (ripser's dict or
-    # dgms list, gudhi's list, a giotto-tda (k, 3) array) goes to the one converter
-    if isinstance(X, (list, tuple)) and X and all(_is_pairs_array(x) for x in X):
-        arrs = [as_numpy(x, name=f"{name}[{i}]") for i, x in enumerate(X)]
-        return [Diagrams([a.reshape(-1, 2)]) for a in arrs], True
-    return as_diagram_list(X, name=name), False
+    # a list of (k, 2) arrays is one raw diagram per sample, by the one rule of the converter
+    # (tda_nn._diagram_samples); any other form goes to the same converter
+    return as_diagram_list(X, name=name), is_raw_diagram_list(X)
 
 
 def _sample_dims(samples: list[Diagrams], raw: bool, dims: tuple[int, ...] | None, name: str) -> tuple[int, ...]:
@@ -488,14 +489,30 @@ class _Vectorised:
         w = unit(self.scale)
         U, V = U / c * (self.scale / w), V / c * (self.scale / w)
         D = cdist(U, V, metric="chebyshev") if np.isinf(self.p) else cdist(U, V, metric="minkowski", p=self.p)
-        with np.errstate(over="ignore"):  # a norm above 1.8e308 is inf, honestly, never NaN
-            return D * c * w
+        with np.errstate(over="ignore", under="ignore"):
+            out = D * c * w
+        # a norm beyond float64's range (landscapes of diagrams at 1e300 scale as 1e450) is refused by
+        # name, as one below its normal range (1e-300: 1e-450 rounds to 0 or loses its digits) is
+        tiny = float(np.finfo(np.float64).tiny)
+        if (np.isinf(out) & np.isfinite(D)).any() or ((out < tiny) & (D > 0)).any():
+            pos = D[np.isfinite(D) & (D > 0)]
+            lo, hi = (np.log10(v) + np.log10(c) + np.log10(w) for v in (pos.min(), pos.max()))
+            raise ValueError(
+                f"X: the {self.metric} distances of these diagrams lie between about 1e{lo:.0f} and 1e{hi:.0f}, "
+                f"outside float64's normal range ({tiny:.3g} to {float(np.finfo(np.float64).max):.3g}); such "
+                "an L^p norm of a vectorisation scales like a power of the diagrams' scale. Rescale the diagrams "
+                "first (multiply every birth and death by one factor), or use metric='bottleneck' or "
+                "'wasserstein', which scale linearly."
+            )
+        return out
 
 
 def _n_chunks(n_jobs: int | None, n_pairs: int) -> int:
     import joblib
 
-    workers = joblib.effective_n_jobs(n_jobs)
+    from .parallel import check_n_jobs
+
+    workers = joblib.effective_n_jobs(check_n_jobs(n_jobs))
     return 1 if workers <= 1 else min(n_pairs, 4 * workers)
 
 
@@ -512,7 +529,9 @@ def _matching_matrix(
     if len(pairs) == 0:
         return out
     chunks = np.array_split(pairs, _n_chunks(n_jobs, len(pairs)))
-    values = np.concatenate(pmap(_chunk, chunks, n_jobs=n_jobs, A=A, B=B, metric=metric, p=p, q=q))
+    # one chunk runs here: starting a pool of workers for it costs seconds and saves nothing
+    values = np.concatenate(pmap(_chunk, chunks, n_jobs=n_jobs if len(chunks) > 1 else 1, A=A, B=B, metric=metric,
+                                 p=p, q=q))
     out[i, j] = values
     if symmetric:
         out[j, i] = values

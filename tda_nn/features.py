@@ -1,16 +1,21 @@
 """Vectorisations of persistence diagrams as scikit-learn transformers.
 
 Every transformer here takes a list of :class:`~tda_nn.Diagrams`, a single
-``Diagrams`` (one sample), or a giotto-tda ``(n, k, 3)`` array of
+``Diagrams`` (one sample), a giotto-tda ``(n, k, 3)`` array of
 (birth, death, dim) triples (padding points with birth == death are ignored),
+or a list of raw ``(k, 2)`` arrays, read as ONE DIAGRAM PER SAMPLE as persim
+and giotto-tda users pass them (each in the H0 slot; a warning where the list
+looks like ripser.py's ``dgms`` of one sample, which is passed as
+``Diagrams(dgms)`` or ``[dgms]``; the rule is :mod:`tda_nn._diagram_samples`),
 and returns an array of shape ``(n_samples, n_features_out_)``.
 
 Shared conventions
 ------------------
-- ``homology_dimensions=(0, 1)``: the dimensions vectorised, features of each
-  dimension side by side in that order. Asking for a dimension the diagrams do
-  not hold is a ``ValueError`` at ``fit``; diagrams at ``transform`` must hold
-  every fitted dimension.
+- ``homology_dimensions=None``: every dimension the training diagrams hold
+  (all samples must hold the same ones), or the dimensions given, features of
+  each dimension side by side in that order. Asking for a dimension the
+  diagrams do not hold is a ``ValueError`` at ``fit``; diagrams at
+  ``transform`` must hold every fitted dimension (``dims_``).
 - ``fit`` learns ``ranges_`` (``(n_dims, 2)``: smallest birth, largest finite
   birth or death per dimension, or ``sample_range`` where the transformer has one)
   and the transformer's grid or pixels.
@@ -89,8 +94,9 @@ class BettiCurve(_GridTransformer):
 
     Parameters
     ----------
-    homology_dimensions : tuple of int, default=(0, 1)
-        Dimensions to vectorise.
+    homology_dimensions : tuple of int or None, default=None
+        Dimensions to vectorise; ``None`` takes every dimension the training
+        diagrams hold (``dims_``).
     n_bins : int, default=100
         Grid points per dimension.
     sample_range : (float, float) or None, default=None
@@ -124,7 +130,7 @@ class BettiCurve(_GridTransformer):
 
     def __init__(
         self,
-        homology_dimensions: Sequence[int] = (0, 1),
+        homology_dimensions: Sequence[int] | None = None,
         n_bins: int = 100,
         sample_range: tuple[float, float] | None = None,
         infinity: Infinity = "clip",
@@ -152,8 +158,9 @@ class PersistenceLandscape(_GridTransformer):
 
     Parameters
     ----------
-    homology_dimensions : tuple of int, default=(0, 1)
-        Dimensions to vectorise.
+    homology_dimensions : tuple of int or None, default=None
+        Dimensions to vectorise; ``None`` takes every dimension the training
+        diagrams hold (``dims_``).
     n_layers : int, default=5
         Number of landscape functions ``lambda_1 .. lambda_k``.
     n_bins : int, default=100
@@ -180,7 +187,7 @@ class PersistenceLandscape(_GridTransformer):
 
     def __init__(
         self,
-        homology_dimensions: Sequence[int] = (0, 1),
+        homology_dimensions: Sequence[int] | None = None,
         n_layers: int = 5,
         n_bins: int = 100,
         sample_range: tuple[float, float] | None = None,
@@ -221,8 +228,9 @@ class Silhouette(_GridTransformer):
 
     Parameters
     ----------
-    homology_dimensions : tuple of int, default=(0, 1)
-        Dimensions to vectorise.
+    homology_dimensions : tuple of int or None, default=None
+        Dimensions to vectorise; ``None`` takes every dimension the training
+        diagrams hold (``dims_``).
     power : float, default=1.0
         Exponent of the lifetime weights (0 gives the plain mean of tents).
     n_bins : int, default=100
@@ -248,7 +256,7 @@ class Silhouette(_GridTransformer):
 
     def __init__(
         self,
-        homology_dimensions: Sequence[int] = (0, 1),
+        homology_dimensions: Sequence[int] | None = None,
         power: float = 1.0,
         n_bins: int = 100,
         sample_range: tuple[float, float] | None = None,
@@ -301,7 +309,7 @@ def _unit(values: np.ndarray) -> float:
     return 2.0 ** np.frexp(top)[1] if top > 0 else 1.0
 
 
-_TINY_SPAN = 1e-280  # fitted image extents narrower than this are widened (subnormal pixel sides)
+_TINY_SPAN = 2.0**-1000  # ~9e-302: fitted image extents narrower than this would give (near-)subnormal pixel sides
 
 
 def _pair(value: Any, name: str) -> tuple[int, int]:
@@ -326,8 +334,9 @@ class PersistenceImage(DiagramTransformer):
 
     Parameters
     ----------
-    homology_dimensions : tuple of int, default=(0, 1)
-        Dimensions to vectorise.
+    homology_dimensions : tuple of int or None, default=None
+        Dimensions to vectorise; ``None`` takes every dimension the training
+        diagrams hold (``dims_``).
     n_pixels : int or (int, int), default=20
         Pixels along the birth and the persistence axis.
     sigma : float or None, default=None
@@ -336,7 +345,8 @@ class PersistenceImage(DiagramTransformer):
     weight : {'linear', 'uniform'} or callable, default='linear'
         ``'linear'``: ``w = p`` (persistence, persim's default); ``'uniform'``:
         ``w = 1``; a callable ``weight(birth, persistence) -> weights`` gets arrays
-        of all bars of one dimension at once.
+        of all bars of one dimension at once and must return finite values
+        ``>= 0`` (a ``ValueError`` naming ``weight`` otherwise).
     birth_range, persistence_range : (float, float) or None, default=None
         Image extent; ``None`` fits it per dimension: births from smallest to
         largest, persistence from 0 to the largest (after clipping essential bars).
@@ -368,7 +378,7 @@ class PersistenceImage(DiagramTransformer):
 
     def __init__(
         self,
-        homology_dimensions: Sequence[int] = (0, 1),
+        homology_dimensions: Sequence[int] | None = None,
         n_pixels: int | tuple[int, int] = 20,
         sigma: float | None = None,
         weight: Literal["linear", "uniform"] | Callable[[np.ndarray, np.ndarray], np.ndarray] = "linear",
@@ -405,6 +415,12 @@ class PersistenceImage(DiagramTransformer):
             p_rng = check_range(self.persistence_range, name="persistence_range")
             if p_rng is None:
                 top = float(pers.max()) if len(pers) else 0.0
+                if 0.0 < top <= _TINY_SPAN:  # widening it would move every bar into one pixel row: refuse
+                    raise ValueError(
+                        f"X: the longest bar of H{self.dims_[len(p_edges)]} has persistence {top:.3g}, below "
+                        f"{_TINY_SPAN:.1e}, where the pixel sides of a persistence image would be subnormal "
+                        "floats. Rescale the diagrams first (multiply births and deaths by one factor)."
+                    )
                 # below _TINY_SPAN, pixel sides would be subnormal and the Gaussians NaN
                 p_rng = (0.0, top if top > _TINY_SPAN else 1.0)
             b_rng = check_range(self.birth_range, name="birth_range")
@@ -424,11 +440,25 @@ class PersistenceImage(DiagramTransformer):
 
     def _weights(self, birth: np.ndarray, pers: np.ndarray) -> np.ndarray:
         func = self.weight if callable(self.weight) else _WEIGHTS[self.weight]
-        w = np.asarray(func(birth, pers), dtype=np.float64)
-        if w.shape != pers.shape:
-            w = np.broadcast_to(w, pers.shape).astype(np.float64)
+        got = func(birth, pers)
+        try:
+            w = np.asarray(got, dtype=np.float64)
+            if w.shape != pers.shape:
+                w = np.broadcast_to(w, pers.shape).astype(np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"weight must return one real number per bar (an array of shape {pers.shape} or a scalar), "
+                f"got {type(got).__name__} of shape {np.shape(got) if not isinstance(got, (str, bytes)) else ()}."
+            ) from None
         if not np.isfinite(w).all():
             raise ValueError("weight returned NaN or infinite values; it must map every bar to a finite number.")
+        if (w < 0).any():
+            j = int(np.flatnonzero(w < 0)[0])
+            raise ValueError(
+                f"weight returned negative values ({int((w < 0).sum())} of {w.size} bars, first {float(w[j])!r} for the "
+                f"bar born at {float(birth[j])!r} with persistence {float(pers[j])!r}); a persistence image's weights must be >= 0 "
+                "(Adams et al. 2017: zero on the diagonal, non-negative elsewhere)."
+            )
         return w
 
     def _transform_dim(self, i: int, bars: Bars) -> np.ndarray:
@@ -455,8 +485,9 @@ class PersistentEntropy(DiagramTransformer):
 
     Parameters
     ----------
-    homology_dimensions : tuple of int, default=(0, 1)
-        Dimensions to vectorise.
+    homology_dimensions : tuple of int or None, default=None
+        Dimensions to vectorise; ``None`` takes every dimension the training
+        diagrams hold (``dims_``).
     normalize : bool, default=False
         Divide by ``log n``; zero when ``n <= 1``.
     infinity : {'clip', 'drop'}, default='clip'
@@ -479,7 +510,7 @@ class PersistentEntropy(DiagramTransformer):
 
     def __init__(
         self,
-        homology_dimensions: Sequence[int] = (0, 1),
+        homology_dimensions: Sequence[int] | None = None,
         normalize: bool = False,
         infinity: Infinity = "clip",
     ):
@@ -527,8 +558,9 @@ class Amplitude(DiagramTransformer):
 
     Parameters
     ----------
-    homology_dimensions : tuple of int, default=(0, 1)
-        Dimensions to vectorise.
+    homology_dimensions : tuple of int or None, default=None
+        Dimensions to vectorise; ``None`` takes every dimension the training
+        diagrams hold (``dims_``).
     p : float or tuple of float, default=(1, 2, inf)
         Norm orders, each ``>= 1``; one feature per order.
     infinity : {'clip', 'drop'}, default='clip'
@@ -551,7 +583,7 @@ class Amplitude(DiagramTransformer):
 
     def __init__(
         self,
-        homology_dimensions: Sequence[int] = (0, 1),
+        homology_dimensions: Sequence[int] | None = None,
         p: float | Sequence[float] = (1.0, 2.0, np.inf),
         infinity: Infinity = "clip",
     ):
@@ -601,8 +633,9 @@ class PersistenceStatistics(DiagramTransformer):
 
     Parameters
     ----------
-    homology_dimensions : tuple of int, default=(0, 1)
-        Dimensions to vectorise.
+    homology_dimensions : tuple of int or None, default=None
+        Dimensions to vectorise; ``None`` takes every dimension the training
+        diagrams hold (``dims_``).
     quantiles : tuple of float, default=(0.1, 0.25, 0.5, 0.75, 0.9)
         Quantile levels in [0, 1].
     infinity : {'clip', 'drop'}, default='clip'
@@ -627,7 +660,7 @@ class PersistenceStatistics(DiagramTransformer):
 
     def __init__(
         self,
-        homology_dimensions: Sequence[int] = (0, 1),
+        homology_dimensions: Sequence[int] | None = None,
         quantiles: Sequence[float] = (0.1, 0.25, 0.5, 0.75, 0.9),
         infinity: Infinity = "clip",
     ):
@@ -686,8 +719,9 @@ class TropicalCoordinates(DiagramTransformer):
 
     Parameters
     ----------
-    homology_dimensions : tuple of int, default=(0, 1)
-        Dimensions to vectorise.
+    homology_dimensions : tuple of int or None, default=None
+        Dimensions to vectorise; ``None`` takes every dimension the training
+        diagrams hold (``dims_``).
     r : float or None, default=None
         The scale ``r > 0``. ``None`` fits it per dimension as the median of
         ``b_i / l_i`` over training bars with ``l_i > 0`` (1.0 when that median is
@@ -719,7 +753,7 @@ class TropicalCoordinates(DiagramTransformer):
 
     def __init__(
         self,
-        homology_dimensions: Sequence[int] = (0, 1),
+        homology_dimensions: Sequence[int] | None = None,
         r: float | None = None,
         infinity: Infinity = "clip",
     ):

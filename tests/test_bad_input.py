@@ -216,11 +216,13 @@ RESULT_TYPES = {
     # frozen results that only the library builds; their constructors take the library's own arrays
     "ActivationPatterns", "BoundaryDistance", "Landmarks", "LayerComparison", "LayerInfo", "LayerProfile",
     "NeuralPersistence", "PathRegions", "PlaneRegions", "ProbeScores", "RegionDensity", "SignificantBars",
+    "SignificantClusters",
     "TrainingTrace", "Report",  # Report.load: tests/test_hostile_files.py
     "Finding",  # built by tda_nn.findings from the numbers of a report
     "Plan", "PlanError",  # built by plan_analysis (tested below) and the workflows' dry run
     "Cycle", "Cycles", "Lifeline", "Lifelines", "LoopSamples", "LieDerivative", "OrbitTopology", "SymmetryProfile",
     "SymmetrySummary", "ExactPlaneRegions", "LocalComplexity",
+    "MapperGraph",  # built by tda_nn.mapper; from_members/from_dict refusals in tests/test_mapper.py
     # the error types themselves
     "CheckpointError", "MemoryBudgetError",
 }  # fmt: skip
@@ -354,8 +356,9 @@ TABLE: dict[str, dict[str, Any]] = {
     "PersistenceImage": merge(_vectoriser(tda_nn.PersistenceImage), {
         "huge": raises(lambda: tda_nn.PersistenceImage(n_pixels=10**6).fit(GOOD_DGMS), "n_pixels",
                        errors=(MemoryBudgetError,)),
-        "inf": Same(lambda: np.isfinite(tda_nn.PersistenceImage((0,)).fit_transform([Diagrams([[[0, 5e-324]]])])).all(),
-                    lambda: True)}),
+        # a subnormal persistence would need subnormal pixel sides: refused by name, never widened silently
+        "inf": raises(lambda: tda_nn.PersistenceImage((0,)).fit_transform([Diagrams([[[0, 5e-324]]])]), "X",
+                      "rescale")}),
     "PersistentEntropy": _vectoriser(tda_nn.PersistentEntropy),
     "Amplitude": _vectoriser(tda_nn.Amplitude),
     "PersistenceStatistics": _vectoriser(tda_nn.PersistenceStatistics),
@@ -402,9 +405,27 @@ TABLE: dict[str, dict[str, Any]] = {
         "nan": raises(lambda: tda_nn.plan_analysis({"a": (3,)}, n_samples=10, maxdim=1, max_points=10,
                                                    max_time=float("nan")), "max_time"),
     },
+    "AnalyzeSettings": {
+        "nan": raises(lambda: tda_nn.AnalyzeSettings(alpha=float("nan")), "alpha"),
+        "nonpositive": raises(lambda: tda_nn.AnalyzeSettings(max_points=0), "max_points"),
+        "bool": raises(lambda: tda_nn.AnalyzeSettings(max_samples=True), "max_samples"),
+        "string": raises(lambda: tda_nn.AnalyzeSettings(view="tsne"), "view"),
+    },
+    "CompareSettings": {
+        "string": raises(lambda: tda_nn.CompareSettings(metric="euclid"), "metric"),
+        "nonpositive": raises(lambda: tda_nn.CompareSettings(maxdim=-1), "maxdim"),
+    },
+    "TrackSettings": {
+        "nonpositive": raises(lambda: tda_nn.TrackSettings(steps=[3, -1]), "steps"),
+        "kwtype": raises(lambda: tda_nn.TrackSettings(steps="0,1"), "steps"),
+    },
     "significant_bars": merge(
         cloud_cases(lambda v: tda_nn.significant_bars(v, n_bootstrap=2), bool_ok=False, halves=False),
         {"nonpositive": raises(lambda: tda_nn.significant_bars(X, n_bootstrap=0), "n_bootstrap")},
+    ),
+    "significant_clusters": merge(
+        cloud_cases(lambda v: tda_nn.significant_clusters(v), bool_ok=False, halves=False),
+        {"nonpositive": raises(lambda: tda_nn.significant_clusters(X, min_size=0), "min_size")},
     ),
     "layer_profile": {
         "nan": raises(lambda: tda_nn.layer_profile({"a": X_NAN}, **PROFILE_KW), "nan"),
@@ -550,6 +571,16 @@ TABLE: dict[str, dict[str, Any]] = {
         "nonpositive": raises(lambda: tda_nn.orbit_topology(MODEL, X, tda_nn.Rotate(), layers=["1"], n_steps=0),
                               "n_steps")}),
     "symmetry_summary": model_cases(lambda m: tda_nn.symmetry_summary(m, X, "flip", ["1"])),
+    # -- Mapper (tda_nn.mapper itself is the callable subpackage: its cases are in tests/test_mapper.py)
+    "Cover": {
+        "nonpositive": raises(lambda: tda_nn.Cover(0, 0.3), "n_intervals"),
+        "kwtype": raises(lambda: tda_nn.Cover(5, "0.3"), "overlap"),
+        "string": raises(lambda: tda_nn.Cover(5, 0.3, "wide"), "kind"),
+    },
+    "mapper_layers": merge(
+        cloud_cases(lambda v: tda_nn.mapper_layers({"a": v}, lens=0, cover=(3, 0.3)), "activations['a']", ndim=False),
+        {"kwtype": raises(lambda: tda_nn.mapper_layers(X), "activations", errors=(TypeError,)),
+         "nonpositive": raises(lambda: tda_nn.mapper_layers({"a": X}, min_share=-1.0), "min_share")}),
     # -- the scikit-learn estimator of persistence
     "Persistence": merge(
         cloud_cases(lambda v: tda_nn.Persistence(maxdim=0).fit_transform([v])[0], bool_ok=False, halves=False),
@@ -679,3 +710,140 @@ def test_grid_regions_say_they_are_a_lower_bound():
     assert "n_regions>=" in repr(res) and "resolution=16" in repr(res)
     finer = tda_nn.regions_on_plane(MODEL, points=X[:3], method="grid", resolution=61)  # its grid holds the 16-point grid
     assert np.allclose(finer.s[::4], res.s) and finer.n_regions >= res.n_regions  # so it can only find more
+
+
+# -- issue 26: the last silent answers ---------------------------------------------------------
+from tda_nn.distances import pairwise_distances as diagram_distances  # noqa: E402
+
+A1 = np.array([[0.0, 1.0], [0.2, 0.5]])
+A2 = np.array([[0.0, 2.0]])
+A3 = np.array([[0.1, 0.3], [0.2, 0.9], [0.4, 0.6]])
+VECTORISERS = [tda_nn.BettiCurve(n_bins=7), tda_nn.PersistenceLandscape(n_bins=7), tda_nn.Silhouette(n_bins=7),
+               tda_nn.PersistenceImage(n_pixels=3), tda_nn.PersistentEntropy(), tda_nn.Amplitude(),
+               tda_nn.PersistenceStatistics(), tda_nn.TropicalCoordinates(), tda_nn.TopologicalFeatures()]
+
+
+@pytest.mark.parametrize("est", VECTORISERS, ids=lambda e: type(e).__name__)
+def test_a_list_of_raw_arrays_is_one_sample_each(est):
+    from sklearn.base import clone
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing ambiguous here: no warning
+        out = clone(est).fit_transform([A1, A2, A3])
+    assert out.shape[0] == 3
+    # the same as the three samples spelled out, one H0 diagram each
+    np.testing.assert_array_equal(out, clone(est).fit_transform([Diagrams([A1]), Diagrams([A2]), Diagrams([A3])]))
+    # ripser.py's dgms of ONE sample is passed wrapped
+    assert clone(est).fit_transform([[A1, A3]]).shape[0] == 1
+    assert clone(est).fit_transform(Diagrams([A1, A3])).shape[0] == 1
+
+
+def test_the_named_cases_of_issue_26():
+    assert tda_nn.BettiCurve().fit_transform([A1, A2]).shape == (2, 100)
+    assert tda_nn.PersistentEntropy().fit_transform([A1, A2, A3]).shape == (3, 1)
+    # the same rule in the distances: three samples, three rows
+    assert diagram_distances([A1, A2, A3]).shape == (3, 3)
+    D = diagram_distances([A1, A2, A3], metric="landscape")
+    assert D.shape == (3, 3) and D[0, 1] > 0
+
+
+def test_a_list_that_looks_like_ripsers_dgms_warns():
+    h0 = np.array([[0.0, 0.4], [0.0, np.inf]])
+    with pytest.warns(UserWarning, match=r"read as 2 samples.*Diagrams\(X\) or \[X\]"):
+        out = tda_nn.BettiCurve(n_bins=5).fit_transform([h0, A3])
+    assert out.shape == (2, 5)
+    with pytest.warns(UserWarning, match="ripser"):
+        diagram_distances([h0, A3])
+    # H0 diagrams of several samples (each with its essential bar) are not ambiguous
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert tda_nn.PersistentEntropy().fit_transform([h0, h0, h0]).shape == (3, 1)
+
+
+def test_raw_samples_name_the_bad_item():
+    with pytest.raises(ValueError, match=r"X\[1\].*NaN"):
+        tda_nn.BettiCurve().fit([A1, np.array([[0.0, np.nan]])])
+    with pytest.raises(ValueError, match=r"X\[0\].*death < birth"):
+        tda_nn.Amplitude().fit([np.array([[1.0, 0.5]]), A2])
+    with pytest.raises(ValueError, match="homology_dimensions requests H1"):
+        tda_nn.BettiCurve((0, 1)).fit([A1, A2])  # raw arrays hold H0 only
+    with pytest.raises(ValueError, match="homology_dimensions=None.*X\\[1\\]"):
+        tda_nn.BettiCurve().fit([Diagrams([A1]), Diagrams([A1, A2])])
+
+
+@pytest.mark.parametrize("weight, match", [
+    (lambda b, p: -p, "weight returned negative"),
+    (lambda b, p: p / 0.0, "weight returned NaN or infinite"),
+    (lambda b, p: np.ones(99), "weight must return one real number per bar"),
+])
+def test_persistence_image_weight_is_checked(weight, match):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        with pytest.raises((ValueError, TypeError), match=match):
+            tda_nn.PersistenceImage(weight=weight).fit_transform(GOOD_DGMS)
+
+
+def test_activations_manifest_with_a_repeated_layer_is_refused(tmp_path):
+    import json
+
+    acts = tda_nn.Activations({"fc1": X, "fc2": Y})
+    store = acts.save(tmp_path / "store")
+    head = json.loads((store / "manifest.json").read_text())
+    head["layers"][1]["name"] = "fc1"
+    (store / "manifest.json").write_text(json.dumps(head))
+    with pytest.raises(ValueError, match=r"manifest\.json.*layer 'fc1' twice"):
+        tda_nn.Activations.load(store)
+
+
+CIRCLE = np.c_[np.cos(np.linspace(0, 2 * np.pi, 60, endpoint=False)), np.sin(np.linspace(0, 2 * np.pi, 60, endpoint=False))]
+
+
+@pytest.mark.parametrize("scale", [1e300, 1e-300, 2.0**1000, 2.0**-1000])
+@pytest.mark.parametrize("metric", ["euclidean", "cosine", "correlation"])
+def test_landmarks_and_distances_far_from_one(scale, metric):
+    P = np.random.default_rng(26).normal(size=(60, 3))  # no ties: the max-min order is the same
+    ref_l = tda_nn.landmarks(P, 12, metric=metric)
+    ref_d = tda_nn.clouds.pairwise_distances(P, metric=metric)
+    unit = scale if metric == "euclidean" else 1.0
+    L = tda_nn.landmarks(P * scale, 12, metric=metric)
+    D = tda_nn.clouds.pairwise_distances(P * scale, metric=metric)
+    assert L.indices.tolist() == ref_l.indices.tolist()
+    assert np.isfinite(L.radius) and L.radius > 0 and np.isfinite(D).all()
+    np.testing.assert_allclose(L.radius / unit, ref_l.radius, rtol=1e-12)
+    np.testing.assert_allclose(D / unit, ref_d, rtol=1e-12, atol=1e-12)
+    if scale in (2.0**1000, 2.0**-1000) and metric == "euclidean":  # a power of two: the very same floats
+        assert L.radius == ref_l.radius * scale
+        np.testing.assert_array_equal(D, ref_d * scale)
+
+
+def test_landmarks_and_distances_beyond_the_float_range_are_refused():
+    with pytest.raises(ValueError, match="X spans so far.*exceeds the largest float64"):
+        tda_nn.clouds.pairwise_distances(np.array([[-1.5e308, 0.0], [1.5e308, 0.0]]))
+    with pytest.raises(ValueError, match="X spans so little.*smallest normal float64"):
+        tda_nn.landmarks(CIRCLE * 1e-310, 5)
+    with pytest.raises(ValueError, match="dtype=np.float64"):
+        tda_nn.clouds.pairwise_distances(CIRCLE * 1e39, dtype=np.float32)
+    # diagram distances whose L^p norm leaves float64 are refused by name, never inf or 0
+    for s in (1e300, 1e-300):
+        with pytest.raises(ValueError, match="landscape distances.*outside float64"):
+            diagram_distances([A1 * s, A3 * s], metric="landscape")
+    assert diagram_distances([A1 * 1e300, A3 * 1e300])[0, 1] / 1e300 == pytest.approx(
+        diagram_distances([A1, A3])[0, 1])
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: tda_nn.ph_dimension(X * 1.0 + RNG.normal(size=(24, 3)), n_steps=10**12), "n_steps"),  # allocated 7 TiB
+    (lambda: tda_nn.ph_dimension(np.random.default_rng(1).normal(size=(40, 2)), n_repeats=10**12), "n_repeats"),  # hung
+    (lambda: tda_nn.landmarks(X, 5, method="random", seed=2.5), "seed"),  # numpy's SeedSequence message
+    (lambda: tda_nn.landmarks(X, 5, method="random", seed=-1), "seed"),
+    (lambda: tda_nn.pairwise_diagram_distances(GOOD_DGMS, n_jobs=10**12), "n_jobs"),  # OverflowError
+    (lambda: tda_nn.cka(X, Y, kernel="rbf", sigma=1e12), "sigma"),  # blamed the debiased estimator
+    (lambda: tda_nn.cka(X, Y, kernel="rbf", sigma=1e-12), "sigma"),  # answered from identity kernels
+])
+def test_counts_seeds_and_bandwidths_found_by_the_property_test(call, name):
+    import time
+
+    start = time.perf_counter()
+    with pytest.raises((ValueError, TypeError), match=name):
+        call()
+    assert time.perf_counter() - start < 2.0

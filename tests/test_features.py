@@ -397,9 +397,13 @@ class TestBadInput:
             Diagrams([[[0.0, np.nan]]])
 
     def test_wrong_types(self):
-        # a list of (k, 2) arrays is ONE sample's diagrams per dimension (ripser.py's dgms)
+        # a list of (k, 2) arrays is one raw diagram PER SAMPLE (persim's and giotto-tda's habit);
+        # ripser.py's dgms of one sample is passed wrapped: [dgms]
         est = BettiCurve(n_bins=5).fit([np.array([[0.0, 1.0]]), np.array([[0.1, 0.2]])])
-        assert est.transform([np.array([[0.0, 1.0]]), np.array([[0.1, 0.2]])]).shape == (1, 10)
+        assert est.dims_ == (0,)
+        assert est.transform([np.array([[0.0, 1.0]]), np.array([[0.1, 0.2]])]).shape == (2, 5)
+        est = BettiCurve(n_bins=5).fit([[np.array([[0.0, 1.0]]), np.array([[0.1, 0.2]])]])
+        assert est.transform([[np.array([[0.0, 1.0]]), np.array([[0.1, 0.2]])]]).shape == (1, 10)
         with pytest.raises(TypeError, match="X must be"):
             BettiCurve().fit("diagrams")
         with pytest.raises(ValueError, match="no diagrams"):

@@ -13,10 +13,13 @@ import tda_nn
 from tda_nn.findings import (
     Finding,
     depth_findings,
+    loop_findings,
     probe_findings,
     region_findings,
+    report_findings,
     significance_findings,
     similarity_findings,
+    symmetry_findings,
 )
 from tda_nn.report import Report
 from tda_nn.workflows import analyze
@@ -85,25 +88,36 @@ class TestLandmarkBound:
         row = rep.table["input"]
         assert row["n_significant_H1"] == 0
         assert 2 * row["landmark_bound"] >= row["longest_H1"] > 0
-        swamps = [f for f in rep.findings if f.rule == "landmark_swamps"]
-        assert len(swamps) == 1 and swamps[0].quantity == "longest_H1"
-        text = swamps[0].text
-        assert f"2r = {row['landmark_bound']:.3g}" in text and "more landmarks" in text and "max_points" in text
-        assert swamps[0].uncertainty == pytest.approx(row["landmark_bound"])
+        # the binding constraint is named: the approximation when 2 x 2r exceeds the band's threshold, else the band
+        b, thr = row["landmark_bound"], row["threshold_H1"]
+        if 2 * b > thr:
+            swamps = [f for f in rep.findings if f.rule == "landmark_swamps"]
+            assert len(swamps) == 1 and swamps[0].quantity == "longest_H1"
+            text = swamps[0].text
+            assert f"2r = {b:.3g}" in text and "more landmarks" in text and "max_points" in text
+            assert swamps[0].uncertainty == pytest.approx(b)
+        else:
+            (binds,) = [f for f in rep.findings if f.rule == "band_binds" and f.layer == "input"]
+            assert "more landmarks would change nothing" in binds.text and binds.value == pytest.approx(thr)
+            assert not [f for f in rep.findings if f.rule == "landmark_swamps"]
         # the swamped dimension is not read as simplification across depth
         simp = [f for f in rep.findings if f.rule == "simplification"]
         assert len(simp) == 1 and "cannot be read" in simp[0].text and simp[0].value is None
 
     def test_rule_on_a_table(self):
-        table = {"a": {"n_significant_H1": 0, "threshold_H1": 1.2, "longest_H1": 0.5, "landmark_bound": 0.6,
+        table = {"a": {"n_significant_H1": 0, "threshold_H1": 1.0, "longest_H1": 0.5, "landmark_bound": 0.6,
                        "n_points": 100},
                  "b": {"n_significant_H1": 0, "threshold_H1": 0.4, "longest_H1": 0.3, "landmark_bound": 0.1,
                        "n_points": 100}}
         out = significance_findings(table)
         swamps = [f for f in out if f.rule == "landmark_swamps"]
         assert [f.layer for f in swamps] == ["a"] and "2r = 0.6" in swamps[0].text
-        quiet = [f for f in out if f.rule == "significant_bars"]
-        assert [f.layer for f in quiet] == ["b"]  # b is below its threshold, not swamped
+        # b: the band (0.4) exceeds its longest bar (0.3) while 2 x 2r = 0.2 does not: the band binds
+        binds = [f for f in out if f.rule == "band_binds"]
+        assert [f.layer for f in binds] == ["b"] and "more landmarks would change nothing" in binds[0].text
+        # with the band above 2 x 2r, the band binds even where the landmarks could hide the bars
+        table["a"]["threshold_H1"] = 1.5
+        assert [f.rule for f in significance_findings({"a": table["a"]})] == ["band_binds"]
 
 
 class TestRules:
@@ -116,7 +130,7 @@ class TestRules:
         (f,) = depth_findings(t)
         assert "falls from 3 (in) to 0 (out)" in f.text and f.value == -3.0
 
-    def test_measures_disagree(self):
+    def test_most_alike_and_measures_undecided(self):
         labels = ("a", "b", "c", "d")
         # CKA: a~b most alike; the distance says a and b are the farthest pair
         C = np.array([[1, .9, .5, .2], [.9, 1, .4, .3], [.5, .4, 1, .6], [.2, .3, .6, 1]])
@@ -125,11 +139,71 @@ class TestRules:
         out = similarity_findings({"linear CKA": (labels, C), "wasserstein H1": (labels, D)})
         best = {f.quantity: f for f in out if f.rule == "most_alike"}
         assert "a and b" in best["linear CKA"].text and best["linear CKA"].value == 0.9
-        (dis,) = [f for f in out if f.rule in ("measures_agree", "measures_disagree")]
-        assert dis.rule == "measures_disagree"
+        assert "c and d" in best["wasserstein H1"].text and best["wasserstein H1"].value == pytest.approx(0.4)
+        # the runner-up is quoted: c and d at 0.6 by CKA, what 0.9 must be compared with
+        assert "next c and d at 0.6" in best["linear CKA"].text and best["linear CKA"].uncertainty == 0.6
+        (dis,) = [f for f in out if f.rule.startswith("measures_")]
+        # Spearman 1/7 over 6 pairs: no claim either way, with the exact p-value quoted
+        assert dis.rule == "measures_undecided" and dis.value == pytest.approx(1 / 7)
         assert "a and b rank 1 of 6 by linear CKA and 6 of 6 by wasserstein H1" in dis.text
+        assert "all 24 relabellings" in dis.text and f"p = {dis.uncertainty:.3g}" in dis.text
+
+    def test_agree_needs_a_permutation_p_value_below_alpha(self):
+        labels = ("a", "b", "c", "d")
+        C = np.array([[1, .9, .5, .2], [.9, 1, .4, .3], [.5, .4, 1, .6], [.2, .3, .6, 1]])
         same = similarity_findings({"linear CKA": (labels, C), "wasserstein H1": (labels, 1 - C)})
-        assert [f.rule for f in same][-1] == "measures_agree" and same[-1].value == pytest.approx(1.0)
+        (agree,) = [f for f in same if f.rule.startswith("measures_")]
+        # identical rankings over 4 layers: only the identity of the 4! relabellings reaches rho = 1
+        assert agree.rule == "measures_agree" and agree.value == pytest.approx(1.0)
+        assert agree.uncertainty == pytest.approx(1 / 24) and "p = 0.0417" in agree.text
+        # the same perfect agreement over 3 layers (3 pairs) is not enough to say "agree"
+        three = similarity_findings({"linear CKA": (labels[:3], C[:3, :3]), "w": (labels[:3], 1 - C[:3, :3])})
+        (f,) = [f for f in three if f.rule.startswith("measures_")]
+        assert f.rule == "measures_undecided" and "cannot be told from 3 layers" in f.text
+        assert f.uncertainty == pytest.approx(1 / 6) and "Compare at least 4 layers" in f.text
+        # several measures over 3 layers: one finding, the layer count is what binds
+        c3 = C[:3, :3]
+        many = similarity_findings({"linear CKA": (labels[:3], c3), "w": (labels[:3], 1 - c3),
+                                    "RBF CKA": (labels[:3], c3 ** 2)})
+        (h,) = [f for f in many if f.rule.startswith("measures_")]
+        assert "Whether w and RBF CKA agree with linear CKA" in h.text and "w 1, RBF CKA 1" in h.text
+        assert h.value is None and h.uncertainty == pytest.approx(1 / 6)
+        # and at a stricter alpha, 4 layers are not enough either
+        (g,) = [f for f in similarity_findings({"linear CKA": (labels, C), "w": (labels, 1 - C)}, alpha=0.01)
+                if f.rule.startswith("measures_")]
+        assert g.rule == "measures_undecided" and g.uncertainty == pytest.approx(1 / 24)
+
+    def test_opposite_rankings_disagree(self):
+        rng = np.random.default_rng(1)
+        n = 6
+        A = rng.uniform(size=(n, n))
+        A = A + A.T
+        out = similarity_findings({"linear CKA": (list("abcdef"), A), "w": (list("abcdef"), A)})
+        (f,) = [f for f in out if f.rule.startswith("measures_")]
+        # a distance equal to the similarity ranks every pair in opposite order: rho = -1, p = 1/720
+        assert f.rule == "measures_disagree" and f.value == pytest.approx(-1.0)
+        assert f.uncertainty == pytest.approx(1 / 720)
+
+    def test_mantel_exact_p_value_by_brute_force(self):
+        import itertools
+
+        from scipy.stats import spearmanr
+
+        from tda_nn.findings import mantel_spearman
+
+        rng = np.random.default_rng(4)
+        n = 5
+        A, B = (rng.uniform(size=(n, n)) for _ in range(2))
+        A, B = A + A.T, B + B.T
+        rho, p_gt, p_lt, n_perm = mantel_spearman(A, B)
+        iu = np.triu_indices(n, 1)
+        assert rho == pytest.approx(spearmanr(A[iu], B[iu])[0])
+        null = [spearmanr(A[iu], B[np.ix_(p, p)][iu])[0] for p in itertools.permutations(range(n))]
+        assert n_perm == 120
+        assert p_gt == pytest.approx(np.mean(np.asarray(null) >= rho - 1e-12))
+        assert p_lt == pytest.approx(np.mean(np.asarray(null) <= rho + 1e-12))
+        with pytest.raises(ValueError, match="a and b must be square"):
+            mantel_spearman(A[:2, :2], B[:2, :2])
 
     def test_probes_against_controls(self):
         probes = {"layers": ["c1", "c2"], "topological": [0.30, 0.80], "linear": [0.9, 0.95], "shuffled": [0.28, 0.11],
@@ -139,8 +213,20 @@ class TestRules:
         assert "does no better" in ctrl["c1"].text and "reads the label" in ctrl["c2"].text
         assert ctrl["c2"].uncertainty == pytest.approx(np.sqrt(0.8 * 0.2 / 500))
         (lin,) = [f for f in out if f.rule == "probe_vs_linear"]
-        assert "below the linear probe on pooled activations at every layer" in lin.text
+        assert "below the linear probe on pooled activations at every layer, by more than two standard" in lin.text
         assert lin.value == pytest.approx(0.30 - 0.9)
+        assert lin.uncertainty == pytest.approx(np.sqrt((0.3 * 0.7 + 0.9 * 0.1) / 500))  # SE of the difference
+
+    def test_probes_within_two_standard_errors_are_not_ranked(self):
+        probes = {"layers": ["a", "b"], "topological": [0.90, 0.95], "linear": [0.91, 0.80], "shuffled": [0.5, 0.5],
+                  "chance": 0.5}
+        lin = [f for f in probe_findings(probes, n_samples=100) if f.rule == "probe_vs_linear"]
+        assert ["above" in f.text for f in lin] == [True, False]  # b above; a level with the linear probe
+        assert lin[0].layer == "b"
+        assert "within two standard errors of each other at a (a 0.9 against 0.91)" in lin[1].text
+        # without the sample count the margin is 0.05, and said so
+        (f, g) = [f for f in probe_findings(probes) if f.rule == "probe_vs_linear"]
+        assert "by more than 0.05" in f.text and "within 0.05" in g.text and f.uncertainty is None
 
     def test_region_saturation(self):
         regions = {"data_patterns": {"patterns": 1000, "patterns/relu1": 1000, "patterns/relu0": 120},
@@ -150,6 +236,53 @@ class TestRules:
         assert len(sat) == 1 and sat[0].layer == "relu1" and "every one of the 1000 samples" in sat[0].text
         (share,) = [f for f in out if f.rule == "region_sharing"]
         assert share.layer == "relu0" and share.value == 120.0
+
+    def test_clusters_and_significant_bars_quote_their_numbers(self):
+        table = {"a": {"n_significant_H0": 3, "threshold_H0": 0.71, "n_significant_H1": 2, "threshold_H1": 0.25,
+                       "longest_H1": 0.9, "landmark_bound": 0.0}}
+        out = significance_findings(table, {"a": {1: [0.5, 0.9]}}, alpha=0.01)
+        bars = [f for f in out if f.rule == "significant_bars"]
+        assert len(bars) == 1 and bars[0].value == 2.0 and bars[0].uncertainty == 0.25
+        assert "2 significant loops (H1) with lifetimes 0.9, 0.5" in bars[0].text and "alpha = 0.01" in bars[0].text
+        (cl,) = [f for f in out if f.rule == "clusters"]
+        assert cl.value == 3.0 and "threshold 0.71" in cl.text
+        # report_findings puts the swamped dimensions first
+        table["b"] = {"n_significant_H0": 1, "threshold_H0": 1.0, "n_significant_H1": 0, "threshold_H1": 0.5,
+                      "longest_H1": 0.1, "landmark_bound": 0.5, "n_points": 50}
+        assert report_findings(table)[0].rule == "landmark_swamps"
+
+    def test_loops_rule(self):
+        payload = {"layers": {"fc1": {"threshold": 0.6, "reference_scale": 2.0, "loops": [
+            {"indices": [3, 1, 4, 1, 5], "labels": ["x", "y", "x", "y", "z"], "bar": [0.2, 1.4],
+             "bar_relative": [0.1, 0.7]}]}},
+            "lifelines": {"lifelines": [
+                {"born": "fc1", "layers": ["fc1", "fc2"], "end": "died", "ended_at": "fc3", "merged_into": None},
+                {"born": "fc1", "layers": ["fc1", "fc2", "fc3"], "end": "survives", "ended_at": None,
+                 "merged_into": None}]}}
+        out = loop_findings(payload)
+        assert [f.rule for f in out] == ["loop_samples", "lifelines", "lifelines"]
+        assert out[0].value == 5.0 and out[0].uncertainty == pytest.approx(0.3)  # threshold / reference scale
+        assert "1 significant loop (loop 0: 5 samples, 3 classes, lifetime 0.6" in out[0].text
+        assert "persists through fc1 -> fc2 and dies at fc3" in out[1].text and out[1].value == 2.0
+        assert "still a loop at the last layer" in out[2].text
+        assert loop_findings(None) == []
+
+    def test_symmetry_equivariance_and_orbits_rules(self):
+        payload = {"tol": 0.05,
+                   "invariance": {"shift": {"layers": ["input", "conv", "out"], "error": [1.0, 0.8, 0.7],
+                                            "interval": [[0.9, 1.1], [0.7, 0.9], [0.6, 0.8]]}},
+                   "equivariance": {"shift": {"layers": ["input", "conv", "out"], "error": [0.0, 0.01, 0.5],
+                                              "interval": [[0.0, 0.0], [0.0, 0.02], [0.4, 0.6]]}},
+                   "orbits": {"shift": {"layers": ["input", "out"],
+                                        "status": {"input": ["kept", "kept"], "out": ["collapsed", "torn"]},
+                                        "fractions": {"out": {"collapsed": 0.5}}}}}
+        inv, eq, orb = symmetry_findings(payload)
+        assert inv.rule == "invariance" and inv.layer is None and "No layer is invariant to shift" in inv.text
+        assert inv.value == 0.7 and inv.uncertainty == 0.8
+        assert eq.rule == "equivariance" and eq.layer == "conv" and eq.value == 0.01 and eq.uncertainty == 0.02
+        assert "conv (equivariance error 0.01, invariance error 0.8)" in eq.text  # the input is left out
+        assert orb.rule == "orbits" and orb.value == 0.5
+        assert "input: 2 kept, 0 collapsed, 0 torn; out: 0 kept, 1 collapsed, 1 torn" in orb.text
 
     def test_finding_dict_and_errors(self):
         f = Finding("x", None, "q", float("nan"), 0.5, "r")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import shutil
 import threading
@@ -12,6 +13,7 @@ import time
 import tracemalloc
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -256,3 +258,265 @@ def test_a_copied_store_still_loads(tmp_path):
     store = Activations({"a": np.arange(8.0).reshape(4, 2)}).save(tmp_path / "s1")
     shutil.copytree(store, tmp_path / "s2")
     assert Activations.load(tmp_path / "s2")["a"].tolist() == np.arange(8.0).reshape(4, 2).tolist()
+
+
+# -- issue 26: regular files only, never blocking ------------------------------------------
+def _fifo(path: Path) -> Path:
+    os.mkfifo(path)
+    return path
+
+
+def _run_with_deadline(call, fifo: Path, seconds: float = 5.0):
+    """Run ``call`` in a thread; if it is still blocked after ``seconds``, unblock it and fail."""
+    out: dict[str, Any] = {}
+
+    def run():
+        try:
+            call()
+        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+            out["exc"] = exc
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    t.join(seconds)
+    if t.is_alive():  # a writer opening the pipe releases the blocked reader
+        fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        os.close(fd)
+        t.join(5)
+        pytest.fail(f"the loader blocked on the named pipe {fifo}")
+    return out.get("exc")
+
+
+def _loaders(tmp_path: Path) -> list[tuple[str, Any, Path]]:
+    from tda_nn._files import read_json
+    from tda_nn.diagnostics.trace import TrainingTrace
+    from tda_nn.nn.checkpoints import load_tensors
+
+    store = tmp_path / "store"
+    store.mkdir()
+    _fifo(store / "manifest.json")
+    store2 = Activations({"a": np.zeros((3, 2))}).save(tmp_path / "store2")
+    (npy,) = [p for p in store2.iterdir() if p.suffix == ".npy"]  # the layer's file, named by the manifest
+    npy.unlink()
+    _fifo(npy)
+    rep = tmp_path / "rep"
+    rep.mkdir()
+    _fifo(rep / "report.json")
+    trace = tmp_path / "trace"
+    trace.mkdir()
+    _fifo(trace / "trace.json")
+    f = {name: _fifo(tmp_path / name) for name in ("d.npz", "a.npz", "c.pt", "t.pt", "j.json", "s.safetensors")}
+    return [
+        ("Diagrams.load", lambda: Diagrams.load(f["d.npz"]), f["d.npz"]),
+        ("Activations.load npz", lambda: Activations.load(f["a.npz"]), f["a.npz"]),
+        ("Activations.load manifest", lambda: Activations.load(store), store / "manifest.json"),
+        ("Activations.load layer file", lambda: Activations.load(store2), npy),
+        ("Report.load", lambda: Report.load(rep), rep / "report.json"),
+        ("TrainingTrace.load", lambda: TrainingTrace.load(trace), trace / "trace.json"),
+        ("load_checkpoint", lambda: load_checkpoint(f["c.pt"]), f["c.pt"]),
+        ("load_checkpoint safetensors", lambda: load_checkpoint(f["s.safetensors"]), f["s.safetensors"]),
+        ("load_tensors", lambda: load_tensors(f["t.pt"]), f["t.pt"]),
+        ("read_json", lambda: read_json(f["j.json"]), f["j.json"]),
+    ]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_every_loader_refuses_a_named_pipe_at_once(tmp_path):
+    for name, call, fifo in _loaders(tmp_path):
+        start = time.perf_counter()
+        exc = _run_with_deadline(call, fifo)
+        assert time.perf_counter() - start < 2.0, name
+        assert isinstance(exc, ValueError), f"{name}: {exc!r}"
+        assert "named pipe" in str(exc) and str(fifo.name) in str(exc), f"{name}: {exc}"
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
+def test_a_device_is_refused_by_name():
+    from tda_nn._files import open_regular
+
+    with pytest.raises(ValueError, match="character device"):
+        Diagrams.load("/dev/zero")  # would never end
+    with pytest.raises(ValueError, match="character device"):
+        open_regular("/dev/null")
+
+
+def test_a_socket_is_refused_by_name(tmp_path):
+    import socket
+
+    if not hasattr(socket, "AF_UNIX"):
+        pytest.skip("unix sockets")
+    path = tmp_path / "s.npz"
+    with socket.socket(socket.AF_UNIX) as s:
+        try:
+            s.bind(str(path))
+        except OSError:
+            pytest.skip("cannot bind a unix socket here")
+        with pytest.raises(ValueError, match="socket"):
+            Activations.load(path)
+
+
+def test_open_regular_reads_a_regular_file_in_blocking_mode(tmp_path):
+    from tda_nn._files import open_regular
+
+    (tmp_path / "x.bin").write_bytes(b"abc" * 1000)
+    with open_regular(tmp_path / "x.bin") as f:
+        assert os.get_blocking(f.fileno()) and f.read() == b"abc" * 1000
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        open_regular(tmp_path / "missing.bin")
+
+
+# -- issue 26: files a shared machine can read, folders replaced as a whole ------------------
+_SAVE_LOOP = """
+import sys, numpy as np
+from tda_nn import Diagrams
+from tda_nn.report import Report
+d = Diagrams([[[0.0, 1.0], [0.0, np.inf]], [[0.2, 0.5]]])
+reps = [Report(title="A", layers=("a",), diagrams={"a": d}, table={"a": {"n": 3.0}}),
+        Report(title="B", layers=("b", "c"), diagrams={"b": d, "c": d}, table={"b": {"n": 1.0}, "c": {"n": 2.0}})]
+i = 0
+while True:
+    reps[i % 2].save(sys.argv[1], figures=i % 3 != 2)
+    print("saved", i, flush=True)
+    i += 1
+"""
+
+
+def _one_save(out: Path) -> None:
+    """The folder holds exactly the files of one save: report.json, its html, its figures, its diagrams."""
+    body = json.loads((out / "report.json").read_text())
+    rep = Report.load(out)
+    assert f"<title>{rep.title}</title>" in (out / "report.html").read_text()
+    pngs = sorted(p.name for p in out.glob("*.png"))
+    assert pngs == sorted(body["figures"]), (pngs, body["figures"])
+    gens = {Path(rel).parent.name for rel in body["diagrams"].values()}
+    assert len(gens) == 1 and sorted(p.name for p in (out / "diagrams").iterdir()) == sorted(gens)
+    assert (out / "mine.txt").read_text() == "keep me" and (out / ".tda_nn_cache" / "x.npz").exists()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGKILL")
+def test_a_report_save_killed_at_any_moment_leaves_one_whole_save(tmp_path):
+    import random
+    import signal
+    import subprocess
+    import sys
+
+    out = tmp_path / "rep"
+    out.mkdir()
+    (out / "mine.txt").write_text("keep me")  # the user's own file and a stage cache live beside the report
+    (out / ".tda_nn_cache").mkdir()
+    (out / ".tda_nn_cache" / "x.npz").write_bytes(b"cache")
+    env = {**os.environ, "PYTHONPATH": str(Path(tda_nn.__file__).parents[1])}
+    rng = random.Random(26)
+    seen = set()
+    for _kill in range(4):
+        proc = subprocess.Popen([sys.executable, "-c", _SAVE_LOOP, str(out)], stdout=subprocess.PIPE, text=True,
+                                env=env)
+        try:
+            assert proc.stdout.readline().startswith("saved")  # at least one whole save, then kill mid-way
+            time.sleep(rng.uniform(0.0, 0.9))
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(10)
+            proc.stdout.close()
+        _one_save(out)
+        seen.add(Report.load(out).title)
+    # the next save cleans what killed saves left beside the folder, and keeps what is not the report's
+    Report(title="C", layers=("a",), diagrams={"a": Diagrams([[[0.0, 1.0]]])}).save(out, figures=False)
+    _one_save(out)
+    assert [p.name for p in tmp_path.iterdir()] == ["rep"], list(tmp_path.iterdir())
+    assert not list(out.glob("*.png"))  # the figures of the older saves went with them
+
+
+def test_saved_files_follow_the_umask(tmp_path):
+    from tda_nn.store import atomic_write_bytes
+
+    old = os.umask(0o027)
+    try:
+        atomic_write_bytes(tmp_path / "a.bin", b"x")
+        out = Report(title="t", layers=("a",), diagrams={"a": Diagrams([[[0.0, 1.0]]])}).save(tmp_path / "r")
+        d = Diagrams([[[0.0, 1.0]]]).save(tmp_path / "d.npz")
+    finally:
+        os.umask(old)
+    mode = lambda p: p.stat().st_mode & 0o777  # noqa: E731
+    assert mode(tmp_path / "a.bin") == 0o640 and mode(d) == 0o640
+    assert mode(out) == 0o750
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert files and all(mode(p) == 0o640 for p in files), {p.name: oct(mode(p)) for p in files}
+    assert all(mode(p) == 0o750 for p in out.rglob("*") if p.is_dir())
+
+
+# -- issue 26: capture never changes the mode a training thread sees ------------------------
+class _Spy(torch.nn.Module):
+    """Records the training flag that every forward pass of the training thread sees."""
+
+    def __init__(self):
+        super().__init__()
+        self.seen: list[bool] = []
+        self.trainer = None
+
+    def forward(self, x):
+        if threading.get_ident() == self.trainer:
+            self.seen.append(self.training)
+            time.sleep(0.002)  # a forward pass long enough for a capture to start inside it
+        return x
+
+
+def test_a_capture_beside_a_training_thread_never_changes_its_mode():
+    torch.manual_seed(0)
+    spy = _Spy()
+    model = torch.nn.Sequential(torch.nn.Linear(4, 16), spy, torch.nn.Dropout(0.5), torch.nn.BatchNorm1d(16),
+                                torch.nn.Linear(16, 2))
+    model.train()
+    opt = torch.optim.SGD(model.parameters(), lr=1e-3)
+    X = torch.randn(64, 4)
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def train():
+        spy.trainer = threading.get_ident()
+        try:
+            while not stop.is_set():
+                opt.zero_grad()
+                model(X).pow(2).mean().backward()
+                opt.step()
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    t = threading.Thread(target=train, daemon=True)
+    t.start()
+    try:
+        while len(spy.seen) < 5:
+            time.sleep(0.001)
+        for _ in range(10):
+            acts = tda_nn.capture(model, X, layers=["0", "2"], batch_size=16, progress=False)
+            # the capture itself ran in eval mode: dropout is the identity, so layer 2 equals layer 0
+            np.testing.assert_array_equal(acts["2"], acts["0"])
+            assert model.training
+    finally:
+        stop.set()
+        t.join(10)
+    assert not errors
+    assert len(spy.seen) > 5 and all(spy.seen), f"{spy.seen.count(False)} training steps ran in eval mode"
+    from tda_nn.nn import hooks
+
+    assert not hooks._GUARD and not hooks._ACTIVE  # nothing left behind
+
+
+def test_capture_eval_mode_false_leaves_the_flags_alone():
+    model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Dropout(0.5))
+    model.train()
+    torch.manual_seed(0)
+    a = tda_nn.capture(model, torch.ones(32, 4), layers=["1"], progress=False, eval_mode=False)["1"]
+    assert model.training and (a == 0).any()  # dropout was active: the caller's train mode was kept
+    with pytest.raises(TypeError, match="eval_mode"):
+        tda_nn.capture(model, torch.ones(4, 4), layers=["1"], progress=False, eval_mode="no")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_hugging_face_directory_with_a_named_pipe_is_refused(tmp_path):
+    from tda_nn.nn.hf import load_pretrained
+
+    (tmp_path / "config.json").write_text("{}")
+    fifo = _fifo(tmp_path / "model.safetensors")
+    exc = _run_with_deadline(lambda: load_pretrained(tmp_path), fifo)
+    assert isinstance(exc, CheckpointError) and "named pipe" in str(exc), exc

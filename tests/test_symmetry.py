@@ -168,6 +168,17 @@ def _blob_image(n: int = 12) -> torch.Tensor:
     return torch.as_tensor(img)[None, None]
 
 
+class _MostlyInvariant(nn.Module):
+    def __init__(self, eps: float = 0.05):
+        super().__init__()
+        self.eps = eps
+        self.lin = nn.Linear(16, 12)
+        self.out = nn.Identity()
+
+    def forward(self, x):
+        return self.out(torch.cat([torch.fft.rfft(x).abs(), self.eps * self.lin(x)], 1))
+
+
 class TestOrbits:
     @pytest.fixture
     def blobs(self):
@@ -179,11 +190,11 @@ class TestOrbits:
         res = orbit_topology(model, blobs, Rotate(), n_steps=48, layers=["input", "1", "2"], n_inputs=3,
                              threshold="gap")  # fmt: skip
         assert res.n_bars["input"].tolist() == [1, 1, 1]  # one significant H1 bar at the input
-        assert res.fractions["input"] == {"kept": 1.0, "collapsed": 0.0, "torn": 0.0}
+        assert res.fractions["input"] == {"kept": 1.0, "shrunk": 0.0, "collapsed": 0.0, "torn": 0.0}
         assert res.fractions["1"]["kept"] == 1.0  # injective linear: the loop survives
         assert res.fractions["2"]["torn"] == 1.0  # onto a line: no loop, but a real diameter
         assert np.all(res.diameter["2"] > 0.1)
-        assert res.counts["1"] == {"kept": 3, "collapsed": 0, "torn": 0}
+        assert res.counts["1"] == {"kept": 3, "shrunk": 0, "collapsed": 0, "torn": 0}
 
     def test_rotation_averaged_model_collapses_quarter_turn_orbits(self, blobs):
         res = orbit_topology(_seeded(lambda: Rot90Averaged(144)), blobs, Rot90(), layers=["copies", "pool"], n_inputs=3,
@@ -205,6 +216,33 @@ class TestOrbits:
         res = orbit_topology(model, blobs[:2], Rotate(), n_steps=192, layers=["input", "1"], n_inputs=2,
                              threshold="bootstrap")  # fmt: skip
         assert res.threshold == "bootstrap" and res.fractions["input"]["kept"] == 1.0
+
+    def test_mostly_averaged_model_shrinks_its_loops(self):
+        """Orbits that keep their loop at 2.6% of their relative input size are "shrunk", not "torn".
+
+        The model puts |FFT| (exactly invariant to Fourier translation; it carries the differences
+        between inputs) beside a 0.05-scaled equivariant linear map: what averaging most of a symmetry
+        away leaves. Each orbit is a closed curve at every layer; at "out" it is small against the
+        layer's scale, the distances between different inputs.
+        """
+        torch.manual_seed(0)
+        model = _MostlyInvariant().double()
+        j = torch.arange(16.0, dtype=torch.float64)
+        X = torch.stack([a * torch.cos(2 * np.pi * j / 16 + ph) + 0.3 * a * torch.sin(4 * np.pi * j / 16)
+                         for a, ph in [(1, 0), (2, 0.3), (3, 1), (4, 2), (5, 0.5), (6, 1.5)]])
+        res = orbit_topology(model, X, Translate(), n_steps=48, layers=["input", "lin", "out"], n_inputs=6)
+        assert res.threshold == "universal"
+        assert res.counts["input"]["kept"] == 6 and res.counts["lin"]["kept"] == 6
+        assert res.counts["out"] == {"kept": 0, "shrunk": 6, "collapsed": 0, "torn": 0}
+        assert np.all(res.shrink["out"] < 0.05) and np.all(res.shrink["lin"] > 0.5)
+        assert np.all(res.pvalue["out"] < 0.01)  # the loop is significant, only smaller
+        # the same orbits with a larger shrink factor still count; a stated factor below 2.6% keeps them
+        loose = orbit_topology(model, X, Translate(), n_steps=48, layers=["out"], n_inputs=6, shrink_factor=0.02)
+        assert loose.counts["out"]["kept"] == 6
+
+    def test_cyclic_shift_invariant_model_collapses_its_orbits(self, images):
+        res = orbit_topology(_seeded(circular_cnn), images, CyclicShift(axis=-1), layers=["4"], n_inputs=4)
+        assert res.counts["4"] == {"kept": 0, "shrunk": 0, "collapsed": 4, "torn": 0}
 
     def test_needs_a_closed_action(self, images):
         with pytest.raises(ValueError, match="no period"):

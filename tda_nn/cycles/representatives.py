@@ -475,7 +475,7 @@ def _choose(bars_arg: Any, bars: np.ndarray, X: Any, *, metric: str, n_landmarks
     scale = float(np.max(bars[np.isfinite(bars)], initial=1.0))
     if isinstance(bars_arg, str):
         _val.check_choice(bars_arg, name="bars", choices=("significant",))
-        from tda_nn.diagnostics.significance import significant_bars
+        from ..diagnostics.significance import significant_bars
 
         res = significant_bars(X, maxdim=1, metric=metric, n_landmarks=n_landmarks, seed=seed,
                                **dict(significance or {}))

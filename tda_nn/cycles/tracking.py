@@ -302,7 +302,7 @@ def _choose_layer(layer: _Layer, bars_arg: Any, metric_D: np.ndarray, seed: Any,
     """Set ``layer.chosen``; return the significance threshold when bars='significant'."""
     life = layer.bars[:, 1] - layer.bars[:, 0]
     if isinstance(bars_arg, str) and bars_arg == "significant":
-        from tda_nn.diagnostics.significance import significant_bars
+        from ..diagnostics.significance import significant_bars
 
         res = significant_bars(metric_D, maxdim=1, metric="precomputed", seed=seed, **dict(significance or {}))
         sig = np.asarray(res.diagrams[1], dtype=float).reshape(-1, 2)

@@ -190,7 +190,9 @@ class TrainingTrace:
         if not manifest.exists():
             raise FileNotFoundError(f"{str(path)!r} holds no trace.json: not a saved TrainingTrace (or its save "
                                     "was interrupted).")
-        body = unjson(json.loads(manifest.read_text()))
+        from .._files import read_json
+
+        body = unjson(read_json(manifest, what="trace.json"))  # regular files only, bounded, errors named
         if body.get("format") != _FORMAT:
             raise ValueError(f"{str(manifest)!r} has format {body.get('format')!r}, expected {_FORMAT!r}.")
         profiles = []

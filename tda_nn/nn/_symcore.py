@@ -7,14 +7,14 @@ from typing import Any
 
 import numpy as np
 
-from tda_nn.validation import check_int, check_positive_int, check_probability, check_seed
+from ..validation import check_int, check_positive_int, check_probability, check_seed
 
 __all__: list[str] = []
 
 
 def _hooks() -> Any:
     """The hook machinery of the torch wing (forward hooks that leave no trace)."""
-    from tda_nn.nn import hooks
+    from . import hooks
 
     return hooks
 
@@ -45,7 +45,7 @@ def check_inputs(model: Any, X: Any, action: Any, n_samples: int | None, seed: i
     """``X`` as a float tensor of the model's dtype, at most ``n_samples`` rows drawn with ``seed``."""
     import torch
 
-    from tda_nn.nn._action_base import _Base
+    from ._action_base import _Base
 
     from .regions import check_region_model
 
@@ -100,10 +100,10 @@ def capture_full(model: Any, X: Any, layers: Any, *, batch_size: int, action: An
     """``tda_nn.capture`` of every layer output kept whole, over ``X`` (transformed by ``action`` at ``t``)."""
     import torch
 
-    import tda_nn
+    from .capturing import capture
 
     dt = np.float64 if model_dtype(model) == torch.float64 else np.float32
-    return tda_nn.capture(model, _batches(X, model_device(model), batch_size, action, t), layers, reduce=_keep,
+    return capture(model, _batches(X, model_device(model), batch_size, action, t), layers, reduce=_keep,
                           dtype=dt, progress=False)  # fmt: skip
 
 
@@ -157,3 +157,39 @@ def prepare(model: Any, X: Any, action: Any, n_samples: Any, seed: Any, n_bootst
     check_seed(seed)
     X = check_inputs(model, X, action, n_samples, seed)
     return X, draw_params(action, X, seed)
+
+
+# -- actions by name (shared by symmetry and symmetry_summary, so neither imports the other) --
+_NAMES = ("flip", "rot90", "rotate", "shift", "translate")
+
+
+def _named(name: str) -> Any:
+    from .actions import CyclicShift, Flip, Rot90, Rotate, Translate
+
+    return {"rotate": Rotate, "rot90": Rot90, "translate": lambda: Translate(axis=-1),
+            "shift": lambda: CyclicShift(axis=-1), "flip": lambda: Flip(axis=-1)}[name]()  # fmt: skip
+
+
+def parse_actions(actions: Any) -> dict[str, Any]:
+    """Actions as ``{name: action}`` from a dict, a list of actions or names, or ``"rotate,flip"``.
+
+    Names: ``rotate`` (:class:`Rotate`), ``rot90``, ``translate`` (Fourier shift of the last
+    axis), ``shift`` (cyclic shift of the last axis), ``flip`` (last axis).
+    """
+    if isinstance(actions, str):
+        actions = [a.strip() for a in actions.split(",") if a.strip()]
+    if isinstance(actions, dict):
+        return dict(actions)
+    if not isinstance(actions, (list, tuple)) or not actions:
+        raise TypeError(f"actions must be a non-empty list of actions or names, a dict or a comma-separated str, "
+                        f"got {actions!r}.")  # fmt: skip
+    out: dict[str, Any] = {}
+    for a in actions:
+        if isinstance(a, str):
+            if a not in _NAMES:
+                raise ValueError(f"unknown action name {a!r}; choose from {list(_NAMES)} or pass an action object.")
+            out[a] = _named(a)
+        else:
+            name = getattr(a, "name", type(a).__name__)
+            out[name if name not in out else repr(a)] = a
+    return out

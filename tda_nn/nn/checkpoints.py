@@ -335,6 +335,9 @@ def load_checkpoint(path: str | Path, *, trust: bool = False) -> Any:
     path = Path(path)
     if not path.exists():
         raise CheckpointError(f"checkpoint {str(path)!r} does not exist.")
+    from .._files import require_regular
+
+    require_regular(path, what="checkpoint", error=CheckpointError)  # a named pipe would block torch.load
     if path.suffix == ".safetensors":
         from .._optional import import_optional
 
@@ -414,7 +417,9 @@ def load_tensors(path: str | Path) -> Any:
     """Load a ``.pt`` file of tensors safely (``weights_only=True``: no code runs), on the CPU."""
     import torch
 
-    return torch.load(Path(path), map_location="cpu", weights_only=True)
+    from .._files import require_regular
+
+    return torch.load(require_regular(path, what="path"), map_location="cpu", weights_only=True)
 
 
 def save_state_dict(model: Any, path: str | Path) -> Path:

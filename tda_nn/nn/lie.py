@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from tda_nn.validation import check_real
+from ..validation import check_real
 
 from . import _symcore as core
 
@@ -70,7 +70,7 @@ class LieDerivative:
         return f"LieDerivative({self.action}, {self.method}: relative {body})"
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        from tda_nn.plotting.symmetry import plot_symmetry_profile
+        from ..plotting.symmetry import plot_symmetry_profile
 
         return plot_symmetry_profile(self, ax=ax, **kwargs)
 

@@ -87,7 +87,7 @@ class SymmetryProfile:
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         """Error per layer with its interval; returns the matplotlib Axes."""
-        from tda_nn.plotting.symmetry import plot_symmetry_profile
+        from ..plotting.symmetry import plot_symmetry_profile
 
         return plot_symmetry_profile(self, ax=ax, **kwargs)
 
@@ -135,10 +135,8 @@ def invariance(model: Any, X: Any, action: Any, *, layers: Any = None, n_samples
     >>> bool(res.error[1] < 1e-5), bool(res.error[0] > 0.1)
     (True, True)
     """
-    from .symmetry_summary import parse_actions
-
     many = isinstance(action, (list, tuple, dict, str))
-    named = parse_actions(action) if many else {"": action}
+    named = core.parse_actions(action) if many else {"": action}
     first = next(iter(named.values()))
     X, _ = core.prepare(model, X, first, n_samples, seed, n_bootstrap, level, batch_size)
     base = core.capture_full(model, X, layers, batch_size=batch_size)

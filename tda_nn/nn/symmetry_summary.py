@@ -9,39 +9,7 @@ import numpy as np
 
 __all__ = ["SymmetrySummary", "parse_actions", "symmetry_summary"]
 
-_NAMES = ("flip", "rot90", "rotate", "shift", "translate")
-
-
-def _named(name: str) -> Any:
-    from .actions import CyclicShift, Flip, Rot90, Rotate, Translate
-
-    return {"rotate": Rotate, "rot90": Rot90, "translate": lambda: Translate(axis=-1),
-            "shift": lambda: CyclicShift(axis=-1), "flip": lambda: Flip(axis=-1)}[name]()  # fmt: skip
-
-
-def parse_actions(actions: Any) -> dict[str, Any]:
-    """Actions as ``{name: action}`` from a dict, a list of actions or names, or ``"rotate,flip"``.
-
-    Names: ``rotate`` (:class:`Rotate`), ``rot90``, ``translate`` (Fourier shift of the last
-    axis), ``shift`` (cyclic shift of the last axis), ``flip`` (last axis).
-    """
-    if isinstance(actions, str):
-        actions = [a.strip() for a in actions.split(",") if a.strip()]
-    if isinstance(actions, dict):
-        return dict(actions)
-    if not isinstance(actions, (list, tuple)) or not actions:
-        raise TypeError(f"actions must be a non-empty list of actions or names, a dict or a comma-separated str, "
-                        f"got {actions!r}.")  # fmt: skip
-    out: dict[str, Any] = {}
-    for a in actions:
-        if isinstance(a, str):
-            if a not in _NAMES:
-                raise ValueError(f"unknown action name {a!r}; choose from {list(_NAMES)} or pass an action object.")
-            out[a] = _named(a)
-        else:
-            name = getattr(a, "name", type(a).__name__)
-            out[name if name not in out else repr(a)] = a
-    return out
+from ._symcore import parse_actions
 
 
 @dataclass(frozen=True, repr=False)
@@ -86,7 +54,8 @@ class SymmetrySummary:
                     out.append(f"equivariant but not invariant to {name} at {', '.join(kept)}.")
             orb = self.orbits.get(name)
             if orb is not None:
-                parts = [f"{k}: {orb.counts[k]['kept']} kept, {orb.counts[k]['collapsed']} collapsed, "
+                parts = [f"{k}: {orb.counts[k]['kept']} kept, {orb.counts[k]['shrunk']} shrunk (below "
+                         f"{orb.shrink_factor:g} of their input size), {orb.counts[k]['collapsed']} collapsed, "
                          f"{orb.counts[k]['torn']} torn" for k in orb.layers]  # fmt: skip
                 out.append(f"orbits of {orb.n_inputs} inputs under {name} ({'; '.join(parts)}).")
         return out
@@ -98,7 +67,7 @@ class SymmetrySummary:
                 "findings": self.findings()}  # fmt: skip
 
     def plot(self) -> Any:
-        from tda_nn.plotting.symmetry import plot_symmetry_summary
+        from ..plotting.symmetry import plot_symmetry_summary
 
         return plot_symmetry_summary(self)
 
@@ -110,7 +79,7 @@ def _upper(res: Any) -> np.ndarray:
 
 def symmetry_summary(model: Any, X: Any, actions: Any, layers: Any = None, *, n_samples: int | None = 1000,
                      n_bootstrap: int = 200, orbits: bool = True, n_inputs: int = 8, n_steps: int = 64,
-                     threshold: str = "gap", tol: float = 0.05, batch_size: int = 256,
+                     threshold: str = "universal", tol: float = 0.05, batch_size: int = 256,
                      seed: int | None = 0) -> SymmetrySummary:  # fmt: skip
     """Invariance and equivariance for every action, and orbit topology for the closed ones.
 

@@ -117,7 +117,10 @@ def load_digits_cnn(path: str | None = None):
 
     from .checkpoints import bundled_path
 
+    from .._files import require_regular
+
     model = digits_cnn()
-    state = torch.load(path or bundled_path("digits_cnn.pt"), map_location="cpu", weights_only=True)
+    file = bundled_path("digits_cnn.pt") if path is None else require_regular(path, what="path")
+    state = torch.load(file, map_location="cpu", weights_only=True)
     model.load_state_dict(state)
     return model.eval()

@@ -2,7 +2,13 @@
 
 One file per subject: ``diagrams`` (persistence diagrams, barcodes, Betti
 curves), ``layers`` (layer profiles, layer distance heatmaps, training
-trajectories), ``regions`` (activation-region partitions and counts).
+trajectories), ``regions`` (activation-region partitions and counts); the report's
+figures and sections in ``report``, ``report_pillars`` and ``report_regions``, drawn
+from the typed results of :mod:`tda_nn.results`.
+
+Room: results floor. Imports numpy, the data floor, the numeric core's result types
+and ``results``; matplotlib inside the functions; never ``report``, ``workflows``,
+``cli`` or torch.
 """
 
 import importlib as _importlib
@@ -25,6 +31,7 @@ _LAZY = {
     "plot_symmetry_summary": "symmetry",
     "plot_cycles": "cycles",
     "loops_html": "loops_html",
+    "plot_mapper": "mapper",
     "loops_page": "loops_html",
 }
 

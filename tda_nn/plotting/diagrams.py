@@ -12,37 +12,16 @@ from typing import Any
 import numpy as np
 
 from ..diagrams import Diagrams
-from ..diagrams_convert import as_diagram_list
+from .._diagram_samples import is_raw_diagram_list
+from ..diagrams_convert import as_diagram_list, as_diagrams
 from ..validation import check_int
+from .draw import axes as _axes
+from .draw import diagram_dims as _dims
+from .draw import draw_barcode as _draw_barcode
+from .draw import draw_diagram as _draw_diagram
+from .draw import finite_max as _finite_max
 
 __all__ = ["plot_barcode", "plot_betti_curves", "plot_diagram", "plot_diagrams"]
-
-_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd")
-
-
-def _axes(ax: Any, figsize: tuple[float, float]):
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        fig, ax = plt.subplots(figsize=figsize, layout="constrained")
-    return ax.figure, ax
-
-
-def _finite_max(dgms: Diagrams) -> float:
-    vals = [a[np.isfinite(a)] for a in dgms if len(a)]
-    top = max((float(v.max()) for v in vals if v.size), default=1.0)
-    return top if top > 0 else 1.0
-
-
-def _extent(dgms: Diagrams, dims: Sequence[int]) -> tuple[float, float, float]:
-    """``(lo, top, inf_at)``: the finite range of the bars shown and where ``inf`` deaths are drawn."""
-    vals = np.concatenate([dgms[d][np.isfinite(dgms[d])] for d in dims] + [np.empty(0)])
-    lo = min(0.0, float(vals.min())) if vals.size else 0.0
-    top = float(vals.max()) if vals.size else 1.0
-    if top <= lo:
-        top = lo + 1.0
-    return lo, top, top + 0.1 * (top - lo)
-
 
 def _as_one(diagrams: Any, name: str = "diagrams") -> Diagrams:
     """One sample's diagrams from any familiar form, through :func:`tda_nn.diagrams_convert.as_diagram_list`.
@@ -51,6 +30,8 @@ def _as_one(diagrams: Any, name: str = "diagrams") -> Diagrams:
     ``[(dim, (birth, death)), ...]``; giotto-tda's ``(k, 3)`` (or ``(1, k, 3)``) triples, whose
     zero-length padding carries nothing; a raw ``(k, 2)`` array (one diagram, shown as H0).
     """
+    if is_raw_diagram_list(diagrams):  # one sample here: ripser.py's dgms, one (k, 2) array per dimension
+        return as_diagrams(list(diagrams), name=name)
     samples = as_diagram_list(diagrams, name=name)
     if len(samples) != 1:
         raise ValueError(
@@ -58,39 +39,6 @@ def _as_one(diagrams: Any, name: str = "diagrams") -> Diagrams:
             f"({name}[i]), each on its own axes."
         )
     return samples[0]
-
-
-def _draw_diagram(ax: Any, dgms: Diagrams, dims: Sequence[int], *, title: str | None, legend: bool = True,
-                  size: float = 14) -> Any:
-    lo, top, inf_y = _extent(dgms, dims)
-    pad = 0.03 * (top - lo)
-    for d in dims:
-        a = dgms[d]
-        fin = np.isfinite(a[:, 1])
-        c = _COLORS[d % len(_COLORS)]
-        ax.scatter(a[fin, 0], a[fin, 1], s=size, alpha=0.75, color=c, label=f"H{d} ({len(a)})", edgecolors="none")
-        if (~fin).any():
-            ax.scatter(a[~fin, 0], np.full((~fin).sum(), inf_y), s=2 * size, marker="^", color=c, edgecolors="none")
-    ax.plot([lo, inf_y], [lo, inf_y], color="0.5", lw=0.8)
-    ax.axhline(inf_y, color="0.5", lw=0.8, ls="--")
-    ax.text(lo + pad, inf_y, "inf", va="bottom", fontsize=8, color="0.4")
-    ax.set_xlim(lo - pad, inf_y + pad)
-    ax.set_ylim(lo - pad, inf_y + 2 * pad)
-    ax.set_xlabel("birth")
-    ax.set_ylabel("death")
-    ax.set_title(title or _title(dgms, "persistence diagram"))
-    if legend:
-        ax.legend(loc="lower right", fontsize=8, frameon=False)
-    return ax
-
-
-def _dims(dgms: Diagrams, dims: Sequence[int] | None) -> list[int]:
-    if dims is None:
-        return list(range(len(dgms)))
-    dims = [int(d) for d in dims]
-    for d in dims:
-        dgms[d]  # an IndexError that names the dimensions held
-    return dims
 
 
 def plot_diagram(dgms: Diagrams, *, dims: Sequence[int] | None = None, ax: Any = None, title: str | None = None):
@@ -146,36 +94,6 @@ def plot_diagrams(diagrams: Any, *, dims: Sequence[int] | None = None, plot_only
                          legend=legend, size=size)
 
 
-def _draw_barcode(ax: Any, dgms: Diagrams, dims: Sequence[int], *, max_bars: int, title: str | None) -> Any:
-    lo, _, top = _extent(dgms, dims)
-    y = 0
-    ticks, labels = [], []
-    for d in dims:
-        a = dgms[d]
-        life = np.where(np.isfinite(a[:, 1]), a[:, 1], top) - a[:, 0]
-        order = np.argsort(-life, kind="stable")[:max_bars]
-        start = y
-        for b, e in a[order]:
-            ax.plot([b, top if not np.isfinite(e) else e], [y, y], color=_COLORS[d % len(_COLORS)], lw=1.6,
-                    solid_capstyle="butt")
-            if not np.isfinite(e):
-                ax.plot([top], [y], marker=">", color=_COLORS[d % len(_COLORS)], ms=4)
-            y += 1
-        if y > start:
-            ticks.append((start + y - 1) / 2)
-            shown = f" (top {max_bars} of {len(a)})" if len(a) > max_bars else ""
-            labels.append(f"H{d}{shown}")
-        y += 2
-    ax.axvline(top, color="0.5", lw=0.8, ls="--")
-    ax.text(top, -0.6, " inf", ha="left", va="bottom", fontsize=8, color="0.4")
-    ax.set_xlim(lo - 0.03 * (top - lo), top + 0.08 * (top - lo))
-    ax.set_yticks(ticks, labels)
-    ax.invert_yaxis()
-    ax.set_xlabel("filtration value (scale)")
-    ax.set_title(title or _title(dgms, "barcode"))
-    return ax
-
-
 def plot_barcode(dgms: Diagrams, *, dims: Sequence[int] | None = None, max_bars: int = 60, ax: Any = None,
                  title: str | None = None):
     """Barcode: the ``max_bars`` longest bars of each dimension as horizontal segments.
@@ -223,8 +141,3 @@ def plot_betti_curves(diagrams: Mapping[str, Diagrams] | Sequence[Diagrams], *, 
     if len(items) <= 14:
         ax.legend(fontsize=7, frameon=False, ncol=2)
     return fig
-
-
-def _title(dgms: Diagrams, what: str) -> str:
-    layer = dgms.meta.get("layer")
-    return f"{what}: {layer}" if layer else what

@@ -1,14 +1,21 @@
-"""The figures of a ``Report``, drawn from its plain data."""
+"""The figures of a ``Report``, drawn from its typed results (:mod:`tda_nn.results`).
+
+Room: results floor (``plotting``). Imports numpy, ``results`` and its plotting
+neighbours (``report_regions``, ``report_pillars``, ``layers``, ``diagrams``);
+matplotlib inside the functions. Never imports ``report``, ``workflows`` or ``cli``.
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
+from ..results import Table
 from .diagrams import plot_diagram
+from .report_pillars import pillar_figures
+from .report_regions import grid_regions_figure, regions_by_depth
 
 __all__ = ["regions_by_depth", "report_figures"]
 
@@ -36,10 +43,10 @@ def report_figures(report: Any) -> dict[str, Any]:
     """Figures by file stem: views, diagrams, Betti curves, layer profile, matrices, probes, training, regions."""
     figs: dict[str, Any] = {}
     views = getattr(report, "views", None)
-    if views and views.get("coords"):
+    if views and views.coords:
         from .layers import plot_layer_views
 
-        figs["views"] = plot_layer_views(views)
+        figs["views"] = plot_layer_views(views.legacy())
     if report.diagrams:
         figs["diagrams"] = _diagram_grid(report.diagrams, report.table)
         dims = max(len(d) for d in report.diagrams.values())
@@ -54,10 +61,8 @@ def report_figures(report: Any) -> dict[str, Any]:
         figs["probes"] = _probes(report.probes)
     if report.series and report.series.get("steps"):
         figs["training"] = _training(report.series)
-    if getattr(report, "regions", None) and report.regions.get("method") != "exact":
-        figs["regions"] = _regions(report.regions)
-    from .report_pillars import pillar_figures
-
+    if report.regions is not None and not report.regions.exact:
+        figs["regions"] = grid_regions_figure(report.regions)
     figs.update(pillar_figures(report))
     return figs
 
@@ -85,7 +90,7 @@ def _scaled(d: Any) -> Any:
     return Diagrams([np.asarray(a) / _unit(d) for a in d], meta=dict(d.meta))
 
 
-def _diagram_grid(diagrams: dict, table: dict | None = None, max_panels: int = 12):
+def _diagram_grid(diagrams: dict, table: Table | None = None, max_panels: int = 12):
     items = list(diagrams.items())
     if len(items) > max_panels:  # keep the first, the last and evenly spaced ones in between
         keep = np.unique(np.linspace(0, len(items) - 1, max_panels).round().astype(int))
@@ -93,7 +98,8 @@ def _diagram_grid(diagrams: dict, table: dict | None = None, max_panels: int = 1
     fig, axes = _subplots(len(items), 4, (3.3, 3.2))
     for ax, (layer, d) in zip(axes, items):
         plot_diagram(_scaled(d), ax=ax, title=layer)
-        thr = (table or {}).get(layer, {}).get("threshold_H1")
+        row = (table or {}).get(layer)
+        thr = None if row is None else row.threshold.get(1)
         if thr is not None and np.isfinite(thr):
             (lo, hi), top = ax.get_xlim(), ax.get_ylim()[1]
             if lo + thr < top:
@@ -140,46 +146,49 @@ def _betti_panels(diagrams: dict, dims: int):
     return fig
 
 
-def _profile(table: dict):
+def _profile(table: Table):
     """Per-layer panels, one per homology dimension: significant count, threshold and longest bar; then TwoNN."""
-    import re
-
     from matplotlib.ticker import MaxNLocator
 
-    layers = list(table)
-    cols = {c for row in table.values() for c in row}
-    dims = sorted({int(m.group(1)) for c in cols if (m := re.match(r"(?:n_significant|longest)_H(\d+)$", c))})
+    rows = table.rows
+    layers = [r.key for r in rows]
     x = np.arange(len(layers))
+    dims = sorted({k for r in rows for k in (*r.n_significant, *r.longest)})
 
-    def col(c: str) -> np.ndarray:
-        return np.array([float(table[layer].get(c, np.nan)) for layer in layers])
+    def per_dim(name: str, k: int) -> np.ndarray:
+        return np.array([float(getattr(r, name).get(k, np.nan)) for r in rows])
 
-    panels = [("count", k) for k in dims if f"n_significant_H{k}" in cols]
+    def scalar(name: str) -> np.ndarray:
+        return np.array([np.nan if getattr(r, name) is None else float(getattr(r, name)) for r in rows])
+
+    has = {name: {k for r in rows for k in getattr(r, name)} for name in ("n_significant", "threshold")}
+    panels = [("count", k) for k in dims if k in has["n_significant"]]
     panels += [("lengths", k) for k in dims if k > 0]
-    if "intrinsic_dim" in cols:
+    if any(r.intrinsic_dim is not None for r in rows):
         panels.append(("twonn", 0))
     if not panels:
         return None
+    bound = scalar("landmark_bound")
     fig, axes = _subplots(len(panels), 3, (4.4, 3.5))
     for ax, (kind, k) in zip(axes, panels):
         if kind == "count":
-            counts = col(f"n_significant_H{k}")
+            counts = per_dim("n_significant", k)
             ax.plot(x, counts, marker="o", ms=4, color="C0")
             ax.yaxis.set_major_locator(MaxNLocator(integer=True))
             ax.set_ylim(-0.5, max(1.0, float(np.nanmax(counts)) if np.isfinite(counts).any() else 1.0) * 1.25 + 0.5)
             ax.set_title(f"significant H{k} bars", fontsize=10)
             ax.set_ylabel("count")
         elif kind == "lengths":
-            ax.plot(x, col(f"longest_H{k}"), marker="o", ms=4, label="longest bar")
-            if f"threshold_H{k}" in cols:
-                ax.plot(x, col(f"threshold_H{k}"), marker="s", ms=4, ls="--", label="threshold")
-            if "landmark_bound" in cols and np.nanmax(col("landmark_bound")) > 0:
-                ax.plot(x, 2 * col("landmark_bound"), ls=":", color="0.3", label="2 × landmark bound")
+            ax.plot(x, per_dim("longest", k), marker="o", ms=4, label="longest bar")
+            if k in has["threshold"] and not any(k in r.p for r in rows):  # a ratio threshold is not a lifetime
+                ax.plot(x, per_dim("threshold", k), marker="s", ms=4, ls="--", label="threshold")
+            if np.isfinite(bound).any() and np.nanmax(bound) > 0:
+                ax.plot(x, 2 * bound, ls=":", color="0.3", label="2 × landmark bound")
             ax.set_title(f"H{k}: longest bar against the threshold", fontsize=10)
             ax.set_ylabel("lifetime (× median distance)")
             ax.legend(fontsize=8, frameon=False, loc="lower left", bbox_to_anchor=(0, 1.1), ncol=3)
         else:
-            ax.plot(x, col("intrinsic_dim"), marker="o", ms=4, color="0.2")
+            ax.plot(x, scalar("intrinsic_dim"), marker="o", ms=4, color="0.2")
             ax.set_title("intrinsic dimension (TwoNN)", fontsize=10)
             ax.set_ylabel("dimension")
         ax.set_xticks(x, layers, rotation=45, ha="right", fontsize=8)
@@ -213,17 +222,17 @@ def _matrices(matrices: dict):
     return fig
 
 
-def _probes(p: dict):
+def _probes(p: Any):
     import matplotlib.pyplot as plt
 
-    layers = p["layers"]
+    layers = list(p.layers)
     x = np.arange(len(layers))
     fig, ax = plt.subplots(figsize=(max(5.0, 1.3 * len(layers) + 2), 3.8), layout="constrained")
     w = 0.27
-    ax.bar(x - w, p["topological"], w, label="topological probe")
-    ax.bar(x, p["linear"], w, label="linear probe (pooled)")
-    ax.bar(x + w, p["shuffled"], w, label="topological, shuffled labels")
-    ax.axhline(p["chance"], color="0.4", ls="--", lw=1, label="chance")
+    ax.bar(x - w, p.topological, w, label="topological probe")
+    ax.bar(x, p.linear, w, label="linear probe (pooled)")
+    ax.bar(x + w, p.shuffled, w, label="topological, shuffled labels")
+    ax.axhline(p.chance, color="0.4", ls="--", lw=1, label="chance")
     ax.set_xticks(x, layers, rotation=30, ha="right")
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("cross-validated accuracy")
@@ -259,65 +268,3 @@ def _series_label(name: str) -> str:
     if "patterns" in name:
         return "distinct activation patterns"
     return name
-
-
-def _regions(r: dict):
-    """The plane partition (one colour per region, decision boundary, samples) and counts by layer."""
-    import matplotlib.pyplot as plt
-    from matplotlib.colors import ListedColormap
-
-    labels = np.asarray(r["labels"])
-    predicted = np.asarray(r["predicted"])
-    extent = r["extent"]
-    fig, (ax, bx) = plt.subplots(1, 2, figsize=(10.5, 4.6), layout="constrained",
-                                 gridspec_kw={"width_ratios": [1.25, 1]})
-    n = int(labels.max()) + 1
-    colours = np.random.default_rng(0).uniform(0.35, 0.95, size=(n, 3))
-    ax.imshow(labels, origin="lower", extent=extent, cmap=ListedColormap(colours), interpolation="nearest",
-              aspect="auto")
-    s = np.linspace(extent[0], extent[1], predicted.shape[1])
-    t = np.linspace(extent[2], extent[3], predicted.shape[0])
-    if len(np.unique(predicted)) > 1:
-        ax.contour(s, t, predicted, levels=np.unique(predicted)[:-1] + 0.5, colors="k", linewidths=1.2)
-    pts = np.asarray(r.get("points") or np.empty((0, 2)))
-    if len(pts):
-        inside = ((pts[:, 0] >= extent[0]) & (pts[:, 0] <= extent[1]) & (pts[:, 1] >= extent[2])
-                  & (pts[:, 1] <= extent[3]))
-        c = r.get("point_labels")
-        ax.scatter(pts[inside, 0], pts[inside, 1], s=7, c=None if c is None else np.asarray(c)[inside],
-                   cmap="tab10", edgecolors="k", linewidths=0.3)
-    if r.get("anchors"):
-        a = np.asarray(r["anchors"])
-        ax.scatter(a[:, 0], a[:, 1], marker="*", s=120, c="w", edgecolors="k", linewidths=0.8, zorder=3)
-    ax.set_xlim(extent[0], extent[1])
-    ax.set_ylim(extent[2], extent[3])
-    ax.set_xlabel("s (along u, input units)")
-    ax.set_ylabel("t (along v, input units)")
-    zoom = float(r.get("zoom", 1.0))
-    if zoom == 1:
-        title = (f"{r['n_regions']} linear regions on the plane through three samples (stars);\n"
-                 "black: decision boundary; dots: samples projected onto the plane")
-    else:
-        title = (f"{r['n_regions']} linear regions, zoomed {zoom:g}x on one sample (star):\n"
-                 f"the whole plane holds more regions than a {r.get('resolution')}² grid resolves")
-    ax.set_title(title, fontsize=9)
-    regions_by_depth(bx, r, f"on the plane ({r.get('resolution', '?')}² grid, whole window: a lower bound)")
-    return fig
-
-
-def regions_by_depth(bx: Any, r: Mapping[str, Any], plane_label: str) -> None:
-    """The regions panel shared by the grid and the exact figures: counts by depth, on the plane and on the samples."""
-    counts = r.get("full_window_counts_by_layer") or r.get("counts_by_layer") or {}
-    layers = list(counts)
-    x = np.arange(len(layers))
-    bx.plot(x, [counts[k] for k in layers], marker="o", label=plane_label)
-    data_counts = r.get("data_patterns") or {}
-    on_data = [data_counts.get(f"patterns/{k}", np.nan) for k in layers]
-    if np.isfinite(np.asarray(on_data, dtype=float)).any():
-        bx.plot(x, on_data, marker="s", label="on the samples (at most one per sample)")
-    bx.set_yscale("log")
-    bx.set_xticks(x, layers, rotation=45, ha="right", fontsize=8)
-    bx.set_xlabel("activation pattern of the layers up to")
-    bx.set_ylabel("distinct patterns (regions)")
-    bx.set_title("Regions by depth", fontsize=9)
-    bx.legend(frameon=False, fontsize=8)

@@ -1,6 +1,6 @@
 """The report's pillar sections: loop panels, symmetries, lifelines and the exact region polygons.
 
-Drawn from a :class:`~tda_nn.report.Report`'s plain data (``report.loops``,
+Drawn from a :class:`~tda_nn.report.Report`'s typed results (``report.loops``,
 ``report.symmetry``, ``report.regions``), so a reloaded report draws the same page:
 
 * :func:`loops_section` -- per layer with significant loops, the H1 diagram as SVG
@@ -11,7 +11,11 @@ Drawn from a :class:`~tda_nn.report.Report`'s plain data (``report.loops``,
   layer with their intervals, and the orbit fractions.
 * :func:`pillar_figures` -- ``symmetry`` (curves with intervals and orbit fractions),
   ``lifelines`` (loops across depth) and, for an exact region count, ``regions`` drawn
-  as polygons.
+  as polygons (:mod:`.report_regions`).
+
+Room: results floor (``plotting``). Imports numpy, ``results`` and its plotting
+neighbours; matplotlib inside the functions. Never imports ``report``,
+``plotting.report``, ``workflows`` or ``cli``.
 """
 
 from __future__ import annotations
@@ -23,6 +27,9 @@ from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
+
+from ..results import LoopsResult, SymmetryResult, restored_input
+from .report_regions import exact_regions_figure
 
 __all__ = ["PILLAR_CAPTIONS", "loops_section", "pillar_figures", "symmetry_section"]
 
@@ -54,38 +61,40 @@ def _cycles(body: Mapping[str, Any], diagram: Any) -> Any:
 
 def loops_section(report: Any) -> str:
     """HTML of the loops section: one :func:`loops_html` block per layer holding significant loops."""
-    from ..workflow_stages import restored_input
     from .loops_html import loops_html
 
-    loops = getattr(report, "loops", None)
-    if not loops or not loops.get("layers"):
+    loops: LoopsResult | None = getattr(report, "loops", None)
+    if not loops or not loops.layers:
         return ""
     e = html.escape
-    views = getattr(report, "views", None) or {}
-    coords = views.get("coords") or {}
-    labels = views.get("labels")
-    names = views.get("class_names") or {}
+    views = getattr(report, "views", None)
+    coords = {} if views is None else views.coords
+    labels = None if views is None else views.labels
+    names = (None if views is None else views.class_names) or {}
     if labels is not None and names:
         labels = [names.get(str(v), v) for v in labels]
-    stored = loops.get("inputs") or {}
+    stored = loops.inputs
     inputs = {int(k): restored_input(v) for k, v in stored.items()} if stored else None
-    n_loops = sum(len(v["loops"]) for v in loops["layers"].values())
+    n_loops = loops.n_loops
+    n_layers = len(loops.layers)
     parts = [f"<h2 id='loops'>Which samples make each loop</h2><p class='how'>{n_loops} significant loop"
-             f"{'s' if n_loops != 1 else ''} in {len(loops['layers'])} layer{'s' if len(loops['layers']) != 1 else ''}"
+             f"{'s' if n_loops != 1 else ''} in {n_layers} layer{'s' if n_layers != 1 else ''}"
              ". Each loop is a representative cycle of a significant H1 bar: a closed path through samples, every "
              "step no longer than the bar's birth, that is not a boundary at that scale (representatives are not "
              "unique). Hover a point of a diagram for its bar and samples; click a red point to reach its loop, "
-             f"drawn on the layer's {e(str(views.get('method', '2-D')).upper())} view and listed in loop order.</p>"]
-    for layer, body in loops["layers"].items():
+             f"drawn on the layer's {e(str('2-D' if views is None else views.method).upper())} view and listed in "
+             "loop order.</p>"]
+    for layer, body in loops.layers.items():
         lab = labels
-        if lab is None and any(lp.get("labels") is not None for lp in body["loops"]):
-            lab = {int(i): v for lp in body["loops"] for i, v in zip(lp["indices"], lp["labels"] or [])}
+        if lab is None and any(lp.labels is not None for lp in body.loops):
+            lab = {int(i): v for lp in body.loops for i, v in zip(lp.indices, lp.labels or [])}
         view = coords.get(layer)
-        parts.append(loops_html(_cycles(body["cycles"], body["diagram"]), layer=layer, diagram=body["diagram"],
-                                threshold=float(body["threshold"]), view=None if view is None else np.asarray(view),
+        diagram = np.asarray(body.diagram).tolist()
+        parts.append(loops_html(_cycles(body.cycles, diagram), layer=layer, diagram=diagram,
+                                threshold=float(body.threshold), view=None if view is None else np.asarray(view),
                                 labels=lab, inputs=inputs))
-    if loops.get("lifelines_note"):
-        parts.append(f"<p class='note'>{e(loops['lifelines_note'])}</p>")
+    if loops.lifelines_note:
+        parts.append(f"<p class='note'>{e(loops.lifelines_note)}</p>")
     return "\n".join(parts)
 
 
@@ -96,11 +105,11 @@ def _fmt(v: Any) -> str:
 
 def symmetry_section(report: Any) -> str:
     """HTML of the Symmetries section: errors per layer with intervals, and orbit fractions, per action."""
-    sym = getattr(report, "symmetry", None)
-    if not sym or not sym.get("invariance"):
+    sym: SymmetryResult | None = getattr(report, "symmetry", None)
+    if not sym or not sym.invariance:
         return ""
     e = html.escape
-    tol = float(sym.get("tol", 0.05))
+    tol = float(sym.tol)
     parts = ["<h2 id='symmetries'>Symmetries</h2><p class='how'>For each transformation g of the inputs, per layer: "
              "the invariance error E|f(gx) - f(x)| / E|f(x) - f(x')| (0: the layer ignores g; about 1: g changes it "
              "as much as another input), the equivariance error against g's counterpart on the layer (a spatial "
@@ -108,28 +117,29 @@ def symmetry_section(report: Any) -> str:
              f"invariant (equivariant) when the interval lies below {tol:g}. Closed orbits (rotation by every "
              "angle, cyclic translation) are followed through the layers: kept as a loop, collapsed to a point, "
              "or torn open.</p>"]
-    for name, inv in sym["invariance"].items():
-        eq = (sym.get("equivariance") or {}).get(name)
-        orb = (sym.get("orbits") or {}).get(name)
-        parts.append(f"<h3>{e(name)} <span class='rule'>{e(str(inv.get('action', '')))}</span></h3>"
+    for name, inv in sym.invariance.items():
+        eq = sym.equivariance.get(name)
+        orb = sym.orbits.get(name)
+        parts.append(f"<h3>{e(name)} <span class='rule'>{e(str(inv.action))}</span></h3>"
                      "<div class='scroll'><table><tr><th>layer</th><th>invariance error</th><th>interval</th>"
                      + ("<th>equivariance error</th><th>interval</th><th>method</th>" if eq else "")
                      + ("<th>orbits kept</th><th>collapsed</th><th>torn</th>" if orb else "") + "</tr>")
-        for i, layer in enumerate(inv["layers"]):
-            iv = inv["interval"][i]
-            row = f"<tr><td>{e(str(layer))}</td><td>{_fmt(inv['error'][i])}</td><td>[{_fmt(iv[0])}, {_fmt(iv[1])}]</td>"
+        for i, layer in enumerate(inv.layers):
+            iv = inv.interval[i]
+            row = f"<tr><td>{e(str(layer))}</td><td>{_fmt(inv.error[i])}</td><td>[{_fmt(iv[0])}, {_fmt(iv[1])}]</td>"
             if eq:
-                jv = eq["interval"][i]
-                row += (f"<td>{_fmt(eq['error'][i])}</td><td>[{_fmt(jv[0])}, {_fmt(jv[1])}]</td>"
-                        f"<td>{e(str(eq['method'][i]))}</td>")
+                jv = eq.interval[i]
+                method = "" if eq.method is None else eq.method[i]
+                row += (f"<td>{_fmt(eq.error[i])}</td><td>[{_fmt(jv[0])}, {_fmt(jv[1])}]</td>"
+                        f"<td>{e(str(method))}</td>")
             if orb:
-                fr = (orb.get("fractions") or {}).get(layer, {})
+                fr = (orb.fractions or {}).get(layer, {})
                 row += "".join(f"<td>{_fmt(fr.get(s))}</td>" for s in ("kept", "collapsed", "torn"))
             parts.append(row + "</tr>")
         parts.append("</table></div>")
-        if inv.get("interpolation_error") is not None:
+        if inv.interpolation_error is not None:
             parts.append(f"<p class='note'>{e(name)} interpolates the input grid: at parameter 0 it already "
-                         f"changes the input by {_fmt(inv['interpolation_error'])} (relative), a floor under every "
+                         f"changes the input by {_fmt(inv.interpolation_error)} (relative), a floor under every "
                          "error above.</p>")
     return "\n".join(parts)
 
@@ -151,64 +161,20 @@ def _lifelines(body: Mapping[str, Any]) -> _Lines:
     return out
 
 
-def _symmetry_summary(sym: Mapping[str, Any]) -> Any:
-    """The report's symmetry payload as :func:`plot_symmetry_summary` reads a ``SymmetrySummary``."""
-
-    def prof(d: Mapping[str, Any]) -> Any:
-        return SimpleNamespace(kind=d["kind"], action=d["action"], layers=tuple(d["layers"]),
-                               error=np.asarray(d["error"], dtype=float),
-                               interval=np.asarray(d["interval"], dtype=float).reshape(-1, 2))
-
-    def orb(d: Mapping[str, Any]) -> Any:
-        return SimpleNamespace(action=d["action"], layers=tuple(d["layers"]), fractions=d["fractions"])
-
-    return SimpleNamespace(invariance={k: prof(v) for k, v in sym["invariance"].items()},
-                           equivariance={k: prof(v) for k, v in (sym.get("equivariance") or {}).items()},
-                           orbits={k: orb(v) for k, v in (sym.get("orbits") or {}).items()})
-
-
-def _exact_regions(r: Mapping[str, Any]) -> Any:
-    """The exact partition drawn as polygons, and the exact counts by depth."""
-    import matplotlib.pyplot as plt
-
-    from .polygons import plot_polygons
-
-    fig, (ax, bx) = plt.subplots(1, 2, figsize=(10.5, 4.6), layout="constrained",
-                                 gridspec_kw={"width_ratios": [1.25, 1]})
-    extent = r["extent"]
-    plot_polygons(r["polygons"], extent=extent, anchors=r.get("anchors"), ax=ax, linewidth=0.4)
-    pts = np.asarray(r.get("points") or np.empty((0, 2)), dtype=float).reshape(-1, 2)
-    if len(pts):
-        inside = ((pts[:, 0] >= extent[0]) & (pts[:, 0] <= extent[1]) & (pts[:, 1] >= extent[2])
-                  & (pts[:, 1] <= extent[3]))
-        c = r.get("point_labels")
-        ax.scatter(pts[inside, 0], pts[inside, 1], s=7, c="w" if c is None else np.asarray(c)[inside],
-                   cmap=None if c is None else "tab10", edgecolors="k", linewidths=0.3, zorder=2)
-    ax.set_aspect("auto")
-    ax.set_xlabel("s (along u, input units)")
-    ax.set_ylabel("t (along v, input units)")
-    ax.set_title(f"{r.get('full_window_regions', r['n_regions'])} linear regions on the plane through three samples (black dots), counted "
-                 "exactly:\neach polygon is one activation pattern; small dots: samples projected", fontsize=9)
-    from .report import regions_by_depth
-
-    regions_by_depth(bx, r, "on the plane (exact)")
-    return fig
-
-
 def pillar_figures(report: Any) -> dict[str, Any]:
     """Figures by file stem: ``symmetry``, ``lifelines``, and ``regions`` when the count is exact."""
     figs: dict[str, Any] = {}
     sym = getattr(report, "symmetry", None)
-    if sym and sym.get("invariance"):
+    if sym and sym.invariance:
         from .symmetry import plot_symmetry_summary
 
-        figs["symmetry"] = plot_symmetry_summary(_symmetry_summary(sym))
-    loops = getattr(report, "loops", None) or {}
-    if loops.get("lifelines") and loops["lifelines"].get("lifelines"):
+        figs["symmetry"] = plot_symmetry_summary(sym)  # a SymmetryResult reads as a SymmetrySummary
+    loops = getattr(report, "loops", None)
+    if loops is not None and loops.lifelines and loops.lifelines.get("lifelines"):
         from .cycles import plot_lifelines
 
-        figs["lifelines"] = plot_lifelines(_lifelines(loops["lifelines"]))
+        figs["lifelines"] = plot_lifelines(_lifelines(loops.lifelines))
     r = getattr(report, "regions", None)
-    if r and r.get("method") == "exact" and r.get("polygons") is not None:
-        figs["regions"] = _exact_regions(r)
+    if r is not None and r.exact and r.polygons is not None:
+        figs["regions"] = exact_regions_figure(r)
     return figs

@@ -59,7 +59,7 @@ def plot_symmetry_profile(result: Any, *, ax: Any = None, label: str | None = No
 
 
 def plot_orbit_fractions(result: Any, *, ax: Any = None, title: str | None = None) -> Any:
-    """Fractions of orbits kept, collapsed and torn across depth (stacked), for an ``OrbitTopology``.
+    """Fractions of orbits kept, shrunk, collapsed and torn across depth (stacked), for an ``OrbitTopology``.
 
     Returns
     -------
@@ -68,9 +68,9 @@ def plot_orbit_fractions(result: Any, *, ax: Any = None, title: str | None = Non
     ax = _axes(ax)
     x = np.arange(len(result.layers))
     bottom = np.zeros(len(x))
-    colours = {"kept": "tab:blue", "collapsed": "tab:green", "torn": "tab:red"}
+    colours = {"kept": "tab:blue", "shrunk": "tab:cyan", "collapsed": "tab:green", "torn": "tab:red"}
     for state, colour in colours.items():
-        vals = np.array([result.fractions[k][state] for k in result.layers])
+        vals = np.array([result.fractions[k].get(state, 0.0) for k in result.layers])
         ax.bar(x, vals, bottom=bottom, color=colour, label=state)
         bottom += vals
     ax.set_xticks(x)

@@ -1,0 +1,403 @@
+"""Clusters that count: a calibrated test for the components (H0) of a point cloud.
+
+Every finite H0 bar of a Rips diagram is born at 0 and dies at an edge of the
+minimum spanning tree (single linkage), so the ratio test of the universal null
+(:mod:`tda_nn.diagnostics.significance`) does not apply, and a long H0 bar is as
+often an outlier as a cluster. :func:`significant_clusters` tests components of
+some **mass** instead, in the spirit of the runt tests on the single-linkage tree
+(Stuetzle, "Estimating the cluster tree of a density by analyzing the minimal
+spanning tree of a sample", J. Classification 20, 2003; Stuetzle and Nugent,
+"A generalized single linkage method for estimating the cluster tree of a
+density", JCGS 19, 2010):
+
+* Walk the minimum spanning tree's edges by increasing length (Kruskal). A
+  component is **born as a cluster** at the height ``b`` where it first holds
+  ``min_size`` points; when two clusters merge at height ``h``, the younger one
+  (larger ``b``, the elder rule of persistence) dies, and its lifetime is
+  measured as the ratio ``pi = h / b``, the same multiplicative persistence as in
+  the universal null for H1. Merges in which one side has fewer than ``min_size``
+  points (outliers, tails, chaining) are never tested: an outlier is not a cluster.
+* ``pi`` is scale-free, and under a null of one connected density its law
+  depends on the number of points, ``min_size`` and the dimension of the cloud at
+  the scale of ``min_size`` neighbours (low-dimensional clouds chain more: on
+  iid points along a curve ``pi`` reaches 3-5 with ``min_size=10``, in 16-D it
+  stays below 1.1). So the null is simulated: ``n_null`` clouds of the same size,
+  drawn uniformly in a cube of dimension ``floor(d)``, where ``d`` is the
+  smallest Levina-Bickel maximum-likelihood dimension of the data (averaged as
+  MacKay and Ghahramani suggest) over ``min_size``, 2, 4 and 8 times ``min_size``
+  neighbours (at most ``n / 4``): a noisy ring in 32-D looks 14-dimensional at 10
+  neighbours and 4-dimensional at 80, and its chunks merge at the larger scales. A uniform density
+  chains more than a peaked one with the same dimension (measured: in 2-D the
+  largest ``pi`` at ``min_size=10`` has 95% quantile 2.36 on uniform squares and
+  1.90 on Gaussians), so the reference errs towards fewer clusters.
+* The p-value of a merge is the survival of its ``log pi`` under a Gumbel law
+  fitted (by moments) to the null clouds' **largest** ``log pi``: each p-value is
+  already adjusted for the many merges of one tree (a max-statistic, single-step
+  family-wise correction). The Gumbel scale is floored at ``min_scale`` so that
+  a null whose clouds have no massive merge at all cannot make a 1% difference
+  significant.
+
+The significant merges cut the minimum spanning tree into ``n_significant``
+components; each is returned with its member indices (and label counts).
+
+Candidates compared (10-20 clouds each, alpha = 0.05): the Fasy et al. band of
+:func:`tda_nn.significant_bars` found the four blobs of 16-D (centres 8 sd from
+the origin, 100 points each) in 0 of 20 clouds; a SigClust-style test (Liu,
+Hayes, Nobel, Marron, JASA 2008: the 2-means cluster index against Gaussian clouds
+with the data's covariance eigenvalues, 50 draws) found them in 10 of 10 but split
+Student-t2 clouds in 64-D and ReLU features of 4-D Gaussian inputs in 5 of 10
+each (heavy tails and pieces of different dimension are not Gaussian); this test
+found them in 20 of 20 and split none of those nulls (``benchmarks/calibration.py``;
+40 ReLU clouds: 0). A DTM or kernel-distance band (Chazal et al., JMLR 2018) was
+not measured.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..validation import check_int, check_points, check_real
+
+__all__ = ["Cluster", "SignificantClusters", "significant_clusters"]
+
+_GAMMA = float(np.euler_gamma)
+DIM_QUANTILE = 0.1
+"""Quantile of the per-point dimension estimates that sets the reference clouds' dimension."""
+MIN_SCALE = 0.03
+"""Floor of the Gumbel scale of the null's largest ``log pi`` (a ratio of about 3%)."""
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """One significant component: its members and how it stood out.
+
+    Attributes
+    ----------
+    members : ndarray of int
+        Row indices of the input cloud.
+    size : int
+    birth : float
+        Height at which it first held ``min_size`` points (0 for the whole cloud's
+        root component if it never had a younger rival).
+    death : float
+        Height at which it merged into an older cluster (``inf`` for the root).
+    pvalue : float
+        Family-wise adjusted p-value of that merge (0.0 for the root component).
+    label_counts : dict or None
+        ``{label: count}`` of its members when labels were given.
+    """
+
+    members: np.ndarray
+    size: int
+    birth: float
+    death: float
+    pvalue: float
+    label_counts: dict[Any, int] | None = None
+
+    def __repr__(self) -> str:
+        lab = f", labels={self.label_counts}" if self.label_counts is not None else ""
+        return f"Cluster(size={self.size}, birth={self.birth:.4g}, death={self.death:.4g}, p={self.pvalue:.3g}{lab})"
+
+
+@dataclass(frozen=True, eq=False)
+class SignificantClusters:
+    """The components of a cloud that pass the runt-ratio test.
+
+    Attributes
+    ----------
+    clusters : tuple of Cluster
+        The significant components (the root, the oldest, first); they partition the cloud.
+    heights, births, ratios, pvalues : ndarray of shape (n_merges,)
+        Every tested merge (both sides at least ``min_size`` points), by increasing height:
+        merge height, birth of the younger cluster, ``pi = height / birth`` and its p-value.
+    alpha : float
+    min_size : int
+    dimension : float
+        The smallest Levina-Bickel dimension of the cloud over 1, 2, 4, 8 x ``min_size`` neighbours.
+    null_dimension : int
+        Dimension of the uniform reference clouds.
+    null_max : ndarray of shape (n_null,)
+        The largest ``log pi`` of each reference cloud (0 where it had no tested merge).
+    """
+
+    clusters: tuple[Cluster, ...]
+    heights: np.ndarray
+    births: np.ndarray
+    ratios: np.ndarray
+    pvalues: np.ndarray
+    alpha: float
+    min_size: int
+    dimension: float
+    null_dimension: int
+    null_max: np.ndarray
+
+    def __post_init__(self) -> None:
+        for arr in (self.heights, self.births, self.ratios, self.pvalues, self.null_max):
+            arr.setflags(write=False)
+
+    @property
+    def n_significant(self) -> int:
+        """Significant components, the whole cloud's included (at least 1)."""
+        return len(self.clusters)
+
+    @property
+    def min_pvalue(self) -> float:
+        """Smallest adjusted p-value of a tested merge (1.0 when none was tested)."""
+        return float(self.pvalues.min()) if len(self.pvalues) else 1.0
+
+    def labels(self, n_points: int | None = None) -> np.ndarray:
+        """Cluster index of every point (0 for the root component)."""
+        n = sum(c.size for c in self.clusters) if n_points is None else n_points
+        out = np.zeros(n, dtype=np.int64)
+        for i, c in enumerate(self.clusters):
+            out[c.members] = i
+        return out
+
+    def __repr__(self) -> str:
+        return (f"SignificantClusters(n_significant={self.n_significant}, tested={len(self.ratios)}, "
+                f"min_p={self.min_pvalue:.3g}, min_size={self.min_size}, dimension={self.dimension:.3g})")
+
+
+# -- the tree -----------------------------------------------------------------------
+def _linkage(D: np.ndarray) -> np.ndarray:
+    """Single-linkage merges of a dense distance matrix (scipy's minimum-spanning-tree algorithm)."""
+    from scipy.cluster.hierarchy import linkage
+    from scipy.spatial.distance import squareform
+
+    return linkage(squareform(D, checks=False), method="single")
+
+
+def _merges(Z: np.ndarray, n: int, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every merge of two clusters of at least ``m`` points, from a linkage matrix ``Z``.
+
+    Walking the merges by height (Kruskal's order), a node is born as a cluster at the
+    height where it first holds ``m`` points; a merge of two such nodes kills the
+    younger (the elder rule). Returns, per tested merge, its height, the birth of
+    the younger side and the linkage id of the younger side.
+    """
+    born = [float("nan")] * (2 * n - 1)
+    size = [1] * n + [0] * (n - 1)
+    heights, births, young = [], [], []
+    for i, (a, b, h, sz) in enumerate(Z.tolist()):
+        a, b = int(a), int(b)
+        big_a, big_b = size[a] >= m, size[b] >= m
+        if big_a and big_b:
+            ya = born[a] >= born[b]
+            heights.append(h)
+            births.append(born[a] if ya else born[b])
+            young.append(a if ya else b)
+            new = min(born[a], born[b])
+        elif big_a or big_b:
+            new = born[a] if big_a else born[b]
+        else:
+            new = h if sz >= m else float("nan")
+        size[n + i] = int(sz)
+        born[n + i] = new
+    return (np.asarray(heights, dtype=np.float64), np.asarray(births, dtype=np.float64),
+            np.asarray(young, dtype=np.int64))
+
+
+def _leaves(Z: np.ndarray, node: int, n: int) -> np.ndarray:
+    """The points under linkage node ``node``."""
+    out, stack = [], [node]
+    while stack:
+        k = stack.pop()
+        if k < n:
+            out.append(k)
+        else:
+            a, b = Z[k - n, :2]
+            stack += [int(a), int(b)]
+    return np.asarray(out, dtype=np.int64)
+
+
+def _log_ratios(heights: np.ndarray, births: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.where(births > 0, heights / np.where(births > 0, births, 1.0), np.where(heights > 0, np.inf, 1.0))
+    return np.log(np.maximum(r, 1.0))
+
+
+def _mle_dimension(D: np.ndarray, k: int) -> float:
+    """Levina-Bickel MLE of the dimension with ``k`` neighbours (MacKay-Ghahramani average)."""
+    return _mle_dimensions(D, [k])[0]
+
+
+def _mle_dimensions(D: np.ndarray, ks: list[int], q: float | None = None) -> list[float]:
+    """:func:`_mle_dimension` at every ``k`` of ``ks``, from one partial sort of the rows.
+
+    ``q`` given: the ``q``-quantile of the per-point estimates instead of their
+    MacKay-Ghahramani average (a cloud made of pieces of different dimension is
+    judged by its lower-dimensional pieces).
+    """
+    n = D.shape[0]
+    ks = [max(2, min(k, n - 1)) for k in ks]
+    top = max(ks)
+    T = np.sort(np.partition(D, top, axis=1)[:, : top + 1], axis=1)[:, 1:]  # drop the point itself
+    out = []
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        logs = np.log(T)
+        for k in ks:
+            inv = (logs[:, k - 1 : k] - logs[:, : k - 1]).sum(axis=1) / (k - 1)
+            inv = inv[np.isfinite(inv) & (inv > 0)]
+            if not len(inv):
+                out.append(1.0)
+            elif q is None:
+                out.append(float(1.0 / inv.mean()))
+            else:
+                out.append(float(np.quantile(1.0 / inv, q)))
+    return out
+
+
+def _scale_dimension(D: np.ndarray, m: int) -> float:
+    """The smallest Levina-Bickel dimension over ``m, 2m, 4m, 8m`` neighbours (at most ``n / 4``).
+
+    Clusters merge at scales above that of their own ``m`` neighbours, where a
+    noisy curve already looks one-dimensional; the lowest dimension seen over these
+    scales gives the reference that chains the most, the conservative choice.
+    """
+    n = D.shape[0]
+    ks = [m * 2**j for j in range(4) if m * 2**j <= max(m, n // 4)]
+    return min(_mle_dimensions(D, ks, q=DIM_QUANTILE))
+
+
+@functools.lru_cache(maxsize=64)
+def _null_max(n: int, dim: int, m: int, n_null: int, seed: int) -> np.ndarray:
+    """Largest ``log pi`` of ``n_null`` uniform clouds of ``n`` points in ``[0, 1]^dim`` (cached)."""
+    from scipy.cluster.hierarchy import linkage
+    from scipy.spatial.distance import pdist
+
+    out = np.zeros(n_null)
+    for i, ss in enumerate(np.random.SeedSequence([seed, n, dim, m]).spawn(n_null)):
+        Y = np.random.default_rng(ss).uniform(size=(n, dim))
+        h, b, _ = _merges(linkage(pdist(Y), method="single"), n, m)
+        lr = _log_ratios(h, b)
+        out[i] = lr.max() if len(lr) else 0.0
+    out.setflags(write=False)
+    return out
+
+
+def _gumbel_sf(x: np.ndarray, sample: np.ndarray, min_scale: float) -> np.ndarray:
+    """Survival of a Gumbel (max) law fitted by moments to ``sample``, scale floored at ``min_scale``."""
+    beta = max(float(np.std(sample, ddof=1)) * np.sqrt(6.0) / np.pi if len(sample) > 1 else 0.0, min_scale)
+    mu = float(np.mean(sample)) - _GAMMA * beta
+    return -np.expm1(-np.exp(-(np.asarray(x, dtype=np.float64) - mu) / beta))
+
+
+def default_min_size(n: int) -> int:
+    """``max(10, ceil(n / 50))``: the smallest mass a cluster may have by default."""
+    return int(max(10, -(-n // 50)))
+
+
+def significant_clusters(
+    X: Any,
+    *,
+    alpha: float = 0.05,
+    min_size: int | None = None,
+    labels: Any = None,
+    n_null: int = 20,
+    metric: str = "euclidean",
+    seed: int | None = 0,
+) -> SignificantClusters:
+    """Components of ``X`` of at least ``min_size`` points that persist beyond the noise.
+
+    See the module docstring for the test (runt-ratio on the single-linkage tree,
+    uniform null at the data's own dimension, Gumbel tail for the largest ratio).
+
+    Parameters
+    ----------
+    X : array-like of shape (n_points, n_features), or (n_points, n_points) if precomputed
+    alpha : float, default=0.05
+        Family-wise level of the merges of one cloud.
+    min_size : int or None, default=None
+        The smallest mass of a cluster (``None``: ``max(10, ceil(n / 50))``).
+        Smaller groups (outliers, tails) are never counted.
+    labels : array-like of shape (n_points,) or None
+        When given, every cluster carries the counts of its members' labels.
+    n_null : int, default=20
+        Reference clouds (at least 10, at most 1,000).
+    metric : {'euclidean', 'cosine', 'correlation', 'precomputed'}, default='euclidean'
+    seed : int or None, default=0
+        Seeds the reference clouds (``None`` uses 0: the null is a property of
+        ``(n, dimension, min_size)``, cached across calls).
+
+    Returns
+    -------
+    SignificantClusters
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.concatenate([rng.normal(size=(100, 8)), rng.normal(size=(100, 8)) + 12])
+    >>> significant_clusters(X).n_significant
+    2
+    """
+    from ..validation import check_choice, check_distance_matrix
+
+    metric = check_choice(metric, name="metric", choices=("euclidean", "cosine", "correlation", "precomputed"))
+    alpha = check_real(alpha, name="alpha", min_value=0.0, strict=True)
+    if not alpha < 1.0:
+        raise ValueError(f"alpha must be in (0, 1), got {alpha}. Use e.g. alpha=0.05.")
+    n_null = check_int(n_null, name="n_null", min_value=10, max_value=1000)
+    seed = 0 if seed is None else check_int(seed, name="seed", min_value=0)
+    if metric == "precomputed":
+        D = np.asarray(check_distance_matrix(X, name="X"), dtype=np.float64)
+        if not np.isfinite(D).all():
+            raise ValueError("X (a precomputed distance matrix) has infinite entries; give a complete matrix.")
+    else:
+        P = check_points(X, name="X", min_points=3).astype(np.float64, copy=False)
+        from ..clouds import pairwise_distances
+
+        D = np.asarray(pairwise_distances(P, metric=metric), dtype=np.float64)
+    n = D.shape[0]
+    if n < 3:
+        raise ValueError(f"X must hold at least 3 points, got {n}.")
+    m = default_min_size(n) if min_size is None else check_int(min_size, name="min_size", min_value=2)
+    lab = None
+    if labels is not None:
+        lab = np.asarray(labels)
+        if lab.ndim != 1 or len(lab) != n:
+            raise ValueError(f"labels must have shape ({n},) (one per point of X), got shape {lab.shape}.")
+    Z = _linkage(D)
+    heights, births, young = _merges(Z, n, m)
+    lr = _log_ratios(heights, births)
+    dim = _scale_dimension(D, m)
+    null_dim = int(max(1, np.floor(dim)))
+    null = _null_max(n, null_dim, m, n_null, seed) if 2 * m <= n else np.zeros(n_null)
+    pvals = _gumbel_sf(lr, null, MIN_SCALE) if len(lr) else np.empty(0)
+    sig = pvals <= alpha
+    clusters = _partition(Z, n, young[sig], heights[sig], births[sig], pvals[sig], lab)
+    return SignificantClusters(
+        clusters=clusters, heights=heights, births=births, ratios=np.exp(lr), pvalues=np.asarray(pvals, float),
+        alpha=alpha, min_size=m, dimension=dim, null_dimension=null_dim, null_max=np.asarray(null, float).copy(),
+    )
+
+
+def _partition(Z, n, young, heights, births, pvals, lab) -> tuple[Cluster, ...]:
+    """Cut the tree at the significant merges: one component per significant cluster, the root first.
+
+    Each significant merge kills its younger side (the elder rule), which carries that
+    merge's birth, height and p-value; its members are the points under it minus those
+    of younger significant clusters nested inside it. What no merge kills is the root
+    (the oldest cluster, the whole cloud's).
+    """
+    comp = np.zeros(n, dtype=np.int64)
+    info = [(0.0, np.inf, 0.0)]
+    for k in np.argsort(-heights, kind="stable"):  # higher first: nested, younger ones overwrite
+        comp[_leaves(Z, int(young[k]), n)] = len(info)
+        info.append((float(births[k]), float(heights[k]), float(pvals[k])))
+    out = []
+    for k in np.unique(comp):
+        members = np.flatnonzero(comp == k)
+        b, h, p = info[int(k)]
+        counts = None
+        if lab is not None:
+            vals, cnt = np.unique(lab[members], return_counts=True)
+            counts = {(x.item() if hasattr(x, "item") else x): int(c) for x, c in zip(vals, cnt)}
+        members.setflags(write=False)
+        out.append(Cluster(members=members, size=len(members), birth=b, death=h, pvalue=p, label_counts=counts))
+    out.sort(key=lambda c: (np.isfinite(c.death), -c.size))
+    return tuple(out)

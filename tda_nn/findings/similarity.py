@@ -1,0 +1,198 @@
+"""Rules on layer x layer matrices: the most alike layers, and whether two measures agree (Mantel test).
+
+Room: results floor (``findings``). Imports numpy, scipy and its siblings.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from ._finding import Finding, g3
+
+__all__ = ["mantel_spearman", "similarity_findings"]
+
+_EXACT_UP_TO = 8  # layers: 8! = 40,320 relabellings, enumerated; above, _N_RANDOM random ones
+_N_RANDOM = 9_999
+
+
+def _ranks(v: np.ndarray) -> np.ndarray:
+    """Average ranks (ties share), 0-based."""
+    from scipy.stats import rankdata
+
+    return rankdata(v) - 1.0
+
+
+def mantel_spearman(a: Any, b: Any, *, seed: int = 0) -> tuple[float, float, float, int]:
+    """Spearman correlation of two layer x layer matrices' off-diagonal entries, with Mantel permutation p-values.
+
+    The pairs of layers are not independent observations (each layer is in ``n - 1``
+    of them), so the null distribution is drawn by relabelling the layers of ``b``
+    (rows and columns together), the Mantel test: over all ``n!`` relabellings when
+    ``n <= 8``, else over 9,999 random ones plus the identity.
+
+    Parameters
+    ----------
+    a, b : ndarray of shape (n, n)
+        Symmetric; only the entries above the diagonal are read.
+    seed : int, default=0
+        For the random relabellings (``n > 8``).
+
+    Returns
+    -------
+    rho : float
+        Spearman correlation over the ``n (n - 1) / 2`` pairs (NaN when either has a single value).
+    p_greater, p_less : float
+        Fraction of relabellings whose correlation is at least (at most) ``rho``,
+        the identity included: one-sided p-values for agreement and for disagreement.
+        The smallest attainable is ``1 / n!`` (exact) or ``1 / 10,000``.
+    n_perm : int
+        Relabellings used.
+    """
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    n = a.shape[0]
+    if a.ndim != 2 or a.shape != (n, n) or b.shape != (n, n) or n < 3:
+        raise ValueError(f"a and b must be square matrices of the same size, at least 3 x 3; got shapes {a.shape} "
+                         f"and {b.shape}.")
+    iu, ju = np.triu_indices(n, 1)
+    ra, rb = _ranks(a[iu, ju]), _ranks(b[iu, ju])
+    ra, rb = ra - ra.mean(), rb - rb.mean()
+    norm = float(np.sqrt((ra @ ra) * (rb @ rb)))
+    if norm == 0:
+        return float("nan"), float("nan"), float("nan"), 0
+    rho = float(ra @ rb) / norm
+    pair = np.zeros((n, n), dtype=np.intp)
+    pair[iu, ju] = pair[ju, iu] = np.arange(len(iu))
+    if n <= _EXACT_UP_TO:
+        perms = np.array(list(itertools.permutations(range(n))), dtype=np.intp)
+    else:
+        rng = np.random.default_rng(seed)
+        perms = np.vstack([np.arange(n)] + [rng.permutation(n) for _ in range(_N_RANDOM)])
+    null = rb[pair[perms[:, iu], perms[:, ju]]] @ ra / norm
+    eps = 1e-12  # the observed value itself counts, through rounding
+    return rho, float(np.mean(null >= rho - eps)), float(np.mean(null <= rho + eps)), len(perms)
+
+
+def similarity_findings(matrices: Mapping[str, tuple[Sequence[str], Any]], *,
+                        reference: str = "linear CKA", alpha: float = 0.05) -> list[Finding]:
+    """Which layers are alike by which measure, and whether the measures agree.
+
+    Matrices whose name contains ``'CKA'`` are similarities (larger: more alike);
+    the others distances. Rules:
+
+    * ``most_alike`` -- per measure, the most alike pair of distinct layers, with the
+      runner-up pair and its value (``uncertainty``: what the first must be compared with).
+    * ``measures_agree`` / ``measures_disagree`` / ``measures_undecided`` -- per
+      measure against ``reference``: the Spearman correlation of the pairs'
+      alikeness, with its Mantel permutation p-value (:func:`mantel_spearman`).
+      They *agree* when the one-sided p-value for a positive correlation is at most
+      ``alpha``, *disagree* (rank the pairs in opposite order) when that for a
+      negative one is; otherwise the finding says neither is shown. With fewer than
+      4 layers no relabelling test can reach ``alpha = 0.05`` (``1 / 3! = 0.17``):
+      the finding says so and claims nothing. ``uncertainty`` is the p-value.
+
+    Parameters
+    ----------
+    matrices : dict of name -> (labels, ndarray of shape (n, n))
+    reference : str, default='linear CKA'
+    alpha : float, default=0.05
+
+    Returns
+    -------
+    list of Finding
+    """
+    out: list[Finding] = []
+    alike: dict[str, np.ndarray] = {}
+    labels_of: dict[str, list[str]] = {}
+    for name, (labels, m) in matrices.items():
+        m = np.asarray(m, dtype=np.float64)
+        labels = [str(x) for x in labels]
+        if m.ndim != 2 or m.shape[0] < 2 or m.shape != (len(labels), len(labels)):
+            continue
+        iu, ju = np.triu_indices(len(labels), 1)
+        vals = m[iu, ju]
+        if not np.all(np.isfinite(vals)):
+            continue
+        sim = "CKA" in name
+        alike[name], labels_of[name] = (m if sim else -m), labels
+        order = np.argsort(-vals if sim else vals, kind="stable")
+        best = int(order[0])
+        i, j = iu[best], ju[best]
+        word = "highest" if sim else "smallest"
+        if len(order) > 1:  # the runner-up is what the most alike pair must be compared with
+            nxt = int(order[1])
+            runner = float(vals[nxt])
+            then = f"; next {labels[iu[nxt]]} and {labels[ju[nxt]]} at {g3(runner)}"
+        else:
+            runner, then = None, ""
+        out.append(Finding(
+            text=(f"By {name}, the most alike layers are {labels[i]} and {labels[j]} ({word} value "
+                  f"{g3(vals[best])}{then})."),
+            layer=None, quantity=name, value=float(vals[best]), uncertainty=runner, rule="most_alike"))
+    if reference in alike and len(labels_of[reference]) >= 3:
+        out += _agreement(alike, labels_of, reference, alpha)
+    return out
+
+
+def _how(rho: float, p: float, n: int, n_perm: int) -> str:
+    """The statistic and its p-value, as the agreement findings quote them."""
+    return (f"Spearman {g3(rho)} over the {n * (n - 1) // 2} pairs of {n} layers, one-sided Mantel p = {g3(p)} "
+            f"from {'all ' if n <= _EXACT_UP_TO else ''}{n_perm} relabellings of the layers")
+
+
+def _agreement(alike: dict[str, np.ndarray], labels_of: dict[str, list[str]], reference: str,
+               alpha: float) -> list[Finding]:
+    out: list[Finding] = []
+    ref, labels = alike[reference], labels_of[reference]
+    n = len(labels)
+    iu, ju = np.triu_indices(n, 1)
+    m = len(iu)
+    too_few: list[tuple[str, float]] = []
+    for name, score in alike.items():
+        if name == reference or labels_of[name] != labels:
+            continue
+        rho, p_agree, p_dis, n_perm = mantel_spearman(ref, score)
+        if not math.isfinite(rho):
+            continue
+        if (1.0 / math.factorial(n) if n <= _EXACT_UP_TO else 1.0 / n_perm) > alpha:
+            too_few.append((name, rho))
+            continue
+        ra, rb = _ranks(ref[iu, ju]), _ranks(score[iu, ju])
+        worst = int(np.argmax(np.abs(ra - rb)))
+        i, j = iu[worst], ju[worst]
+        ranked = (f"{labels[i]} and {labels[j]} rank {m - int(ra[worst])} of {m} by {reference} and "
+                  f"{m - int(rb[worst])} of {m} by {name} (1: most alike)")
+        if p_agree <= alpha:
+            out.append(Finding(
+                text=(f"{name} and {reference} agree on which layers are alike ({_how(rho, p_agree, n, n_perm)} "
+                      f"<= alpha = {alpha:g})."),
+                layer=None, quantity=name, value=rho, uncertainty=p_agree, rule="measures_agree"))
+        elif p_dis <= alpha:
+            out.append(Finding(
+                text=(f"{name} and {reference} rank the pairs of layers in opposite order "
+                      f"({_how(rho, p_dis, n, n_perm)} <= alpha = {alpha:g}): {ranked}."),
+                layer=None, quantity=name, value=rho, uncertainty=p_dis, rule="measures_disagree"))
+        else:
+            out.append(Finding(
+                text=(f"Neither agreement nor disagreement between {name} and {reference} is shown "
+                      f"({_how(rho, min(p_agree, p_dis), n, n_perm)}, above alpha = {alpha:g}); the pair ranked "
+                      f"most differently: {ranked}."),
+                layer=None, quantity=name, value=rho, uncertainty=min(p_agree, p_dis), rule="measures_undecided"))
+    if too_few:  # one finding for every measure: the number of layers, not the measure, is what binds
+        floor = 1.0 / math.factorial(n)
+        each = ", ".join(f"{name} {g3(rho)}" for name, rho in too_few)
+        names = [name for name, _ in too_few]
+        who = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        out.append(Finding(
+            text=(f"Whether {who} agree{'s' if len(names) == 1 else ''} with {reference} on which layers are alike "
+                  f"cannot be told from {n} layers: a relabelling test over the {n}! = {math.factorial(n)} orders "
+                  f"of the layers cannot reach p below {g3(floor)} > alpha = {alpha:g} (Spearman against "
+                  f"{reference} over the {m} pairs: {each}). Compare at least 4 layers."),
+            layer=None, quantity=names[0] if len(names) == 1 else reference,
+            value=too_few[0][1] if len(names) == 1 else None, uncertainty=floor, rule="measures_undecided"))
+    return out
