@@ -130,7 +130,9 @@ class Settings:
             return None
         return (f"Diagrams computed on {self.max_points} max-min landmarks of {n_samples} samples per layer; "
                 "'landmark_bound' in the table is twice the covering radius (the bottleneck error of the "
-                "landmark diagram), and no bar shorter than twice it counts as significant.")
+                "landmark diagram), and no bar shorter than twice it counts as significant. H0 is also computed "
+                "exactly on every sample (a minimum spanning tree, no distance matrix): each layer's diagrams carry "
+                "its deaths in meta['h0_exact_deaths'] and say what is exact in meta['exact'].")
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with ``changes`` (validated again)."""
