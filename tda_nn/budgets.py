@@ -104,8 +104,9 @@ def check_budget(needed: float, what: str, max_memory: Any, *, hint: str, name: 
 # Measured peak, and the estimate below:
 #
 #   engine     maxdim      n  collapse   measured    estimate   est/measured
-#   tree (H0)     0    20000  (64-D)      79.0 MiB    92.7 MiB   1.17   (float32 tiles)
-#   tree (H0)     0   100000  (16-D)     105.1 MiB   120.2 MiB   1.14   (float32 tiles)
+#   tree (H0)     0    20000  (64-D)      79.0 MiB    82.7 MiB   1.05   (float32 tiles)
+#   tree (H0)     0   100000  (16-D)     105.1 MiB   111.7 MiB   1.06   (float32 tiles)
+#   tree (H0)     0   100000  (256-D)    491   MiB   661   MiB   1.35   (float32 input)
 #   giotto-ph     0     2000             122.5 MiB   137.3 MiB   1.12
 #   giotto-ph     0     4000             444.3 MiB   549.3 MiB   1.24
 #   giotto-ph     1     2000             131.1 MiB   175.5 MiB   1.34
@@ -216,15 +217,16 @@ def estimate_mst(n: int, n_features: int, threads: int | None = None) -> tuple[f
     threads = threads or os.cpu_count() or 1
     d = int(n_features)
     tile = min(n, MST_TILE_ROWS) * min(n, MST_TILE_COLS)
-    peak = 5 * 8 * n * (d + 1) + 160 * n + threads * (6 * tile + 8 * 2**20)
+    peak = 3 * 8 * n * (d + 1) + 260 * n + threads * (6 * tile + 12 * 2**20)
     seconds = 1.3 * n * n * (_MST_NS_PAIR + _MST_NS_FEATURE * d) * 1e-9 / threads
     return seconds, int(peak)
 
 
 # The rounds search about 1.05 n rows on Gaussian clouds in 64-D and 1.6 n on an 8-D latent in
-# 16-D (the two nearest outside points cached), each against n columns. Measured on the shared
-# 2-core machine (benchmarks/bench_h0.py, loaded by other jobs): 20,000 x 64 in 6.46 s and
-# 100,000 x 256 in 284 s, i.e. 31 and 54 ns per (row, column) pair per thread: about
-# 23 ns of masks and selection plus 0.12 ns per feature. The estimate takes 1.3 n rows.
-_MST_NS_PAIR = 23.0
-_MST_NS_FEATURE = 0.12
+# 16-D (the two nearest outside points cached), each against n columns. Measured on the 2-core
+# development machine (benchmarks/bench_h0.py) at load average about 2: 20,000 x 64 in 0.99 s and
+# 100,000 x 256 in 91.7 s, i.e. about 4.7 and 17.5 ns per (row, column) pair per thread; under
+# the load of five jobs (load average 5-10) 6.5 s and 284 s. The estimate takes 1.3 n rows at
+# 1 ns + 0.07 ns per feature per pair: 1.4x and 1.3x the quiet times, below the loaded ones.
+_MST_NS_PAIR = 1.0
+_MST_NS_FEATURE = 0.07
