@@ -226,7 +226,8 @@ def estimate_mst(n: int, n_features: int, threads: int | None = None) -> tuple[f
 # 16-D (the two nearest outside points cached), each against n columns. Measured on the 2-core
 # development machine (benchmarks/bench_h0.py) at load average about 2: 20,000 x 64 in 0.99 s and
 # 100,000 x 256 in 91.7 s, i.e. about 4.7 and 17.5 ns per (row, column) pair per thread; under
-# the load of five jobs (load average 5-10) 6.5 s and 284 s. The estimate takes 1.3 n rows at
-# 1 ns + 0.07 ns per feature per pair: 1.4x and 1.3x the quiet times, below the loaded ones.
-_MST_NS_PAIR = 1.0
-_MST_NS_FEATURE = 0.07
+# the load of five jobs (load average 5-10) 6.5 s and 284 s; 100,000 x 16 on the 8-D latent in
+# 39.7 s (quiet; 1.6 n rows, 6 rounds). The estimate takes 1.3 n rows at 3 ns + 0.06 ns per
+# feature per pair: 1.8x, 1.3x and 0.65x those three quiet times.
+_MST_NS_PAIR = 3.0
+_MST_NS_FEATURE = 0.06
