@@ -1,4 +1,4 @@
-"""The ``tda-nn`` command: ``analyze``, ``compare``, ``track``, ``demo`` and ``cache``, one module each.
+"""The ``tda-nn`` command: ``analyze``, ``compare``, ``track``, ``demo``, ``cache`` and ``mapper``, one module each.
 
 The flags of the workflow commands are generated from the workflows' settings
 dataclasses (:mod:`tda_nn.cli.flags`), so the command line and the Python API never
@@ -11,7 +11,7 @@ with or without ``--no-progress``; only warnings with ``--quiet``; DEBUG with ``
 
 Modules: ``flags`` (flags from the settings), ``loading`` (the model and the data),
 ``data`` (``--data`` without torch), ``messages`` (flags in messages), ``dry_run``, and
-one per command (``analyze``, ``compare``, ``track``, ``demo``, ``cache``).
+one per command (``analyze``, ``compare``, ``track``, ``demo``, ``cache``, ``mapper``).
 
 Floor: application, the top one: it may import every room below; nothing imports it.
 """
@@ -26,14 +26,14 @@ import warnings
 from typing import Any
 
 from .. import __version__
-from . import analyze, cache, compare, demo, track
+from . import analyze, cache, compare, demo, mapper, track
 from .data import load_data
 from .loading import UsageError
 from .messages import show_warning, speak_flags
 
 __all__ = ["build_parser", "load_data", "main", "speak_flags"]
 
-_COMMANDS = {"analyze": analyze, "compare": compare, "track": track, "demo": demo, "cache": cache}
+_COMMANDS = {"analyze": analyze, "compare": compare, "track": track, "demo": demo, "cache": cache, "mapper": mapper}
 
 
 def build_parser() -> argparse.ArgumentParser:

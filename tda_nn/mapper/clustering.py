@@ -89,6 +89,14 @@ def _knn(X: np.ndarray, sq: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]
     return idx, dist
 
 
+def _find(root: np.ndarray, a: int) -> int:
+    """The root of ``a`` in a union-find forest, halving the path on the way."""
+    while root[a] != a:
+        root[a] = root[root[a]]
+        a = root[a]
+    return a
+
+
 def _boruvka(X: np.ndarray, k: int = 16) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     m = X.shape[0]
     k = min(k, m - 1)
@@ -132,20 +140,13 @@ def _boruvka(X: np.ndarray, k: int = 16) -> tuple[np.ndarray, np.ndarray, np.nda
         firsts = order[np.r_[True, comp[order][1:] != comp[order][:-1]]] if order.size else order
         # join them, skipping an edge whose ends a tie already joined this round
         root = np.arange(n_comp)
-
-        def find(a: int) -> int:
-            while root[a] != a:
-                root[a] = root[root[a]]
-                a = root[a]
-            return a
-
         for p in firsts:
-            a, b = find(comp[p]), find(comp[cand_j[p]])
+            a, b = _find(root, comp[p]), _find(root, comp[cand_j[p]])
             if a != b:
                 root[a] = b
                 us.append(p)
                 vs.append(cand_j[p])
-        roots = np.array([find(c) for c in range(n_comp)])
+        roots = np.array([_find(root, c) for c in range(n_comp)])
         _, comp = np.unique(roots[comp], return_inverse=True)
         n_comp = int(comp.max()) + 1
     u = np.asarray(us, dtype=np.int64)

@@ -6,7 +6,28 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["plot_mapper"]
+__all__ = ["mapper_section", "plot_mapper"]
+
+
+def _from_page(page: dict) -> tuple[list, list, list, list, Any]:
+    """Names, graphs, link tables, node positions and labels from a Mapper page's data."""
+    from ..mapper.graph import MapperGraph
+
+    n = int(page["n_samples"])
+    names, graphs, positions = [], [], []
+    for L in page["layers"]:
+        names.append(str(L["name"]))
+        graphs.append(MapperGraph.from_members([nd["members"] for nd in L["nodes"]], n,
+                                               cubes=[nd.get("cube", ()) for nd in L["nodes"]]))
+        positions.append(np.array([[nd.get("x", 0.5), nd.get("y", 0.5)] for nd in L["nodes"]], dtype=float).reshape(-1, 2))
+    links = []
+    for k, triples in enumerate(page.get("links") or []):
+        M = np.zeros((graphs[k].n_nodes, graphs[k + 1].n_nodes), dtype=np.int64)
+        for a, b, c in triples:
+            M[int(a), int(b)] = int(c)
+        links.append(M)
+    labels = page.get("labels")
+    return names, graphs, links, positions, None if labels is None else np.asarray(labels)
 
 
 def _node_values(g: Any, values: np.ndarray, categorical: bool) -> list:
@@ -34,7 +55,7 @@ def plot_mapper(
 
     Parameters
     ----------
-    flow : MapperGraph or MapperLayers
+    flow : MapperGraph, MapperLayers, or a Mapper page's data (a report's ``mapper``)
     color : array-like of shape (n_samples,), optional
         Per-sample values; a node shows their mean (a colour bar is added).
     labels : array-like of shape (n_samples,), optional
@@ -56,14 +77,19 @@ def plot_mapper(
     from ..mapper.graph import MapperGraph
     from ..mapper.layout import layout
 
+    given_pos = None
     if isinstance(flow, MapperGraph):
         names, graphs, link_mats = ["graph"], [flow], []
     elif hasattr(flow, "graphs"):
         names, graphs, link_mats = list(flow.layers), list(flow.graphs), list(flow.links)
         if labels is None:
             labels = flow.labels
+    elif hasattr(flow, "page") or (isinstance(flow, dict) and "layers" in flow and "n_samples" in flow):
+        names, graphs, link_mats, given_pos, page_labels = _from_page(flow.page if hasattr(flow, "page") else flow)
+        if labels is None:
+            labels = page_labels
     else:
-        raise TypeError(f"flow must be a MapperGraph or a MapperLayers, got {type(flow).__name__}.")
+        raise TypeError(f"flow must be a MapperGraph, a MapperLayers or a Mapper page's data, got {type(flow).__name__}.")
     n = graphs[0].n_samples
     values, categorical = None, False
     if color is not None:
@@ -79,7 +105,7 @@ def plot_mapper(
     gap = 0.35
     positions = []
     for k, g in enumerate(graphs):
-        pos = layout(g)
+        pos = layout(g) if given_pos is None else given_pos[k].copy()
         pos[:, 0] += k * (1 + gap)
         positions.append(pos)
     if links:
@@ -132,3 +158,35 @@ def plot_mapper(
     if title:
         ax.set_title(title)
     return fig
+
+
+def mapper_section(report: Any) -> str:
+    """HTML of a report's Mapper section: per-layer numbers, the flow's sentences, the page beside the report."""
+    import html
+
+    res = getattr(report, "mapper", None)
+    if not res:
+        return ""
+    e = html.escape
+
+    def num(v: Any) -> str:
+        return "-" if v is None else (f"{v:.3g}" if isinstance(v, float) else str(v))
+
+    parts = ["<h2 id='mapper'>Mapper</h2><p class='how'>One Mapper graph per layer (Singh, Memoli, Carlsson "
+             "2007): the layer's samples are sliced by a lens (here its first two principal components), each "
+             "slice is clustered, every cluster is a node and nodes sharing samples are joined; consecutive "
+             "layers are linked by the samples their nodes share. Purity: the size-weighted share of a node's "
+             "majority class; entropy in bits; graph loops count every cycle of the graph, nerve loops those left "
+             "when triangles of nodes sharing a sample are filled. The interactive page "
+             "<a href='mapper.html'>mapper.html</a> (saved beside this report, offline) shows every node's "
+             "members.</p>",
+             "<table><tr><th>layer</th><th>nodes</th><th>edges</th><th>components</th><th>graph loops</th>"
+             "<th>nerve loops</th><th>purity</th><th>entropy (bits)</th><th>coverage</th></tr>"]
+    for s in res.summaries:
+        parts.append(f"<tr><td>{e(str(s.get('layer')))}</td>" + "".join(
+            f"<td>{num(s.get(k))}</td>" for k in ("n_nodes", "n_edges", "n_components", "n_loops", "nerve_loops",
+                                                  "purity", "entropy", "coverage")) + "</tr>")
+    parts.append("</table>")
+    if res.sentences:
+        parts.append("<ul class='findings'>" + "".join(f"<li>{e(t)}</li>" for t in res.sentences) + "</ul>")
+    return "\n".join(parts)

@@ -50,6 +50,7 @@ def analyze(
     loops: bool = True,
     inputs: Any = None,
     symmetry: Any = None,
+    mapper: bool = False,
     batch_size: int = 256,
     seed: int = 0,
     n_jobs: int | None = None,
@@ -153,6 +154,10 @@ def analyze(
         A Symmetries section: per-layer invariance and equivariance with intervals,
         orbits, findings (:func:`tda_nn.symmetry_summary`; names ``rotate``, ``rot90``,
         ``translate``, ``shift``, ``flip``). Needs the inputs in memory.
+    mapper : bool, default=False
+        A Mapper section: one Mapper graph per layer linked across depth
+        (:func:`tda_nn.mapper_layers`), with its summaries and findings; ``Report.save``
+        also writes the interactive page ``mapper.html``.
     batch_size : int, default=256
     seed : int, default=0
         Seeds landmarks, bootstraps, probe folds and the region plane.
@@ -229,6 +234,7 @@ def analyze(
         loops=loops,
         inputs=inputs,
         symmetry=symmetry,
+        mapper=mapper,
         batch_size=batch_size,
         seed=seed,
         n_jobs=n_jobs,

@@ -180,6 +180,8 @@ class AnalyzeSettings(Settings):
     symmetry: Any = _opt(None, "a Symmetries section for these actions, comma-separated: rotate, rot90, translate, "
                                "shift, flip", convert=_comma_list)
     n_jobs: int | None = _opt(None, "parallel workers for persistence", type=int)
+    mapper: bool = _opt(False, "a Mapper section: one graph per layer linked across depth, and its page mapper.html",
+                        action="store_const", const=True)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -187,7 +189,7 @@ class AnalyzeSettings(Settings):
         put("n_bootstrap", check_int(self.n_bootstrap, name="n_bootstrap", min_value=0))
         put("alpha", check_probability(self.alpha, name="alpha"))
         put("region_resolution", check_int(self.region_resolution, name="region_resolution", min_value=8))
-        for name in ("combined_distance", "per_class", "probe", "loops"):
+        for name in ("combined_distance", "per_class", "probe", "loops", "mapper"):
             put(name, check_flag(getattr(self, name), name=name))
         if self.view == "none":
             put("view", None)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ...findings import loop_findings, report_findings, symmetry_findings
+from ...findings import loop_findings, mapper_findings, report_findings, symmetry_findings
 from ..runner import Context, Stage
 
 __all__ = ["FindingsResult", "STAGE", "findings_of", "series_findings"]
@@ -40,6 +40,8 @@ def findings_of(ctx: Context, s: Any) -> list:
         found += loop_findings(loops)
     if symmetry is not None:
         found += symmetry_findings(symmetry)
+    if ctx["mapper"] is not None:
+        found += mapper_findings(ctx["mapper"])
     return found
 
 

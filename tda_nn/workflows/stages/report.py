@@ -95,12 +95,13 @@ def _analysis(ctx: Context, s: Any) -> Report:
                      alpha=s.alpha, significance="significant_bars, method='bootstrap'" if s.n_bootstrap else None,
                      scale="median pairwise distance of each layer", per_class=s.per_class, probe=s.probe,
                      probe_kind=s.probe_kind, view=s.view, loops=bool(s.loops),
-                     symmetry=None if symmetry is None else list(symmetry.invariance))
+                     symmetry=None if symmetry is None else list(symmetry.invariance),
+                     mapper=ctx["mapper"] is not None)
     return Report(title=s.title or f"tda_nn analysis of {type(ctx.model).__name__}", config=cfg, layers=p.layers,
                   diagrams=dict(zip(p.layers, p.diagrams)), table=pers.table,
                   matrices=ctx["comparison"].matrices if ctx["comparison"] else {}, probes=ctx["probes"],
                   regions=ctx["regions"], notes=ctx.notes, findings=list(ctx["findings"].findings),
-                  views=ctx["views"], loops=ctx["loops"], symmetry=symmetry)
+                  views=ctx["views"], loops=ctx["loops"], symmetry=symmetry, mapper=ctx["mapper"])
 
 
 def _series(ctx: Context, s: Any) -> Report:
