@@ -27,7 +27,7 @@ from sklearn.base import BaseEstimator, ClusterMixin
 
 from ..validation import check_int, check_points, check_real
 
-__all__ = ["SingleLinkageGap", "default_clusterer", "emst", "gap_threshold"]
+__all__ = ["cluster_labels", "min_cluster_samples", "SingleLinkageGap", "default_clusterer", "emst", "gap_threshold"]
 
 _BLOCK = 1 << 22  # entries of one distance block (32 MiB of float64)
 
@@ -282,3 +282,23 @@ class SingleLinkageGap(ClusterMixin, BaseEstimator):
 
     def fit_predict(self, X: Any, y: Any = None) -> np.ndarray:
         return self.fit(X).labels_
+
+
+def min_cluster_samples(clusterer: Any) -> int:
+    """Smallest pre-image a user-given clusterer is run on (kepler-mapper 2.1's rule).
+
+    The first positive integer among the clusterer's ``n_clusters``, ``min_cluster_size`` and
+    ``min_samples`` parameters, else 2. Smaller pre-images give no node.
+    """
+    params = clusterer.get_params() if hasattr(clusterer, "get_params") else {}
+    for name in ("n_clusters", "min_cluster_size", "min_samples"):
+        value = params.get(name)
+        if value and isinstance(value, int) and not isinstance(value, bool):
+            return value
+    return 2
+
+
+def cluster_labels(clusterer: Any, Y: np.ndarray) -> np.ndarray:
+    if hasattr(clusterer, "fit_predict"):
+        return np.asarray(clusterer.fit_predict(Y))
+    return np.asarray(clusterer.fit(Y).labels_)

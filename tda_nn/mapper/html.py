@@ -83,10 +83,8 @@ def _plain_list(a: np.ndarray) -> list:
 def page_data(flow: Any, *, labels: Any = None, color: Any = None, texts: Any = None,
               predictions: Any = None, images: Any = None, title: str = "Mapper") -> dict:
     """The JSON the page embeds: layers (nodes with members and positions, edges), links, per-sample arrays."""
-    from .graph import MapperGraph
-
     events: tuple = ()
-    if isinstance(flow, MapperGraph):
+    if hasattr(flow, "members") and hasattr(flow, "edges") and not hasattr(flow, "graphs"):  # one MapperGraph
         names, graphs, links, findings, summaries = ("graph",), (flow,), (), (), ()
     elif hasattr(flow, "graphs") and hasattr(flow, "links"):
         names, graphs, links = tuple(flow.layers), tuple(flow.graphs), tuple(flow.links)
