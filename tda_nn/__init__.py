@@ -80,6 +80,8 @@ _LAZY: dict = {
     "TrainingTrace": "diagnostics.trace",
     "significant_bars": "diagnostics.significance",
     "SignificantBars": "diagnostics.significance",
+    "significant_clusters": "diagnostics.clusters",
+    "SignificantClusters": "diagnostics.clusters",
     # models: weights, training, regions (torch wing)
     "neural_persistence": "nn.weights",
     "NeuralPersistence": "nn.weights",

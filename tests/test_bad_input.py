@@ -216,11 +216,13 @@ RESULT_TYPES = {
     # frozen results that only the library builds; their constructors take the library's own arrays
     "ActivationPatterns", "BoundaryDistance", "Landmarks", "LayerComparison", "LayerInfo", "LayerProfile",
     "NeuralPersistence", "PathRegions", "PlaneRegions", "ProbeScores", "RegionDensity", "SignificantBars",
+    "SignificantClusters",
     "TrainingTrace", "Report",  # Report.load: tests/test_hostile_files.py
     "Finding",  # built by tda_nn.findings from the numbers of a report
     "Plan", "PlanError",  # built by plan_analysis (tested below) and the workflows' dry run
     "Cycle", "Cycles", "Lifeline", "Lifelines", "LoopSamples", "LieDerivative", "OrbitTopology", "SymmetryProfile",
     "SymmetrySummary", "ExactPlaneRegions", "LocalComplexity",
+    "MapperGraph",  # built by tda_nn.mapper; from_members/from_dict refusals in tests/test_mapper.py
     # the error types themselves
     "CheckpointError", "MemoryBudgetError",
 }  # fmt: skip
@@ -421,6 +423,10 @@ TABLE: dict[str, dict[str, Any]] = {
         cloud_cases(lambda v: tda_nn.significant_bars(v, n_bootstrap=2), bool_ok=False, halves=False),
         {"nonpositive": raises(lambda: tda_nn.significant_bars(X, n_bootstrap=0), "n_bootstrap")},
     ),
+    "significant_clusters": merge(
+        cloud_cases(lambda v: tda_nn.significant_clusters(v), bool_ok=False, halves=False),
+        {"nonpositive": raises(lambda: tda_nn.significant_clusters(X, min_size=0), "min_size")},
+    ),
     "layer_profile": {
         "nan": raises(lambda: tda_nn.layer_profile({"a": X_NAN}, **PROFILE_KW), "nan"),
         "empty": raises(lambda: tda_nn.layer_profile({"a": X_EMPTY}, **PROFILE_KW), "0 samples"),
@@ -565,6 +571,16 @@ TABLE: dict[str, dict[str, Any]] = {
         "nonpositive": raises(lambda: tda_nn.orbit_topology(MODEL, X, tda_nn.Rotate(), layers=["1"], n_steps=0),
                               "n_steps")}),
     "symmetry_summary": model_cases(lambda m: tda_nn.symmetry_summary(m, X, "flip", ["1"])),
+    # -- Mapper (tda_nn.mapper itself is the callable subpackage: its cases are in tests/test_mapper.py)
+    "Cover": {
+        "nonpositive": raises(lambda: tda_nn.Cover(0, 0.3), "n_intervals"),
+        "kwtype": raises(lambda: tda_nn.Cover(5, "0.3"), "overlap"),
+        "string": raises(lambda: tda_nn.Cover(5, 0.3, "wide"), "kind"),
+    },
+    "mapper_layers": merge(
+        cloud_cases(lambda v: tda_nn.mapper_layers({"a": v}, lens=0, cover=(3, 0.3)), "activations['a']", ndim=False),
+        {"kwtype": raises(lambda: tda_nn.mapper_layers(X), "activations", errors=(TypeError,)),
+         "nonpositive": raises(lambda: tda_nn.mapper_layers({"a": X}, min_share=-1.0), "min_share")}),
     # -- the scikit-learn estimator of persistence
     "Persistence": merge(
         cloud_cases(lambda v: tda_nn.Persistence(maxdim=0).fit_transform([v])[0], bool_ok=False, halves=False),
@@ -813,3 +829,21 @@ def test_landmarks_and_distances_beyond_the_float_range_are_refused():
             diagram_distances([A1 * s, A3 * s], metric="landscape")
     assert diagram_distances([A1 * 1e300, A3 * 1e300])[0, 1] / 1e300 == pytest.approx(
         diagram_distances([A1, A3])[0, 1])
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: tda_nn.ph_dimension(X * 1.0 + RNG.normal(size=(24, 3)), n_steps=10**12), "n_steps"),  # allocated 7 TiB
+    (lambda: tda_nn.ph_dimension(np.random.default_rng(1).normal(size=(40, 2)), n_repeats=10**12), "n_repeats"),  # hung
+    (lambda: tda_nn.landmarks(X, 5, method="random", seed=2.5), "seed"),  # numpy's SeedSequence message
+    (lambda: tda_nn.landmarks(X, 5, method="random", seed=-1), "seed"),
+    (lambda: tda_nn.pairwise_diagram_distances(GOOD_DGMS, n_jobs=10**12), "n_jobs"),  # OverflowError
+    (lambda: tda_nn.cka(X, Y, kernel="rbf", sigma=1e12), "sigma"),  # blamed the debiased estimator
+    (lambda: tda_nn.cka(X, Y, kernel="rbf", sigma=1e-12), "sigma"),  # answered from identity kernels
+])
+def test_counts_seeds_and_bandwidths_found_by_the_property_test(call, name):
+    import time
+
+    start = time.perf_counter()
+    with pytest.raises((ValueError, TypeError), match=name):
+        call()
+    assert time.perf_counter() - start < 2.0

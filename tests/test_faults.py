@@ -89,8 +89,8 @@ class TestDiagramsFile:
             Diagrams.load(tmp_path / "a.npy")
         with pytest.raises(ValueError, match=r"empty\.npz' is not a readable"):
             Diagrams.load(tmp_path / "empty.npz")
-        with pytest.raises(ValueError, match="not a readable tda_nn diagrams file"):
-            Diagrams.load(tmp_path)  # a directory
+        with pytest.raises(ValueError, match="is a directory, not a regular file"):
+            Diagrams.load(tmp_path)  # a directory: refused before anything opens it
 
 
 def _edit_manifest(path: Path, edit) -> None:

@@ -88,25 +88,36 @@ class TestLandmarkBound:
         row = rep.table["input"]
         assert row["n_significant_H1"] == 0
         assert 2 * row["landmark_bound"] >= row["longest_H1"] > 0
-        swamps = [f for f in rep.findings if f.rule == "landmark_swamps"]
-        assert len(swamps) == 1 and swamps[0].quantity == "longest_H1"
-        text = swamps[0].text
-        assert f"2r = {row['landmark_bound']:.3g}" in text and "more landmarks" in text and "max_points" in text
-        assert swamps[0].uncertainty == pytest.approx(row["landmark_bound"])
+        # the binding constraint is named: the approximation when 2 x 2r exceeds the band's threshold, else the band
+        b, thr = row["landmark_bound"], row["threshold_H1"]
+        if 2 * b > thr:
+            swamps = [f for f in rep.findings if f.rule == "landmark_swamps"]
+            assert len(swamps) == 1 and swamps[0].quantity == "longest_H1"
+            text = swamps[0].text
+            assert f"2r = {b:.3g}" in text and "more landmarks" in text and "max_points" in text
+            assert swamps[0].uncertainty == pytest.approx(b)
+        else:
+            (binds,) = [f for f in rep.findings if f.rule == "band_binds" and f.layer == "input"]
+            assert "more landmarks would change nothing" in binds.text and binds.value == pytest.approx(thr)
+            assert not [f for f in rep.findings if f.rule == "landmark_swamps"]
         # the swamped dimension is not read as simplification across depth
         simp = [f for f in rep.findings if f.rule == "simplification"]
         assert len(simp) == 1 and "cannot be read" in simp[0].text and simp[0].value is None
 
     def test_rule_on_a_table(self):
-        table = {"a": {"n_significant_H1": 0, "threshold_H1": 1.2, "longest_H1": 0.5, "landmark_bound": 0.6,
+        table = {"a": {"n_significant_H1": 0, "threshold_H1": 1.0, "longest_H1": 0.5, "landmark_bound": 0.6,
                        "n_points": 100},
                  "b": {"n_significant_H1": 0, "threshold_H1": 0.4, "longest_H1": 0.3, "landmark_bound": 0.1,
                        "n_points": 100}}
         out = significance_findings(table)
         swamps = [f for f in out if f.rule == "landmark_swamps"]
         assert [f.layer for f in swamps] == ["a"] and "2r = 0.6" in swamps[0].text
-        quiet = [f for f in out if f.rule == "significant_bars"]
-        assert [f.layer for f in quiet] == ["b"]  # b is below its threshold, not swamped
+        # b: the band (0.4) exceeds its longest bar (0.3) while 2 x 2r = 0.2 does not: the band binds
+        binds = [f for f in out if f.rule == "band_binds"]
+        assert [f.layer for f in binds] == ["b"] and "more landmarks would change nothing" in binds[0].text
+        # with the band above 2 x 2r, the band binds even where the landmarks could hide the bars
+        table["a"]["threshold_H1"] = 1.5
+        assert [f.rule for f in significance_findings({"a": table["a"]})] == ["band_binds"]
 
 
 class TestRules:
@@ -236,7 +247,7 @@ class TestRules:
         (cl,) = [f for f in out if f.rule == "clusters"]
         assert cl.value == 3.0 and "threshold 0.71" in cl.text
         # report_findings puts the swamped dimensions first
-        table["b"] = {"n_significant_H0": 1, "threshold_H0": 1.0, "n_significant_H1": 0, "threshold_H1": 2.0,
+        table["b"] = {"n_significant_H0": 1, "threshold_H0": 1.0, "n_significant_H1": 0, "threshold_H1": 0.5,
                       "longest_H1": 0.1, "landmark_bound": 0.5, "n_points": 50}
         assert report_findings(table)[0].rule == "landmark_swamps"
 

@@ -15,6 +15,7 @@ Room: numeric core. Imports numpy, scipy, scikit-learn and the floors below
 
 import importlib
 
+from .clusters import SignificantClusters, significant_clusters
 from .dimension import ph_dimension, twonn
 from .layers import LayerComparison, LayerProfile, compare_layers, layer_profile
 from .significance import SignificantBars, significant_bars
@@ -28,6 +29,7 @@ __all__ = [
     "LayerProfile",
     "ProbeScores",
     "SignificantBars",
+    "SignificantClusters",
     "TopologicalProbe",
     "TrainingTrace",
     "cka",
@@ -38,6 +40,7 @@ __all__ = [
     "probe_layers",
     "rtd",
     "significant_bars",
+    "significant_clusters",
     "twonn",
 ]
 

@@ -39,6 +39,17 @@ density", JCGS 19, 2010):
 
 The significant merges cut the minimum spanning tree into ``n_significant``
 components; each is returned with its member indices (and label counts).
+
+Candidates compared (10-20 clouds each, alpha = 0.05): the Fasy et al. band of
+:func:`tda_nn.significant_bars` found the four blobs of 16-D (centres 8 sd from
+the origin, 100 points each) in 0 of 20 clouds; a SigClust-style test (Liu,
+Hayes, Nobel, Marron, JASA 2008: the 2-means cluster index against Gaussian clouds
+with the data's covariance eigenvalues, 50 draws) found them in 10 of 10 but split
+Student-t2 clouds in 64-D and ReLU features of 4-D Gaussian inputs in 5 of 10
+each (heavy tails and pieces of different dimension are not Gaussian); this test
+found them in 20 of 20 and split none of those nulls (``benchmarks/calibration.py``;
+40 ReLU clouds: 0). A DTM or kernel-distance band (Chazal et al., JMLR 2018) was
+not measured.
 """
 
 from __future__ import annotations
@@ -54,6 +65,8 @@ from ..validation import check_int, check_points, check_real
 __all__ = ["Cluster", "SignificantClusters", "significant_clusters"]
 
 _GAMMA = float(np.euler_gamma)
+DIM_QUANTILE = 0.1
+"""Quantile of the per-point dimension estimates that sets the reference clouds' dimension."""
 MIN_SCALE = 0.03
 """Floor of the Gumbel scale of the null's largest ``log pi`` (a ratio of about 3%)."""
 
@@ -150,70 +163,55 @@ class SignificantClusters:
 
 
 # -- the tree -----------------------------------------------------------------------
-def _prim(D: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Edges ``(u, v, length)`` of a minimum spanning tree of a dense distance matrix (zero lengths kept)."""
-    n = D.shape[0]
-    in_tree = np.zeros(n, dtype=bool)
-    in_tree[0] = True
-    best = D[0].astype(np.float64, copy=True)
-    src = np.zeros(n, dtype=np.int64)
-    best[0] = np.inf
-    u = np.empty(n - 1, dtype=np.int64)
-    v = np.empty(n - 1, dtype=np.int64)
-    w = np.empty(n - 1)
-    for k in range(n - 1):
-        j = int(np.argmin(best))
-        u[k], v[k], w[k] = src[j], j, best[j]
-        in_tree[j] = True
-        closer = D[j] < best
-        src[closer] = j
-        best = np.where(closer, D[j], best)
-        best[in_tree] = np.inf
-    return u, v, w
+def _linkage(D: np.ndarray) -> np.ndarray:
+    """Single-linkage merges of a dense distance matrix (scipy's minimum-spanning-tree algorithm)."""
+    from scipy.cluster.hierarchy import linkage
+    from scipy.spatial.distance import squareform
+
+    return linkage(squareform(D, checks=False), method="single")
 
 
-def _merges(u: np.ndarray, v: np.ndarray, w: np.ndarray, n: int, m: int) -> tuple[np.ndarray, ...]:
-    """Kruskal over the tree's edges: every merge of two clusters of at least ``m`` points.
+def _merges(Z: np.ndarray, n: int, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every merge of two clusters of at least ``m`` points, from a linkage matrix ``Z``.
 
-    Returns ``(edge, height, birth, young)`` per merge (``edge`` indexes the sorted
-    edges, ``young`` is the endpoint on the younger cluster's side) and the sorted
-    edges ``(u, v, w)`` themselves.
+    Walking the merges by height (Kruskal's order), a node is born as a cluster at the
+    height where it first holds ``m`` points; a merge of two such nodes kills the
+    younger (the elder rule). Returns, per tested merge, its height, the birth of
+    the younger side and the linkage id of the younger side.
     """
-    order = np.argsort(w, kind="stable")
-    u, v, w = u[order], v[order], w[order]
-    parent = np.arange(n)
-    size = np.ones(n, dtype=np.int64)
-    born = np.full(n, np.nan)
-
-    def find(a: int) -> int:
-        root = a
-        while parent[root] != root:
-            root = parent[root]
-        while parent[a] != root:
-            parent[a], a = root, parent[a]
-        return root
-
-    edges, heights, births, young = [], [], [], []
-    for e in range(len(w)):
-        ra, rb = find(int(u[e])), find(int(v[e]))
-        big_a, big_b = size[ra] >= m, size[rb] >= m
+    born = [float("nan")] * (2 * n - 1)
+    size = [1] * n + [0] * (n - 1)
+    heights, births, young = [], [], []
+    for i, (a, b, h, sz) in enumerate(Z.tolist()):
+        a, b = int(a), int(b)
+        big_a, big_b = size[a] >= m, size[b] >= m
         if big_a and big_b:
-            edges.append(e)
-            heights.append(w[e])
-            births.append(max(born[ra], born[rb]))
-            young.append(int(v[e]) if born[rb] >= born[ra] else int(u[e]))
-            new_birth = min(born[ra], born[rb])
+            ya = born[a] >= born[b]
+            heights.append(h)
+            births.append(born[a] if ya else born[b])
+            young.append(a if ya else b)
+            new = min(born[a], born[b])
         elif big_a or big_b:
-            new_birth = born[ra] if big_a else born[rb]
+            new = born[a] if big_a else born[b]
         else:
-            new_birth = np.nan
-        if size[ra] < size[rb]:
-            ra, rb = rb, ra
-        parent[rb] = ra
-        size[ra] += size[rb]
-        born[ra] = w[e] if np.isnan(new_birth) and size[ra] >= m else new_birth
-    return (np.asarray(edges, dtype=np.int64), np.asarray(heights, dtype=np.float64),
-            np.asarray(births, dtype=np.float64), np.asarray(young, dtype=np.int64), u, v, w)
+            new = h if sz >= m else float("nan")
+        size[n + i] = int(sz)
+        born[n + i] = new
+    return (np.asarray(heights, dtype=np.float64), np.asarray(births, dtype=np.float64),
+            np.asarray(young, dtype=np.int64))
+
+
+def _leaves(Z: np.ndarray, node: int, n: int) -> np.ndarray:
+    """The points under linkage node ``node``."""
+    out, stack = [], [node]
+    while stack:
+        k = stack.pop()
+        if k < n:
+            out.append(k)
+        else:
+            a, b = Z[k - n, :2]
+            stack += [int(a), int(b)]
+    return np.asarray(out, dtype=np.int64)
 
 
 def _log_ratios(heights: np.ndarray, births: np.ndarray) -> np.ndarray:
@@ -224,13 +222,33 @@ def _log_ratios(heights: np.ndarray, births: np.ndarray) -> np.ndarray:
 
 def _mle_dimension(D: np.ndarray, k: int) -> float:
     """Levina-Bickel MLE of the dimension with ``k`` neighbours (MacKay-Ghahramani average)."""
+    return _mle_dimensions(D, [k])[0]
+
+
+def _mle_dimensions(D: np.ndarray, ks: list[int], q: float | None = None) -> list[float]:
+    """:func:`_mle_dimension` at every ``k`` of ``ks``, from one partial sort of the rows.
+
+    ``q`` given: the ``q``-quantile of the per-point estimates instead of their
+    MacKay-Ghahramani average (a cloud made of pieces of different dimension is
+    judged by its lower-dimensional pieces).
+    """
     n = D.shape[0]
-    k = max(2, min(k, n - 1))
-    T = np.sort(np.partition(D, k, axis=1)[:, : k + 1], axis=1)[:, 1:]  # drop the point itself
-    with np.errstate(divide="ignore", over="ignore"):
-        inv = np.log(T[:, -1:] / T[:, :-1]).sum(axis=1) / (k - 1)
-    inv = inv[np.isfinite(inv) & (inv > 0)]
-    return float(1.0 / inv.mean()) if len(inv) else 1.0
+    ks = [max(2, min(k, n - 1)) for k in ks]
+    top = max(ks)
+    T = np.sort(np.partition(D, top, axis=1)[:, : top + 1], axis=1)[:, 1:]  # drop the point itself
+    out = []
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        logs = np.log(T)
+        for k in ks:
+            inv = (logs[:, k - 1 : k] - logs[:, : k - 1]).sum(axis=1) / (k - 1)
+            inv = inv[np.isfinite(inv) & (inv > 0)]
+            if not len(inv):
+                out.append(1.0)
+            elif q is None:
+                out.append(float(1.0 / inv.mean()))
+            else:
+                out.append(float(np.quantile(1.0 / inv, q)))
+    return out
 
 
 def _scale_dimension(D: np.ndarray, m: int) -> float:
@@ -242,18 +260,19 @@ def _scale_dimension(D: np.ndarray, m: int) -> float:
     """
     n = D.shape[0]
     ks = [m * 2**j for j in range(4) if m * 2**j <= max(m, n // 4)]
-    return min(_mle_dimension(D, k) for k in ks)
+    return min(_mle_dimensions(D, ks, q=DIM_QUANTILE))
 
 
 @functools.lru_cache(maxsize=64)
 def _null_max(n: int, dim: int, m: int, n_null: int, seed: int) -> np.ndarray:
     """Largest ``log pi`` of ``n_null`` uniform clouds of ``n`` points in ``[0, 1]^dim`` (cached)."""
-    from scipy.spatial.distance import pdist, squareform
+    from scipy.cluster.hierarchy import linkage
+    from scipy.spatial.distance import pdist
 
     out = np.zeros(n_null)
     for i, ss in enumerate(np.random.SeedSequence([seed, n, dim, m]).spawn(n_null)):
         Y = np.random.default_rng(ss).uniform(size=(n, dim))
-        _, h, b, *_ = _merges(*_prim(squareform(pdist(Y))), n, m)
+        h, b, _ = _merges(linkage(pdist(Y), method="single"), n, m)
         lr = _log_ratios(h, b)
         out[i] = lr.max() if len(lr) else 0.0
     out.setflags(write=False)
@@ -342,40 +361,38 @@ def significant_clusters(
         lab = np.asarray(labels)
         if lab.ndim != 1 or len(lab) != n:
             raise ValueError(f"labels must have shape ({n},) (one per point of X), got shape {lab.shape}.")
-    u, v, w = _prim(D)
-    edges, heights, births, young, su, sv, sw = _merges(u, v, w, n, m)
+    Z = _linkage(D)
+    heights, births, young = _merges(Z, n, m)
     lr = _log_ratios(heights, births)
     dim = _scale_dimension(D, m)
     null_dim = int(max(1, np.floor(dim)))
     null = _null_max(n, null_dim, m, n_null, seed) if 2 * m <= n else np.zeros(n_null)
     pvals = _gumbel_sf(lr, null, MIN_SCALE) if len(lr) else np.empty(0)
     sig = pvals <= alpha
-    clusters = _partition(n, su, sv, sw, edges[sig], young[sig], heights[sig], births[sig], pvals[sig], lab)
+    clusters = _partition(Z, n, young[sig], heights[sig], births[sig], pvals[sig], lab)
     return SignificantClusters(
         clusters=clusters, heights=heights, births=births, ratios=np.exp(lr), pvalues=np.asarray(pvals, float),
         alpha=alpha, min_size=m, dimension=dim, null_dimension=null_dim, null_max=np.asarray(null, float).copy(),
     )
 
 
-def _partition(n, su, sv, sw, cut, young, heights, births, pvals, lab) -> tuple[Cluster, ...]:
+def _partition(Z, n, young, heights, births, pvals, lab) -> tuple[Cluster, ...]:
     """Cut the tree at the significant merges: one component per significant cluster, the root first.
 
-    Each cut edge kills the component on its younger side (the elder rule), which
-    carries that merge's birth, height and p-value; the one component no cut kills
-    is the root (the oldest cluster, the whole cloud's).
+    Each significant merge kills its younger side (the elder rule), which carries that
+    merge's birth, height and p-value; its members are the points under it minus those
+    of younger significant clusters nested inside it. What no merge kills is the root
+    (the oldest cluster, the whole cloud's).
     """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    keep = np.ones(len(sw), dtype=bool)
-    keep[cut] = False
-    G = coo_matrix((np.ones(int(keep.sum())), (su[keep], sv[keep])), shape=(n, n))
-    _, comp = connected_components(G, directed=False)
-    info = {int(comp[y]): (float(b), float(h), float(p)) for y, b, h, p in zip(young, births, heights, pvals)}
+    comp = np.zeros(n, dtype=np.int64)
+    info = [(0.0, np.inf, 0.0)]
+    for k in np.argsort(-heights, kind="stable"):  # higher first: nested, younger ones overwrite
+        comp[_leaves(Z, int(young[k]), n)] = len(info)
+        info.append((float(births[k]), float(heights[k]), float(pvals[k])))
     out = []
     for k in np.unique(comp):
         members = np.flatnonzero(comp == k)
-        b, h, p = info.get(int(k), (0.0, np.inf, 0.0))
+        b, h, p = info[int(k)]
         counts = None
         if lab is not None:
             vals, cnt = np.unique(lab[members], return_counts=True)

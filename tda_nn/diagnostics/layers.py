@@ -35,8 +35,17 @@ from typing import Any, Literal
 import numpy as np
 
 from ..diagrams import Diagrams, jsonable, unjson
-from ..validation import as_numpy, check_choice, check_flag, check_int, check_points, check_probability, check_real, find_stack_level
 from ..diagrams_convert import as_diagrams, is_gudhi_list
+from ..validation import (
+    as_numpy,
+    check_choice,
+    check_flag,
+    check_int,
+    check_points,
+    check_probability,
+    check_real,
+    find_stack_level,
+)
 
 __all__ = ["LayerComparison", "LayerProfile", "compare_layers", "layer_profile"]
 
@@ -44,7 +53,7 @@ Method = Literal["rips", "knn_hops"]
 Significance = Literal["universal", "bootstrap", "subsample"]
 _FORMAT = "tda_nn.LayerProfile/1"
 _ARRAYS = ("scales", "betti", "curve_grid", "betti_curves", "total_persistence", "entropy", "n_significant",
-           "noise_level", "intrinsic_dim", "reference_scale", "n_points", "threshold", "landmark_bound", "min_pvalue")
+           "noise_level", "intrinsic_dim", "reference_scale", "n_points", "threshold", "landmark_bound", "min_pvalue", "n_tests")
 _REFERENCE_SAMPLE = 1000
 _AUTO_LANDMARKS = 1000
 
@@ -110,6 +119,9 @@ class LayerProfile:
     min_pvalue : ndarray of shape (n_layers, maxdim + 1), or None
         ``significance='universal'``: the smallest adjusted p-value of each layer and
         dimension (1.0 where nothing was tested; NaN for the band methods).
+    n_tests : ndarray of shape (n_layers, maxdim + 1), int, or None
+        Bars tested per layer and dimension (H0: merges of two clusters of the
+        minimum size), the size of the family each correction was made over.
     """
 
     layers: tuple[str, ...]
@@ -130,6 +142,7 @@ class LayerProfile:
     threshold: np.ndarray | None = None
     landmark_bound: np.ndarray | None = None
     min_pvalue: np.ndarray | None = None
+    n_tests: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         for name in _ARRAYS:
@@ -150,6 +163,47 @@ class LayerProfile:
     def classes(self) -> tuple[Any, ...]:
         """Class labels with a sub-profile (empty without labels)."""
         return tuple(self.per_class)
+
+    def significant_mask(self, layer: int | str, dim: int) -> np.ndarray:
+        """Which rows of ``diagrams[layer][dim]`` are significant (shape ``(n_bars,)``, bool).
+
+        The band methods: lifetime above ``threshold``. ``'universal'``: H1+ bars with
+        ``death / birth`` above ``threshold`` (the ratio where the corrected p-value
+        crosses ``alpha``); H0 the infinite bar and the bars that died at a significant
+        cluster's merge (``meta['significant_H0_deaths']`` of the layer's diagrams).
+        Raises ``ValueError`` when no test was run.
+        """
+        if self.n_significant is None or self.threshold is None:
+            raise ValueError("this profile ran no significance test (n_bootstrap=0); nothing is significant.")
+        i = self.index(layer) if isinstance(layer, str) else check_int(layer, name="layer", min_value=0,
+                                                                         max_value=len(self.layers) - 1)
+        dim = check_int(dim, name="dim", min_value=0, max_value=self.maxdim)
+        d = self.diagrams[i]
+        bars = np.asarray(d[dim], dtype=np.float64).reshape(-1, 2)
+        if self.params.get("significance", "bootstrap") != "universal":
+            with np.errstate(invalid="ignore"):
+                return (bars[:, 1] - bars[:, 0]) > self.threshold[i, dim] * float(self.reference_scale[i])
+        if dim == 0:
+            mask = ~np.isfinite(bars[:, 1])
+            for h in d.meta.get("significant_H0_deaths", []):
+                free = np.flatnonzero(~mask & np.isfinite(bars[:, 1]))
+                if len(free):
+                    mask[free[np.argmin(np.abs(bars[free, 1] - h))]] = True
+            return mask
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (bars[:, 0] > 0) & (bars[:, 1] > bars[:, 0] * self.threshold[i, dim])
+
+    def significant_lifetimes(self, layer: int | str, dim: int) -> np.ndarray:
+        """Lifetimes of the significant finite bars of ``diagrams[layer][dim]``, in the layer's own units, longest first.
+
+        With the universal test the significant bars are the most persistent by the ratio
+        ``death / birth``, not always the longest; ``min()`` of this array is the lifetime
+        floor that keeps exactly them among bars of at least that ratio.
+        """
+        mask = self.significant_mask(layer, dim)
+        i = self.index(layer) if isinstance(layer, str) else int(layer)
+        life = self.diagrams[i].lifetimes(dim)[mask]
+        return np.sort(life[np.isfinite(life)])[::-1]
 
     def betti_sequence(self, dim: int = 1, scale: int = 0) -> np.ndarray:
         """``betti[:, scale, dim]``: beta_dim of every layer at ``scales[scale]``, shape (n_layers,)."""
@@ -423,12 +477,17 @@ def _significance(P: np.ndarray, bound: float, cfg: dict[str, Any], seed: int | 
     from .significance import significant_bars
 
     res = significant_bars(P, maxdim=cfg["maxdim"], alpha=cfg["alpha"], method=cfg["significance"],
-                           n_bootstrap=cfg["n_bootstrap"], seed=seed, n_jobs=1)
+                           correction=cfg.get("correction", "bonferroni"), n_bootstrap=cfg["n_bootstrap"], seed=seed,
+                           n_jobs=1)
     dims = range(cfg["maxdim"] + 1)
-    return res.all_diagrams, {"band": res.band.get(0, float("nan")), "bound": bound,
+    dg = res.all_diagrams
+    if res.clusters is not None:  # the merge heights of the significant clusters, for significant_mask
+        dg = dg.with_meta(significant_H0_deaths=[float(c.death) for c in res.clusters.clusters[1:]])
+    return dg, {"band": res.band.get(0, float("nan")), "bound": bound,
                               "threshold": [res.threshold[d] for d in dims],
                               "n_significant": [res.n_significant(d) for d in dims],
                               "min_pvalue": [res.min_pvalue(d) for d in dims],
+                              "n_tests": [res.n_tests(d) for d in dims],
                               "ratio": res.statistic == "death/birth"}
 
 
@@ -504,7 +563,7 @@ def _summarise(layers: list[str], dgms: list[Diagrams], refs: np.ndarray, noise:
     curves = np.array([[_count_alive(np.asarray(u[k]), grid) for k in dims] for u in units], dtype=np.int64)
     total = Amplitude(dims, p=1.0, infinity="drop").fit_transform(units)
     entropy = PersistentEntropy(dims, infinity="drop").fit_transform(units)
-    n_sig = noise_arr = thr = bound = min_p = None
+    n_sig = noise_arr = thr = bound = min_p = n_tests = None
     if noise and all(x is not None for x in noise):
         noise_arr = np.array([c["band"] / r for c, r in zip(noise, refs)], dtype=np.float64)
         bound = np.array([c["bound"] / r for c, r in zip(noise, refs)], dtype=np.float64)
@@ -513,14 +572,16 @@ def _summarise(layers: list[str], dgms: list[Diagrams], refs: np.ndarray, noise:
                        dtype=np.float64)
         n_sig = np.array([c["n_significant"] for c in noise], dtype=np.int64)
         min_p = np.array([c["min_pvalue"] for c in noise], dtype=np.float64)
+        n_tests = np.array([c["n_tests"] for c in noise], dtype=np.int64)
     params = {key: cfg[key] for key in ("method", "maxdim", "relative", "scale_reference", "significance",
-                                        "n_bootstrap", "alpha", "k", "every", "n_landmarks", "seed")}
+                                        "n_bootstrap", "alpha", "correction", "k", "every", "n_landmarks",
+                                        "seed")}
     return LayerProfile(
         layers=tuple(layers), scales=scales, betti=betti, curve_grid=grid, betti_curves=curves,
         total_persistence=total, entropy=entropy, n_significant=n_sig, noise_level=noise_arr,
         intrinsic_dim=None if idims is None else np.asarray(idims, dtype=np.float64),
         reference_scale=np.asarray(refs, dtype=np.float64), n_points=np.asarray(n_points, dtype=np.int64),
-        diagrams=tuple(dgms), params=params, threshold=thr, landmark_bound=bound, min_pvalue=min_p,
+        diagrams=tuple(dgms), params=params, threshold=thr, landmark_bound=bound, min_pvalue=min_p, n_tests=n_tests,
     )
 
 
@@ -554,6 +615,7 @@ def layer_profile(
     n_bootstrap: int = 20,
     significance: Significance = "universal",
     alpha: float = 0.05,
+    correction: Literal["bonferroni", "holm", "bh"] = "bonferroni",
     k: int = 35,
     every: int = 4,
     n_bins: int = 50,
@@ -617,6 +679,8 @@ def layer_profile(
     significance : {'universal', 'bootstrap', 'subsample'}, default='universal'
         ``method`` of :func:`tda_nn.significant_bars`.
     alpha : float, default=0.05
+    correction : {'bonferroni', 'holm', 'bh'}, default='bonferroni'
+        Multiple testing over the bars of one diagram (``'universal'`` only).
     k : int, default=35
         ``knn_hops``: neighbours per point, the point itself included.
     every : int, default=4
@@ -661,6 +725,7 @@ def layer_profile(
     maxdim = check_int(maxdim, name="maxdim", min_value=0)
     n_bootstrap = check_int(n_bootstrap, name="n_bootstrap", min_value=0)
     alpha = check_probability(alpha, name="alpha")
+    correction = check_choice(correction, name="correction", choices=("bonferroni", "holm", "bh"))
     k = check_int(k, name="k", min_value=2)
     every = check_int(every, name="every", min_value=1)
     n_bins = check_int(n_bins, name="n_bins", min_value=2)
@@ -682,7 +747,8 @@ def layer_profile(
         relative = False
     arrays, diagrams = _layer_inputs(acts_or_diagrams, "acts_or_diagrams")
     cfg = dict(method=method, maxdim=maxdim, relative=bool(relative), significance=significance,
-               n_bootstrap=n_bootstrap if method == "rips" else 0, alpha=alpha, k=k, every=every,
+               n_bootstrap=n_bootstrap if method == "rips" else 0, alpha=alpha, correction=correction, k=k,
+               every=every,
                n_landmarks=n_landmarks, n_bins=n_bins, curve_max=curve_max,
                seed=seed, n_jobs=n_jobs, scales=scales_arr.tolist(),
                n_threads=-1 if n_jobs in (None, 1) else 1,

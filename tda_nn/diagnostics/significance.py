@@ -46,10 +46,23 @@ must exceed, drawn from the cut-off p-value of the correction.
 ``min_cluster_size`` points; outliers are never clusters); its p-values are
 already family-wise adjusted, and ``threshold[0]`` is its critical ratio.
 
+*Calibration, measured* (``benchmarks/calibration.py``, alpha = 0.05, Bonferroni):
+no significant loop on any of 20 clouds in each of 17 null cells (Gaussian,
+uniform, Student t3, ReLU features; 2 to 256 dimensions; 100 to 2,000 points;
+iid, max-min and random landmarks), and power 20 of 20 on a clean circle of 60
+points (few bars), a planar circle of 200 points with noise 0.2, a circle in 32-D
+with noise 0.1 per coordinate (300 points, or 2,000 through 300 landmarks) and both
+loops of two circles in 32-D. The law of the p-values is uniform in 2-D (share
+below 0.05: 0.037 on 300 points, 0.047 on 1,000) and conservative in its tail in
+more dimensions at these sizes (0.018 in 3-D on 600 points, 0.010 in 8-D on 150).
+A torus of 400 points in 3-D is not found (its two loops have ``pi`` 3-4 among 110
+bars; adjusted p 0.3-0.7).
+
 **Landmarks.** The test is run on the cloud the diagrams are computed on.
 ``landmark_method='random'`` (an iid subsample) keeps the iid assumption of the
-null; max-min landmarks are spread evenly and have fewer short bars (measured in
-``benchmarks/calibration.py``). The landmark bound ``2 r`` (Rips diagrams of a
+null; max-min landmarks are spread evenly. Both were calibrated and equally
+powerful on the benchmark (above), so max-min stays the default: its covering
+radius, hence the approximation error ``2 r``, is the smaller. The landmark bound ``2 r`` (Rips diagrams of a
 cloud and of landmarks with covering radius ``r`` are within bottleneck distance
 ``2 r``: Chazal, de Silva, Oudot 2014) describes how far the landmark diagram may
 be from the full cloud's; it is reported, never added to a threshold.
@@ -505,7 +518,7 @@ def significant_bars(
     >>> res = significant_bars(X, seed=0)
     >>> res.n_significant(0), res.n_significant(1)
     (1, 1)
-    >>> bool(res.min_pvalue(1) < 1e-6)
+    >>> bool(res.min_pvalue(1) < 1e-3)
     True
     """
     from ..homology import persistence
@@ -546,9 +559,9 @@ def significant_bars(
             P, bound, m, lm_method = lm.points, float(lm.bound), n_landmarks, landmark_method
             if lab is not None:
                 lab = lab[np.asarray(lm.indices)]
-    dg = persistence(P, maxdim=maxdim, metric=metric)
-    dg = Diagrams(list(dg)[: maxdim + 1], meta=dg.meta)
-    D = _distance_matrix(P, metric)
+    D = _distance_matrix(P, metric)  # once, for the diagram and the test
+    dg = persistence(D, maxdim=maxdim, metric="precomputed")
+    dg = Diagrams(list(dg)[: maxdim + 1], meta=dict(dg.meta, metric=metric))
     k = P.shape[0]
     dims = range(maxdim + 1)
     haus = np.empty(0)

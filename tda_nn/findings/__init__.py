@@ -52,6 +52,7 @@ def report_findings(
     regions: Mapping[str, Any] | Any | None = None,
     alpha: float = 0.05,
     n_samples: int | None = None,
+    correction: str = "bonferroni",
 ) -> list[Finding]:
     """All the findings of a report, in reading order: significance, depth, similarity, probes, regions.
 
@@ -63,8 +64,8 @@ def report_findings(
     """
     table = _table.rows(table)
     has_dims = bool(_table.dims(table))
-    sig = significance_findings(table, lifetimes, alpha=alpha) if has_dims else []
-    sig.sort(key=lambda f: f.rule != "landmark_swamps")
+    sig = significance_findings(table, lifetimes, alpha=alpha, correction=correction) if has_dims else []
+    sig.sort(key=lambda f: (f.rule != "report_fdr", f.rule != "landmark_swamps"))
     return [
         *sig,
         *(depth_findings(table) if has_dims else []),

@@ -180,7 +180,7 @@ def _profile(table: Table):
             ax.set_ylabel("count")
         elif kind == "lengths":
             ax.plot(x, per_dim("longest", k), marker="o", ms=4, label="longest bar")
-            if k in has["threshold"]:
+            if k in has["threshold"] and not any(k in r.p for r in rows):  # a ratio threshold is not a lifetime
                 ax.plot(x, per_dim("threshold", k), marker="s", ms=4, ls="--", label="threshold")
             if np.isfinite(bound).any() and np.nanmax(bound) > 0:
                 ax.plot(x, 2 * bound, ls=":", color="0.3", label="2 × landmark bound")

@@ -36,7 +36,14 @@ _COLUMNS = {
     "band": ("band c", "radius of the 1 - alpha confidence band of Fasy et al. (2014); × median distance"),
     "n_significant": ("significant H{k}", "bars of dimension {k} longer than the threshold (the one infinite "
                       "component included in H0); count"),
-    "threshold": ("threshold H{k}", "the lifetime a bar must exceed: 2 × max(band c, 2r); × median distance"),
+    "p": ("p H{k}", "smallest adjusted p-value of dimension {k} (universal null of Bobrowski and Skraba 2023 "
+          "for H1+, corrected over the layer's bars; H0: the runt-ratio test of clusters); see the findings for "
+          "the report-wide Benjamini-Hochberg control"),
+    "n_tests": ("tests H{k}", "bars of dimension {k} tested (H0: merges of two clusters of the minimum size): the "
+                "family the p-value is corrected over; count"),
+    "threshold": ("threshold H{k}", "what a bar must exceed to count: with p-values, the ratio death / birth "
+                  "(dimensionless); with the confidence band, the lifetime 2 × band c (× median distance); the "
+                  "landmark bound 2r is never added"),
     "longest": ("longest H{k}", "the longest finite bar of dimension {k}; × median distance"),
     "total_persistence": ("total pers. H{k}", "sum of the finite lifetimes of dimension {k}; × median distance"),
     "entropy": ("entropy H{k}", "persistent entropy of the finite bars; nats"),

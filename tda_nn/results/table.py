@@ -32,8 +32,8 @@ __all__ = ["PER_DIMENSION", "SCALARS", "Cell", "LayerRow", "Table", "cell_order"
 SCALARS: dict[str, type] = {"n_points": int, "n_features": int, "landmark_bound": float, "band": float,
                             "covering_radius_rel": float, "intrinsic_dim": float, "median_distance": float}
 #: per-dimension quantities (``<name>_H<k>`` in the flat columns)
-PER_DIMENSION: dict[str, type] = {"n_significant": int, "threshold": float, "longest": float,
-                                  "total_persistence": float, "entropy": float}
+PER_DIMENSION: dict[str, type] = {"n_significant": int, "p": float, "n_tests": int, "threshold": float,
+                                  "longest": float, "total_persistence": float, "entropy": float}
 _CLASS = "class "
 
 
@@ -67,7 +67,7 @@ def _split(col: str) -> tuple[str, int | None, str | None]:
 
 
 _ORDER = ("n_points", "n_features", "median_distance", "landmark_bound", "covering_radius_rel", "band",
-          "n_significant", "threshold", "longest", "total_persistence", "betti", "entropy", "intrinsic_dim")
+          "n_significant", "p", "n_tests", "threshold", "longest", "total_persistence", "betti", "entropy", "intrinsic_dim")
 
 
 def cell_order(c: Cell) -> tuple[int, int, str]:
@@ -108,9 +108,12 @@ class LayerRow(Result):
         Twice the landmarks' covering radius; the confidence band's radius; the
         covering radius; the TwoNN dimension; the layer's median pairwise distance
         (the unit of every length, in the layer's own units).
-    n_significant, threshold, longest, total_persistence, entropy : dict of int -> number
-        Per homology dimension: significant bars, the lifetime they exceed, the longest
-        finite bar, the sum of the finite lifetimes, the persistent entropy.
+    n_significant, p, n_tests, threshold, longest, total_persistence, entropy : dict of int -> number
+        Per homology dimension: significant bars; the smallest adjusted p-value of the
+        universal test and the number of bars (H0: cluster merges) it was corrected over
+        (absent for the band methods); what a bar must exceed (the ratio death / birth
+        for the universal test, the lifetime for the band); the longest finite bar, the
+        sum of the finite lifetimes, the persistent entropy.
     betti : dict of int -> dict of str -> int
         Betti numbers per dimension at the scales named by their labels.
     per_class : dict of str -> LayerRow
@@ -129,6 +132,8 @@ class LayerRow(Result):
     intrinsic_dim: float | None = None
     median_distance: float | None = None
     n_significant: Mapping[int, int] = field(default_factory=dict)
+    p: Mapping[int, float] = field(default_factory=dict)
+    n_tests: Mapping[int, int] = field(default_factory=dict)
     threshold: Mapping[int, float] = field(default_factory=dict)
     longest: Mapping[int, float] = field(default_factory=dict)
     total_persistence: Mapping[int, float] = field(default_factory=dict)
