@@ -40,9 +40,10 @@ RUNS = [
     ("giotto-ph", 0, 2000, 8, "auto"), ("giotto-ph", 0, 4000, 8, "auto"),
     ("giotto-ph", 1, 2000, 8, "auto"), ("giotto-ph", 1, 4000, 8, "auto"),
     ("giotto-ph", 2, 200, 8, "auto"), ("giotto-ph", 2, 400, 8, "auto"), ("giotto-ph", 2, 300, 8, "0"),
+    ("giotto-ph", 2, 800, 8, "auto"), ("giotto-ph", 2, 800, 8, "0"), ("giotto-ph", 1, 6000, 8, "auto"),
     ("ripser", 0, 2000, 8, "auto"), ("ripser", 0, 4000, 8, "auto"),
     ("ripser", 1, 1000, 8, "auto"), ("ripser", 1, 2000, 8, "auto"),
-    ("ripser", 2, 150, 8, "auto"), ("ripser", 2, 250, 8, "auto"),
+    ("ripser", 2, 150, 8, "auto"), ("ripser", 2, 250, 8, "auto"), ("ripser", 2, 350, 8, "auto"),
     ("gudhi", 0, 500, 8, "auto"), ("gudhi", 0, 1000, 8, "auto"),
     ("gudhi", 1, 200, 8, "auto"), ("gudhi", 1, 300, 8, "auto"),
     ("gudhi", 2, 60, 8, "auto"), ("gudhi", 2, 100, 8, "auto"),
@@ -50,12 +51,14 @@ RUNS = [
 
 
 def main() -> None:
-    from tda_nn.budgets import estimate_rips_bytes, format_bytes
+    from tda_nn.budgets import estimate_mst, estimate_rips_bytes, format_bytes
 
     quick = "--quick" in sys.argv
     print(f"{'engine':10} {'maxdim':>6} {'n':>7} {'d':>4} {'collapse':>8} {'measured':>11} {'estimate':>11} {'ratio':>6}")
     for engine, maxdim, n, d, collapse in RUNS:
         if quick and n > 4000:
+            continue
+        if len(sys.argv) > 1 and sys.argv[-1] not in ("--quick",) and sys.argv[-1] != engine:
             continue
         out = subprocess.run([sys.executable, "-c", _CHILD, engine, str(maxdim), str(n), str(d), collapse],
                              capture_output=True, text=True, timeout=1800)
@@ -64,7 +67,10 @@ def main() -> None:
             continue
         peak = json.loads(out.stdout.strip().splitlines()[-1])["peak"]
         col = collapse if collapse != "auto" else ("1" if maxdim >= 2 else "0")
-        est = estimate_rips_bytes(n, maxdim, engine=engine, n_features=d, collapse=col == "1")[0]
+        if engine == "mst":
+            est = estimate_mst(n, d)[1]
+        else:
+            est = estimate_rips_bytes(n, maxdim, engine=engine, collapse=col == "1")[0]
         print(f"{engine:10} {maxdim:>6} {n:>7} {d:>4} {collapse:>8} {format_bytes(peak):>11} {format_bytes(est):>11} "
               f"{est / max(peak, 1):>6.2f}", flush=True)
 

@@ -132,9 +132,12 @@ _LAZY: dict = {
     "probe_layers": "diagnostics.probes",
     "TopologicalProbe": "diagnostics.probes",
     # plans before long runs
-    "Plan": "plan",
-    "PlanError": "plan",
-    "plan_analysis": "plan",
+    "Plan": "workflows.plan",
+    "PlanError": "workflows.plan",
+    "plan_analysis": "workflows.plan",
+    "AnalyzeSettings": "workflows.settings",
+    "CompareSettings": "workflows.settings",
+    "TrackSettings": "workflows.settings",
     # errors
     "MemoryBudgetError": "validation",
     "CheckpointError": "validation",

@@ -17,10 +17,10 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from .budgets import check_budget
 from .diagrams import Diagrams
 from .diagrams_convert import as_diagram_list as _convert
 from .validation import check_choice, check_int, check_real
-from .budgets import check_budget
 
 __all__ = [
     "Bars",

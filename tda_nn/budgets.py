@@ -98,17 +98,106 @@ def check_budget(needed: float, what: str, max_memory: Any, *, hint: str, name: 
 
 
 # -- persistence -----------------------------------------------------------------------
-def estimate_rips_bytes(n: int, maxdim: int, *, engine: str = "giotto-ph", n_features: int | None = None,
-                        edge_fraction: float = 1.0, collapse: bool = False) -> tuple[int, str]:
-    """Estimated peak bytes of a Vietoris-Rips computation on ``n`` points, and what they hold."""
-    matrix = 8 * n * n
-    what = f"a {n} x {n} distance matrix ({format_bytes(matrix)})"
-    if maxdim < 2 or collapse:
-        return matrix, what
-    k = maxdim + 1
-    simplices = math.comb(n, k) * edge_fraction ** math.comb(k, 2)
-    total = matrix + 16 * simplices
-    return int(min(total, 2**62)), f"{what} and about {simplices:.3g} {maxdim}-simplices ({format_bytes(16 * simplices)})"
+# Peak memory of tda_nn.persistence per engine, measured in fresh subprocesses
+# (benchmarks/calibrate_memory.py: ru_maxrss after the call minus before it; Gaussian
+# clouds in R^8, the spanning tree in R^64 and R^16; 2-core development machine, one run).
+# Measured peak, and the estimate below:
+#
+#   engine     maxdim      n  collapse   measured    estimate   est/measured
+#   tree (H0)     0    20000  (64-D)     119.5 MiB   136.5 MiB   1.14
+#   tree (H0)     0   100000  (16-D)     162.6 MiB   170.0 MiB   1.05
+#   giotto-ph     0     2000             122.5 MiB   137.3 MiB   1.12
+#   giotto-ph     0     4000             444.3 MiB   549.3 MiB   1.24
+#   giotto-ph     1     2000             131.1 MiB   175.5 MiB   1.34
+#   giotto-ph     1     4000             637.3 MiB   701.9 MiB   1.10
+#   giotto-ph     1     6000               1.2 GiB     1.5 GiB   1.26
+#   giotto-ph     2      200    yes        2.2 MiB     2.5 MiB   1.14
+#   giotto-ph     2      400    yes        7.5 MiB    10.1 MiB   1.34
+#   giotto-ph     2      800    yes       33.9 MiB    40.3 MiB   1.19
+#   giotto-ph     2      300    no         4.2 MiB     6.2 MiB   1.47
+#   giotto-ph     2      800    no        53.8 MiB    54.1 MiB   1.01
+#   ripser        0     2000             245.1 MiB   244.1 MiB   1.00 (0.4% under)
+#   ripser        0     4000             944.3 MiB   976.6 MiB   1.03
+#   ripser        1     1000              86.6 MiB    87.7 MiB   1.01
+#   ripser        1     2000             341.9 MiB   351.0 MiB   1.03
+#   ripser        2      150              28.9 MiB    35.6 MiB   1.23
+#   ripser        2      250             155.8 MiB   162.5 MiB   1.04
+#   ripser        2      350             359.9 MiB   443.2 MiB   1.23
+#   gudhi         0      500              40.7 MiB    53.3 MiB   1.31
+#   gudhi         0     1000             163.6 MiB   213.4 MiB   1.30
+#   gudhi         1      200             432.1 MiB   509.5 MiB   1.18
+#   gudhi         1      300               1.6 GiB     1.7 GiB   1.07
+#   gudhi         2       60    auto     139.3 MiB   153.3 MiB   1.10
+#   gudhi         2      100    auto       1.0 GiB     1.2 GiB   1.11
+#
+# giotto-ph and ripser.py hold the distance matrix and per-pair state (giotto-ph about
+# 30-45 bytes per ordered pair, ripser.py 61-90); ripser.py also holds its columns
+# of maxdim-simplices, about 64 bytes each (55 and 63 measured at maxdim 2); giotto-ph at
+# maxdim 2 grows by about 0.2 bytes per triangle without collapse (apparent pairs keep
+# most columns out) and stays within its per-pair term with collapse. gudhi's simplex
+# tree holds every simplex up to dimension maxdim + 1, about 340-390 bytes each for edges
+# and triangles and 260-280 for tetrahedra. Above maxdim 2 nothing was measured: the
+# per-simplex costs are extrapolated (giotto-ph without collapse: 16 bytes per
+# maxdim-simplex, the old rule).
+_PAIR_BYTES = {"giotto-ph": (36, 46, 66), "ripser": (64, 92, 92), "gudhi": (0, 0, 0)}
+_GIOTTO_NO_COLLAPSE = (62, 0.2)  # maxdim 2 without collapse: bytes per pair, per triangle
+_RIPSER_SIMPLEX_BYTES = 64
+_GUDHI_SIMPLEX_BYTES = (0, 400, 400, 300)  # by simplex dimension (vertices free)
+
+
+def estimate_rips_bytes(n: int, maxdim: int, *, engine: str = "giotto-ph", edge_fraction: float = 1.0,
+                        collapse: bool = False) -> tuple[int, str]:
+    """Estimated peak bytes of Vietoris-Rips persistence on ``n`` points, and what they hold.
+
+    Calibrated per engine on measured peaks (the table above): never below the
+    measured peak on those clouds and at most 1.5x above it. ``edge_fraction`` is
+    the fraction of edges below the threshold; simplex counts scale with it as
+    ``edge_fraction ** C(k + 1, 2)``. With edge collapse the uncollapsed count is
+    kept (an upper bound: the collapse only shrinks the complex). For ``maxdim``
+    above 2 the measured per-simplex costs are extrapolated.
+    """
+    n = int(n)
+    if engine not in _PAIR_BYTES:
+        engine = "giotto-ph"
+    pair = _PAIR_BYTES[engine][min(maxdim, 2)]
+    total = float(pair) * n * n
+    what = f"{engine} persistence up to H{maxdim} on {n} points"
+    if engine == "ripser" and maxdim >= 2:
+        k = maxdim + 1
+        cells = _simplices(n, k) * edge_fraction ** math.comb(k, 2)
+        total += _RIPSER_SIMPLEX_BYTES * cells
+        what += f" (about {cells:.3g} {maxdim}-simplices)"
+    elif engine == "gudhi":
+        cells = 0.0
+        for k in range(1, maxdim + 2):
+            c = _simplices(n, k + 1) * edge_fraction ** math.comb(k + 1, 2)
+            total += _GUDHI_SIMPLEX_BYTES[min(k, 3)] * c
+            cells += c
+        total += 24.0 * n * n  # the dense matrix, its float32 rounding and the edge list
+        what += f" (a simplex tree of about {cells:.3g} simplices)"
+    elif engine == "giotto-ph" and maxdim == 2 and not collapse:
+        cells = _simplices(n, 3) * edge_fraction ** 3
+        total = _GIOTTO_NO_COLLAPSE[0] * n * n + _GIOTTO_NO_COLLAPSE[1] * cells
+        what += f" (about {cells:.3g} triangles)"
+    elif engine == "giotto-ph" and maxdim >= 3 and not collapse:
+        k = maxdim + 1
+        cells = _simplices(n, k) * edge_fraction ** math.comb(k, 2)
+        total += 16.0 * cells  # not measured: the old rule, 16 bytes per maxdim-simplex
+        what += f" (about {cells:.3g} {maxdim}-simplices)"
+    return int(min(total, 2.0**62)), what
+
+
+def _simplices(n: int, k: int) -> float:
+    """``C(n, k)`` as a float (capped, fast for huge arguments)."""
+    if k < 0 or k > n:
+        return 0.0
+    k = min(k, n - k)
+    out = 1.0
+    for i in range(k):
+        out *= (n - i) / (i + 1)
+        if out > 2.0**62:
+            return 2.0**62
+    return out
 
 
 # tiles of the spanning tree's search (tda_nn/homology/_mst.py reads them from here)
@@ -117,10 +206,20 @@ MST_TILE_COLS = 2048
 
 
 def estimate_mst(n: int, n_features: int, threads: int | None = None) -> tuple[float, int]:
-    """Estimated ``(seconds, peak bytes)`` of the exact H0 spanning tree of ``n`` points in ``n_features``-D."""
+    """Estimated ``(seconds, peak bytes)`` of the exact H0 spanning tree of ``n`` points in ``n_features``-D.
+
+    Memory: a few float64 copies of the cloud (validated, centred, the GEMM operands),
+    per-point state, and per thread a tile of ``MST_TILE_ROWS x MST_TILE_COLS`` with its
+    masks plus the BLAS buffers. Time: about two passes of ``n^2 (d + 1)``
+    multiply-adds plus the masks, at a measured rate (see ``benchmarks/bench_h0.py``).
+    """
     threads = threads or os.cpu_count() or 1
-    d = n_features
+    d = int(n_features)
     tile = min(n, MST_TILE_ROWS) * min(n, MST_TILE_COLS)
-    peak = 3 * 8 * n * (d + 1) + 64 * n + threads * 12 * tile
-    seconds = 3.0 * n * n * (d + 8) / (8e9 * threads)
+    peak = 7 * 8 * n * (d + 1) + 160 * n + threads * (12 * tile + 8 * 2**20)
+    seconds = 2.0 * n * n * (d + 12) / (_MST_RATE * threads)
     return seconds, int(peak)
+
+
+# multiply-adds per second per thread of the tiles, masks included (measured: 20,000 x 64)
+_MST_RATE = 4e9

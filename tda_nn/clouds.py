@@ -30,8 +30,17 @@ from typing import Any, Literal
 import numpy as np
 
 from . import _landmarks
-from .validation import as_numpy, check_choice, check_distance_matrix, check_int, check_points, check_real, find_stack_level
 from .budgets import check_budget
+from .validation import (
+    as_numpy,
+    check_choice,
+    check_distance_matrix,
+    check_int,
+    check_points,
+    check_real,
+    check_seed,
+    find_stack_level,
+)
 
 __all__ = [
     "Landmarks",
@@ -53,6 +62,13 @@ _FEATURE_METRICS = ("euclidean", "cosine", "correlation")
 # -- helpers ---------------------------------------------------------------------
 def _is_torch(X: Any) -> bool:
     return hasattr(X, "is_cuda") and hasattr(X, "device") and hasattr(X, "detach")
+
+
+def _kernels() -> Any:
+    """The device kernels (the torch wing), loaded by name only when a device is asked for."""
+    import importlib
+
+    return importlib.import_module("tda_nn.nn.kernels")
 
 
 def _list_rows(rows: np.ndarray, limit: int = 10) -> str:
@@ -147,6 +163,7 @@ def landmarks(
     metric: Metric = "euclidean",
     seed: int | None = None,
     start: int | None = None,
+    device: Any = None,
 ) -> Landmarks:
     """Choose ``n`` landmarks from a point cloud and report the covering radius achieved.
 
@@ -181,6 +198,10 @@ def landmarks(
     start : int or None, default=None
         First max-min landmark. ``None``: row 0 when ``seed`` is None, else a
         row drawn with ``seed``.
+    device : torch.device, str or None, default=None
+        Run max-min as torch kernels on this device (:mod:`tda_nn.nn.kernels`;
+        the same landmarks, the radius re-measured in float64). ``None``: numpy,
+        or the tensor's own device for a tensor on an accelerator.
 
     Returns
     -------
@@ -204,8 +225,12 @@ def landmarks(
     """
     method = check_choice(method, name="method", choices=("maxmin", "random"))
     metric = check_choice(metric, name="metric", choices=_METRICS)
-    if _is_torch(X) and str(X.device) != "cpu":
-        return _landmarks_torch(X, n, method=method, metric=metric, seed=seed, start=start)
+    on_device = _is_torch(X) and str(X.device) != "cpu"
+    if method == "maxmin" and (device is not None or on_device):
+        n, first, _ = _check_counts(n, int(X.shape[0]), seed, start)
+        return _kernels().landmarks(X, n, first, metric=metric, device=device)
+    if on_device:  # a random draw needs no device: its radius is measured here
+        X = X.detach().cpu().numpy()
     if metric == "precomputed":
         # checked and read a block of rows at a time: a memory-mapped matrix stays on disk
         D = check_distance_matrix(X, name="X", keep_dtype=True)
@@ -264,63 +289,12 @@ def _check_counts(n: Any, N: int, seed: Any, start: Any) -> tuple[int, int, np.r
             f"n must be at most the number of points, got n={n} landmarks for {N} points. "
             f"Use n <= {N} (n = {N} keeps every point)."
         )
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed, name="seed"))
     if start is None:
         first = 0 if seed is None else int(rng.integers(N))
     else:
         first = check_int(start, name="start", min_value=0, max_value=N - 1)
     return n, first, rng
-
-
-def _landmarks_torch(X: Any, n: int, *, method: str, metric: str, seed: Any, start: Any) -> Landmarks:
-    """Landmarks of a torch tensor, computed on the tensor's device."""
-    import torch
-
-    if X.is_meta:
-        raise ValueError("X is a tensor on the 'meta' device, which has a shape but no values; pass real data.")
-
-    if X.ndim != 2 or (metric == "precomputed" and X.shape[0] != X.shape[1]):
-        want = "(N, N)" if metric == "precomputed" else "(N, n_features)"
-        raise ValueError(f"X must be a 2-D tensor of shape {want}, got shape {tuple(X.shape)}.")
-    if not bool(torch.isfinite(X).all()) and metric != "precomputed":
-        raise ValueError("X contains NaN or infinite values; landmarks need finite coordinates.")
-    if metric in ("cosine", "correlation"):
-        Z = X.detach().double()
-        if metric == "correlation":
-            Z = Z - Z.mean(dim=1, keepdim=True)
-        bad = torch.nonzero(torch.linalg.vector_norm(Z, dim=1) <= 1e-12).flatten().cpu().numpy()
-        if bad.size:
-            _check_metric_rows(X[torch.as_tensor(bad, device=X.device)].cpu().numpy(), metric, "X")
-    N = int(X.shape[0])
-    n, first, rng = _check_counts(n, N, seed, start)
-    X0, unit = X, 1.0
-    if metric != "precomputed" and X.is_floating_point():  # far from 1: scaled by powers of two, as on the CPU
-        lim = _landmarks.safe_range(np.dtype(str(X.dtype).removeprefix("torch.")))
-        Xd = X.detach()
-        if metric == "euclidean":
-            top = float(Xd.abs().max()) if Xd.numel() else 0.0
-            if top > 0 and not 1.0 / lim <= top <= lim:
-                unit = _landmarks.pow2_unit(top)
-                X = (Xd.double() / unit).to(X.dtype)
-        else:
-            top = Xd.abs().amax(dim=1).double() if Xd.shape[1] else torch.zeros(N, dtype=torch.float64)
-            units = torch.where(top > 0, torch.exp2(torch.ceil(torch.log2(top)) + 1), torch.ones_like(top))
-            if bool(((top > 0) & ((top < 1.0 / lim) | (top > lim))).any()):
-                X = (Xd.double() / units[:, None].to(Xd.device)).to(X.dtype)
-    if method == "random":
-        idx = rng.choice(N, size=n, replace=False).astype(np.intp)
-        Xc = X.detach().cpu().numpy()
-        if metric == "precomputed":
-            radius = float(Xc[:, idx].min(axis=1).max())
-        else:
-            dmin, tol = _landmarks.sqdist_to_landmarks(Xc, idx, metric)
-            radius = _landmarks.exact_radius(Xc, idx, dmin, tol, metric)
-    else:
-        idx, radius = _landmarks.maxmin_torch(X, n, first, metric)
-    radius = _unscale(float(radius), unit, "X", "covering radius")
-    ti = torch.as_tensor(idx, device=X0.device)
-    pts = X0.detach()[ti][:, ti] if metric == "precomputed" else X0.detach()[ti]
-    return Landmarks(idx, np.ascontiguousarray(pts.cpu().numpy()), radius, method, metric, N)
 
 
 # -- distances and preprocessing ----------------------------------------------------
@@ -332,6 +306,7 @@ def pairwise_distances(
     dtype: Any = np.float64,
     chunk_size: int | None = None,
     max_memory: int | float | str | None = None,
+    device: Any = None,
 ) -> np.ndarray:
     """Distances between the rows of ``X`` (and ``Y``), computed in chunks.
 
@@ -354,6 +329,10 @@ def pairwise_distances(
     max_memory : int, float, str or None, default=None
         Largest result allowed, in bytes or as a string like ``'8GiB'``; ``None``
         means half the machine's physical memory.
+    device : torch.device, str or None, default=None
+        Compute the blocks as torch kernels on this device (:mod:`tda_nn.nn.kernels`):
+        equal to this path to rounding in float64, within 2e-6 relative of float64
+        in float32 (as this path is). ``None``: numpy, no torch import.
 
     Returns
     -------
@@ -404,6 +383,8 @@ def pairwise_distances(
             A = A / np.linalg.norm(A, axis=1, keepdims=True)
         return A
 
+    if device is not None:
+        return _kernels().pairwise_distances(Xa, Ya, metric=metric, dtype=dtype, device=device)
     A = prep(Xa)
     B = A if Ya is None else prep(Ya)
     if metric == "euclidean":  # centre both on one mean: distances unchanged, less cancellation
@@ -453,8 +434,8 @@ def _scale_back(out: np.ndarray, unit: float, dtype: np.dtype) -> np.ndarray:
     """Distances computed on rows divided by ``unit`` in original units, in place; refused where ``dtype`` cannot hold them."""
     if unit == 1.0 or out.size == 0:
         return out
-    top = float(out.max())
-    pos = out[out > 0]
+    top = float(np.max(out, initial=0.0, where=np.isfinite(out)))  # inf: no path, kept as it is
+    pos = out[(out > 0) & np.isfinite(out)]
     _unscale(top, unit, "X", "largest distance", dtype)  # raises where it overflows
     if pos.size:
         _unscale(float(pos.min()), unit, "X", "smallest nonzero distance", dtype)  # or loses its precision
@@ -486,6 +467,10 @@ def standardize(X: Any) -> np.ndarray:
            [ 1.,  0.]])
     """
     Xa = check_points(X, name="X", min_points=1)
+    # each column divided by a power of two near its largest |value| first (exact, and the result is
+    # invariant under it): columns at 1e300 or 1e-300 neither overflow nor look constant
+    unit = _landmarks.row_units(np.ascontiguousarray(Xa.T)).astype(Xa.dtype)
+    Xa = Xa / unit
     mean = Xa.mean(axis=0, dtype=np.float64)
     std = Xa.std(axis=0, dtype=np.float64)
     flat = std <= 1e-12 * np.maximum(np.abs(mean), 1.0)
@@ -582,9 +567,17 @@ def _knn(X: Any, k: int, metric: str, name: str = "X") -> tuple[np.ndarray, np.n
         ind, dist = np.take_along_axis(order, srt, axis=1)[:, 1:], np.take_along_axis(dist, srt, axis=1)[:, 1:]
         return ind, dist, N
     algo = "auto" if metric == "euclidean" else "brute"
-    nn = NearestNeighbors(n_neighbors=k, metric=metric, algorithm=algo).fit(D)
+    S, unit = _landmarks.in_range(D, metric)  # far from 1: scaled by a power of two, distances scaled back
+    nn = NearestNeighbors(n_neighbors=k, metric=metric, algorithm=algo).fit(S)
     dist, ind = nn.kneighbors()  # without a query, each point is not its own neighbour
-    return ind, np.maximum(dist, 0.0), N
+    dist = np.maximum(dist, 0.0)
+    if unit != 1.0:
+        pos = dist[dist > 0]
+        for v, what in ((float(dist.max(initial=0.0)), "largest neighbour distance"),
+                        (float(pos.min()) if pos.size else 0.0, "smallest nonzero neighbour distance")):
+            _unscale(v, unit, name, what)
+        dist = dist * unit
+    return ind, dist, N
 
 
 def knn_geodesic(
@@ -637,6 +630,11 @@ def knn_geodesic(
     from scipy.sparse.csgraph import connected_components, minimum_spanning_tree, shortest_path
 
     disconnected = check_choice(disconnected, name="disconnected", choices=("connect", "inf", "raise"))
+    unit = 1.0
+    if check_choice(metric, name="metric", choices=_METRICS) != "precomputed":
+        # far from 1 the whole graph is built on the cloud scaled by a power of two (exact), so bridge
+        # weights keep their order; the path lengths are scaled back at the end
+        X, unit = _landmarks.in_range(check_points(X, name="X"), metric)
     ind, dist, N = _knn(X, k, metric)
     _guard(N, N, np.float64, max_memory, "knn_geodesic")
     rows = np.repeat(np.arange(N), ind.shape[1])
@@ -673,6 +671,8 @@ def knn_geodesic(
         D[r:r1, r:] = blk
         D[r:, r:r1] = blk.T
     np.fill_diagonal(D, 0.0)
+    if unit != 1.0:
+        return _scale_back(D, unit, np.dtype(np.float64))
     return D
 
 
@@ -738,7 +738,13 @@ def dtm_weights(X: Any, k: int, *, metric: Metric = "euclidean", r: float = 2.0)
     """
     r = check_real(r, name="r", min_value=1.0)
     _, dist, _ = _knn(X, k, metric)
-    return 2.0 * ((dist**r).sum(axis=1) / (dist.shape[1] + 1)) ** (1.0 / r)
+    top = float(dist.max(initial=0.0))
+    pos = dist[dist > 0]
+    low = float(pos.min()) if pos.size else 1.0
+    unit = 1.0
+    if top > 0 and (r * np.log2(top) > 1000 or r * np.log2(low) < -1000):  # d**r would leave float64: scale
+        unit = _landmarks.pow2_unit(top)
+    return 2.0 * (((dist / unit) ** r).sum(axis=1) / (dist.shape[1] + 1)) ** (1.0 / r) * unit
 
 
 # -- per-sample clouds --------------------------------------------------------------------

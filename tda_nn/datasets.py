@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validation import check_int, check_real
 from .budgets import check_budget
+from .validation import check_int, check_real
 
 __all__ = [
     "circle",

@@ -179,7 +179,10 @@ class Diagrams(Sequence):
 
     def with_meta(self, **updates: Any) -> Diagrams:
         """Return a copy whose ``meta`` is updated with ``updates``."""
-        return Diagrams(self._dgms, meta={**self._meta, **updates})
+        out = object.__new__(Diagrams)  # the bars are validated and read-only already: shared, not re-checked
+        out._dgms = self._dgms
+        out._meta = {**self._meta, **plain(dict(updates))}
+        return out
 
     # -- queries ---------------------------------------------------------------
     def lifetimes(self, dim: int) -> np.ndarray:
@@ -235,6 +238,7 @@ class Diagrams(Sequence):
         pairs = list(persistence)
         top = max((int(d) for d, _ in pairs), default=-1)
         top = top if maxdim is None else check_int(maxdim, name="maxdim", min_value=0)
+        _check_top(top, "persistence" if maxdim is None else "maxdim")
         out: list[list[tuple[float, float]]] = [[] for _ in range(top + 1)]
         for d, (b, e) in pairs:
             if int(d) <= top:
@@ -267,6 +271,7 @@ class Diagrams(Sequence):
             raise ValueError("triples[:, 2] must hold non-negative integer homology dimensions.")
         top = int(dims.max()) if len(dims) else -1
         top = top if maxdim is None else check_int(maxdim, name="maxdim", min_value=0)
+        _check_top(top, "triples" if maxdim is None else "maxdim")
         keep = t[:, 0] != t[:, 1]
         return cls([t[keep & (dims == d)][:, :2] for d in range(top + 1)], meta=meta)
 
@@ -387,3 +392,19 @@ class Diagrams(Sequence):
             raise ValueError(
                 f"path {str(path)!r} is not a readable tda_nn diagrams file ({type(exc).__name__}: {exc})."
             ) from None
+
+
+# A Diagrams holds one array per homology dimension up to the largest declared one; a
+# declared dimension of 10^9 (one bar) would allocate 10^9 arrays (MemoryError after 41 s).
+# No Rips, alpha or cubical computation reaches dimension 1024 (a 1024-simplex has 1025
+# vertices and C(n, 1026) cells), so larger declared dimensions are refused at once.
+MAX_HOMOLOGY_DIM = 1024
+
+
+def _check_top(top: int, name: str) -> None:
+    if top > MAX_HOMOLOGY_DIM:
+        raise ValueError(
+            f"{name} declares homology dimension {top}; a Diagrams holds one array per dimension up to the "
+            f"largest, and dimensions above {MAX_HOMOLOGY_DIM} are refused before anything is allocated. "
+            "Check the dimensions of the input (gudhi: (dim, (birth, death)); giotto-tda: (birth, death, dim))."
+        )

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from .diagrams import Diagrams
 from ._diagram_samples import _is_pairs_array, is_raw_diagram_list, raw_samples
+from .diagrams import MAX_HOMOLOGY_DIM, Diagrams
 from .validation import as_numpy
 
 __all__ = ["as_diagram_list", "as_diagrams", "is_gudhi_list"]
@@ -77,12 +77,18 @@ def as_diagrams(X: Any, *, name: str = "X") -> Any:
         dims = [d for d, _ in X]
         if min(dims) < 0:
             raise ValueError(f"{name}: gudhi homology dimensions must be >= 0, got {min(dims)}.")
+        if max(dims) > MAX_HOMOLOGY_DIM:
+            raise ValueError(f"{name} declares homology dimension {max(dims)}; dimensions above "
+                             f"{MAX_HOMOLOGY_DIM} are refused before anything is allocated (one array per dimension).")
         return Diagrams([np.asarray([bd for d, bd in X if d == k], dtype=np.float64).reshape(-1, 2)
                          for k in range(max(dims) + 1)])
     if isinstance(X, (list, tuple)):
         if all(_is_pairs_array(a) for a in X):
-            return Diagrams([as_numpy(a, name=f"{name}[{i}]").astype(np.float64).reshape(-1, 2)
-                             for i, a in enumerate(X)])
+            arrs = [as_numpy(a, name=f"{name}[{i}]").astype(np.float64).reshape(-1, 2) for i, a in enumerate(X)]
+            try:
+                return Diagrams(arrs)
+            except ValueError as exc:  # NaN, infinite births, death < birth: said with the argument's name
+                raise ValueError(f"{name}: {exc}") from None
         raise TypeError(
             _DIAGRAM_FORMS.format(name=name, got=f"a {type(X).__name__} whose items are not all (k, 2) arrays")
         )
@@ -94,7 +100,10 @@ def as_diagrams(X: Any, *, name: str = "X") -> Any:
     if arr.ndim == 2 and arr.shape[1] == 3:
         return _giotto_one(arr, None, name)
     if arr.ndim == 2 and arr.shape[1] == 2:
-        return Diagrams([arr.astype(np.float64)])
+        try:
+            return Diagrams([arr.astype(np.float64)])
+        except ValueError as exc:
+            raise ValueError(f"{name}: {exc}") from None
     raise TypeError(_DIAGRAM_FORMS.format(name=name, got=f"an array of shape {arr.shape}"))
 
 

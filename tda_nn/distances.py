@@ -43,10 +43,10 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._diagram_samples import is_raw_diagram_list
 from ._matching import bottleneck_cost, essential_cost, wasserstein_cost
-from .diagrams import Diagrams
-from .parallel import pmap
 from .budgets import check_budget
+from .diagrams import Diagrams
 from .diagrams_convert import _dims_implicit, _pad_dims, as_diagram_list, as_diagrams, is_gudhi_list
+from .parallel import pmap
 from .validation import as_numpy, check_choice, check_int, check_real
 
 __all__ = [
@@ -103,7 +103,10 @@ def _as_diagrams(X: Any, name: str) -> tuple[Diagrams, bool]:
             f"{name} must be a Diagrams, a (k, 2) array of (birth, death) or a giotto-tda (k, 3) array, "
             f"got an array of shape {arr.shape}."
         )
-    return Diagrams([arr]), True  # validates: NaN, infinite births, death < birth
+    try:
+        return Diagrams([arr]), True  # validates: NaN, infinite births, death < birth
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from None
 
 
 def _check_dims(dim: Any) -> tuple[int, ...] | None:
@@ -507,7 +510,9 @@ class _Vectorised:
 def _n_chunks(n_jobs: int | None, n_pairs: int) -> int:
     import joblib
 
-    workers = joblib.effective_n_jobs(n_jobs)
+    from .parallel import check_n_jobs
+
+    workers = joblib.effective_n_jobs(check_n_jobs(n_jobs))
     return 1 if workers <= 1 else min(n_pairs, 4 * workers)
 
 
@@ -524,7 +529,9 @@ def _matching_matrix(
     if len(pairs) == 0:
         return out
     chunks = np.array_split(pairs, _n_chunks(n_jobs, len(pairs)))
-    values = np.concatenate(pmap(_chunk, chunks, n_jobs=n_jobs, A=A, B=B, metric=metric, p=p, q=q))
+    # one chunk runs here: starting a pool of workers for it costs seconds and saves nothing
+    values = np.concatenate(pmap(_chunk, chunks, n_jobs=n_jobs if len(chunks) > 1 else 1, A=A, B=B, metric=metric,
+                                 p=p, q=q))
     out[i, j] = values
     if symmetric:
         out[j, i] = values

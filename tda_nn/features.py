@@ -309,7 +309,7 @@ def _unit(values: np.ndarray) -> float:
     return 2.0 ** np.frexp(top)[1] if top > 0 else 1.0
 
 
-_TINY_SPAN = 1e-280  # fitted image extents narrower than this are widened (subnormal pixel sides)
+_TINY_SPAN = 2.0**-1000  # ~9e-302: fitted image extents narrower than this would give (near-)subnormal pixel sides
 
 
 def _pair(value: Any, name: str) -> tuple[int, int]:
@@ -418,7 +418,7 @@ class PersistenceImage(DiagramTransformer):
                 if 0.0 < top <= _TINY_SPAN:  # widening it would move every bar into one pixel row: refuse
                     raise ValueError(
                         f"X: the longest bar of H{self.dims_[len(p_edges)]} has persistence {top:.3g}, below "
-                        f"{_TINY_SPAN:.0e}, where the pixel sides of a persistence image would be subnormal "
+                        f"{_TINY_SPAN:.1e}, where the pixel sides of a persistence image would be subnormal "
                         "floats. Rescale the diagrams first (multiply births and deaths by one factor)."
                     )
                 # below _TINY_SPAN, pixel sides would be subnormal and the Gaussians NaN

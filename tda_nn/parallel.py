@@ -13,9 +13,22 @@ from typing import Any, TypeVar
 
 from .validation import check_int
 
-__all__ = ["pmap"]
+__all__ = ["check_n_jobs", "pmap"]
 
 T = TypeVar("T")
+
+# joblib hands n_jobs to C ints and os calls: far above any machine's cores it overflows (10**12)
+_MAX_JOBS = 4096
+
+
+def check_n_jobs(n_jobs: Any) -> int | None:
+    """``n_jobs``: None, or a nonzero integer of at most ``4096`` workers in size (``-1``: every core)."""
+    if n_jobs is None:
+        return None
+    n_jobs = check_int(n_jobs, name="n_jobs", min_value=-_MAX_JOBS, max_value=_MAX_JOBS)
+    if n_jobs == 0:
+        raise ValueError("n_jobs must be a positive number of workers or -1 for all cores, got 0.")
+    return n_jobs
 
 
 def pmap(
@@ -48,10 +61,7 @@ def pmap(
     if not callable(func):
         raise TypeError(f"func must be a callable applied to each item, got {type(func).__name__} {func!r}.")
     items = list(items)
-    if n_jobs is not None:
-        n_jobs = check_int(n_jobs, name="n_jobs")
-        if n_jobs == 0:
-            raise ValueError("n_jobs must be a positive number of workers or -1 for all cores, got 0.")
+    n_jobs = check_n_jobs(n_jobs)
     if not items:
         return []
     import joblib

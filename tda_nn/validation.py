@@ -15,10 +15,8 @@ It imports nothing from the package.
 from __future__ import annotations
 
 import difflib
-import math
 import numbers
 import os
-import re
 import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -271,12 +269,46 @@ def check_real(
     return value
 
 
-def check_prime(value: Any, *, name: str = "coeff") -> int:
-    """Validate a prime field characteristic for homology coefficients."""
+def check_prime(value: Any, *, name: str = "coeff", max_value: int | None = None) -> int:
+    """Validate a prime field characteristic for homology coefficients.
+
+    ``max_value`` (when given) is checked first, so a huge value is refused at
+    once; primality is a deterministic Miller-Rabin test (exact below 3.3e24), so
+    even ``2**61 - 1`` is decided in microseconds.
+    """
     value = check_int(value, name=name, min_value=2)
-    if any(value % p == 0 for p in range(2, int(value**0.5) + 1)):
+    if max_value is not None and value > max_value:
+        raise ValueError(f"{name}={value} is too large: the largest prime field the engines support here is "
+                         f"Z/{max_value}Z. Use a prime {name} <= {max_value} (e.g. 2 or 3).")
+    if not _is_prime(value):
         raise ValueError(f"{name} must be a prime (coefficients in Z/pZ), got {value}. Try 2 or 3.")
     return value
+
+
+_MR_BASES = (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41)  # deterministic below 3.3e24
+
+
+def _is_prime(n: int) -> bool:
+    if n < 2:
+        return False
+    for p in _MR_BASES:
+        if n % p == 0:
+            return n == p
+    d, r = n - 1, 0
+    while d % 2 == 0:
+        d //= 2
+        r += 1
+    for a in _MR_BASES:
+        x = pow(a, d, n)
+        if x in (1, n - 1):
+            continue
+        for _ in range(r - 1):
+            x = x * x % n
+            if x == n - 1:
+                break
+        else:
+            return False
+    return True
 
 
 def suggest(word: str, candidates: Iterable[str], n: int = 3) -> str:

@@ -87,7 +87,7 @@ class TestAnalyze:
         cfg = report.config
         assert cfg["layers"] == ["input", "act0", "act1"]
         assert cfg["n_samples"] == 150 and cfg["reduce"] == "flatten" and cfg["tda_nn_version"] == tda_nn.__version__
-        assert set(cfg["stage_seconds"]) >= {"capture", "persistence", "comparison"}
+        assert set(cfg["timings"]) >= {"plan", "capture", "persistence", "comparison", "findings"}
         prov = cfg["provenance"]
         assert prov["tda_nn"] == tda_nn.__version__ and prov["numpy"] == np.__version__
         assert prov["torch"].split("+")[0] == torch.__version__.split("+")[0]

@@ -222,6 +222,7 @@ RESULT_TYPES = {
     "Plan", "PlanError",  # built by plan_analysis (tested below) and the workflows' dry run
     "Cycle", "Cycles", "Lifeline", "Lifelines", "LoopSamples", "LieDerivative", "OrbitTopology", "SymmetryProfile",
     "SymmetrySummary", "ExactPlaneRegions", "LocalComplexity",
+    "MapperGraph",  # built by tda_nn.mapper; from_members/from_dict refusals in tests/test_mapper.py
     # the error types themselves
     "CheckpointError", "MemoryBudgetError",
 }  # fmt: skip
@@ -404,6 +405,20 @@ TABLE: dict[str, dict[str, Any]] = {
         "nan": raises(lambda: tda_nn.plan_analysis({"a": (3,)}, n_samples=10, maxdim=1, max_points=10,
                                                    max_time=float("nan")), "max_time"),
     },
+    "AnalyzeSettings": {
+        "nan": raises(lambda: tda_nn.AnalyzeSettings(alpha=float("nan")), "alpha"),
+        "nonpositive": raises(lambda: tda_nn.AnalyzeSettings(max_points=0), "max_points"),
+        "bool": raises(lambda: tda_nn.AnalyzeSettings(max_samples=True), "max_samples"),
+        "string": raises(lambda: tda_nn.AnalyzeSettings(view="tsne"), "view"),
+    },
+    "CompareSettings": {
+        "string": raises(lambda: tda_nn.CompareSettings(metric="euclid"), "metric"),
+        "nonpositive": raises(lambda: tda_nn.CompareSettings(maxdim=-1), "maxdim"),
+    },
+    "TrackSettings": {
+        "nonpositive": raises(lambda: tda_nn.TrackSettings(steps=[3, -1]), "steps"),
+        "kwtype": raises(lambda: tda_nn.TrackSettings(steps="0,1"), "steps"),
+    },
     "significant_bars": merge(
         cloud_cases(lambda v: tda_nn.significant_bars(v, n_bootstrap=2), bool_ok=False, halves=False),
         {"nonpositive": raises(lambda: tda_nn.significant_bars(X, n_bootstrap=0), "n_bootstrap")},
@@ -556,6 +571,16 @@ TABLE: dict[str, dict[str, Any]] = {
         "nonpositive": raises(lambda: tda_nn.orbit_topology(MODEL, X, tda_nn.Rotate(), layers=["1"], n_steps=0),
                               "n_steps")}),
     "symmetry_summary": model_cases(lambda m: tda_nn.symmetry_summary(m, X, "flip", ["1"])),
+    # -- Mapper (tda_nn.mapper itself is the callable subpackage: its cases are in tests/test_mapper.py)
+    "Cover": {
+        "nonpositive": raises(lambda: tda_nn.Cover(0, 0.3), "n_intervals"),
+        "kwtype": raises(lambda: tda_nn.Cover(5, "0.3"), "overlap"),
+        "string": raises(lambda: tda_nn.Cover(5, 0.3, "wide"), "kind"),
+    },
+    "mapper_layers": merge(
+        cloud_cases(lambda v: tda_nn.mapper_layers({"a": v}, lens=0, cover=(3, 0.3)), "activations['a']", ndim=False),
+        {"kwtype": raises(lambda: tda_nn.mapper_layers(X), "activations", errors=(TypeError,)),
+         "nonpositive": raises(lambda: tda_nn.mapper_layers({"a": X}, min_share=-1.0), "min_share")}),
     # -- the scikit-learn estimator of persistence
     "Persistence": merge(
         cloud_cases(lambda v: tda_nn.Persistence(maxdim=0).fit_transform([v])[0], bool_ok=False, halves=False),
@@ -804,3 +829,21 @@ def test_landmarks_and_distances_beyond_the_float_range_are_refused():
             diagram_distances([A1 * s, A3 * s], metric="landscape")
     assert diagram_distances([A1 * 1e300, A3 * 1e300])[0, 1] / 1e300 == pytest.approx(
         diagram_distances([A1, A3])[0, 1])
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: tda_nn.ph_dimension(X * 1.0 + RNG.normal(size=(24, 3)), n_steps=10**12), "n_steps"),  # allocated 7 TiB
+    (lambda: tda_nn.ph_dimension(np.random.default_rng(1).normal(size=(40, 2)), n_repeats=10**12), "n_repeats"),  # hung
+    (lambda: tda_nn.landmarks(X, 5, method="random", seed=2.5), "seed"),  # numpy's SeedSequence message
+    (lambda: tda_nn.landmarks(X, 5, method="random", seed=-1), "seed"),
+    (lambda: tda_nn.pairwise_diagram_distances(GOOD_DGMS, n_jobs=10**12), "n_jobs"),  # OverflowError
+    (lambda: tda_nn.cka(X, Y, kernel="rbf", sigma=1e12), "sigma"),  # blamed the debiased estimator
+    (lambda: tda_nn.cka(X, Y, kernel="rbf", sigma=1e-12), "sigma"),  # answered from identity kernels
+])
+def test_counts_seeds_and_bandwidths_found_by_the_property_test(call, name):
+    import time
+
+    start = time.perf_counter()
+    with pytest.raises((ValueError, TypeError), match=name):
+        call()
+    assert time.perf_counter() - start < 2.0

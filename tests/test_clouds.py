@@ -9,7 +9,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.spatial.distance import cdist
 
-from tda_nn import _landmarks
 from tda_nn.clouds import (
     Landmarks,
     dtm_weights,
@@ -86,14 +85,16 @@ class TestLandmarks:
 
     def test_torch_path_agrees_with_numpy(self):
         torch = pytest.importorskip("torch")
+        from tda_nn.nn.kernels import maxmin
+
         X = np.random.default_rng(4).normal(size=(800, 6))
         for metric in METRICS:
             ref = landmarks(X, 40, metric=metric, start=5)
-            idx, radius = _landmarks.maxmin_torch(torch.from_numpy(X), 40, 5, metric)
+            idx, radius = maxmin(torch.from_numpy(X), 40, 5, metric)
             np.testing.assert_array_equal(idx, ref.indices)
             assert radius == pytest.approx(ref.radius, rel=1e-12)
         D = cdist(X, X)
-        idx, radius = _landmarks.maxmin_torch(torch.from_numpy(D), 40, 5, "precomputed")
+        idx, radius = maxmin(torch.from_numpy(D), 40, 5, "precomputed")
         np.testing.assert_array_equal(idx, landmarks(D, 40, metric="precomputed", start=5).indices)
         # a CPU tensor through the public function
         L = landmarks(torch.from_numpy(X.astype(np.float32)), 10)

@@ -89,8 +89,8 @@ class TestDiagramsFile:
             Diagrams.load(tmp_path / "a.npy")
         with pytest.raises(ValueError, match=r"empty\.npz' is not a readable"):
             Diagrams.load(tmp_path / "empty.npz")
-        with pytest.raises(ValueError, match="not a readable tda_nn diagrams file"):
-            Diagrams.load(tmp_path)  # a directory
+        with pytest.raises(ValueError, match="is a directory, not a regular file"):
+            Diagrams.load(tmp_path)  # a directory: refused before anything opens it
 
 
 def _edit_manifest(path: Path, edit) -> None:
@@ -155,7 +155,7 @@ class TestMemoryGuard:
             tda_nn.persistence(X)
         assert time.perf_counter() - t0 < 5.0  # refused up front, not after an attempt
         with pytest.raises(MemoryError):  # catchable as either base class
-            tda_nn.persistence(X, maxdim=0)
+            tda_nn.persistence(X, maxdim=1)
 
     def test_refusal_names_the_budget_and_passes_through_batches(self):
         X = circle(2000)

@@ -184,10 +184,10 @@ class TestBatchAndGuard:
     def test_memory_guard_refuses_and_says_how_much(self):
         X = np.zeros((3000, 2))
         X[:, 0] = np.arange(3000)
-        with pytest.raises(MemoryBudgetError, match=r"68\.7 MiB.*n_landmarks"):
+        with pytest.raises(MemoryBudgetError, match=r"394\.8 MiB.*maxdim=0.*n_landmarks"):
             tda_nn.persistence(X, max_memory=10_000_000)
-        with pytest.raises(MemoryError):
-            tda_nn.persistence(X, maxdim=2, collapse_edges=False)  # ~4.5e9 triangles
+        with pytest.raises(MemoryError, match=r"4.5e\+09 triangles"):
+            tda_nn.persistence(X, maxdim=2, collapse_edges=False, max_memory="1GiB")  # ~4.5e9 triangles
 
     def test_auto_landmarks_when_too_large(self):
         pytest.importorskip("tda_nn.clouds")
@@ -393,15 +393,19 @@ class TestAutoCollapse:
         # a threshold well below the diameter makes collapse pay again, even on the sphere
         assert choose_collapse(D, maxdim=2, threshold=1.0, precomputed=True, metric="precomputed") is True
 
-    def test_auto_falls_back_to_collapse_when_only_that_fits_memory(self):
+    def test_memory_does_not_force_collapse_in_giotto(self):
+        pytest.importorskip("gph")
         S = np.random.default_rng(1).normal(size=(90, 3))
         X = S / np.linalg.norm(S, axis=1, keepdims=True)  # a sphere: the rule alone says no collapse
         ref = tda_nn.persistence(X, maxdim=2)
         assert ref.meta["collapse_edges"] is False
-        # about 1.8 MiB of triangles uncollapsed, 63 KiB of distance matrix collapsed
+        # giotto-ph's measured peaks with and without collapse are both about 60 bytes per pair
+        # (tda_nn/budgets.py): 90 points fit 1 MiB either way, so the rule's choice stands
         d = tda_nn.persistence(X, maxdim=2, max_memory=2**20)
         same_diagrams(ref, d)
-        assert d.meta["collapse_edges"] is True
+        assert d.meta["collapse_edges"] is False
+        with pytest.raises(MemoryError):
+            tda_nn.persistence(X, maxdim=2, max_memory=2**18)
 
 
 def test_benchmark_runner_help_and_unknown_names():
@@ -425,3 +429,69 @@ def test_batch_errors_name_the_cloud_that_failed():
         tda_nn.persistence_batch([good, good, good.astype(complex)])
     with pytest.raises(MemoryBudgetError, match=r"^clouds\[1\]: this computation"):
         tda_nn.persistence_batch([good, np.random.default_rng(0).normal(size=(500, 2))], max_memory=10_000)
+
+
+def test_giotto_short_path_is_identical_to_ripser_parallel():
+    gph = pytest.importorskip("gph")
+    from tda_nn.homology._giotto import rips_giotto
+
+    rng = np.random.default_rng(0)
+    for _ in range(40):
+        n = int(rng.integers(3, 120))
+        X = rng.normal(size=(n, int(rng.integers(1, 12)))) * rng.uniform(0.01, 100)
+        maxdim = 2 if n < 50 else 1
+        ours = rips_giotto(X, maxdim=maxdim, threshold=np.inf, coeff=2, precomputed=False, metric="euclidean",
+                           collapse_edges=False, n_threads=1)
+        ref = gph.ripser_parallel(X, maxdim=maxdim, n_threads=1)["dgms"]
+        for a, b in zip(ours, ref):
+            np.testing.assert_array_equal(a, b)
+
+
+class TestIssue26Homology:
+    def test_huge_coefficient_refused_at_once(self):
+        import time
+
+        X = np.random.default_rng(0).normal(size=(20, 2))
+        t0 = time.perf_counter()
+        with pytest.raises(ValueError, match="coeff.*46337"):
+            tda_nn.persistence(X, coeff=2**61 - 1)
+        assert time.perf_counter() - t0 < 1.0
+        with pytest.raises(ValueError, match="coeff=131.*ripser.*127"):
+            tda_nn.persistence(X, coeff=131, backend="ripser")  # ripser.py 0.6 hangs from 131
+        with pytest.raises(ValueError, match="prime"):
+            tda_nn.persistence(X, coeff=561)  # a Carmichael number
+
+    def test_large_fields_go_to_an_engine_that_has_them(self):
+        t = 2 * np.pi * np.arange(12) / 12
+        X = np.c_[np.cos(t), np.sin(t)]
+        assert tda_nn.persistence(X, coeff=131).meta["backend"] == "giotto-ph"
+        d = tda_nn.persistence(X, coeff=257)
+        assert d.meta["backend"] == "gudhi" and len(d[1]) == 1
+
+    def test_alpha_in_high_dimension_refused_before_gudhi_starts(self):
+        import time
+
+        X = np.random.default_rng(0).normal(size=(30, 40))
+        t0 = time.perf_counter()
+        with pytest.raises(ValueError, match="complex='alpha'.*29 dimensions.*complex='rips'"):
+            tda_nn.persistence(X, complex="alpha")
+        assert time.perf_counter() - t0 < 2.0
+
+    def test_huge_declared_dimension_refused_before_allocating(self):
+        from tda_nn.diagrams_convert import as_diagrams
+
+        with pytest.raises(ValueError, match="dimension 1000000000"):
+            tda_nn.Diagrams.from_gudhi([(10**9, (0.0, 0.5))])
+        with pytest.raises(ValueError, match="dimension 1000000000"):
+            as_diagrams([(10**9, (0.0, 0.5))])
+        with pytest.raises(ValueError, match="dimension 1000000000"):
+            tda_nn.Diagrams.from_giotto(np.array([[0.0, 1.0, 1e9]]))
+
+    @pytest.mark.parametrize("kw, exc", [
+        ({"landmark_method": "foo"}, ValueError), ({"seed": "x"}, TypeError), ({"n_landmarks": "x"}, ValueError),
+        ({"exact_below": -1.0}, ValueError), ({"periodic": "yes"}, TypeError),
+    ])
+    def test_unused_parameters_are_still_checked(self, kw, exc):
+        X = np.random.default_rng(0).normal(size=(20, 2))
+        with pytest.raises(exc, match=next(iter(kw))):
+            tda_nn.persistence(X, **kw)

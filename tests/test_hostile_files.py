@@ -443,3 +443,80 @@ def test_saved_files_follow_the_umask(tmp_path):
     files = [p for p in out.rglob("*") if p.is_file()]
     assert files and all(mode(p) == 0o640 for p in files), {p.name: oct(mode(p)) for p in files}
     assert all(mode(p) == 0o750 for p in out.rglob("*") if p.is_dir())
+
+
+# -- issue 26: capture never changes the mode a training thread sees ------------------------
+class _Spy(torch.nn.Module):
+    """Records the training flag that every forward pass of the training thread sees."""
+
+    def __init__(self):
+        super().__init__()
+        self.seen: list[bool] = []
+        self.trainer = None
+
+    def forward(self, x):
+        if threading.get_ident() == self.trainer:
+            self.seen.append(self.training)
+            time.sleep(0.002)  # a forward pass long enough for a capture to start inside it
+        return x
+
+
+def test_a_capture_beside_a_training_thread_never_changes_its_mode():
+    torch.manual_seed(0)
+    spy = _Spy()
+    model = torch.nn.Sequential(torch.nn.Linear(4, 16), spy, torch.nn.Dropout(0.5), torch.nn.BatchNorm1d(16),
+                                torch.nn.Linear(16, 2))
+    model.train()
+    opt = torch.optim.SGD(model.parameters(), lr=1e-3)
+    X = torch.randn(64, 4)
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def train():
+        spy.trainer = threading.get_ident()
+        try:
+            while not stop.is_set():
+                opt.zero_grad()
+                model(X).pow(2).mean().backward()
+                opt.step()
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    t = threading.Thread(target=train, daemon=True)
+    t.start()
+    try:
+        while len(spy.seen) < 5:
+            time.sleep(0.001)
+        for _ in range(10):
+            acts = tda_nn.capture(model, X, layers=["0", "2"], batch_size=16, progress=False)
+            # the capture itself ran in eval mode: dropout is the identity, so layer 2 equals layer 0
+            np.testing.assert_array_equal(acts["2"], acts["0"])
+            assert model.training
+    finally:
+        stop.set()
+        t.join(10)
+    assert not errors
+    assert len(spy.seen) > 5 and all(spy.seen), f"{spy.seen.count(False)} training steps ran in eval mode"
+    from tda_nn.nn import hooks
+
+    assert not hooks._GUARD and not hooks._ACTIVE  # nothing left behind
+
+
+def test_capture_eval_mode_false_leaves_the_flags_alone():
+    model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Dropout(0.5))
+    model.train()
+    torch.manual_seed(0)
+    a = tda_nn.capture(model, torch.ones(32, 4), layers=["1"], progress=False, eval_mode=False)["1"]
+    assert model.training and (a == 0).any()  # dropout was active: the caller's train mode was kept
+    with pytest.raises(TypeError, match="eval_mode"):
+        tda_nn.capture(model, torch.ones(4, 4), layers=["1"], progress=False, eval_mode="no")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_hugging_face_directory_with_a_named_pipe_is_refused(tmp_path):
+    from tda_nn.nn.hf import load_pretrained
+
+    (tmp_path / "config.json").write_text("{}")
+    fifo = _fifo(tmp_path / "model.safetensors")
+    exc = _run_with_deadline(lambda: load_pretrained(tmp_path), fifo)
+    assert isinstance(exc, CheckpointError) and "named pipe" in str(exc), exc

@@ -19,8 +19,8 @@ import tda_nn
 import tda_nn.homology
 from tda_nn import workflows
 from tda_nn.diagrams import Diagrams
-from tda_nn.plan import Plan, PlanError
 from tda_nn.report import Report
+from tda_nn.workflows.plan import Plan, PlanError
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -107,20 +107,22 @@ def test_interrupted_run_resumes_from_its_finished_stages(monkeypatch, tmp_path)
     n_engine = len(calls)
     assert n_engine == 3  # one persistence per layer
 
-    real = workflows._distance_matrix
+    from tda_nn.workflows.stages import comparison
+
+    real = comparison.distance_matrix
 
     def broken(*a, **k):
         raise RuntimeError("killed during the comparison")
 
-    monkeypatch.setattr(workflows, "_distance_matrix", broken)
+    monkeypatch.setattr(comparison, "distance_matrix", broken)
     with pytest.raises(RuntimeError, match="killed"):
         workflows.analyze(model, data, out=tmp_path, **kw)
     assert len(calls) == 2 * n_engine  # the persistence stage finished before the failure, and was kept
-    monkeypatch.setattr(workflows, "_distance_matrix", real)
+    monkeypatch.setattr(comparison, "distance_matrix", real)
 
     resumed = workflows.analyze(model, data, out=tmp_path, **kw)
     assert len(calls) == 2 * n_engine  # no engine call: persistence reused
-    assert any("Reused the finished stages capture, persistence" in n for n in resumed.notes), resumed.notes
+    assert any("Reused the finished stages: capture, persistence" in n for n in resumed.notes), resumed.notes
     assert resumed.table == whole.table
     assert resumed.diagrams.keys() == whole.diagrams.keys()
     for layer, d in whole.diagrams.items():
@@ -146,7 +148,9 @@ def test_failing_optional_stage_becomes_a_note(monkeypatch, tmp_path):
     def broken(*a, **k):
         raise FloatingPointError("region walk diverged")
 
-    monkeypatch.setattr(workflows, "_regions", broken)
+    from tda_nn.workflows.stages import regions
+
+    monkeypatch.setattr(regions, "regions_payload", broken)
     rep = workflows.analyze(model, data, **{**kw, "regions": "auto"})
     assert rep.regions is None
     assert any("regions stage failed" in n and "region walk diverged" in n for n in rep.notes), rep.notes
@@ -201,22 +205,22 @@ def test_killed_saves_never_leave_a_mix(tmp_path):
 def test_full_disk_during_save_keeps_the_old_report(tmp_path, monkeypatch):
     import errno
 
-    import tda_nn.store
-
     out = tmp_path / "rep"
     _report("old", 1.0).save(out, figures=False)
-    real = tda_nn.store.atomic_write_text
+    real = Path.write_text
 
-    def full(path, text):
+    def full(path, text, *a, **kw):  # the disk fills up as the new report.json is written
         if Path(path).name == "report.json":
             raise OSError(errno.ENOSPC, "No space left on device")
-        return real(path, text)
+        return real(path, text, *a, **kw)
 
-    monkeypatch.setattr(tda_nn.store, "atomic_write_text", full)
+    monkeypatch.setattr(Path, "write_text", full)
     with pytest.raises(OSError, match="No space"):
         _report("new", 5.0).save(out, figures=False)
+    monkeypatch.undo()
     assert _consistent(Report.load(out)) == "old"
-    assert len(list((out / "diagrams").iterdir())) == 1  # the new generation was removed
+    assert len(list((out / "diagrams").iterdir())) == 1  # the new generation never reached the folder
+    assert [p.name for p in tmp_path.iterdir()] == ["rep"]  # and nothing of it is left beside it
 
 
 def test_compare_and_track_are_planned_before_capture(monkeypatch):
@@ -254,7 +258,7 @@ def test_cli_rerun_with_the_same_out_reuses_its_stages(tmp_path, capsys):
     first = capsys.readouterr().err
     assert "Reused" not in first
     assert main(args) == 0
-    assert "Reused the finished stages capture, persistence" in capsys.readouterr().err
+    assert "Reused the finished stages: capture, persistence" in capsys.readouterr().err
     assert any("Reused" in n for n in Report.load(tmp_path / "rep").notes)
     assert main([*args, "--no-cache"]) == 0
     assert "Reused" not in capsys.readouterr().err

@@ -199,3 +199,23 @@ class TestGraph:
         assert callable(tda_nn.mapper)
         assert "cover" in inspect.signature(tda_nn.mapper).parameters
         assert tda_nn.Cover is Cover and tda_nn.MapperGraph is MapperGraph
+
+
+class TestNerveLoops:
+    def test_disc_with_2d_lens_has_graph_loops_but_no_nerve_loop(self):
+        X = np.random.default_rng(0).uniform(-1, 1, size=(600, 2))
+        g = tda_nn.mapper(X, lens="pca", cover=(5, 0.3))
+        assert g.n_loops > 10 and g.nerve_loops == 0 and len(g.triangles()) > 0
+
+    def test_annulus_with_2d_lens_has_one_nerve_loop(self):
+        rng = np.random.default_rng(0)
+        t = rng.uniform(0, 2 * np.pi, 1500)
+        A = np.c_[np.cos(t), np.sin(t)] * (1 + 0.2 * rng.uniform(size=(1500, 1)))
+        g = tda_nn.mapper(A, lens=A, cover=(6, 0.3))
+        assert (g.n_components, g.nerve_loops) == (1, 1)
+
+    def test_triangles_of_a_known_nerve(self):
+        g = MapperGraph.from_members([[0, 1], [1, 2], [1, 3], [3, 4], [4, 0]], 5)
+        # nodes 0, 1, 2 share sample 1: one filled triangle; the 0-2-3-4 square... stays a loop
+        assert g.triangles().tolist() == [[0, 1, 2]]
+        assert g.n_loops - g.nerve_loops == 1

@@ -47,8 +47,9 @@ def page(tmp_path_factory):
     y = (X[:, 0] > 0).astype(int)
     flow = tda_nn.mapper_layers({"in": X, "sq": X**2, "x": X[:, :1]}, labels=y, lens=0, cover=(6, 0.3))
     texts = [f"sample {i} </script><!-- http://example.com" for i in range(300)]
+    images = rng.uniform(size=(300, 8, 8))
     path = flow.save_html(tmp_path_factory.mktemp("page") / "flow.html", color={"radius": np.hypot(*X.T)},
-                          predictions=1 - y, texts=texts)
+                          predictions=1 - y, texts=texts, images=images)
     return flow, path
 
 
@@ -102,6 +103,24 @@ def test_page_script_runs(page):
     assert res["first"].startswith(f"#{g.members[0][0]}  [")
     assert f"size {g.sizes[0]}" in res["tip"] and "class " in res["tip"]
     assert res["options"] == ["label", "prediction", "agree", "radius", "size"]
+    assert res["img"] == "data:image/png;base64,"
+
+
+def test_thumbnails_are_pngs_of_the_inputs(page):
+    import base64
+    import io
+
+    import matplotlib.image as mpimg
+
+    flow, path = page
+    D = read_page_data(path)
+    img = mpimg.imread(io.BytesIO(base64.b64decode(D["images"][7])), format="png")
+    assert img.shape[:2] == (8, 8)
+    rng = np.random.default_rng(0)
+    rng.uniform(0, 2 * np.pi, 300), rng.normal(scale=0.05, size=(300, 2))
+    want = rng.uniform(size=(300, 8, 8))[7]
+    want = (want - want.min()) / (want.max() - want.min())
+    np.testing.assert_allclose(img if img.ndim == 2 else img[..., 0], want, atol=1 / 255 + 1e-6)
 
 
 def test_single_graph_page_and_bad_input(tmp_path):
@@ -114,6 +133,10 @@ def test_single_graph_page_and_bad_input(tmp_path):
         g.save_html(tmp_path / "x.html", labels=np.zeros(5))
     with pytest.raises(ValueError, match="texts must hold one short text per sample"):
         g.save_html(tmp_path / "x.html", texts=["a"])
+    with pytest.raises(ValueError, match="images must be thumbnails of at most 64 x 64"):
+        g.save_html(tmp_path / "x.html", images=np.zeros((100, 100, 100)))
+    with pytest.raises(ValueError, match="images must have shape"):
+        g.save_html(tmp_path / "x.html", images=np.zeros((5, 8, 8)))
     with pytest.raises(TypeError, match="flow must be a MapperGraph or a MapperLayers"):
         tda_nn.mapper.save_html("g", tmp_path / "x.html")
 

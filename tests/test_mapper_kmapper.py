@@ -73,9 +73,9 @@ def digits_layers():
 
     torch.manual_seed(0)
     d = load_digits()
-    X = (d.images[:900] / 16.0).astype(np.float32)[:, None]
+    X = (d.images[:600] / 16.0).astype(np.float32)[:, None]
     model = tda_nn.zoo.load_digits_cnn()
-    return tda_nn.capture(model, (X, d.target[:900]), layers=["conv2", "fc1", "fc2"], progress=False)
+    return tda_nn.capture(model, (X, d.target[:600]), layers=["conv2", "fc1", "fc2"], progress=False)
 
 
 @pytest.mark.parametrize("layer", ["conv2", "fc1", "fc2"])

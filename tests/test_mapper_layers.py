@@ -23,9 +23,16 @@ class TestCopyThenProject:
 
     @pytest.fixture(scope="class")
     def flow(self):
+        torch = pytest.importorskip("torch")
+        from collections import OrderedDict
+
         X, y = two_lines()
-        acts = {"input": X, "copy": X.copy(), "project": X[:, :1].copy()}
-        return tda_nn.mapper_layers(acts, labels=y, lens=0, cover=(6, 0.3)), X, y
+        net = torch.nn.Sequential(OrderedDict(copy=torch.nn.Identity(), project=torch.nn.Linear(2, 1, bias=False)))
+        with torch.no_grad():
+            net.project.weight.copy_(torch.tensor([[1.0, 0.0]]))
+        acts = tda_nn.capture(net, (X.astype(np.float32), y), layers=["input", "copy", "project"], progress=False)
+        assert acts.layers == ("input", "copy", "project")
+        return tda_nn.mapper_layers(acts, lens=0, cover=(6, 0.3)), X, y
 
     def test_copied_layer_has_the_inputs_graph(self, flow):
         fl, X, y = flow

@@ -28,17 +28,11 @@ def test_deaths_equal_single_linkage(metric):
         assert len(w) == len(X) - 1
         np.testing.assert_allclose(w, ref, rtol=1e-12, atol=1e-13, err_msg=what)
         # the edges form a tree: n - 1 edges joining everything
-        parent = list(range(len(X)))
+        from scipy.sparse import coo_matrix
+        from scipy.sparse.csgraph import connected_components
 
-        def find(a):
-            while parent[a] != a:
-                a = parent[a]
-            return a
-
-        for a, b in zip(i, j):
-            ra, rb = find(a), find(b)
-            assert ra != rb, what
-            parent[ra] = rb
+        G = coo_matrix((np.ones(len(i)), (i, j)), shape=(len(X), len(X)))
+        assert connected_components(G, directed=False)[0] == 1, what
 
 
 def test_deaths_equal_scikit_learn_and_ripser():
@@ -55,17 +49,20 @@ def test_deaths_equal_scikit_learn_and_ripser():
 
 
 def test_persistence_maxdim0_uses_the_tree_without_a_matrix():
-    X = np.random.default_rng(2).normal(size=(6000, 8))
-    # a distance matrix would need 288 MB: the tree fits in 60 MB
-    dgm = tda_nn.persistence(X, maxdim=0, max_memory="60MB")
+    from sklearn.cluster._hierarchical_fast import mst_linkage_core
+    from sklearn.metrics import DistanceMetric
+
+    X = np.random.default_rng(2).normal(size=(10000, 8))
+    # giotto-ph would need about 4.6 GB at maxdim 1; the tree fits in 100 MB
+    dgm = tda_nn.persistence(X, maxdim=0, max_memory="100MB")
     assert dgm.meta["backend"] == "minimum spanning tree"
     assert dgm.meta["h0"].startswith("exact")
-    ref = np.sort(linkage(X - X.mean(0), "single")[:, 2])
+    ref = np.sort(mst_linkage_core(X - X.mean(0), DistanceMetric.get_metric("euclidean"))[:, 2])
     np.testing.assert_allclose(dgm[0][:-1, 1], ref, rtol=1e-12)
-    assert dgm[0][-1, 1] == np.inf and len(dgm[0]) == 6000
-    # an explicit engine still builds its matrix, and the guard names the exact route
+    assert dgm[0][-1, 1] == np.inf and len(dgm[0]) == 10000
+    # at maxdim 1 the guard refuses, and names the exact route for H0
     with pytest.raises(tda_nn.MemoryBudgetError, match="maxdim=0"):
-        tda_nn.persistence(X, maxdim=1, max_memory="60MB")
+        tda_nn.persistence(X, maxdim=1, max_memory="100MB")
 
 
 def test_threshold_and_landmarks():
@@ -96,3 +93,19 @@ def test_zero_rows_refused_for_cosine():
     X[4] = 0.0
     with pytest.raises(ValueError, match="all-zero"):
         mst_edges(X, metric="cosine")
+
+
+def test_one_clouds_tree_on_a_dask_cluster():
+    distributed = pytest.importorskip("distributed")
+    import joblib
+
+    from tda_nn.homology import spanning_tree
+
+    X = np.random.default_rng(7).normal(size=(2500, 6))
+    _, _, serial = spanning_tree(X)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        with distributed.Client(cluster) as client, joblib.parallel_config(backend="dask"):
+            with distributed.get_task_stream(client) as tasks:
+                _, _, on_dask = spanning_tree(X, n_jobs=None)  # row blocks through tda_nn.parallel.pmap
+    np.testing.assert_array_equal(on_dask, serial)
+    assert len({t["worker"] for t in tasks.data}) == 2  # the tiles of one cloud ran on both workers

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tda_nn.plan import PlanError, estimate_persistence, largest_fitting, plan_analysis
+from tda_nn.workflows.plan import PlanError, estimate_persistence, largest_fitting, plan_analysis
 
 
 def test_cost_model_counts_the_simplices_it_says():

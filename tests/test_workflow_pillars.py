@@ -11,9 +11,8 @@ import pytest
 torch = pytest.importorskip("torch")
 nn = torch.nn
 
-from tda_nn.findings import Finding  # noqa: E402
+from tda_nn.findings import Finding, symmetry_findings  # noqa: E402
 from tda_nn.report import Report  # noqa: E402
-from tda_nn.workflow_stages import symmetry_findings  # noqa: E402
 from tda_nn.workflows import analyze  # noqa: E402
 
 N = 100
@@ -89,7 +88,7 @@ class TestLoops:
                 == (tmp_path / "report.html").read_text().count("data-samples="))
 
     def test_a_failed_loops_stage_is_a_note(self, circle_case, monkeypatch):
-        import tda_nn.workflow_stages as stages
+        import tda_nn.workflows.stages.loops as stages
 
         def broken(*args, **kwargs):
             raise RuntimeError("no engine")
@@ -100,7 +99,8 @@ class TestLoops:
         assert rep.loops is None and any("loops stage failed" in n and "no engine" in n for n in rep.notes)
 
     def test_image_inputs_become_thumbnails(self):
-        from tda_nn.workflow_stages import _stored_input, restored_input
+        from tda_nn.results import restored_input
+        from tda_nn.workflows.stages.loops import stored_input as _stored_input
 
         img = np.arange(64.0).reshape(1, 8, 8)
         back = restored_input(json.loads(json.dumps(_stored_input(img))))

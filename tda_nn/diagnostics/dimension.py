@@ -10,13 +10,16 @@ from typing import Any
 
 import numpy as np
 
-from ..validation import check_int, check_real
+from ..validation import check_int, check_real, check_seed
 from .similarity import _samples
 
 __all__ = ["ph_dimension", "twonn"]
 
 
 # -- intrinsic dimension ----------------------------------------------------------
+# ph_dimension refuses more work than this many elementary operations (about a minute)
+_PH_DIM_WORK = 5e10
+
 def twonn(X: Any, *, fraction: float = 0.9) -> float:
     """Intrinsic dimension by the TwoNN estimator (Facco, d'Errico, Rodriguez, Laio 2017).
 
@@ -161,10 +164,20 @@ def ph_dimension(
     n_min = max(10, n_max // 5) if n_min is None else check_int(n_min, name="n_min", min_value=2)
     if n_min >= n_max:
         raise ValueError(f"n_min must be smaller than n_max, got n_min={n_min} and n_max={n_max}.")
-    n_steps = check_int(n_steps, name="n_steps", min_value=2)
+    # more steps than sample sizes between n_min and n_max repeat sizes: capped before linspace allocates
+    n_steps = check_int(n_steps, name="n_steps", min_value=2, max_value=n_max - n_min + 1)
     n_repeats = check_int(n_repeats, name="n_repeats", min_value=1)
     alpha = check_real(alpha, name="alpha", min_value=0.0, strict=True)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed, name="seed"))
+    # the work: n_repeats minimum spanning trees per size, each about size**2 * dim operations
+    per_repeat = float(np.sum(np.unique(np.linspace(n_min, n_max, n_steps).astype(int)).astype(float) ** 2)) * X.shape[1]
+    if n_repeats * per_repeat > _PH_DIM_WORK:
+        fits = max(1, int(_PH_DIM_WORK // per_repeat))
+        raise ValueError(
+            f"n_repeats={n_repeats} asks for about {n_repeats * per_repeat:.2g} operations (minutes to years); "
+            f"n_repeats <= {fits} fits in about a minute at these sizes (n_min={n_min}, n_max={n_max}, "
+            f"n_steps={n_steps})."
+        )
     sizes = np.unique(np.linspace(n_min, n_max, n_steps).astype(int))
     if sizes.size < 2:
         raise ValueError(f"n_min={n_min} and n_max={n_max} give fewer than 2 distinct sample sizes.")
@@ -177,6 +190,7 @@ def ph_dimension(
         raise ValueError("X has (almost) all points identical: the minimum spanning trees have length 0.")
     m = float(np.polyfit(np.log(sizes), np.log(E), 1)[0])
     if m >= 1:
-        raise ValueError(f"the fitted slope of log E against log n is {m:.3g} >= 1; X does not look like a "
-                         "sample of a finite-dimensional set.")
+        raise ValueError(f"the fitted slope of log E against log n is {m:.3g} >= 1 (alpha={alpha:.3g}); X does not "
+                         "look like a sample of a finite-dimensional set, or alpha is so small that every edge "
+                         "length**alpha rounds to 1 (use alpha near 1).")
     return alpha / (1.0 - m)

@@ -35,8 +35,17 @@ from typing import Any, Literal
 import numpy as np
 
 from ..diagrams import Diagrams, jsonable, unjson
-from ..validation import as_numpy, check_choice, check_flag, check_int, check_points, check_probability, check_real, find_stack_level
 from ..diagrams_convert import as_diagrams, is_gudhi_list
+from ..validation import (
+    as_numpy,
+    check_choice,
+    check_flag,
+    check_int,
+    check_points,
+    check_probability,
+    check_real,
+    find_stack_level,
+)
 
 __all__ = ["LayerComparison", "LayerProfile", "compare_layers", "layer_profile"]
 

@@ -143,9 +143,15 @@ def cka(
     for arr, name in ((X, "X"), (Y, "Y")):
         if not np.any(arr):
             raise ValueError(f"{name} is constant over the samples (every row equal); CKA is undefined for it.")
+    # CKA is invariant under scaling X and Y (each by its own factor; an explicit RBF sigma scales
+    # with them): both are divided by a power of two near their largest |value| (exact), so fourth
+    # powers neither overflow at 1e30 nor underflow at 1e-30
+    ux, uy = _pow2(X), _pow2(Y)
+    X, Y = X / ux, Y / uy
     n = X.shape[0]
     if kernel == "rbf":
-        K, L = _rbf_gram(X, sigma, "X"), _rbf_gram(Y, sigma, "Y")
+        K = _rbf_gram(X, None if sigma is None else sigma / ux, "X", given=sigma)
+        L = _rbf_gram(Y, None if sigma is None else sigma / uy, "Y", given=sigma)
         if debiased:
             xy, xx, yy = _hsic_unbiased(K, L), _hsic_unbiased(K, K), _hsic_unbiased(L, L)
         else:
@@ -171,7 +177,13 @@ def cka(
     return float(xy / np.sqrt(xx * yy))
 
 
-def _rbf_gram(X: np.ndarray, sigma: float | None, name: str) -> np.ndarray:
+def _pow2(A: np.ndarray) -> float:
+    """A power of two near the largest ``|value|`` of ``A`` (1 when it is 0)."""
+    top = float(np.abs(A).max(initial=0.0))
+    return float(np.ldexp(1.0, int(np.frexp(top)[1]) - 1)) if 0 < top < np.inf else 1.0
+
+
+def _rbf_gram(X: np.ndarray, sigma: float | None, name: str, given: float | None = None) -> np.ndarray:
     """Gaussian Gram matrix ``exp(-||x_i - x_j||^2 / (2 sigma^2))``; ``sigma=None``: median distance."""
     sq = np.sum(X * X, axis=1)
     D2 = np.maximum(sq[:, None] + sq[None, :] - 2.0 * (X @ X.T), 0.0)
@@ -184,7 +196,17 @@ def _rbf_gram(X: np.ndarray, sigma: float | None, name: str) -> np.ndarray:
                 f"the median distance between the rows of {name} is 0 (most samples share one "
                 "representation), so the median heuristic gives no RBF bandwidth; pass sigma=... explicitly."
             )
-    return np.exp(-D2 / (2.0 * sigma * sigma))
+    K = np.exp(-D2 / (2.0 * sigma * sigma))
+    if given is not None and K.shape[0] > 1:  # an explicit bandwidth far from the distances carries nothing
+        off = K[~np.eye(K.shape[0], dtype=bool)]
+        if off.min() > 1.0 - 1e-12 or off.max() == 0.0:
+            far = "larger" if off.min() > 0.5 else "smaller"
+            raise ValueError(
+                f"sigma={given!r} is far {far} than the distances between the rows of {name}: every RBF kernel "
+                f"value off the diagonal rounds to {1 if far == 'larger' else 0}, so the kernel sees no structure. "
+                "Pass a sigma near the typical distance, or sigma=None (the median heuristic)."
+            )
+    return K
 
 
 def _centre_gram(K: np.ndarray) -> np.ndarray:

@@ -6,10 +6,12 @@
 
 from typing import Any
 
-from ._api import BACKENDS, COMPLEXES, persistence, persistence_batch
 from ..validation import MemoryBudgetError
+from ._api import BACKENDS, COMPLEXES, persistence, persistence_batch
+from ._mst import spanning_tree
 
-__all__ = ["BACKENDS", "COMPLEXES", "MemoryBudgetError", "Persistence", "persistence", "persistence_batch"]
+__all__ = ["BACKENDS", "COMPLEXES", "MemoryBudgetError", "Persistence", "persistence", "persistence_batch",
+           "spanning_tree"]
 
 
 def __getattr__(name: str) -> Any:

@@ -10,13 +10,25 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .. import __version__
+from .. import __version__, budgets
 from .._optional import has_module
+from ..budgets import parse_memory
 from ..diagrams import Diagrams
 from ..parallel import pmap
-from ..validation import as_numpy, check_choice, check_distance_matrix, check_flag_or_auto, check_int, check_points, check_prime, check_real, find_stack_level
-from ..budgets import parse_memory
-from .. import budgets
+from ..validation import (
+    as_numpy,
+    check_choice,
+    check_distance_matrix,
+    check_flag,
+    check_flag_or_auto,
+    check_int,
+    check_points,
+    check_prime,
+    check_real,
+    check_seed,
+    find_stack_level,
+)
+from . import _mst
 from ._choice import choose_collapse, enclosing_radius_bound
 from ._cut import BIRTH_FACTOR, auto_exact_below, clip_alive, decide_scale
 from ._precision import RTOL, check_distance_range, drop_short_bars, prepare_points, refuse_complex
@@ -30,9 +42,14 @@ _ENGINES = {"rips": ("giotto-ph", "ripser", "gudhi"), "alpha": ("gudhi",), "witn
 # above this many points gudhi's unthresholded full Rips is far slower than ripser
 # (measured here: 1,000 points in 50-D took 211 s in gudhi, 0.98 s in ripser.py)
 _GUDHI_FULL_RIPS_MAX = 300
+# the largest prime field each engine computes in (measured: ripser.py 0.6 hangs from coeff=131 on
+# (a 12-gon, 60 s) and aborts with std::length_error from 46337; giotto-ph refuses 257 and above;
+# gudhi refuses above 46337)
+_MAX_COEFF = {"ripser": 127, "giotto-ph": 251, "gudhi": 46337}
 # nu of the lazy witness complex: a witness's own two nearest landmarks span an edge at 0
 _WITNESS_NU = 2
 
+_CORES = os.cpu_count() or 1
 Complex = Literal["rips", "alpha", "witness", "cubical"]
 Backend = Literal["auto", "ripser", "giotto-ph", "gudhi"]
 
@@ -55,6 +72,7 @@ def persistence(
     periodic: bool = False,
     max_memory: int | float | str | None = None,
     exact_below: float | Literal["auto"] | None = None,
+    device: Any = None,
 ) -> Diagrams:
     """Persistent homology of a point cloud, a distance matrix or an image.
 
@@ -138,6 +156,11 @@ def persistence(
         (``meta['bottleneck_bound']``): exact if it dies below ``T``, known to be longer
         than ``2 r`` if alive there (rule and measurements: ``tda_nn/homology/_cut.py``);
         without landmarks ``'auto'`` computes in full. ``None``: the full filtration.
+    device : torch.device, str or None, default=None
+        Where the exact H0 spanning tree runs its tiles (``maxdim=0`` and the H0 of
+        ``exact_below``, euclidean or cosine): torch kernels on this device
+        (:mod:`tda_nn.nn.kernels`), the same tree and float64 lengths as the CPU.
+        The Rips engines themselves always run on the CPU. ``None``: numpy.
 
     Returns
     -------
@@ -175,12 +198,12 @@ def persistence(
     maxdim = check_int(maxdim, name="maxdim", min_value=0)
     complex = check_choice(complex, name="complex", choices=COMPLEXES)
     backend = check_choice(backend, name="backend", choices=BACKENDS)
-    coeff = check_prime(coeff, name="coeff")
+    coeff = check_prime(coeff, name="coeff", max_value=max(_MAX_COEFF.values()))
     threshold = check_real(threshold, name="threshold", min_value=0.0, allow_inf=True)
     n_threads = check_int(n_threads, name="n_threads", min_value=-1)
     if n_threads == 0:
         raise ValueError("n_threads must be a positive number of threads or -1 for all cores, got 0.")
-    n_threads = min(n_threads, os.cpu_count() or 1)  # more threads than cores only adds overhead
+    n_threads = min(n_threads, _CORES)  # more threads than cores only adds overhead
     refuse_complex(X, name="X")
     if not isinstance(metric, str):
         raise TypeError(f"metric must be a metric name such as 'euclidean' or 'precomputed', got {type(metric).__name__}.")
@@ -188,6 +211,22 @@ def persistence(
     if sparse is not None:
         sparse = check_real(sparse, name="sparse", min_value=0.0, strict=True)
     max_memory = parse_memory(max_memory)
+    # every parameter is checked, whether or not this call uses it
+    search = _mst.device_search(device)
+    landmark_method = check_choice(landmark_method, name="landmark_method", choices=("maxmin", "random"))
+    if not isinstance(seed, np.random.Generator):
+        seed = check_seed(seed, name="seed")
+    periodic = check_flag(periodic, name="periodic")
+    if n_landmarks is not None:
+        if isinstance(n_landmarks, str):
+            check_choice(n_landmarks, name="n_landmarks", choices=("auto",))
+        else:
+            check_int(n_landmarks, name="n_landmarks", min_value=2)
+    if exact_below is not None:
+        if isinstance(exact_below, str):
+            check_choice(exact_below, name="exact_below", choices=("auto",))
+        else:
+            check_real(exact_below, name="exact_below", min_value=0.0, strict=True, allow_inf=True)
     if backend != "auto" and backend not in _ENGINES[complex]:
         raise ValueError(
             f"backend={backend!r} cannot compute complex={complex!r}; engines for it: {list(_ENGINES[complex])} "
@@ -212,7 +251,7 @@ def persistence(
         return _rips(X, maxdim=maxdim, metric=metric, threshold=threshold, coeff=coeff, backend=backend,
                      n_threads=n_threads, collapse_edges=collapse_edges, sparse=sparse, n_landmarks=n_landmarks,
                      landmark_method=landmark_method, seed=seed, max_memory=max_memory, meta=meta,
-                     exact_below=exact_below)
+                     exact_below=exact_below, search=search)
     # alpha and witness work on Euclidean points
     if metric != "euclidean":
         raise ValueError(f"complex={complex!r} works on Euclidean points; got metric={metric!r}. Use complex='rips'.")
@@ -220,6 +259,7 @@ def persistence(
     _check_maxdim(maxdim, P.shape[0], "points")
     meta.update(metric="euclidean", n_points=int(P.shape[0]), n_features=int(P.shape[1]), backend="gudhi")
     if complex == "alpha":
+        _check_alpha_size(P, max_memory)
         if P.shape[1] > 4:
             warnings.warn(
                 f"the alpha complex in {P.shape[1]} dimensions can be very large; complex='rips' is usually "
@@ -247,6 +287,33 @@ def persistence(
     return Diagrams(list(sub), meta=meta)
 
 
+# gudhi's alpha complex, measured here on n Gaussian points in 40-D (n <= 41: one Delaunay simplex, all
+# 2^n - 1 faces): 12 points 0.12 s, 16 points 3.0 s, 18 points 15.2 s; 410-750 bytes of peak RSS per simplex
+_ALPHA_BYTES_PER_SIMPLEX = 450
+_ALPHA_MAX_SIMPLICES = 2**22  # about 2 GB and several minutes
+
+
+def _check_alpha_size(P: np.ndarray, max_memory: Any) -> None:
+    """Refuse an alpha complex whose Delaunay faces alone would not fit, before gudhi starts.
+
+    Every top simplex of the Delaunay triangulation of points spanning an affine
+    space of dimension ``k`` has ``2^(k + 1) - 1`` faces, so that many simplices is a
+    lower bound (exact when ``n <= k + 1``: one simplex).
+    """
+    Z = P - P.mean(axis=0)
+    sv = np.linalg.svd(Z, compute_uv=False) if len(Z) > 1 else np.zeros(1)
+    k = int((sv > 1e-10 * max(float(sv.max(initial=0.0)), 1e-300)).sum())
+    faces = 2.0 ** min(k + 1, len(P)) - 1
+    need = faces * _ALPHA_BYTES_PER_SIMPLEX
+    if faces > _ALPHA_MAX_SIMPLICES or need > parse_memory(max_memory):
+        raise ValueError(
+            f"complex='alpha' on X ({len(P)} points spanning {k} dimensions) builds at least {faces:.3g} simplices "
+            f"(every Delaunay simplex has 2^(k+1) - 1 faces), about {budgets.format_bytes(need)} and "
+            f"{faces * 6e-5:.3g} s at least; alpha is for low-dimensional points (k <= ~8). Use complex='rips' "
+            "(or project X to a few dimensions first)."
+        )
+
+
 def _landmarks(X: Any, m: int, *, metric: str, method: str, seed: int | None):
     from ..clouds import landmarks
 
@@ -255,7 +322,8 @@ def _landmarks(X: Any, m: int, *, metric: str, method: str, seed: int | None):
 
 def _rips(X: Any, *, maxdim: int, metric: str, threshold: float, coeff: int, backend: str, n_threads: int,
           collapse_edges: bool | str, sparse: float | None, n_landmarks: Any, landmark_method: str,
-          seed: int | None, max_memory: int | None, meta: dict[str, Any], exact_below: Any = None) -> Diagrams:
+          seed: int | None, max_memory: int | None, meta: dict[str, Any], exact_below: Any = None,
+          search: Any = None) -> Diagrams:
     import scipy.sparse as sp
 
     precomputed = metric == "precomputed"
@@ -269,14 +337,19 @@ def _rips(X: Any, *, maxdim: int, metric: str, threshold: float, coeff: int, bac
         meta["n_features"] = int(data.shape[1])
     meta.update(metric=metric, n_points=int(n))
     collapse = (maxdim >= 2) if collapse_edges == "auto" else bool(collapse_edges)
+    engine = _pick_engine(backend, sparse, coeff)
+    mst = _mst_route(backend, sparse, precomputed, metric)
 
     # landmarks: explicit, or automatic when the full cloud would not fit
     if n_landmarks is not None:
         if isinstance(n_landmarks, str):
             check_choice(n_landmarks, name="n_landmarks", choices=("auto",))
-            need, _ = budgets.estimate_rips_bytes(n, maxdim, collapse=collapse)
+            if maxdim == 0 and mst:  # the spanning tree: no distance matrix
+                need = budgets.estimate_mst(n, data.shape[1])[1]
+            else:
+                need = budgets.estimate_rips_bytes(n, maxdim, engine=engine, collapse=collapse)[0]
             budget = parse_memory(max_memory)
-            m = n if need <= budget else _fit_landmarks(maxdim, collapse, budget)
+            m = n if need <= budget else _fit_landmarks(maxdim, collapse, budget, engine)
             if m < n:
                 warnings.warn(
                     f"the full cloud of {n} points would need about {budgets.format_bytes(need)}, above the "
@@ -296,24 +369,23 @@ def _rips(X: Any, *, maxdim: int, metric: str, threshold: float, coeff: int, bac
                         covering_radius=float(lm.radius), bottleneck_bound=2.0 * float(lm.radius))
 
     _check_maxdim(maxdim, n, "landmarks" if "n_landmarks" in meta else "points")
-    mst = _mst_route(backend, sparse, precomputed, metric)
     if maxdim == 0 and mst:
         # H0 exactly, without a distance matrix: the minimum spanning tree
-        return _finish([_h0_mst(data, metric, threshold, max_memory, n_threads, meta)], meta)
+        return _finish([_h0_mst(data, metric, threshold, max_memory, n_threads, meta, search)], meta)
     if collapse_edges == "auto":
         collapse = choose_collapse(data, maxdim=maxdim, threshold=threshold, precomputed=precomputed, metric=metric)
         if not collapse and maxdim >= 2 and not sp.issparse(data):
             # the rule prefers no collapse; still collapse when that alone fits the memory budget
             frac = _edge_fraction(data, threshold, precomputed, metric) if np.isfinite(threshold) else 1.0
             budget = parse_memory(max_memory)
-            collapse = budgets.estimate_rips_bytes(n, maxdim, edge_fraction=frac)[0] > budget
+            collapse = budgets.estimate_rips_bytes(n, maxdim, engine=engine, edge_fraction=frac)[0] > budget
 
     # the memory guard
     frac = 1.0
     if maxdim >= 2 and not collapse and np.isfinite(threshold):
         frac = _edge_fraction(data, threshold, precomputed, metric)
     if not sp.issparse(data):
-        need, what = budgets.estimate_rips_bytes(n, maxdim, edge_fraction=frac, collapse=collapse)
+        need, what = budgets.estimate_rips_bytes(n, maxdim, engine=engine, edge_fraction=frac, collapse=collapse)
         exact = ("For H0 alone, maxdim=0 computes it exactly without a distance matrix (a minimum spanning "
                  "tree). " if mst or not precomputed else "")
         budgets.check_budget(
@@ -321,14 +393,7 @@ def _rips(X: Any, *, maxdim: int, metric: str, threshold: float, coeff: int, bac
             hint=exact + "For higher dimensions use n_landmarks=m (e.g. 1000) or n_landmarks='auto' to compute on "
                  "landmarks with a known error bound, or a finite threshold with a sparse distance matrix.")
 
-    # choose the engine
-    if backend == "auto":
-        if sparse is not None:
-            backend = "gudhi"
-        else:
-            backend = "giotto-ph" if has_module("gph") else "ripser"
-    if sparse is not None and backend != "gudhi":
-        raise ValueError(f"sparse={sparse} (sparse Rips approximation) needs backend='gudhi' or 'auto', got {backend!r}.")
+    backend = engine
     if backend == "gudhi" and sparse is None and not np.isfinite(threshold) and n > _GUDHI_FULL_RIPS_MAX:
         warnings.warn(
             f"gudhi's full Rips on {n} points without a threshold is very slow (minutes); backend='auto' "
@@ -347,7 +412,7 @@ def _rips(X: Any, *, maxdim: int, metric: str, threshold: float, coeff: int, bac
         return _finish(_engine(maxdim=maxdim, threshold=threshold, collapse=collapse, **run), meta)
     # H0 in full (a spanning tree: cheap); H1 and above up to the cut, alive bars clipped there
     if mst:
-        h0 = _h0_mst(data, metric, threshold, max_memory, n_threads, meta)
+        h0 = _h0_mst(data, metric, threshold, max_memory, n_threads, meta, search)
     else:
         h0 = _engine(maxdim=0, threshold=threshold, collapse=False, **run)[0]
     full_from = min(threshold, enclosing_radius_bound(data, precomputed) if metric in ("euclidean", "precomputed")
@@ -388,14 +453,15 @@ def _mst_route(backend: str, sparse: Any, precomputed: bool, metric: str) -> boo
 
 
 def _h0_mst(data: np.ndarray, metric: str, threshold: float, max_memory: Any, n_threads: int,
-            meta: dict[str, Any]) -> np.ndarray:
+            meta: dict[str, Any], search: Any = None) -> np.ndarray:
     """The H0 diagram from the minimum spanning tree, with its memory checked first."""
-    from . import _mst
-
     n, d = data.shape
+    if search is not None and _MST_METRICS[metric] not in ("euclidean", "cosine"):
+        search = None  # the device kernels compute euclidean and cosine trees; the others stay on the CPU
     budgets.check_budget(budgets.estimate_mst(n, d)[1], f"the spanning tree of {n} points in {d}-D", max_memory,
                          hint="Use n_landmarks=m to compute on landmarks.")
-    _, _, w = _mst.mst_edges(data, metric=_MST_METRICS[metric], n_jobs=n_threads)
+    _, _, w = _mst.mst_edges(np.asarray(data, dtype=np.float64), metric=_MST_METRICS[metric], n_jobs=n_threads,
+                             search=search)
     meta.setdefault("backend", "minimum spanning tree")
     meta["h0"] = "exact: minimum spanning tree (Boruvka, float64 distances)"
     return _mst.h0_diagram(w, threshold)
@@ -451,15 +517,32 @@ def _engine(*, data: Any, backend: str, maxdim: int, threshold: float, coeff: in
 
 
 
-def _fit_landmarks(maxdim: int, collapse: bool, budget: int) -> int:
+def _pick_engine(backend: str, sparse: float | None, coeff: int) -> str:
+    """The Rips engine that will run: the one asked for, or the fastest that computes this job."""
+    engine = backend
+    if backend == "auto":
+        engine = "gudhi" if sparse is not None else ("giotto-ph" if has_module("gph") else "ripser")
+    if coeff > _MAX_COEFF[engine]:
+        fits = [b for b, top in _MAX_COEFF.items() if coeff <= top]
+        if backend == "auto" and "gudhi" in fits:
+            return "gudhi"  # the only engine with this field (slower on large clouds, still exact)
+        raise ValueError(f"coeff={coeff} is above the largest prime field of backend={engine!r} "
+                         f"(Z/{_MAX_COEFF[engine]}Z); use coeff <= {_MAX_COEFF[engine]}, or backend="
+                         f"{fits[0]!r} (up to {_MAX_COEFF[fits[0]]}).")
+    if sparse is not None and engine != "gudhi":
+        raise ValueError(f"sparse={sparse} (sparse Rips approximation) needs backend='gudhi' or 'auto', got {engine!r}.")
+    return engine
+
+
+def _fit_landmarks(maxdim: int, collapse: bool, budget: int, engine: str) -> int:
     """The largest number of points whose Rips estimate fits the budget."""
     lo, hi = 2, 2
-    while budgets.estimate_rips_bytes(hi * 2, maxdim, collapse=collapse)[0] <= budget and hi < 2**24:
+    while budgets.estimate_rips_bytes(hi * 2, maxdim, engine=engine, collapse=collapse)[0] <= budget and hi < 2**24:
         hi *= 2
     hi *= 2
     while lo < hi - 1:
         mid = (lo + hi) // 2
-        if budgets.estimate_rips_bytes(mid, maxdim, collapse=collapse)[0] <= budget:
+        if budgets.estimate_rips_bytes(mid, maxdim, engine=engine, collapse=collapse)[0] <= budget:
             lo = mid
         else:
             hi = mid

@@ -42,10 +42,11 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["h0_diagram", "mst_edges"]
+__all__ = ["h0_diagram", "mst_edges", "spanning_tree"]
 
 from ..budgets import MST_TILE_COLS as _TILE_COLS
 from ..budgets import MST_TILE_ROWS as _TILE_ROWS
+
 # rounding of |y|^2 - 2 x.y in float64 is below _TOL_FACTOR * (d + 2) * eps * (|x| + |y|)^2
 _TOL_FACTOR = 4.0
 
@@ -76,8 +77,11 @@ class _Search:
     def exact(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         """float64 distances of the pairs (i, j), measured directly."""
         if self.gemm:
-            diff = self.X[i] - self.X[j]
-            return np.sqrt(np.einsum("ij,ij->i", diff, diff))
+            out = np.empty(len(i))
+            for s in range(0, len(i), 1 << 14):  # in chunks: no n x d temporaries for the final tree
+                diff = self.X[i[s:s + (1 << 14)]] - self.X[j[s:s + (1 << 14)]]
+                out[s:s + (1 << 14)] = np.sqrt(np.einsum("ij,ij->i", diff, diff))
+            return out
         from scipy.spatial.distance import cdist
 
         out = np.empty(len(i))
@@ -155,6 +159,7 @@ def mst_edges(
     n_jobs: int | None = -1,
     use_pmap: bool = False,
     stats: dict[str, Any] | None = None,
+    search: Any = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A minimum spanning tree of the complete graph on the rows of ``X``.
 
@@ -173,6 +178,10 @@ def mst_edges(
         e.g. a Dask cluster).
     stats : dict or None
         When given, filled with ``rounds`` and ``rows_searched``.
+    search : callable or None
+        ``search(points) -> object`` with the methods ``rows(rows, labels)`` and
+        ``exact(i, j)`` of the tile search (a device search from
+        :mod:`tda_nn.nn.kernels`); ``None``: the numpy tiles here.
 
     Returns
     -------
@@ -184,7 +193,13 @@ def mst_edges(
     cosine = metric == "cosine"
     if cosine:
         X = _unit_rows(X)
-    search = _Search(X, "euclidean" if cosine else metric)
+    if search is not None:
+        if metric not in ("euclidean", "cosine"):
+            raise ValueError(f"a device search computes euclidean and cosine trees, got metric={metric!r}.")
+        search = search(X)
+        n_jobs, use_pmap = 1, False  # the device runs the tiles; one host thread feeds it
+    else:
+        search = _Search(X, "euclidean" if cosine else metric)
     parent = np.arange(n)
     cand_d = np.zeros(n)  # exact distance to the nearest outside point when computed; a lower bound once stale
     cand_j = np.full(n, -1, dtype=np.int64)
@@ -277,3 +292,72 @@ def h0_diagram(weights: np.ndarray, threshold: float = np.inf) -> np.ndarray:
     out[:-1, 1] = deaths
     out[-1, 1] = np.inf
     return out
+
+
+def spanning_tree(
+    X: Any,
+    *,
+    metric: str = "euclidean",
+    device: Any = None,
+    dtype: Any = np.float64,
+    n_jobs: int | None = -1,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """An exact minimum spanning tree of a point cloud, without a distance matrix.
+
+    Its edge lengths are the finite H0 deaths of the Rips filtration (single
+    linkage); see the module docstring for the algorithm.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_points, n_features)
+        Finite points.
+    metric : {'euclidean', 'cosine', 'cityblock', 'chebyshev'}, default='euclidean'
+        Cosine distance is ``1 - cos`` (``|u - v|^2 / 2`` of unit rows).
+    device : torch.device, str or None, default=None
+        Run the tile search as torch kernels on this device
+        (:class:`tda_nn.nn.kernels.DeviceSearch`; euclidean and cosine). ``None``:
+        numpy on the CPU, with no torch import.
+    dtype : {np.float64, np.float32}, default=np.float64
+        Precision of the device tiles. Every comparison that picks an edge is
+        re-measured in float64, so the tree and its lengths do not depend on it.
+    n_jobs : int or None, default=-1
+        Threads of the CPU tiles (``-1``: every core); ``None`` sends the row
+        blocks through :func:`tda_nn.parallel.pmap` (e.g. a Dask cluster inside
+        ``joblib.parallel_config(backend='dask')``).
+
+    Returns
+    -------
+    (i, j, w) : ndarrays of shape (n_points - 1,)
+        Edge ``k`` joins rows ``i[k]`` and ``j[k]`` at length ``w[k]`` (float64);
+        sorted by length.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tda_nn.homology import spanning_tree
+    >>> i, j, w = spanning_tree(np.array([[0.0], [1.0], [3.0]]))
+    >>> w.tolist()
+    [1.0, 2.0]
+    """
+    from ..validation import check_choice, check_points
+    from ._precision import prepare_points
+
+    metric = check_choice(metric, name="metric", choices=("euclidean", "cosine", "cityblock", "chebyshev"))
+    P = prepare_points(check_points(X, name="X", min_points=1).astype(np.float64), metric)
+    if len(P) == 1:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0)
+    search = device_search(device, dtype)
+    if n_jobs is None:
+        return mst_edges(P, metric=metric, n_jobs=None, use_pmap=True, search=search)
+    return mst_edges(P, metric=metric, n_jobs=n_jobs, search=search)
+
+
+def device_search(device: Any, dtype: Any = np.float64) -> Any:
+    """The ``search`` factory of :func:`mst_edges` for a torch device (None for the numpy tiles)."""
+    if device is None:
+        return None
+    import importlib
+
+    kernels = importlib.import_module("tda_nn.nn.kernels")  # the torch wing, loaded only for a device
+    kernels.device_of(device)  # a bad device is refused before any work, naming the argument
+    return lambda pts: kernels.DeviceSearch(pts, device, dtype)

@@ -15,9 +15,20 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from ..diagrams import Diagrams
-from ..validation import as_numpy, check_choice, check_distance_matrix, check_flag, check_flag_or_auto, check_int, check_points, check_prime, check_real, check_seed
 from ..budgets import parse_memory
+from ..diagrams import Diagrams
+from ..validation import (
+    as_numpy,
+    check_choice,
+    check_distance_matrix,
+    check_flag,
+    check_flag_or_auto,
+    check_int,
+    check_points,
+    check_prime,
+    check_real,
+    check_seed,
+)
 from ._api import BACKENDS, COMPLEXES, persistence_batch
 
 __all__ = ["Persistence"]

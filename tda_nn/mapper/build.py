@@ -85,7 +85,7 @@ def mapper(
         Pre-images with fewer samples give no node. Default: 1 for the default clusterer;
         for a given clusterer kepler-mapper's rule (:func:`min_cluster_samples`).
     seed : int or None, default=0
-        Seeds the randomised PCA (large inputs) and the eccentricity reference subset.
+        Seeds the eccentricity lens's reference subset and the resolution rule's subsamples.
 
     Returns
     -------

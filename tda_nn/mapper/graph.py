@@ -120,6 +120,46 @@ class MapperGraph:
         """Independent loops of the graph (its first Betti number): ``E - V + C``."""
         return self.n_edges - self.n_nodes + self.n_components
 
+    def triangles(self) -> np.ndarray:
+        """Triples of nodes ``(i, j, k)``, ``i < j < k``, that share a sample: the nerve's 2-simplices."""
+        from itertools import combinations
+
+        nodes_of: list[list[int]] = [[] for _ in range(self.n_samples)]
+        for i, m in enumerate(self.members):
+            for s in m.tolist():
+                nodes_of[s].append(i)
+        tri = set()
+        for ns in nodes_of:
+            if len(ns) >= 3:
+                tri.update(combinations(sorted(ns), 3))
+        return np.array(sorted(tri), dtype=np.int64).reshape(-1, 3)
+
+    @property
+    def nerve_loops(self) -> int:
+        """Independent loops of the nerve with its triangles filled (first Betti number over Z/2).
+
+        With a lens of two or more dimensions, three nodes of overlapping cover elements that share
+        a sample bound a triangle of the nerve: the graph counts it as a loop (``n_loops``), the
+        nerve does not. With a 1-D lens and overlap below 1/2 no sample lies in three nodes and the
+        two numbers agree.
+        """
+        T = self.triangles()
+        if T.size == 0:
+            return self.n_loops
+        index = {(int(i), int(j)): e for e, (i, j) in enumerate(self.edges)}
+        pivots: dict[int, int] = {}
+        rank = 0
+        for i, j, k in T.tolist():
+            row = (1 << index[(i, j)]) | (1 << index[(i, k)]) | (1 << index[(j, k)])
+            while row:
+                top = row.bit_length() - 1
+                if top not in pivots:
+                    pivots[top] = row
+                    rank += 1
+                    break
+                row ^= pivots[top]
+        return self.n_loops - rank
+
     def covered(self) -> np.ndarray:
         """Boolean mask of the samples that belong to at least one node."""
         out = np.zeros(self.n_samples, dtype=bool)
@@ -194,14 +234,15 @@ class MapperGraph:
         return g
 
     def save_html(self, path: Any, *, labels: Any = None, color: Any = None, texts: Any = None,
-                  title: str = "Mapper graph") -> Any:
+                  predictions: Any = None, images: Any = None, title: str = "Mapper graph") -> Any:
         """Write the interactive offline page of this graph (see :func:`tda_nn.mapper.html.save_html`)."""
         from .html import save_html
 
-        return save_html(self, path, labels=labels, color=color, texts=texts, title=title)
+        return save_html(self, path, labels=labels, color=color, texts=texts, predictions=predictions,
+                         images=images, title=title)
 
     def __repr__(self) -> str:
         return (
             f"MapperGraph(nodes={self.n_nodes}, edges={self.n_edges}, components={self.n_components}, "
-            f"loops={self.n_loops}, samples={self.n_samples})"
+            f"loops={self.n_loops}, nerve_loops={self.nerve_loops}, samples={self.n_samples})"
         )

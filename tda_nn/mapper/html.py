@@ -5,7 +5,8 @@ graphs travel as JSON in ``<script type="application/json" id="mapper-data">``, 
 :func:`read_page_data` reads back. Drawing is on a ``<canvas>``: layers side by side or one at a
 time, the links between consecutive layers, nodes sized by membership and coloured by label,
 prediction, confidence or any per-sample array; hovering a node shows its size and label
-counts, clicking lists its members (sample ids and, when given, short texts).
+counts, clicking lists its members (sample ids and, when given, short texts and thumbnails of
+the inputs, embedded as PNG data).
 """
 
 from __future__ import annotations
@@ -33,6 +34,44 @@ def _per_sample(values: Any, n: int, name: str) -> np.ndarray:
     return a
 
 
+def _png_base64(img: np.ndarray) -> str:
+    """An (H, W) or (H, W, 3) image scaled to 0..255 as a base64 PNG (stdlib zlib and struct only)."""
+    import base64
+    import struct
+    import zlib
+
+    a = np.asarray(img, dtype=np.float64)
+    lo, hi = float(a.min()), float(a.max())
+    a = np.zeros_like(a) if hi <= lo else (a - lo) / (hi - lo)
+    a = np.round(a * 255).astype(np.uint8)
+    color = 2 if a.ndim == 3 else 0
+    h, w = a.shape[:2]
+    raw = b"".join(b"\x00" + a[r].tobytes() for r in range(h))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, color, 0, 0, 0))
+           + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
+    return base64.b64encode(png).decode("ascii")
+
+
+def _thumbnails(images: Any, n: int) -> list:
+    """One PNG per sample from (n, H, W), (n, H, W, 3|4) or (n, 1|3, H, W) arrays, at most 64 x 64."""
+    a = as_numpy(images, name="images")
+    if a.shape[0] != n or a.ndim not in (3, 4):
+        raise ValueError(f"images must have shape ({n}, H, W), ({n}, H, W, C) or ({n}, C, H, W), got shape {a.shape}.")
+    if a.ndim == 4 and a.shape[1] in (1, 3) and a.shape[-1] not in (1, 3, 4):
+        a = np.moveaxis(a, 1, -1)
+    if a.ndim == 4:
+        a = a[..., 0] if a.shape[-1] == 1 else a[..., :3]
+    if a.shape[1] > 64 or a.shape[2] > 64:
+        raise ValueError(f"images must be thumbnails of at most 64 x 64 pixels, got {a.shape[1]} x {a.shape[2]}.")
+    if not np.isfinite(a).all():
+        raise ValueError("images must be finite.")
+    return [_png_base64(x) for x in a]
+
+
 def _plain_list(a: np.ndarray) -> list:
     if np.issubdtype(a.dtype, np.floating):
         return [None if not np.isfinite(x) else round(float(x), 6) for x in a]
@@ -42,7 +81,7 @@ def _plain_list(a: np.ndarray) -> list:
 
 
 def page_data(flow: Any, *, labels: Any = None, color: Any = None, texts: Any = None,
-              predictions: Any = None, title: str = "Mapper") -> dict:
+              predictions: Any = None, images: Any = None, title: str = "Mapper") -> dict:
     """The JSON the page embeds: layers (nodes with members and positions, edges), links, per-sample arrays."""
     from .graph import MapperGraph
 
@@ -76,6 +115,7 @@ def page_data(flow: Any, *, labels: Any = None, color: Any = None, texts: Any = 
         if len(texts) != n:
             raise ValueError(f"texts must hold one short text per sample ({n}), got {len(texts)}.")
         text_list = [str(t)[:_MAX_TEXT] for t in texts]
+    thumbs = None if images is None else _thumbnails(images, n)
     layers = []
     for name, g in zip(names, graphs):
         pos = layout(g)
@@ -87,7 +127,8 @@ def page_data(flow: Any, *, labels: Any = None, color: Any = None, texts: Any = 
                 for i, m in enumerate(g.members)
             ],
             "edges": [[int(i), int(j), int(s)] for (i, j), s in zip(g.edges, g.shared)],
-            "summary": {"nodes": g.n_nodes, "edges": g.n_edges, "components": g.n_components, "loops": g.n_loops},
+            "summary": {"nodes": g.n_nodes, "edges": g.n_edges, "components": g.n_components, "loops": g.n_loops,
+                        "nerve_loops": g.nerve_loops},
         })
     link_lists = []
     for L in links:
@@ -103,6 +144,7 @@ def page_data(flow: Any, *, labels: Any = None, color: Any = None, texts: Any = 
         "predictions": None if preds is None else _plain_list(preds),
         "arrays": arrays,
         "texts": text_list,
+        "images": thumbs,
         "findings": list(findings),
         "summaries": list(summaries),
     }
@@ -172,7 +214,7 @@ function draw(){
   const pad = 24, cw = W/shown.length; placed = [];
   shown.forEach((L,k)=>{ const x0=k*cw+pad, w=cw-2*pad, h=H-2*pad-16;
     ctx.fillStyle='#444'; ctx.font='13px sans-serif'; ctx.fillText(L.name+'  ('+L.summary.nodes+' nodes, '+
-      L.summary.components+' comp., '+L.summary.loops+' loops)', x0, 16);
+      L.summary.components+' comp., '+L.summary.loops+' graph loops, '+L.summary.nerve_loops+' in the nerve)', x0, 16);
     L.pos = L.nodes.map(n=>[x0+n.x*w, pad+16+(1-n.y)*h]); L.r = L.nodes.map(n=>3+9*Math.sqrt(n.size/maxSize)); });
   if (sel.links.checked && shown.length>1){ shown.forEach((L,k)=>{ if(k+1>=shown.length) return;
     const R = shown[k+1], lk = D.links[L.index]; if(!lk) return; let mx=1; lk.forEach(e=>{mx=Math.max(mx,e[2]);});
@@ -206,8 +248,11 @@ cv.addEventListener('click', ev=>{ const h=hit(ev); if(!h) return; const [L,i]=h
   document.getElementById('node').textContent=describe(L,i);
   const ul=document.getElementById('members'); ul.innerHTML='';
   n.members.slice(0,1000).forEach(m=>{ const li=document.createElement('li');
-    li.textContent='#'+m+(D.labels?'  ['+D.labels[m]+']':'')+(D.predictions?' pred '+D.predictions[m]:'')+
-      (D.texts?'  '+D.texts[m]:''); ul.appendChild(li); });
+    if (D.images){ const im=document.createElement('img'); im.src='data:image/png;base64,'+D.images[m];
+      im.width=24; im.height=24; im.style.imageRendering='pixelated'; im.style.marginRight='4px'; li.appendChild(im); }
+    const t=document.createElement('span');
+    t.textContent='#'+m+(D.labels?'  ['+D.labels[m]+']':'')+(D.predictions?' pred '+D.predictions[m]:'')+
+      (D.texts?'  '+D.texts[m]:''); li.appendChild(t); ul.appendChild(li); });
   if (n.members.length>1000){ const li=document.createElement('li'); li.textContent='... '+(n.members.length-1000)+' more'; ul.appendChild(li); } });
 const fl=document.getElementById('findings'); (D.findings||[]).forEach(f=>{const li=document.createElement('li'); li.textContent=f; fl.appendChild(li);});
 Object.values(sel).forEach(e=>e.addEventListener('change', draw)); window.addEventListener('resize', draw);
@@ -243,7 +288,7 @@ def render(data: dict) -> str:
 
 
 def save_html(flow: Any, path: Any, *, labels: Any = None, color: Any = None, texts: Any = None,
-              predictions: Any = None, title: str = "Mapper") -> Path:
+              predictions: Any = None, images: Any = None, title: str = "Mapper") -> Path:
     """Write the offline page of a ``MapperGraph`` or ``MapperLayers`` to ``path`` (atomically).
 
     Parameters
@@ -258,6 +303,9 @@ def save_html(flow: Any, path: Any, *, labels: Any = None, color: Any = None, te
         A short text per sample (cut at 200 characters), listed with the members of a clicked node.
     predictions : array-like of shape (n_samples,), optional
         Predicted labels: adds the colour "prediction agrees with label".
+    images : array-like of shape (n_samples, H, W), (n_samples, H, W, C) or (n_samples, C, H, W), optional
+        Thumbnails of the inputs (at most 64 x 64), embedded as PNG data and shown beside the
+        members of a clicked node.
 
     Returns
     -------
@@ -266,7 +314,8 @@ def save_html(flow: Any, path: Any, *, labels: Any = None, color: Any = None, te
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"path must be a str or a path, got {type(path).__name__}.")
     path = Path(path)
-    text = render(page_data(flow, labels=labels, color=color, texts=texts, predictions=predictions, title=title))
+    text = render(page_data(flow, labels=labels, color=color, texts=texts, predictions=predictions, images=images,
+                            title=title))
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)

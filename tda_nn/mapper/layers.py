@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ..validation import as_numpy, check_real
+from ..validation import as_numpy, check_points, check_real
 from .build import mapper
 from .graph import MapperGraph
 
@@ -31,7 +31,9 @@ __all__ = ["FlowEvent", "LayerSummary", "MapperLayers", "mapper_layers"]
 class LayerSummary:
     """Summary numbers of one layer's graph.
 
-    ``purity``: size-weighted mean over nodes of the majority label's share; ``entropy``:
+    ``n_loops``: independent loops of the graph (``E - V + C``); ``nerve_loops``: those left
+    when triangles of nodes sharing a sample are filled (with a lens of 2 or more dimensions the
+    graph's count includes every such triangle). ``purity``: size-weighted mean over nodes of the majority label's share; ``entropy``:
     size-weighted mean of the nodes' label entropy in bits (0 = every node one label); both
     NaN without labels. ``coverage``: fraction of samples in at least one node.
     """
@@ -41,6 +43,7 @@ class LayerSummary:
     n_edges: int
     n_components: int
     n_loops: int
+    nerve_loops: int
     purity: float
     entropy: float
     coverage: float
@@ -95,7 +98,7 @@ def _summary(name: str, g: MapperGraph, labels: np.ndarray | None) -> LayerSumma
         with np.errstate(divide="ignore", invalid="ignore"):
             h = -np.where(p > 0, p * np.log2(p), 0.0).sum(axis=1)
         entropy = float((h * w).sum())
-    return LayerSummary(name, g.n_nodes, g.n_edges, g.n_components, g.n_loops, purity, entropy,
+    return LayerSummary(name, g.n_nodes, g.n_edges, g.n_components, g.n_loops, g.nerve_loops, purity, entropy,
                         float(g.covered().mean()))
 
 
@@ -232,12 +235,12 @@ class MapperLayers:
         }
 
     def save_html(self, path: Any, *, color: Any = None, texts: Any = None, predictions: Any = None,
-                  title: str = "Mapper of layers") -> Any:
+                  images: Any = None, title: str = "Mapper of layers") -> Any:
         """Write the interactive offline page (see :func:`tda_nn.mapper.html.save_html`)."""
         from .html import save_html
 
         return save_html(self, path, labels=self.labels, color=color, texts=texts, predictions=predictions,
-                         title=title)
+                         images=images, title=title)
 
     def plot(self, **kwargs: Any) -> Any:
         """Static figure (:func:`tda_nn.plotting.mapper.plot_mapper`)."""
@@ -246,15 +249,18 @@ class MapperLayers:
         return plot_mapper(self, **kwargs)
 
     def __repr__(self) -> str:
-        body = ", ".join(f"{s.layer}: {s.n_nodes} nodes/{s.n_components} comp/{s.n_loops} loops" for s in self.summaries)
+        body = ", ".join(f"{s.layer}: {s.n_nodes} nodes/{s.n_components} comp/{s.n_loops} loops ({s.nerve_loops} in the nerve)"
+                         for s in self.summaries)
         return f"MapperLayers({body})"
 
 
 def _as_rows(a: Any, name: str) -> np.ndarray:
-    a = np.asarray(a) if isinstance(a, np.ndarray) else as_numpy(a, name=name)
+    a = as_numpy(a, name=name)
     if a.ndim == 0:
         raise ValueError(f"{name} must have a samples axis, got a 0-d array.")
-    return a.reshape(a.shape[0], -1)
+    if a.size == 0:
+        raise ValueError(f"{name} must hold at least 2 samples with at least one value each, got shape {a.shape}.")
+    return check_points(a.reshape(a.shape[0], -1), name=name, min_points=2)
 
 
 def mapper_layers(

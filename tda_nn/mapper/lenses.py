@@ -32,7 +32,7 @@ __all__ = [
 _NAMES = ("pca", "pca1", "pca2", "pca3", "dtm", "density", "eccentricity")
 
 
-def pca(X: Any, n_components: int = 2, *, seed: int | None = 0) -> np.ndarray:
+def pca(X: Any, n_components: int = 2) -> np.ndarray:
     """The first ``n_components`` principal components of ``X`` (scores, centred).
 
     Examples
@@ -44,12 +44,12 @@ def pca(X: Any, n_components: int = 2, *, seed: int | None = 0) -> np.ndarray:
     X = check_points(X, name="X").astype(np.float64)
     k = check_int(n_components, name="n_components", min_value=1, max_value=min(X.shape))
     Xc = X - X.mean(axis=0)
-    if min(X.shape) > 4 * k and X.shape[0] * X.shape[1] > 2_000_000:
-        from sklearn.utils.extmath import randomized_svd
-
-        U, S, Vt = randomized_svd(Xc, k, random_state=seed)
+    if X.shape[0] > 2 * X.shape[1]:
+        # many samples: the covariance's eigenvectors (one GEMM of d x d, no n-sized SVD)
+        w, V = np.linalg.eigh(Xc.T @ Xc)
+        Vt = V[:, np.argsort(w)[::-1]].T
     else:
-        U, S, Vt = np.linalg.svd(Xc, full_matrices=False)
+        Vt = np.linalg.svd(Xc, full_matrices=False)[2]
     Vt = Vt[:k]
     # a fixed sign: the largest loading of every component is positive
     signs = np.sign(Vt[np.arange(k), np.argmax(np.abs(Vt), axis=1)])
@@ -140,7 +140,7 @@ def resolve_lens(lens: Any, X: np.ndarray, *, seed: int | None = 0) -> tuple[np.
         if key.startswith("pca"):
             k = int(key[3:] or 2)
             k = min(k, X.shape[1], n)
-            return pca(X, k, seed=seed), f"pca{k}"
+            return pca(X, k), f"pca{k}"
         if key in ("dtm", "density"):
             return dtm(X, min(10, n)), "dtm(k=10)"
         return eccentricity(X, seed=seed), "eccentricity(p=1)"

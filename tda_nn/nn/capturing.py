@@ -18,8 +18,8 @@ from typing import Any, Literal
 import numpy as np
 
 from ..activations import Activations, begin_store
-from ..validation import as_numpy, check_choice, check_int, find_stack_level
 from ..budgets import parse_memory
+from ..validation import as_numpy, check_choice, check_flag, check_int, find_stack_level
 from .hooks import (
     INPUT,
     Hooks,
@@ -277,11 +277,24 @@ def capture(
     max_memory: int | float | str | None = None,
     on_nonfinite: OnNonfinite = "warn",
     progress: bool = True,
+    eval_mode: bool = True,
 ) -> Activations:
     """Run ``model`` over ``data`` and return the representations at ``layers``.
 
-    Runs under ``torch.inference_mode()`` in eval mode; hooks are removed and every
-    module's train/eval flag restored on return, on error and on ``KeyboardInterrupt``.
+    Runs under ``torch.inference_mode()`` in eval mode (``eval_mode=True``); hooks
+    are removed and every module's train/eval flag restored on return, on error and
+    on ``KeyboardInterrupt``.
+
+    Threads: the train/eval flag is an attribute of each module, shared by every
+    thread, so eval mode set here would reach a thread training the same model
+    (silently no dropout, no batch-norm updates). Capture therefore sets it only
+    when no other thread is running the model: it waits for forward passes already
+    running in other threads to finish (refusing after
+    ``tda_nn.nn.hooks.WAIT_FOR_OTHERS_S`` seconds), and a forward pass another
+    thread starts during the capture waits until the flags are restored. Training
+    in another thread is paused for the capture, never changed by it. With
+    ``eval_mode=False`` the mode is left to you: the flags are not touched (call
+    ``model.eval()`` yourself when nothing else is training the model).
 
     Parameters
     ----------
@@ -334,6 +347,9 @@ def capture(
         NaN/inf in activations: warn once with counts per layer, or raise.
     progress : bool, default=True
         Show a progress bar (tqdm) when the capture takes more than a moment.
+    eval_mode : bool, default=True
+        Capture in eval mode (dropout off, batch-norm running statistics), guarded
+        against other threads as above; ``False`` leaves every module's flag as it is.
 
     Returns
     -------
@@ -369,6 +385,7 @@ def capture(
         model, reduce, dtype, max_samples, output_index, select, on_nonfinite, max_memory
     )
     batch_size = check_int(batch_size, name="batch_size", min_value=1)
+    eval_mode = check_flag(eval_mode, name="eval_mode")
     names = _layer_names(model, layers)
     batches, bound, n_batches = iter_batches(data, batch_size)
     store_path = None if store is None else Path(store)
@@ -387,7 +404,7 @@ def capture(
     ok = False
     try:
         with on_device(model, device) as dev, torch.inference_mode(), Hooks(
-            model, names, collector.on_output, on_call=collector.begin, on_return=collector.end
+            model, names, collector.on_output, on_call=collector.begin, on_return=collector.end, eval_mode=eval_mode
         ):
             meta["device"] = str(dev)
             model_dtype = float_dtype(model)

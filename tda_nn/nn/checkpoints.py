@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from .._files import inside
-from ..validation import CheckpointError, suggest
 from ..budgets import check_budget, format_bytes
+from ..validation import CheckpointError, suggest
 
 __all__ = ["CheckpointError", "bundled_path", "is_torchscript", "load_checkpoint", "load_factory", "load_model",
            "load_model_spec", "model_fingerprint", "load_tensors", "refuse_torchscript", "save_state_dict"]

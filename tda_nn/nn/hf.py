@@ -68,6 +68,11 @@ def load_pretrained(path: str | Path, *, tokenizer: bool = True) -> tuple[Any, A
     if not is_pretrained_dir(p):
         raise CheckpointError(f"{str(p)!r} is not a Hugging Face model directory: it holds no config.json "
                               "(write one with model.save_pretrained(path)).")
+    from .._files import require_regular
+
+    for entry in sorted(p.iterdir()):  # transformers opens these by name: a named pipe would block it forever
+        if not entry.is_dir():
+            require_regular(entry, what="file", error=CheckpointError)
     transformers = import_optional("transformers")
     _quiet_transformers()
     prefer_safetensors = any(p.glob("*.safetensors"))

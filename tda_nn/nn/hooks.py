@@ -35,9 +35,139 @@ INPUT = "input"
 # keyword names a model's main input goes by, in order of preference
 _INPUT_KEYS = ("input_ids", "inputs_embeds", "pixel_values", "input_values", "input_features", "x", "input", "inputs")
 _GLOB_CHARS = frozenset("*?[")
-# model -> [number of Hooks blocks open on it, training flags before the first one]
+# model -> _Eval: the eval-mode blocks open on it, the flags before the first one, and the threads holding them
 _ACTIVE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _ACTIVE_LOCK = threading.Lock()
+_CHANGED = threading.Condition(_ACTIVE_LOCK)  # notified when a model's flags are restored
+_GUARD: list[Any] = []  # the process-wide forward pre-hook handle, while some model's flags are changed
+# how long a capture waits for another thread's forward pass of the model to finish before refusing
+WAIT_FOR_OTHERS_S = 60.0
+
+
+class _Eval:
+    """The eval-mode blocks open on one model (all threads together)."""
+
+    def __init__(self, model: Any):
+        self.count = 0
+        self.flags = {m: m.training for m in model.modules()}
+        self.ids = frozenset(id(m) for m in self.flags)
+        self.owners: dict[int, int] = {}  # thread id -> blocks it holds
+        self.changed = any(self.flags.values())  # eval mode differs from what other threads see
+        self.waiting: set[int] = set()  # other threads held at the door
+        self.ready = threading.Event()  # set once the first block has put the model in eval mode (or failed)
+        self.failed: str | None = None
+
+
+def _forward_frames(frame: Any, ids: frozenset) -> int:
+    """How many forward calls of the modules ``ids`` are running on the stack that ends at ``frame``."""
+    n = 0
+    while frame is not None:
+        # one frame per call: __call__ (_wrapped_call_impl) runs _call_impl, which runs the hooks and forward
+        if frame.f_code.co_name == "_call_impl" and "self" in frame.f_code.co_varnames:
+            try:
+                if id(frame.f_locals.get("self")) in ids:
+                    n += 1
+            except Exception:  # pragma: no cover - a frame torn down while we look
+                pass
+        frame = frame.f_back
+    return n
+
+
+def _guard(module: Any, args: Any) -> None:
+    """Forward pre-hook on every module while some model runs a capture in eval mode.
+
+    A thread that holds no eval-mode block of that model and starts a forward pass
+    of it waits until the capture has restored the flags: it would otherwise run,
+    and train, in the capture's eval mode (no dropout, no batch-norm updates). A
+    forward pass that was already running when the capture began is let through.
+    """
+    if not _ACTIVE:
+        return
+    me = threading.get_ident()
+    with _ACTIVE_LOCK:
+        entry = next((e for e in list(_ACTIVE.values()) if e.changed and id(module) in e.ids), None)
+        if entry is None or me in entry.owners:
+            return
+    import sys
+
+    if _forward_frames(sys._getframe(1), entry.ids) > 1:  # inside an outer forward of the model: let it finish
+        return
+    with _CHANGED:
+        entry.waiting.add(me)
+        try:
+            while entry.changed and entry.count > 0:
+                _CHANGED.wait()
+        finally:
+            entry.waiting.discard(me)
+
+
+def _others_running(entry: _Eval) -> list[int]:
+    """Threads (not holding or waiting for this model's eval blocks) inside a forward pass of the model."""
+    import sys
+
+    frames = sys._current_frames()
+    return [t for t, f in frames.items()
+            if t not in entry.owners and t not in entry.waiting and _forward_frames(f, entry.ids)]
+
+
+def _enter_eval(model: Any) -> None:
+    """Put ``model`` in eval mode for this thread's block, never under another thread's running forward pass."""
+    import time
+
+    me = threading.get_ident()
+    with _ACTIVE_LOCK:
+        entry = _ACTIVE.get(model)
+        if entry is None:  # the first block on this model records the flags the last one restores
+            entry = _ACTIVE[model] = _Eval(model)
+            if entry.changed and not _GUARD:
+                from torch.nn.modules.module import register_module_forward_pre_hook
+
+                _GUARD.append(register_module_forward_pre_hook(_guard))
+        entry.count += 1
+        entry.owners[me] = entry.owners.get(me, 0) + 1
+        first = entry.count == 1
+    if not first:  # another block is putting (or has put) the model in eval mode
+        entry.ready.wait()
+        if entry.failed:
+            _leave_eval(model)
+            raise RuntimeError(entry.failed)
+        return
+    if entry.changed:  # new forward passes of other threads now wait; let running ones finish
+        deadline = time.monotonic() + WAIT_FOR_OTHERS_S
+        while (busy := _others_running(entry)) and time.monotonic() < deadline:
+            time.sleep(0.001)
+        if busy:
+            entry.failed = (
+                f"capture: another thread has been running {type(model).__name__} in train mode for "
+                f"{WAIT_FOR_OTHERS_S:.0f} s; eval mode would reach its forward pass (the flag is shared by all "
+                "threads). Capture between its steps, or pass eval_mode=False to leave the mode to you."
+            )
+            entry.ready.set()
+            _leave_eval(model)
+            raise RuntimeError(entry.failed)
+    model.eval()
+    entry.ready.set()
+
+
+def _leave_eval(model: Any) -> None:
+    me = threading.get_ident()
+    with _CHANGED:
+        entry = _ACTIVE.get(model)
+        if entry is None:  # pragma: no cover - entered blocks always have an entry
+            return
+        entry.count -= 1
+        entry.owners[me] -= 1
+        if not entry.owners[me]:
+            del entry.owners[me]
+        if entry.count > 0:  # another block is still capturing: it restores the flags
+            return
+        for m, flag in entry.flags.items():
+            m.training = flag
+        del _ACTIVE[model]
+        entry.changed = False
+        _CHANGED.notify_all()
+        if _GUARD and not any(e.changed for e in _ACTIVE.values()):
+            _GUARD.pop().remove()
 
 
 def _is_module_type(obj: Any) -> bool:
@@ -242,10 +372,19 @@ class Hooks:
     on_return : callable ``() -> None``, optional
         Called after each call of the root model returns normally.
     eval_mode : bool, default=True
-        Put the model in eval mode inside the block.
+        Put the model in eval mode inside the block; ``False`` leaves the flags alone.
 
-    On exit every handle is removed and every module's ``training`` flag is
-    restored to what it was, whatever ended the block. Modules are never mutated.
+    On exit every handle is removed and, with ``eval_mode``, every module's
+    ``training`` flag is restored to what it was (by the last of several blocks
+    open on the model), whatever ended the block. Modules are never mutated.
+
+    The ``training`` flag is an attribute of each module, so it is shared by every
+    thread. An ``eval_mode`` block therefore never lets another thread run the
+    model under it: it first waits for forward passes already running in other
+    threads to finish, and while it holds the flags, a forward pass another thread
+    starts waits at the door (a process-wide forward pre-hook, installed only while
+    some model's flags are changed) until they are restored. A model already in
+    eval mode is not guarded: nothing changes for anyone.
 
     Examples
     --------
@@ -285,15 +424,10 @@ class Hooks:
 
     def __enter__(self) -> Hooks:
         self._thread = threading.get_ident()
-        with _ACTIVE_LOCK:
-            entry = _ACTIVE.get(self.model)
-            if entry is None:  # the first block on this model records the flags the last one restores
-                entry = _ACTIVE[self.model] = [0, {m: m.training for m in self.model.modules()}]
-            entry[0] += 1
+        if self.eval_mode:
+            _enter_eval(self.model)
         self._entered = True
         try:
-            if self.eval_mode:
-                self.model.eval()
             self._handles.append(self.model.register_forward_pre_hook(self._pre, with_kwargs=True))
             if self.on_return is not None:
                 self._handles.append(self.model.register_forward_hook(self._post))
@@ -315,16 +449,8 @@ class Hooks:
         if not getattr(self, "_entered", False):
             return
         self._entered = False
-        with _ACTIVE_LOCK:
-            entry = _ACTIVE.get(self.model)
-            if entry is None:  # pragma: no cover - entered blocks always have an entry
-                return
-            entry[0] -= 1
-            if entry[0] > 0:  # another thread is still capturing: it restores the flags
-                return
-            del _ACTIVE[self.model]
-        for m, flag in entry[1].items():
-            m.training = flag
+        if self.eval_mode:
+            _leave_eval(self.model)
 
     def _mine(self) -> bool:
         """This forward pass runs in the thread that entered the block (hooks are per call)."""
@@ -340,9 +466,12 @@ class Hooks:
 
         return hook
 
-    def _pre(self, module: Any, args: tuple, kwargs: dict) -> None:
+    def _pre(self, module: Any, args: tuple, kwargs: dict | None = None) -> None:
+        # kwargs may be missing: another thread's call that snapshotted the hooks before this block
+        # removed its handle calls it later without them (torch reads the kwargs registry at call time)
         if not self._mine():
             return
+        kwargs = {} if kwargs is None else kwargs
         if self.on_call is not None:
             self.on_call(args, kwargs)
         if INPUT in self.names:

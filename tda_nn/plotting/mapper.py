@@ -113,7 +113,7 @@ def plot_mapper(
                         edgecolors="0.2", linewidths=0.5, zorder=3)
         if values is not None and not categorical:
             scatter = sc
-        ax.text(k * (1 + gap) + 0.5, 1.08, f"{name}\n{g.n_nodes} nodes, {g.n_components} comp., {g.n_loops} loops",
+        ax.text(k * (1 + gap) + 0.5, 1.08, f"{name}\n{g.n_nodes} nodes, {g.n_components} comp., {g.n_loops} loops ({g.nerve_loops} nerve)",
                 ha="center", va="bottom", fontsize=8)
     if scatter is not None and all_vals:
         lo, hi = float(np.min(all_vals)), float(np.max(all_vals))

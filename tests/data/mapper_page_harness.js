@@ -15,7 +15,9 @@ const els = {};
 ['mode','layer','color'].forEach(i=>{els[i].tag='select';});
 els.mode.value='all';
 els['mapper-data'] = {textContent: data};
-global.document = { getElementById: id => els[id], createElement: t => ({tag:t, textContent:'', innerHTML:'', style:{}, value:'', appendChild(){} }) };
+global.document = { getElementById: id => els[id],
+  createElement: t => ({tag:t, textContent:'', innerHTML:'', style:{}, value:'', children:[], appendChild(c){ this.children.push(c); }}) };
+const text_of = e => e ? (e.textContent || (e.children||[]).map(text_of).join('')) : undefined;
 global.window = { devicePixelRatio: 1, addEventListener(){} };
 eval(js);
 const D = JSON.parse(data);
@@ -27,5 +29,6 @@ listeners['canvas:click'].forEach(f=>f({clientX:x, clientY:y}));
 listeners['canvas:mousemove'].forEach(f=>f({clientX:x, clientY:y}));
 els.color.value = els.color.children[els.color.children.length-2].value; listeners['color:change'].forEach(f=>f());
 console.log(JSON.stringify({node: els.node.textContent, members: els.members.children.length,
-  first: els.members.children[0] && els.members.children[0].textContent, tip: els.tip.textContent,
+  first: text_of(els.members.children[0]), tip: els.tip.textContent,
+  img: els.members.children[0] && (els.members.children[0].children||[]).filter(c=>c.tag==='img').map(c=>c.src.slice(0, 22))[0],
   options: els.color.children.map(c=>c.value), findings: els.findings.children.length, legend: els.legend.textContent}));

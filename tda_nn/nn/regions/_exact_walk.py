@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from ...validation import MemoryBudgetError
 from ...budgets import format_bytes
+from ...validation import MemoryBudgetError
 from ._exact_types import _thin
 
 __all__: list[str] = []

@@ -8,8 +8,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ...validation import check_choice, check_int, check_real
 from ...budgets import check_budget
+from ...validation import check_choice, check_int, check_real
 from ._common import _readonly
 from ._probe import _inputs, _Probe
 from .paths import _layer_changes

@@ -46,11 +46,11 @@ from typing import Any
 
 import numpy as np
 
-from ...validation import as_numpy, check_int, check_real, find_stack_level
 from ...budgets import parse_memory
+from ...validation import as_numpy, check_int, check_real, find_stack_level
 from ._exact_types import ExactPlaneRegions, Polygon, _readonly
-from ._probe import _plane
 from ._exact_walk import _check_graph, _trace, _Walk
+from ._probe import _plane
 
 __all__ = ["ExactPlaneRegions", "Polygon", "exact_support", "plane_partition", "regions_on_plane_exact"]
 

@@ -10,8 +10,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ...validation import as_numpy, check_choice, check_int, find_stack_level
 from ...budgets import parse_memory
+from ...validation import as_numpy, check_choice, check_int, find_stack_level
 from ._common import _cumulative_ids, _readonly, region_bound
 from ._probe import _plane, _Probe, check_region_model
 from .patterns import ActivationPatterns
@@ -179,8 +179,8 @@ def regions_on_plane(
     >>> regions_on_plane(net, [0.0, 0.0], [1.0, 0.0], [0.0, 1.0], resolution=32).n_regions  # 4 quadrants
     4
     """
-    from ...validation import MemoryBudgetError
     from ...budgets import format_bytes
+    from ...validation import MemoryBudgetError
 
     method = check_choice(method, name="method", choices=("auto", "exact", "grid"))
     max_regions = check_int(max_regions, name="max_regions", min_value=1)

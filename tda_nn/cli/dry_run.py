@@ -1,11 +1,14 @@
-"""``tda-nn ... --dry-run``: what would run, from one small forward pass, without computing anything else."""
+"""``tda-nn ... --dry-run``: what would run, from one small forward pass, without computing anything else.
+
+Floor: application (the torch wing inside functions).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["describe", "example_batch"]
+__all__ = ["describe", "example_batch", "show"]
 
 
 def _rows(x: Any) -> int | None:
@@ -73,20 +76,20 @@ def describe(model: Any, data: Any, *, layers: Any, model_spec: str | None, data
     str
         Several lines: the model, the data, the layers (every layer, with output
         shapes and the chosen ones marked ``*``), the settings and the plan
-        (:func:`tda_nn.plan.plan_analysis`: the stages and their estimated cost).
+        (:func:`tda_nn.workflows.plan.plan_analysis`: the stages and their estimated cost).
 
     Raises
     ------
     PlanError
         The run would not fit in memory (naming the setting and a value that fits).
     """
-    import tda_nn
-    from tda_nn.nn.hooks import default_layers, resolve_layers
-    from tda_nn.nn.regions import has_relu
-    from tda_nn.plan import plan_analysis
+    from ..nn.capturing import list_layers
+    from ..nn.hooks import default_layers, resolve_layers
+    from ..nn.regions import has_relu
+    from ..workflows.plan import plan_analysis
 
     chosen = resolve_layers(model, layers) if layers else default_layers(model)
-    table = tda_nn.list_layers(model, example_batch(data))
+    table = list_layers(model, example_batch(data))
     n_params = sum(int(p.numel()) for p in model.parameters())
     lines = [f"model: {type(model).__name__} from {model_spec} ({n_params:,} parameters)",
              f"data: {_describe_data(data, data_spec)}",
@@ -107,3 +110,15 @@ def describe(model: Any, data: Any, *, layers: Any, model_spec: str | None, data
     lines += ["", *str(plan).split("\nlayers:")[0].splitlines(),
               "", f"would run: tda-nn {command} with {shown}; nothing written (--dry-run)"]
     return "\n".join(lines)
+
+
+def show(args: Any, model: Any, data: Any, *, plan: Any = None) -> None:
+    """Print :func:`describe` for the command line's ``--dry-run`` (nothing is written)."""
+    settings = {k: getattr(args, k, None) for k in ("layers", "reduce", "max_samples", "max_points", "maxdim",
+                                                     "batch_size", "n_jobs", "seed", "title")}
+    regions = {"on": True, "off": False}.get(getattr(args, "regions", None) or "auto", "auto")
+    print(describe(model, data, layers=args.layers, model_spec=args.model or getattr(args, "checkpoint", None),
+                   data_spec=args.data, settings=settings, command=args.command,
+                   n_bootstrap=getattr(args, "n_bootstrap", None) or 0,
+                   regions=regions if args.command == "analyze" else False, plan=plan))
+    return None

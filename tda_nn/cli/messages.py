@@ -1,4 +1,7 @@
-"""Messages of the ``tda-nn`` command in its own words: flags, not the Python parameters behind them."""
+"""Messages of the ``tda-nn`` command in its own words: flags, not the Python parameters behind them.
+
+Floor: application (no import of its own floor or below but the standard library).
+"""
 
 from __future__ import annotations
 

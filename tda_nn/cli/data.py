@@ -3,6 +3,8 @@
 Texts (a ``.txt`` file, one example a line, or a ``.jsonl``/``.csv`` file with a
 ``text`` column and an optional ``label`` column) come back as :class:`Texts`; the
 command line tokenizes them with the model's tokenizer (:mod:`tda_nn.nn.hf`).
+
+Floor: application (numpy; the torch wing's safe tensor loading inside functions).
 """
 
 from __future__ import annotations
@@ -132,7 +134,7 @@ def _arrays(path: Path, spec: str) -> Any:
             if "X" not in z:
                 raise DataError(f"data file {spec!r} must hold an array named 'X' (and optionally 'y'), has {list(z)}.")
             return (z["X"], z["y"]) if "y" in z else z["X"]
-    from .nn.checkpoints import load_tensors
+    from ..nn.checkpoints import load_tensors
 
     try:
         obj = load_tensors(path)
@@ -161,7 +163,7 @@ def load_data(spec: str) -> Any:
     if path.suffix in TEXT_SUFFIXES:
         return read_texts(path)
     if ":" in spec:
-        from .nn.checkpoints import load_factory
+        from ..nn.checkpoints import load_factory
 
         return load_factory(spec)()
     raise DataError(f"--data must be 'digits', 'digits:flat', a .npy/.npz/.pt file, a .txt/.jsonl/.csv file of "
