@@ -153,16 +153,16 @@ def _lifetime_floor(profile: Any, i: int, body: Mapping[str, Any] | None) -> flo
     """The lifetime a loop must keep in layer ``i`` to persist there (the layer's own units).
 
     The band: its lifetime threshold. The universal test thresholds ``death / birth``:
-    the shortest significant bar's lifetime where the layer has loops, else the
-    lifetime a bar born at the layer's median H1 birth needs to pass the threshold.
+    the lifetime a bar born at the layer's median H1 birth needs to pass it, lowered
+    to the shortest significant bar's where the layer has loops (as
+    :func:`tda_nn.track_features` does with ``bars='significant'``).
     """
     if profile.params.get("significance") != "universal":
         return float(profile.threshold[i, 1]) * float(profile.reference_scale[i])
-    if body is not None:
-        return float(body["threshold"])
     bars = np.asarray(profile.diagrams[i][1], dtype=float).reshape(-1, 2)
     births = bars[:, 0][(bars[:, 0] > 0) & np.isfinite(bars[:, 1])]
-    return float(np.median(births) * (float(profile.threshold[i, 1]) - 1.0)) if len(births) else 0.0
+    floor = float(np.median(births) * (float(profile.threshold[i, 1]) - 1.0)) if len(births) else 0.0
+    return min(floor, float(body["threshold"])) if body is not None else floor
 
 
 def _lifelines(acts: Any, profile: Any, loops: Mapping[str, Any], n_landmarks: int | None,
