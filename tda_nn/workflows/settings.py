@@ -20,6 +20,7 @@ are parsed by the torch wing's :func:`~tda_nn.nn.symmetry_summary.parse_actions`
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -129,8 +130,9 @@ class Settings:
         if self.n_landmarks(n_samples) is None:
             return None
         return (f"Diagrams computed on {self.max_points} max-min landmarks of {n_samples} samples per layer; "
-                "'landmark_bound' in the table is twice the covering radius (the bottleneck error of the "
-                "landmark diagram), and no bar shorter than twice it counts as significant.")
+                "'landmark_bound' in the table is twice the covering radius: the landmark diagram is within that "
+                "bottleneck distance of the full cloud's. It describes the approximation; it is not added to the "
+                "significance test, which is run on the landmarks themselves.")
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with ``changes`` (validated again)."""
@@ -157,9 +159,15 @@ class AnalyzeSettings(Settings):
     distance: str = _opt("wasserstein", "layer x layer diagram distance", choices=METRICS)
     scales: Sequence[float] | None = _opt(None, "also Betti numbers at these fractions of each layer's median "
                                                 "distance", type=float, nargs="+")
-    n_bootstrap: int = _opt(100, "bootstrap resamples behind the significant bars (0: none)", flag="--bootstrap",
+    n_bootstrap: int = _opt(100, "0: no significance test; else the resamples of the band methods", flag="--bootstrap",
                             type=int, metavar="N")
-    alpha: float = _opt(0.05, "significance level of the bootstrap band", type=float)
+    alpha: float = _opt(0.05, "significance level of the tests (the report's false discovery rate across layers)",
+                        type=float)
+    significance: str = _opt("universal", "how bars are tested: a p-value per bar (universal null of Bobrowski and "
+                                          "Skraba, clusters by a runt-ratio test) or the conservative confidence "
+                                          "band of Fasy et al.", choices=("universal", "bootstrap", "subsample"))
+    correction: str = _opt("bonferroni", "multiple testing over the bars of one diagram (universal test)",
+                           choices=("bonferroni", "holm", "bh"))
     combined_distance: bool = _opt(False, "also the distance over all dimensions together", action="store_const",
                                    const=True)
     view: str | None = _opt("pca", "2-D view of every layer ('none' skips it)", choices=("pca", "umap", "none"))
@@ -188,6 +196,13 @@ class AnalyzeSettings(Settings):
         put = _setter(self)
         put("n_bootstrap", check_int(self.n_bootstrap, name="n_bootstrap", min_value=0))
         put("alpha", check_probability(self.alpha, name="alpha"))
+        put("significance", check_choice(self.significance, name="significance",
+                                         choices=("universal", "bootstrap", "subsample")))
+        put("correction", check_choice(self.correction, name="correction", choices=("bonferroni", "holm", "bh")))
+        need = math.ceil(1.0 / self.alpha - 1e-9)
+        if self.significance != "universal" and 0 < self.n_bootstrap < need:
+            raise ValueError(f"n_bootstrap must be 0 or at least ceil(1 / alpha) = {need} for "
+                             f"significance={self.significance!r}, got {self.n_bootstrap} (CLI: --bootstrap).")
         put("region_resolution", check_int(self.region_resolution, name="region_resolution", min_value=8))
         for name in ("combined_distance", "per_class", "probe", "loops", "mapper"):
             put(name, check_flag(getattr(self, name), name=name))

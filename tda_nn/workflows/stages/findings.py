@@ -35,7 +35,8 @@ def findings_of(ctx: Context, s: Any) -> list:
     symmetry = ctx["symmetry"]
     found = report_findings(pers.table, matrices=comparison.matrices if comparison else {},
                             lifetimes=pers.lifetimes, probes=ctx["probes"],
-                            regions=ctx["regions"], alpha=s.alpha, n_samples=ctx["capture"].acts.n_samples)
+                            regions=ctx["regions"], alpha=s.alpha, n_samples=ctx["capture"].acts.n_samples,
+                            correction=getattr(s, "correction", "bonferroni"))
     if loops:
         found += loop_findings(loops)
     if symmetry is not None:
