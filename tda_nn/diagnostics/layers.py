@@ -531,6 +531,18 @@ def _cloud(item: tuple[str, np.ndarray, int], *, cfg: dict[str, Any]) -> dict[st
     else:
         noise = None
         dg = persistence(P, maxdim=cfg["maxdim"], n_threads=cfg["n_threads"]).with_meta(**meta)
+    if m is not None:
+        # H0 exactly on every sample: the spanning tree needs no distance matrix (tda_nn.homology.spanning_tree);
+        # the diagrams above (H0 and H1+, with their significance) stay those of the landmarks
+        from ..homology import spanning_tree
+
+        deaths = spanning_tree(X, n_jobs=cfg["n_threads"])[2]
+        dg = dg.with_meta(h0_exact_deaths=deaths, h0_exact_n_points=int(X.shape[0]),
+                          exact=f"H0 exact on all {X.shape[0]} samples (minimum spanning tree, "
+                                f"meta['h0_exact_deaths']); H0..H{cfg['maxdim']} of the diagrams on {m} max-min "
+                                "landmarks, within bottleneck distance meta['bottleneck_bound'] of the full cloud's")
+    else:
+        dg = dg.with_meta(exact=f"H0..H{cfg['maxdim']} exact on all {X.shape[0]} samples")
     dg = dg.with_meta(layer=layer, reference_scale=ref)
     out.update(diagrams=dg, reference=ref, n_points=m if m is not None else X.shape[0], noise=noise)
     return out

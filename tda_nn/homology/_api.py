@@ -109,10 +109,15 @@ def persistence(
         Largest edge length (Rips) or diameter (alpha) in the filtration. Bars alive
         at the threshold get death ``inf``.
     coeff : int, default=2
-        Prime p; homology with coefficients in Z/pZ.
+        Prime p; homology with coefficients in Z/pZ. At most 127 for ripser.py (it hangs
+        above), 251 for giotto-ph and 46337 for gudhi; larger values are refused at once.
     backend : {'auto', 'ripser', 'giotto-ph', 'gudhi'}, default='auto'
-        ``'auto'`` picks the fastest correct engine: giotto-ph for Rips when installed
-        (all cores), else ripser.py; gudhi for alpha, cubical and sparse Rips.
+        ``'auto'`` picks the fastest correct engine: for ``maxdim=0`` on points (euclidean,
+        cosine, cityblock, chebyshev) the exact minimum spanning tree, which needs no
+        distance matrix (:func:`tda_nn.homology.spanning_tree`; float64 deaths, identical
+        to single linkage; ``meta['h0']`` says so); giotto-ph for Rips when installed
+        (all cores), else ripser.py; gudhi for alpha, cubical, sparse Rips and prime
+        fields above 251. An explicit engine computes everything itself.
         It never runs gudhi's full Rips on more than a few hundred points without a
         threshold.
     n_threads : int, default=-1

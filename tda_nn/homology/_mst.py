@@ -17,11 +17,11 @@ Three things keep it fast and exact:
   again only when that bound is below the best candidate its component already
   has. The largest component is never searched (every other component still
   merges, so the number of components at least halves each round).
-- **float64 decides.** A tile holds ``|y|^2 - 2 x.y`` from one BLAS call
-  (``|x|^2`` is constant along a row); every column within the expansion's
-  rounding bound ``tol`` of the tile's row minimum is re-measured as
-  ``sqrt(sum((x - y)^2))`` in float64, and only re-measured values are compared
-  across tiles and components. The true nearest point is always among the
+- **float64 decides.** A tile holds ``|y|^2 - 2 x.y`` from one float32 BLAS
+  call (``|x|^2`` is constant along a row; float32 doubles the BLAS rate and
+  halves the memory traffic); every column within the rounding bound ``tol`` of
+  the tile's row minimum is re-measured as ``sqrt(sum((x - y)^2))`` in float64,
+  and only re-measured values are compared across tiles and components. The true nearest point is always among the
   re-measured ones, so the tree is exact; ties are broken by the smallest index.
 - **Both cores.** Row blocks run on a thread pool with one BLAS thread each
   (numpy releases the GIL), or through :func:`tda_nn.parallel.pmap` when a
@@ -47,7 +47,10 @@ __all__ = ["h0_diagram", "mst_edges", "spanning_tree"]
 from ..budgets import MST_TILE_COLS as _TILE_COLS
 from ..budgets import MST_TILE_ROWS as _TILE_ROWS
 
-# rounding of |y|^2 - 2 x.y in float64 is below _TOL_FACTOR * (d + 2) * eps * (|x| + |y|)^2
+# rounding of |y|^2 - 2 x.y (inputs rounded to the tile precision, then one dot product of
+# length d + 1) is below (d + 4) u (|x| + |y|)^2 with u = eps / 2; the candidates kept lie within
+# _TOL_FACTOR * (d + 2) * eps * (|x| + max |y|)^2 of the row minimum, at least twice that bound
+_TILE_DTYPE = np.float32
 _TOL_FACTOR = 4.0
 
 
@@ -68,9 +71,11 @@ class _Search:
         if self.gemm:
             sq = np.einsum("ij,ij->i", X, X)
             # rows [x, 1] against columns [-2 y; |y|^2]: one BLAS call gives |y|^2 - 2 x.y
-            self.lhs = np.ascontiguousarray(np.c_[X, np.ones(len(X))])
-            self.rhs = np.ascontiguousarray(np.r_[-2.0 * X.T, sq[None, :]])
-            self.tol_scale = _TOL_FACTOR * (X.shape[1] + 2) * np.finfo(np.float64).eps
+            # float32 tiles: twice the BLAS rate and half the traffic; the tolerance below covers their
+            # rounding (and the rounding of the inputs to float32), and float64 re-measures every candidate
+            self.lhs = np.ascontiguousarray(np.c_[X, np.ones(len(X))], dtype=_TILE_DTYPE)
+            self.rhs = np.ascontiguousarray(np.r_[-2.0 * X.T, sq[None, :]], dtype=_TILE_DTYPE)
+            self.tol_scale = _TOL_FACTOR * (X.shape[1] + 2) * np.finfo(_TILE_DTYPE).eps
             self.norm = np.sqrt(sq)
             self.max_norm = float(self.norm.max(initial=0.0))
 
@@ -90,15 +95,22 @@ class _Search:
             out[s:s + 4096] = [cdist(a[k:k + 1], b[k:k + 1], metric=self.metric)[0, 0] for k in range(len(a))]
         return out
 
-    def rows(self, rows: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``(distance, index)`` of each row's nearest point with another label (inf, -1 when none)."""
+    def rows(self, rows: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Each row's two nearest points with another label: ``(d1, j1, d2, j2)``.
+
+        ``d1, j1``: the nearest (inf, -1 when none); ``d2``: a lower bound on every
+        other point with another label, held exactly by ``j2`` when ``j2 >= 0``.
+        Every distance is a float64 re-measurement; ties go to the smaller index.
+        """
         n = self.X.shape[0]
-        best_d = np.full(len(rows), np.inf)
-        best_j = np.full(len(rows), -1, dtype=np.int64)
+        k = len(rows)
+        b1d, b2d = np.full(k, np.inf), np.full(k, np.inf)
+        b1j, b2j = np.full(k, -1, dtype=np.int64), np.full(k, -1, dtype=np.int64)
         lab_r = labels[rows]
         Xr = self.lhs[rows] if self.gemm else self.X[rows]
+        at = np.arange(k)
         if self.gemm:
-            tol = self.tol_scale * (self.norm[rows] + self.max_norm) ** 2
+            tol = (self.tol_scale * (self.norm[rows] + self.max_norm) ** 2).astype(_TILE_DTYPE)
         for c0 in range(0, n, _TILE_COLS):
             c1 = min(n, c0 + _TILE_COLS)
             if self.gemm:
@@ -109,36 +121,51 @@ class _Search:
                 G = cdist(Xr, self.X[c0:c1], metric=self.metric)
             G[lab_r[:, None] == labels[c0:c1]] = np.inf
             arg = G.argmin(axis=1)
-            m = G[np.arange(len(rows)), arg]
-            ok = np.isfinite(m)
+            m1 = G[at, arg]
+            ok = np.isfinite(m1)
             if not ok.any():
                 continue
-            if self.gemm:
-                # columns within the rounding bound of the row minimum: usually the minimum alone
-                near = np.count_nonzero(G <= (m + tol)[:, None], axis=1)
-                ri = np.flatnonzero(ok & (near == 1))
-                ci = arg[ri]
-                tie = np.flatnonzero(ok & (near > 1))
-                if len(tie):
-                    ti, tc = np.nonzero(G[tie] <= (m[tie] + tol[tie])[:, None])
-                    ri, ci = np.r_[ri, tie[ti]], np.r_[ci, tc]
-            else:
-                ri, ci = np.nonzero((G <= m[:, None]) & ok[:, None])
+            G[at, arg] = np.inf
+            arg2 = G.argmin(axis=1)
+            m2 = G[at, arg2]
+            G[at, arg] = m1
+            fin2 = np.isfinite(m2)
+            slack = tol if self.gemm else 0.0
+            thr = np.where(fin2, m2, m1) + slack
+            # every column within the rounding bound of the second minimum holds one of the two nearest:
+            # usually the two minima alone
+            near = np.count_nonzero(G <= thr[:, None], axis=1)
+            simple = np.flatnonzero(ok & (near <= 2))
+            two = simple[fin2[simple]]
+            ri, ci = np.r_[simple, two], np.r_[arg[simple], arg2[two]]
+            tie = np.flatnonzero(ok & (near > 2))
+            if len(tie):
+                ti, tc = np.nonzero(G[tie] <= thr[tie][:, None])
+                ri, ci = np.r_[ri, tie[ti]], np.r_[ci, tc]
             j = ci + c0
             d = self.exact(rows[ri], j) if self.gemm else G[ri, ci]
-            # per row: the smallest exact distance, ties to the smallest index (ri is sorted, ci within a row too)
+            # merge with the two best so far, per row: (distance, index) smallest first
+            seen = np.unique(ri)
+            have1, have2 = seen[b1j[seen] >= 0], seen[b2j[seen] >= 0]
+            ri = np.r_[ri, have1, have2]
+            d = np.r_[d, b1d[have1], b2d[have2]]
+            j = np.r_[j, b1j[have1], b2j[have2]]
             order = np.lexsort((j, d, ri))
             ri, d, j = ri[order], d[order], j[order]
-            first = np.ones(len(ri), dtype=bool)
-            first[1:] = ri[1:] != ri[:-1]
-            ri, d, j = ri[first], d[first], j[first]
-            better = (d < best_d[ri]) | ((d == best_d[ri]) & (j < best_j[ri]) & (best_j[ri] >= 0))
-            best_d[ri[better]] = d[better]
-            best_j[ri[better]] = j[better]
-        return best_d, best_j
+            pos = np.arange(len(ri))
+            start = np.ones(len(ri), dtype=bool)
+            start[1:] = ri[1:] != ri[:-1]
+            rank = pos - np.maximum.accumulate(np.where(start, pos, 0))
+            b2d[seen], b2j[seen] = np.inf, -1
+            f, s2 = rank == 0, rank == 1
+            b1d[ri[f]], b1j[ri[f]] = d[f], j[f]
+            b2d[ri[s2]], b2j[ri[s2]] = d[s2], j[s2]
+        if not self.gemm:  # cdist tiles keep the nearest only: the bound below the others is d1
+            b2d, b2j = np.where(b1j >= 0, b1d, np.inf), np.full(k, -1, dtype=np.int64)
+        return b1d, b1j, b2d, b2j
 
 
-def _search_block(item: tuple[np.ndarray, np.ndarray], *, search: _Search) -> tuple[np.ndarray, np.ndarray]:
+def _search_block(item: tuple[np.ndarray, np.ndarray], *, search: _Search) -> tuple[np.ndarray, ...]:
     rows, labels = item
     return search.rows(rows, labels)
 
@@ -201,8 +228,10 @@ def mst_edges(
     else:
         search = _Search(X, "euclidean" if cosine else metric)
     parent = np.arange(n)
-    cand_d = np.zeros(n)  # exact distance to the nearest outside point when computed; a lower bound once stale
-    cand_j = np.full(n, -1, dtype=np.int64)
+    # per point, from its last search: the nearest point outside its component (cand) and the second (cand2);
+    # cand2_d bounds every outside point but cand from below, exactly held by cand2_j when >= 0
+    cand_d, cand2_d = np.zeros(n), np.zeros(n)
+    cand_j, cand2_j = np.full(n, -1, dtype=np.int64), np.full(n, -1, dtype=np.int64)
     edges_i: list[np.ndarray] = []
     edges_j: list[np.ndarray] = []
     rounds = searched = 0
@@ -222,11 +251,15 @@ def mst_edges(
             if n_comp == 1:
                 break
             rounds += 1
-            valid = (cand_j >= 0) & (labels[np.maximum(cand_j, 0)] != labels)
+            v1 = (cand_j >= 0) & (labels[np.maximum(cand_j, 0)] != labels)
+            v2 = ~v1 & (cand2_j >= 0) & (labels[np.maximum(cand2_j, 0)] != labels)
+            valid = v1 | v2
+            cur_d = np.where(v1, cand_d, cand2_d)  # exact where valid, a lower bound where stale
+            cur_j = np.where(v1, cand_j, cand2_j)
             best = np.full(n_comp, np.inf)
-            np.minimum.at(best, labels[valid], cand_d[valid])
+            np.minimum.at(best, labels[valid], cur_d[valid])
             largest = int(np.argmax(np.bincount(labels, minlength=n_comp)))
-            need = ~valid & (cand_d < best[labels]) & (labels != largest)
+            need = ~valid & (cur_d < best[labels]) & (labels != largest)
             rows = np.flatnonzero(need)
             searched += len(rows)
             if len(rows):
@@ -241,17 +274,23 @@ def mst_edges(
                     out = [search.rows(*b) for b in blocks]
                 cand_d[rows] = np.concatenate([o[0] for o in out])
                 cand_j[rows] = np.concatenate([o[1] for o in out])
+                if len(out[0]) == 4:
+                    cand2_d[rows] = np.concatenate([o[2] for o in out])
+                    cand2_j[rows] = np.concatenate([o[3] for o in out])
+                else:  # a search that keeps the nearest only (the device kernels)
+                    cand2_d[rows], cand2_j[rows] = cand_d[rows], -1
+                cur_d[rows], cur_j[rows] = cand_d[rows], cand_j[rows]
                 valid[rows] = cand_j[rows] >= 0
             # each component (but the largest) takes its shortest outgoing edge: (distance, point, target) smallest
             pts = np.flatnonzero(valid & (labels != largest))
-            order = np.lexsort((cand_j[pts], pts, cand_d[pts], labels[pts]))
+            order = np.lexsort((cur_j[pts], pts, cur_d[pts], labels[pts]))
             pts = pts[order]
             lab = labels[pts]
             first = np.ones(len(pts), dtype=bool)
             first[1:] = lab[1:] != lab[:-1]
             src = pts[first]
-            dst = cand_j[src]
-            w = cand_d[src]
+            dst = cur_j[src]
+            w = cur_d[src]
             # join in order of length, skipping an edge whose ends are already joined this round
             for k in np.argsort(w, kind="stable"):
                 a, b = src[k], dst[k]

@@ -98,8 +98,11 @@ def _simplices(n: int, k: int) -> float:
     return out
 
 
-def estimate_persistence(n_points: int, maxdim: int) -> tuple[float, float]:
+def estimate_persistence(n_points: int, maxdim: int, n_features: int | None = None) -> tuple[float, float]:
     """Estimated ``(seconds, bytes)`` of Rips persistence up to ``maxdim`` on ``n_points`` points.
+
+    ``maxdim=0`` is the exact spanning tree (no distance matrix):
+    :func:`tda_nn.budgets.estimate_mst` with ``n_features`` (64 when not given).
 
     Examples
     --------
@@ -111,6 +114,10 @@ def estimate_persistence(n_points: int, maxdim: int) -> tuple[float, float]:
     """
     n = int(n_points)
     k = int(maxdim)
+    if k == 0:
+        from ..budgets import estimate_mst
+
+        return estimate_mst(n, 64 if n_features is None else int(n_features))
     seconds = _NS_PER_SIMPLEX * 1e-9 * _simplices(n, k + 2) + 1e-3
     matrix = 8.0 * n * n
     cells = _BYTES_PER_SIMPLEX * _simplices(n, k + 1) if k >= 2 else 0.0
