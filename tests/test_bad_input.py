@@ -847,3 +847,16 @@ def test_counts_seeds_and_bandwidths_found_by_the_property_test(call, name):
     with pytest.raises((ValueError, TypeError), match=name):
         call()
     assert time.perf_counter() - start < 2.0
+
+
+@pytest.mark.parametrize("scale", [1e300, 1e-300])
+@pytest.mark.parametrize("metric", ["euclidean", "cosine"])
+def test_device_landmarks_far_from_one(scale, metric):
+    """The device kernels (here on the CPU) see the cloud scaled by a power of two too."""
+    P = np.random.default_rng(26).normal(size=(60, 3))
+    ref = tda_nn.landmarks(P, 12, metric=metric)
+    for X in (torch.tensor(P * scale), P * scale):
+        L = tda_nn.landmarks(X, 12, metric=metric, device="cpu")
+        assert L.indices.tolist() == ref.indices.tolist()
+        np.testing.assert_allclose(L.radius / (scale if metric == "euclidean" else 1.0), ref.radius, rtol=1e-9)
+        np.testing.assert_array_equal(L.points, (P * scale)[L.indices])
