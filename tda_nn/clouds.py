@@ -418,8 +418,13 @@ def pairwise_distances(
             A = A / np.linalg.norm(A, axis=1, keepdims=True)
         return A
 
-    if device is not None:
-        return _kernels().pairwise_distances(Xa, Ya, metric=metric, dtype=dtype, device=device)
+    if device is not None:  # the kernels get the rows scaled as here (exact), and the distances are scaled back
+        def scaled(A: np.ndarray) -> np.ndarray:
+            return A.astype(np.float64) / (unit if metric == "euclidean" else _landmarks.row_units(A)[:, None])
+
+        out = _kernels().pairwise_distances(scaled(Xa), None if Ya is None else scaled(Ya), metric=metric,
+                                            dtype=dtype, device=device)
+        return _scale_back(np.asarray(out), unit, dtype)
     A = prep(Xa)
     B = A if Ya is None else prep(Ya)
     if metric == "euclidean":  # centre both on one mean: distances unchanged, less cancellation

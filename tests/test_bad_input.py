@@ -860,3 +860,12 @@ def test_device_landmarks_far_from_one(scale, metric):
         assert L.indices.tolist() == ref.indices.tolist()
         np.testing.assert_allclose(L.radius / (scale if metric == "euclidean" else 1.0), ref.radius, rtol=1e-9)
         np.testing.assert_array_equal(L.points, (P * scale)[L.indices])
+
+
+@pytest.mark.parametrize("scale", [1e300, 1e-300])
+@pytest.mark.parametrize("metric", ["euclidean", "cosine", "correlation"])
+def test_device_cloud_distances_far_from_one(scale, metric):
+    P = np.random.default_rng(26).normal(size=(40, 3))
+    ref = tda_nn.pairwise_distances(P, metric=metric, device="cpu")
+    D = tda_nn.pairwise_distances(P * scale, metric=metric, device="cpu")  # was NaN, or off by the scale
+    np.testing.assert_allclose(D / (scale if metric == "euclidean" else 1.0), ref, rtol=1e-9, atol=1e-12)
