@@ -81,7 +81,7 @@ def _tensor_in_range(X: Any, metric: str) -> tuple[Any, float]:
         return (X, 1.0) if S is A else (S, unit)
     import torch
 
-    if not X.is_floating_point() or X.ndim != 2 or X.numel() == 0 or not bool(torch.isfinite(X).all()):
+    if X.is_meta or not X.is_floating_point() or X.ndim != 2 or X.numel() == 0 or not bool(torch.isfinite(X).all()):
         return X, 1.0  # the kernels refuse these by name
     lim = _landmarks.safe_range(np.dtype(str(X.dtype).removeprefix("torch.")))
     Xd = X.detach()
