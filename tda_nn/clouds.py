@@ -576,7 +576,11 @@ def pca(
         if keep > limit:
             raise ValueError(f"n_components must be <= min(n_samples, n_features) = {limit}, got {keep}.")
     solver = "full" if variance is not None else "auto"
-    return PCA(n_components=keep, svd_solver=solver, random_state=seed).fit_transform(Xa)
+    # far from 1 (an SVD at 1e300 overflows to NaN, at 1e-300 loses digits) on the cloud divided by a power
+    # of two, the projection multiplied back: the same components, in the original units
+    S, unit = _landmarks.in_range(Xa, "euclidean")
+    out = PCA(n_components=keep, svd_solver=solver, random_state=seed).fit_transform(S)
+    return out if unit == 1.0 else out * unit
 
 
 # -- neighbourhood graphs -----------------------------------------------------------
