@@ -869,3 +869,8 @@ def test_device_cloud_distances_far_from_one(scale, metric):
     ref = tda_nn.pairwise_distances(P, metric=metric, device="cpu")
     D = tda_nn.pairwise_distances(P * scale, metric=metric, device="cpu")  # was NaN, or off by the scale
     np.testing.assert_allclose(D / (scale if metric == "euclidean" else 1.0), ref, rtol=1e-9, atol=1e-12)
+
+
+def test_representative_cycles_say_why_a_cloud_at_1e300_is_refused():
+    with pytest.raises(ValueError, match=r"X has values up to 1e\+300.*overflow float64"):
+        tda_nn.representative_cycles(CIRCLE * 1e300)  # was: "zero or constant rows?"
