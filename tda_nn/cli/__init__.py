@@ -30,14 +30,23 @@ from . import analyze, cache, compare, demo, mapper, track
 from .data import load_data
 from .loading import UsageError
 from .messages import show_warning, speak_flags
+from .preflight import preflight
 
 __all__ = ["build_parser", "load_data", "main", "speak_flags"]
 
 _COMMANDS = {"analyze": analyze, "compare": compare, "track": track, "demo": demo, "cache": cache, "mapper": mapper}
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors as one line naming the flag (``tda-nn analyze: error: argument --maxdim: ...``),
+    exit code 2, like every other error of the command; ``--help`` shows the usage."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {' '.join(message.split())}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="tda-nn",
         description="Topology of neural-network representations: analyse checkpoints, compare layers, track training.",
     )
@@ -76,6 +85,11 @@ def _fail(args: argparse.Namespace, text: Any) -> None:
 
 def _run(args: argparse.Namespace) -> Any:
     """The command's report saved (its output directory), or None when the command wrote no report."""
+    from ..workflows.settings import AnalyzeSettings, CompareSettings, TrackSettings
+
+    settings = {"analyze": AnalyzeSettings, "compare": CompareSettings, "track": TrackSettings}
+    if args.command != "cache":  # --out, --data, --max-length and every settings flag, before any work
+        preflight(args, settings.get(args.command))
     report = _COMMANDS[args.command].run(args)
     return None if report is None else (report, report.save(args.out))
 

@@ -218,7 +218,9 @@ class AnalyzeSettings(Settings):
         if self.scales is not None:
             if isinstance(self.scales, (str, bytes)) or not isinstance(self.scales, Sequence):
                 raise TypeError(f"scales must be a sequence of float, got {type(self.scales).__name__}.")
-            put("scales", tuple(self.scales))
+            if not self.scales:
+                raise ValueError("scales must hold at least one fraction of the median distance, got none.")
+            put("scales", tuple(check_real(s, name="scales", min_value=0.0, strict=True) for s in self.scales))
         if self.symmetry is not None:  # unknown action names refused before any work
             from ..nn.symmetry_summary import parse_actions
 
@@ -254,6 +256,10 @@ class CompareSettings(Settings):
     def __post_init__(self) -> None:
         super().__post_init__()
         object.__setattr__(self, "names", _check_names(self.names))
+        if self.n_jobs is not None:
+            from ..parallel import check_n_jobs
+
+            object.__setattr__(self, "n_jobs", check_n_jobs(self.n_jobs))
 
 
 @dataclass(frozen=True)
