@@ -79,9 +79,8 @@ def _tensor_in_range(X: Any, metric: str) -> tuple[Any, float]:
         A = check_points(X, name="X", min_points=1)
         S, unit = _landmarks.in_range(A, metric)
         return (X, 1.0) if S is A else (S, unit)
-    import torch
-
-    if X.is_meta or not X.is_floating_point() or X.ndim != 2 or X.numel() == 0 or not bool(torch.isfinite(X).all()):
+    # tensor methods only: this module never imports torch (the torch wing does)
+    if X.is_meta or not X.is_floating_point() or X.ndim != 2 or X.numel() == 0 or not bool(X.isfinite().all()):
         return X, 1.0  # the kernels refuse these by name
     lim = _landmarks.safe_range(np.dtype(str(X.dtype).removeprefix("torch.")))
     Xd = X.detach()
@@ -92,7 +91,7 @@ def _tensor_in_range(X: Any, metric: str) -> tuple[Any, float]:
         unit = _landmarks.pow2_unit(top)
         return (Xd.double() / unit).to(X.dtype), unit
     top = Xd.abs().amax(dim=1).double()
-    units = torch.where(top > 0, torch.exp2(torch.floor(torch.log2(top))), torch.ones_like(top))
+    units = top.log2().floor().exp2().where(top > 0, top.new_ones(top.shape))
     if not bool(((top > 0) & ((top < 1.0 / lim) | (top > lim))).any()):
         return X, 1.0
     return (Xd.double() / units[:, None]).to(X.dtype), 1.0
