@@ -23,21 +23,22 @@ rule: the dense distance matrix plus 16 bytes per ``k``-simplex when ``k >= 2``.
 
 **Measured accuracy** (``benchmarks/plan_accuracy.py``: estimate / actual wall time of
 ``analyze`` plus ``Report.save``, one run each, on the development machine: 2 cores shared
-with four other jobs, so measured twice, at a load average of about 4 and of about 9):
+with four other jobs, so measured at three loads; the last run after the constants were
+set, on the code merged with the significance and exact-H0 work):
 
-==================  ========  ================  ================
-run                 estimate  actual (load 4)   actual (load 9)
-==================  ========  ================  ================
-demo                  33.1 s  19.6 s  (1.69)    42.4 s  (0.78)
-digits CNN, 5,000    152.6 s  117.0 s (1.31)    246.8 s (0.62)
-==================  ========  ================  ================
+==================  ========  ===============  ===============  ===============
+run                 estimate  actual, load 4   actual, load 9   actual, load 7
+==================  ========  ===============  ===============  ===============
+demo                  33.1 s  19.6 s (1.69)    42.4 s (0.78)    33.9 s (0.98)
+digits CNN, 5,000    152.6 s  117.0 s (1.31)   246.8 s (0.62)   170.6 s (0.89)
+==================  ========  ===============  ===============  ===============
 
 (estimate / actual in brackets). The demo is the digits CNN of ``tda-nn demo`` on 1,000
 samples with 400 points, probes on conv1 and conv2, regions, loops and PCA views; the
 5,000-sample run is the same model on scikit-learn's digits tiled and jittered to 5,000
 samples, with 500 points. The constants sit between the two loads (fitted at load 4, then
 raised by 1.5), so the estimate is within 2x of the demo and within 3x of the
-5,000-sample run at both. Per stage the largest misses at load 9 are the persistence with
+5,000-sample run at every load seen. Per stage the largest misses at load 9 are the persistence with
 its bootstrap (about 2.3x under at 5,000 samples) and the views (about 2.3x under on the demo); comparison at
 5,000 samples is dominated by RBF CKA, one pair of Gram matrices per pair of layers.
 
