@@ -26,15 +26,23 @@ from .loading import UsageError
 __all__ = ["check_data", "check_out", "preflight"]
 
 
-def check_out(out: Any) -> None:
-    """``--out``: a directory, or a path where one can be made; never an existing file."""
+def check_out(out: Any, *, page: bool = False) -> None:
+    """``--out``: a directory, or a path where one can be made; never an existing file.
+
+    With ``page=True`` (``tda-nn mapper``, whose ``--out`` is one HTML file) the rule turns
+    round: an existing regular file is replaced, a directory is refused.
+    """
     if out is None:
         return
     p = Path(out)
-    if p.exists() and not p.is_dir():
+    if page:
+        if p.is_dir() or (p.exists() and not p.is_file()):
+            raise UsageError(f"--out {str(out)!r} is a directory or not a regular file; give the path of the page "
+                             "to write (e.g. mapper.html).")
+    elif p.exists() and not p.is_dir():
         raise UsageError(f"--out {str(out)!r} exists and is not a directory; give a directory for the report "
                          "(a new one, or one a previous run wrote).")
-    probe = p
+    probe = p.parent if page else p  # a page's folder must take the file; a report's folder, its new entry
     while not probe.exists():  # the nearest existing folder above it must take a new entry
         if probe.parent == probe:
             break
@@ -97,7 +105,7 @@ def preflight(args: argparse.Namespace, settings_cls: Any = None) -> None:
     ``settings_cls`` (the command's settings dataclass) is built from the flags as the
     workflow will build it, so every value it refuses is refused now, by its flag.
     """
-    check_out(getattr(args, "out", None))
+    check_out(getattr(args, "out", None), page=getattr(args, "command", None) == "mapper")
     max_length = getattr(args, "max_length", None)
     if max_length is not None and max_length < 1:
         raise UsageError(f"--max-length must be >= 1 (tokens per text), got {max_length}.")
