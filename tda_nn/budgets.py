@@ -104,8 +104,8 @@ def check_budget(needed: float, what: str, max_memory: Any, *, hint: str, name: 
 # Measured peak, and the estimate below:
 #
 #   engine     maxdim      n  collapse   measured    estimate   est/measured
-#   tree (H0)     0    20000  (64-D)     119.5 MiB   136.5 MiB   1.14
-#   tree (H0)     0   100000  (16-D)     162.6 MiB   170.0 MiB   1.05
+#   tree (H0)     0    20000  (64-D)      79.0 MiB    92.7 MiB   1.17   (float32 tiles)
+#   tree (H0)     0   100000  (16-D)     105.1 MiB   120.2 MiB   1.14   (float32 tiles)
 #   giotto-ph     0     2000             122.5 MiB   137.3 MiB   1.12
 #   giotto-ph     0     4000             444.3 MiB   549.3 MiB   1.24
 #   giotto-ph     1     2000             131.1 MiB   175.5 MiB   1.34
@@ -210,16 +210,21 @@ def estimate_mst(n: int, n_features: int, threads: int | None = None) -> tuple[f
 
     Memory: a few float64 copies of the cloud (validated, centred, the GEMM operands),
     per-point state, and per thread a tile of ``MST_TILE_ROWS x MST_TILE_COLS`` with its
-    masks plus the BLAS buffers. Time: about two passes of ``n^2 (d + 1)``
-    multiply-adds plus the masks, at a measured rate (see ``benchmarks/bench_h0.py``).
+    masks plus the BLAS buffers. Time: about 1.3 n rows against n columns at the
+    measured cost per pair below.
     """
     threads = threads or os.cpu_count() or 1
     d = int(n_features)
     tile = min(n, MST_TILE_ROWS) * min(n, MST_TILE_COLS)
-    peak = 7 * 8 * n * (d + 1) + 160 * n + threads * (12 * tile + 8 * 2**20)
-    seconds = 2.0 * n * n * (d + 12) / (_MST_RATE * threads)
+    peak = 5 * 8 * n * (d + 1) + 160 * n + threads * (6 * tile + 8 * 2**20)
+    seconds = 1.3 * n * n * (_MST_NS_PAIR + _MST_NS_FEATURE * d) * 1e-9 / threads
     return seconds, int(peak)
 
 
-# multiply-adds per second per thread of the tiles, masks included (measured: 20,000 x 64)
-_MST_RATE = 4e9
+# The rounds search about 1.05 n rows on Gaussian clouds in 64-D and 1.6 n on an 8-D latent in
+# 16-D (the two nearest outside points cached), each against n columns. Measured on the shared
+# 2-core machine (benchmarks/bench_h0.py, loaded by other jobs): 20,000 x 64 in 6.46 s and
+# 100,000 x 256 in 284 s, i.e. 31 and 54 ns per (row, column) pair per thread: about
+# 23 ns of masks and selection plus 0.12 ns per feature. The estimate takes 1.3 n rows.
+_MST_NS_PAIR = 23.0
+_MST_NS_FEATURE = 0.12

@@ -106,7 +106,7 @@ class _Search:
         k = len(rows)
         b1d, b2d = np.full(k, np.inf), np.full(k, np.inf)
         b1j, b2j = np.full(k, -1, dtype=np.int64), np.full(k, -1, dtype=np.int64)
-        lab_r = labels[rows]
+        lab_r = None if labels is None else labels[rows]  # None: every point is its own component
         Xr = self.lhs[rows] if self.gemm else self.X[rows]
         at = np.arange(k)
         if self.gemm:
@@ -119,7 +119,11 @@ class _Search:
                 from scipy.spatial.distance import cdist
 
                 G = cdist(Xr, self.X[c0:c1], metric=self.metric)
-            G[lab_r[:, None] == labels[c0:c1]] = np.inf
+            if lab_r is None:  # only a row's own column is inside its component
+                own = np.flatnonzero((rows >= c0) & (rows < c1))
+                G[own, rows[own] - c0] = np.inf
+            else:
+                G[lab_r[:, None] == labels[c0:c1]] = np.inf
             arg = G.argmin(axis=1)
             m1 = G[at, arg]
             ok = np.isfinite(m1)
@@ -263,7 +267,8 @@ def mst_edges(
             rows = np.flatnonzero(need)
             searched += len(rows)
             if len(rows):
-                blocks = [(rows[s:s + _TILE_ROWS], labels) for s in range(0, len(rows), _TILE_ROWS)]
+                lab = None if n_comp == n else labels  # the first round: singletons, no label compare
+                blocks = [(rows[s:s + _TILE_ROWS], lab) for s in range(0, len(rows), _TILE_ROWS)]
                 if use_pmap:
                     from ..parallel import pmap
 

@@ -285,6 +285,8 @@ class DeviceSearch:
     def rows(self, rows: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         torch = _torch()
         n = self.X.shape[0]
+        if labels is None:  # every point its own component
+            labels = np.arange(n)
         best_d = np.full(len(rows), np.inf)
         best_j = np.full(len(rows), -1, dtype=np.int64)
         tr = torch.as_tensor(rows, device=self.dev)
