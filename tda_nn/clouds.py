@@ -71,6 +71,32 @@ def _kernels() -> Any:
     return importlib.import_module("tda_nn.nn.kernels")
 
 
+def _tensor_in_range(X: Any, metric: str) -> tuple[Any, float]:
+    """:func:`_landmarks.in_range` for a tensor (on its device) or an array; ``X`` itself when nothing changes."""
+    if metric == "precomputed":
+        return X, 1.0
+    if not _is_torch(X):
+        A = check_points(X, name="X", min_points=1)
+        S, unit = _landmarks.in_range(A, metric)
+        return (X, 1.0) if S is A else (S, unit)
+    # tensor methods only: this module never imports torch (the torch wing does)
+    if X.is_meta or not X.is_floating_point() or X.ndim != 2 or X.numel() == 0 or not bool(X.isfinite().all()):
+        return X, 1.0  # the kernels refuse these by name
+    lim = _landmarks.safe_range(np.dtype(str(X.dtype).removeprefix("torch.")))
+    Xd = X.detach()
+    if metric == "euclidean":
+        top = float(Xd.abs().max())
+        if top == 0.0 or 1.0 / lim <= top <= lim:
+            return X, 1.0
+        unit = _landmarks.pow2_unit(top)
+        return (Xd.double() / unit).to(X.dtype), unit
+    top = Xd.abs().amax(dim=1).double()
+    units = top.log2().floor().exp2().where(top > 0, top.new_ones(top.shape))
+    if not bool(((top > 0) & ((top < 1.0 / lim) | (top > lim))).any()):
+        return X, 1.0
+    return (Xd.double() / units[:, None]).to(X.dtype), 1.0
+
+
 def _list_rows(rows: np.ndarray, limit: int = 10) -> str:
     shown = ", ".join(str(int(r)) for r in rows[:limit])
     return f"[{shown}{', ...' if len(rows) > limit else ''}]"
@@ -228,7 +254,15 @@ def landmarks(
     on_device = _is_torch(X) and str(X.device) != "cpu"
     if method == "maxmin" and (device is not None or on_device):
         n, first, _ = _check_counts(n, int(X.shape[0]), seed, start)
-        return _kernels().landmarks(X, n, first, metric=metric, device=device)
+        S, unit = _tensor_in_range(X, metric)  # far from 1: a power-of-two scaling, as on the CPU path
+        L = _kernels().landmarks(S, n, first, metric=metric, device=device)
+        if S is X:
+            return L
+        idx = np.array(L.indices)  # a writable copy: torch indexes with it
+        pts = X[np.ix_(idx, idx)] if metric == "precomputed" else X[idx]
+        pts = pts.detach().cpu().numpy() if _is_torch(pts) else np.asarray(pts)
+        return Landmarks(L.indices, np.ascontiguousarray(pts), _unscale(L.radius, unit, "X", "covering radius"),
+                         L.method, L.metric, L._n_points)
     if on_device:  # a random draw needs no device: its radius is measured here
         X = X.detach().cpu().numpy()
     if metric == "precomputed":
@@ -383,8 +417,13 @@ def pairwise_distances(
             A = A / np.linalg.norm(A, axis=1, keepdims=True)
         return A
 
-    if device is not None:
-        return _kernels().pairwise_distances(Xa, Ya, metric=metric, dtype=dtype, device=device)
+    if device is not None:  # the kernels get the rows scaled as here (exact), and the distances are scaled back
+        def scaled(A: np.ndarray) -> np.ndarray:
+            return A.astype(np.float64) / (unit if metric == "euclidean" else _landmarks.row_units(A)[:, None])
+
+        out = _kernels().pairwise_distances(scaled(Xa), None if Ya is None else scaled(Ya), metric=metric,
+                                            dtype=dtype, device=device)
+        return _scale_back(np.asarray(out), unit, dtype)
     A = prep(Xa)
     B = A if Ya is None else prep(Ya)
     if metric == "euclidean":  # centre both on one mean: distances unchanged, less cancellation
@@ -536,7 +575,11 @@ def pca(
         if keep > limit:
             raise ValueError(f"n_components must be <= min(n_samples, n_features) = {limit}, got {keep}.")
     solver = "full" if variance is not None else "auto"
-    return PCA(n_components=keep, svd_solver=solver, random_state=seed).fit_transform(Xa)
+    # far from 1 (an SVD at 1e300 overflows to NaN, at 1e-300 loses digits) on the cloud divided by a power
+    # of two, the projection multiplied back: the same components, in the original units
+    S, unit = _landmarks.in_range(Xa, "euclidean")
+    out = PCA(n_components=keep, svd_solver=solver, random_state=seed).fit_transform(S)
+    return out if unit == 1.0 else out * unit
 
 
 # -- neighbourhood graphs -----------------------------------------------------------

@@ -46,7 +46,8 @@ class TestAnalyze:
         # one significant loop and one significant component; the diagrams are the cloud's own
         row = report.table["input"]
         assert row["n_significant_H1"] == 1 and row["n_significant_H0"] == 1
-        assert row["longest_H1"] > row["threshold_H1"] > 0
+        # the universal test: the loop's p-value, the family it was corrected over, a death/birth threshold
+        assert row["p_H1"] < 1e-3 and row["n_tests_H1"] >= 1 and row["threshold_H1"] > 1.0
         assert not any(c.startswith(("betti_", "entropy_")) for c in row)  # no fixed-scale column by default
         # significant_bars computes in float64: the float32 cloud's own diagrams to float32 precision
         ref = tda_nn.persistence(circle_data[0].numpy(), maxdim=1)

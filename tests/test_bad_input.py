@@ -847,3 +847,30 @@ def test_counts_seeds_and_bandwidths_found_by_the_property_test(call, name):
     with pytest.raises((ValueError, TypeError), match=name):
         call()
     assert time.perf_counter() - start < 2.0
+
+
+@pytest.mark.parametrize("scale", [1e300, 1e-300])
+@pytest.mark.parametrize("metric", ["euclidean", "cosine"])
+def test_device_landmarks_far_from_one(scale, metric):
+    """The device kernels (here on the CPU) see the cloud scaled by a power of two too."""
+    P = np.random.default_rng(26).normal(size=(60, 3))
+    ref = tda_nn.landmarks(P, 12, metric=metric)
+    for X in (torch.tensor(P * scale), P * scale):
+        L = tda_nn.landmarks(X, 12, metric=metric, device="cpu")
+        assert L.indices.tolist() == ref.indices.tolist()
+        np.testing.assert_allclose(L.radius / (scale if metric == "euclidean" else 1.0), ref.radius, rtol=1e-9)
+        np.testing.assert_array_equal(L.points, (P * scale)[L.indices])
+
+
+@pytest.mark.parametrize("scale", [1e300, 1e-300])
+@pytest.mark.parametrize("metric", ["euclidean", "cosine", "correlation"])
+def test_device_cloud_distances_far_from_one(scale, metric):
+    P = np.random.default_rng(26).normal(size=(40, 3))
+    ref = tda_nn.pairwise_distances(P, metric=metric, device="cpu")
+    D = tda_nn.pairwise_distances(P * scale, metric=metric, device="cpu")  # was NaN, or off by the scale
+    np.testing.assert_allclose(D / (scale if metric == "euclidean" else 1.0), ref, rtol=1e-9, atol=1e-12)
+
+
+def test_representative_cycles_say_why_a_cloud_at_1e300_is_refused():
+    with pytest.raises(ValueError, match=r"X has values up to 1e\+300.*overflow float64"):
+        tda_nn.representative_cycles(CIRCLE * 1e300)  # was: "zero or constant rows?"

@@ -419,10 +419,13 @@ def test_torchscript_is_refused_up_front(tmp_path, capsys):
     with warnings.catch_warnings():  # torch 2.13 deprecates torch.jit.script; archives made with it still exist
         warnings.simplefilter("ignore", DeprecationWarning)
         torch.jit.script(zoo.digits_cnn()).save(str(tmp_path / "scripted.pt"))
+    # a valid data file (a missing one is refused even before the model, by the preflight): the archive
+    # is refused before the data are read
+    data = tmp_path / "data.npy"
+    np.save(data, np.zeros((4, 64), dtype=np.float32))
     for argv in (["--model", "tda_nn.nn.zoo:digits_cnn", "--checkpoint", tmp_path / "scripted.pt"],
                  ["--model", tmp_path / "scripted.pt"], ["--checkpoint", tmp_path / "scripted.pt"]):
-        # the data file does not exist: the archive is refused before the data are read
-        rc, _, err = run(capsys, "analyze", *argv, "--data", tmp_path / "missing.npy", "--out", tmp_path / "o")
+        rc, _, err = run(capsys, "analyze", *argv, "--data", data, "--out", tmp_path / "o")
         lines = err.strip().splitlines()
         assert rc == 2 and len(lines) == 1 and "TorchScript" in lines[0] and "hooks" in lines[0], err
     assert not (tmp_path / "o").exists()

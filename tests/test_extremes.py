@@ -156,16 +156,19 @@ def test_dtm_and_geodesics(kind, e, k):
 def test_scale_invariant_summaries(kind, e):
     s = 10.0**e
     for name, fn in (("standardize", tda_nn.standardize), ("twonn", tda_nn.twonn),
+                     ("ph_dimension", lambda X: tda_nn.ph_dimension(X, n_min=10, n_max=len(X), n_steps=4)),
+                     ("pca", lambda X: tda_nn.pca(X, 2) / s),
                      ("cka", lambda X: tda_nn.cka(X, X[:, ::-1] ** 2 if len(X) else X))):
         status, out = _attempt(lambda fn=fn: fn(_cloud(kind, s)), "X", "Y")
         if kind in ("empty", "nan", "inf"):
             assert status == "refused", f"{name}({kind}) answered {out!r}"
             continue
-        if status == "refused":
-            continue  # e.g. one row or duplicates: too few distinct points, said by name
         if name == "cka" and not 1e-100 < s < 1e100:
             continue  # X**2 itself leaves the float range there
-        ref = fn(_cloud(kind, 1.0))
+        if status == "refused":  # one row or duplicates: too few distinct points, said by name
+            assert kind in ("one", "dups"), f"{name} refused a plain cloud at {s:g}: {out}"
+            continue
+        ref = fn(_cloud(kind, 1.0)) * (s if name == "pca" else 1.0)
         _close(out, ref, 1.0, rtol=1e-6)
 
 

@@ -46,7 +46,7 @@ def test_counts_quote_p_correction_and_bh():
     for f in out:
         by.setdefault(f.rule, []).append(f)
     (fdr,) = by["report_fdr"]
-    assert "9 tests" in fdr.text and "2 of them stand" in fdr.text
+    assert "9 tests of this report" in fdr.text and "2 of them stand" in fdr.text
     loop_a = next(f for f in by["significant_bars"] if f.layer == "a")
     assert "1 significant loop (H1) with lifetimes 0.9" in loop_a.text
     assert "p = 2.0e-06 after Bonferroni over 212 bars" in loop_a.text and loop_a.uncertainty == 2e-6

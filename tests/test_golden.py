@@ -3,7 +3,9 @@
 ``tests/data/make_golden.py`` wrote ``tests/data/golden_*.json`` from the code before the house of
 issue 23 was built (main at the merge of the results, significance, exact and mapper branches, with
 the old ``workflows.py``); this test recomputes every run and compares. The findings of
-``compare`` and ``track`` are the house's own (the series workflows had none before). Numbers must be equal exactly
+``compare`` and ``track`` are the house's own (the series workflows had none before), and the findings of the
+analyses were rewritten after the significance merge (its rules: ``band_binds`` and the threshold's
+unit), with every table and matrix unchanged. Numbers must be equal exactly
 (``==`` on floats as JSON reads them), with one stated exception: the CKA matrices. The house
 computes them with :func:`tda_nn.diagnostics.cka` instead of the workflows' private copy (issue 23,
 item 5); that function sums in feature space when it is smaller and takes the RBF bandwidth as the

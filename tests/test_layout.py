@@ -163,6 +163,30 @@ def test_no_module_imports_tda_nn_by_its_absolute_name():
     assert offenders == {}
 
 
+# The one kind of arrow up a floor that is allowed, and only where named here: ``device=`` of the
+# numeric core hands the work to the torch wing's kernels (issue 27: distances, landmarks and the
+# spanning tree run on a torch device when asked). The kernels are loaded by name, only when a device
+# is given, so the core still imports without torch; the test below keeps the list exact.
+_DEVICE_DISPATCH = {("tda_nn.clouds", "tda_nn.nn.kernels"), ("tda_nn.homology._mst", "tda_nn.nn.kernels")}
+
+
+def _loaded_by_name(mod: str) -> set[str]:
+    out = set()
+    for node in ast.walk(ast.parse(MODULES[mod].read_text(encoding="utf-8"))):
+        if (isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) == "import_module"
+                and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)
+                and node.args[0].value.startswith("tda_nn.")):
+            out.add(node.args[0].value)
+    return out
+
+
+def test_modules_loaded_by_name_keep_to_the_floors_or_are_the_named_device_dispatch():
+    found = {(m, t) for m in MODULES for t in _loaded_by_name(m)}
+    up = {(m, t) for m, t in found if floor(t) > floor(m)}
+    assert up == _DEVICE_DISPATCH
+    assert all(m != t and not t.startswith(m) for m, t in found)
+
+
 def test_validation_holds_checks_not_converters_or_budgets():
     import tda_nn.validation as v
 

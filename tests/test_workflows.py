@@ -216,7 +216,7 @@ def test_analyze_is_its_list_of_stages_and_small_rooms():
     fn = next(n for n in ast.parse(src).body if isinstance(n, ast.FunctionDef) and n.name == "analyze")
     assert fn.end_lineno - fn.body[0].end_lineno <= 60  # the body after the docstring
     assert [st.name for st in ANALYZE] == ["plan", "capture", "persistence", "comparison", "views", "probe capture",
-                                           "probes", "loops", "symmetry", "regions", "findings", "report"]
+                                           "probes", "loops", "symmetry", "regions", "mapper", "findings", "report"]
     for path in (ROOT / "tda_nn" / "workflows" / "stages").glob("*.py"):
         assert len(path.read_text().splitlines()) <= 300, path.name
     for path in [*(ROOT / "tda_nn" / "workflows").rglob("*.py"), *(ROOT / "tda_nn" / "cli").rglob("*.py")]:

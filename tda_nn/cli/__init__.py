@@ -1,4 +1,4 @@
-"""The ``tda-nn`` command: ``analyze``, ``compare``, ``track``, ``demo`` and ``cache``, one module each.
+"""The ``tda-nn`` command: ``analyze``, ``compare``, ``track``, ``demo``, ``cache`` and ``mapper``, one module each.
 
 The flags of the workflow commands are generated from the workflows' settings
 dataclasses (:mod:`tda_nn.cli.flags`), so the command line and the Python API never
@@ -11,7 +11,7 @@ with or without ``--no-progress``; only warnings with ``--quiet``; DEBUG with ``
 
 Modules: ``flags`` (flags from the settings), ``loading`` (the model and the data),
 ``data`` (``--data`` without torch), ``messages`` (flags in messages), ``dry_run``, and
-one per command (``analyze``, ``compare``, ``track``, ``demo``, ``cache``).
+one per command (``analyze``, ``compare``, ``track``, ``demo``, ``cache``, ``mapper``).
 
 Floor: application, the top one: it may import every room below; nothing imports it.
 """
@@ -26,18 +26,27 @@ import warnings
 from typing import Any
 
 from .. import __version__
-from . import analyze, cache, compare, demo, track
+from . import analyze, cache, compare, demo, mapper, track
 from .data import load_data
 from .loading import UsageError
 from .messages import show_warning, speak_flags
+from .preflight import preflight
 
 __all__ = ["build_parser", "load_data", "main", "speak_flags"]
 
-_COMMANDS = {"analyze": analyze, "compare": compare, "track": track, "demo": demo, "cache": cache}
+_COMMANDS = {"analyze": analyze, "compare": compare, "track": track, "demo": demo, "cache": cache, "mapper": mapper}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors as one line naming the flag (``tda-nn analyze: error: argument --maxdim: ...``),
+    exit code 2, like every other error of the command; ``--help`` shows the usage."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {' '.join(message.split())}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="tda-nn",
         description="Topology of neural-network representations: analyse checkpoints, compare layers, track training.",
     )
@@ -76,6 +85,11 @@ def _fail(args: argparse.Namespace, text: Any) -> None:
 
 def _run(args: argparse.Namespace) -> Any:
     """The command's report saved (its output directory), or None when the command wrote no report."""
+    from ..workflows.settings import AnalyzeSettings, CompareSettings, TrackSettings
+
+    settings = {"analyze": AnalyzeSettings, "compare": CompareSettings, "track": TrackSettings}
+    if args.command != "cache":  # --out, --data, --max-length and every settings flag, before any work
+        preflight(args, settings.get(args.command))
     report = _COMMANDS[args.command].run(args)
     return None if report is None else (report, report.save(args.out))
 

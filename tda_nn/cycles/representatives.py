@@ -292,7 +292,13 @@ def _distances(X: Any, metric: str, name: str = "X") -> np.ndarray:
                          f"(at most {_MAX_POINTS} points here). Pass n_landmarks (e.g. n_landmarks=1000).")
     if metric == "precomputed":
         return np.array(D, dtype=np.float64)
-    D = squareform(pdist(np.asarray(P, dtype=np.float64), metric=metric))
+    with np.errstate(over="ignore", invalid="ignore"):
+        D = squareform(pdist(np.asarray(P, dtype=np.float64), metric=metric))
+    top = float(np.abs(P).max(initial=0.0))
+    if not np.isfinite(D).all() and top > 1e150:  # the squares overflowed: say so, not "constant rows"
+        raise ValueError(f"{name} has values up to {top:.3g}, whose {metric} distances overflow float64 (and the "
+                         f"float32 Rips engines hold at most about 1e38); rescale first, e.g. "
+                         f"{name} / np.abs({name}).max().")
     if not np.isfinite(D).all():
         raise ValueError(f"{name} gives non-finite {metric} distances (zero or constant rows?); "
                          "drop those rows or use metric='euclidean'.")

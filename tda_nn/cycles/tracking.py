@@ -309,7 +309,15 @@ def _choose_layer(layer: _Layer, bars_arg: Any, metric_D: np.ndarray, seed: Any,
         scale = float(np.max(layer.bars[np.isfinite(layer.bars)], initial=1.0))
         layer.chosen = _match(sig, layer.bars, 1e-4 * max(scale, 1.0) + 1e-9, "significant_bars") if len(sig) else []
         layer.chosen.sort(key=lambda j: -life[j])
-        return float(res.threshold[1])
+        if getattr(res, "statistic", "lifetime") == "lifetime":  # the band: a lifetime threshold
+            return float(res.threshold[1])
+        # the universal test thresholds death / birth: as a lifetime, what a bar born at the layer's median
+        # birth needs to pass it, lowered to the shortest significant bar's (so every chosen bar counts)
+        births = layer.bars[:, 0][layer.bars[:, 0] > 0]
+        floor = float(np.median(births) * (res.threshold[1] - 1.0)) if len(births) else 0.0
+        kept = life[layer.chosen]  # this layer's own bars matched to the significant ones
+        kept = kept[np.isfinite(kept)]
+        return min(floor, float(np.nextafter(kept.min(), 0.0))) if len(kept) else floor
     layer.chosen = _choose(bars_arg, layer.bars, None, metric="precomputed", n_landmarks=None, seed=seed,
                            significance=None)
     return None
@@ -349,7 +357,9 @@ def track_features(
         Significance is then computed on those rows; the landmark bound is not added.
     min_persistence : float, mapping of layer to float, or None, default=None
         Scales a loop must stay non-trivial over in a layer to persist there. ``None``:
-        the significance threshold of that layer with ``bars='significant'``, else 0.
+        with ``bars='significant'``, for the universal test the lifetime a bar born at
+        the layer's median H1 birth needs to pass its death/birth threshold (at most
+        the shortest significant bar's), for the band its lifetime threshold; else 0.
         Chosen bars shorter than this start no lifeline.
     seed : int or None, default=0
         Seeds landmarks and significance resamples.

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..validation import check_int, check_real, check_seed
-from .similarity import _samples
+from .similarity import _in_float_range, _samples
 
 __all__ = ["ph_dimension", "twonn"]
 
@@ -61,7 +61,7 @@ def twonn(X: Any, *, fraction: float = 0.9) -> float:
     fraction = check_real(fraction, name="fraction", min_value=0.0, strict=True)
     if fraction > 1:
         raise ValueError(f"fraction must be in (0, 1], got {fraction}.")
-    X = _samples(X, name="X", min_samples=3, what="TwoNN")
+    X = _in_float_range(_samples(X, name="X", min_samples=3, what="TwoNN"))  # scale-free: far from 1, rescaled
     from sklearn.neighbors import NearestNeighbors
 
     dist, _ = NearestNeighbors(n_neighbors=3).fit(X).kneighbors(X)
@@ -156,7 +156,7 @@ def ph_dimension(
     >>> round(ph_dimension(X))
     2
     """
-    X = _samples(X, name="X", min_samples=10, what="the PH dimension")
+    X = _in_float_range(_samples(X, name="X", min_samples=10, what="the PH dimension"))  # scale-free
     n = X.shape[0]
     n_max = min(n, 1000) if n_max is None else check_int(n_max, name="n_max", min_value=3)
     if n_max > n:

@@ -183,6 +183,13 @@ def _pow2(A: np.ndarray) -> float:
     return float(np.ldexp(1.0, int(np.frexp(top)[1]) - 1)) if 0 < top < np.inf else 1.0
 
 
+def _in_float_range(X: np.ndarray) -> np.ndarray:
+    """``X`` divided by a power of two when its values lie so far from 1 (beyond 2**+-340) that squared
+    distances would overflow or underflow; for measures that do not change when ``X`` is scaled."""
+    top = float(np.abs(X).max(initial=0.0))
+    return X / _pow2(X) if top > 0 and not 2.0**-340 <= top <= 2.0**340 else X
+
+
 def _rbf_gram(X: np.ndarray, sigma: float | None, name: str, given: float | None = None) -> np.ndarray:
     """Gaussian Gram matrix ``exp(-||x_i - x_j||^2 / (2 sigma^2))``; ``sigma=None``: median distance."""
     sq = np.sum(X * X, axis=1)
@@ -220,7 +227,7 @@ def _normalised_distances(X: np.ndarray, name: str) -> np.ndarray:
     """Pairwise Euclidean distances divided by their 0.9-quantile (over all n x n entries)."""
     from scipy.spatial.distance import pdist, squareform
 
-    D = squareform(pdist(X))
+    D = squareform(pdist(_in_float_range(X)))  # normalised below: the scale of X does not matter
     q = float(np.quantile(D, 0.9))
     if q <= 0:
         raise ValueError(

@@ -9,7 +9,7 @@ than they do. :func:`tda_nn.analyze` calls :func:`report_findings`; the rules
 are public for reports built by hand.
 
 Room: results floor. One module per family of rules (``significance``, ``depth``,
-``similarity``, ``probes``, ``regions``, ``loops``, ``symmetry``), each rule a
+``similarity``, ``probes``, ``regions``, ``loops``, ``symmetry``, ``mapper``), each rule a
 small function. Imports numpy, scipy and the floors below (helpers, data,
 numeric core); never ``workflows`` or ``cli``, never torch.
 """
@@ -23,6 +23,7 @@ from . import _table
 from ._finding import Finding
 from .depth import depth_findings
 from .loops import loop_findings
+from .mapper import mapper_findings
 from .probes import probe_findings
 from .regions import region_findings
 from .significance import significance_findings
@@ -33,6 +34,7 @@ __all__ = [
     "Finding",
     "depth_findings",
     "loop_findings",
+    "mapper_findings",
     "mantel_spearman",
     "probe_findings",
     "region_findings",

@@ -116,7 +116,7 @@ def significance_findings(
     if q:
         stand = sum(v <= alpha for v in q.values())
         out.append(Finding(
-            text=(f"Across the report's {len(q)} tests (every layer and homology dimension with a bar to test), "
+            text=(f"Across the {len(q)} tests of this report (every layer and homology dimension with a bar to test), "
                   f"Benjamini-Hochberg keeps the false discovery rate at {alpha:g}: {stand} of them stand; the "
                   "counts below that do not stand it are marked."),
             layer=None, quantity="p", value=float(stand), uncertainty=float(alpha), rule="report_fdr"))
@@ -159,7 +159,7 @@ def _count_finding(layer: str, row, k: int, n: int, lifetimes, alpha: float, cor
         p = float(row.p[k])
         m = int(row.n_tests.get(k, 0))
         b = T.bound(row)
-        approx = f"; the landmark diagram is within 2r = {g3(b)} of the full cloud's" if b > 0 else ""
+        approx = f"; the landmark diagram is within 2r = {g3(b)} of that of all the samples" if b > 0 else ""
         stands = "" if q is None or q <= alpha else (
             f" It does not stand the report-wide false discovery control (q = {_p(q)} > {alpha:g}): "
             "treat it as not shown.")
@@ -180,9 +180,9 @@ def _cluster_finding(layer: str, row, n: int, alpha: float, q) -> Finding:
         m = int(row.n_tests.get(0, 0))
         stands = "" if q is None or q <= alpha else (
             f" It does not stand the report-wide false discovery control (q = {_p(q)} > {alpha:g}).")
-        text = (f"{layer}: {n} significant components (H0), the whole cloud's included: clusters that persist on "
+        text = (f"{layer}: {n} significant components (H0), the whole cloud included: clusters that persist on "
                 f"the single-linkage tree beyond the noise, p = {_p(p)} (the largest of {m} tested merges against "
-                f"uniform clouds of the layer's dimension; outliers never count).{stands}")
+                f"uniform clouds of the same dimension; outliers never count).{stands}")
         return Finding(text=text, layer=layer, quantity="n_significant_H0", value=float(n), uncertainty=p,
                        rule="clusters")
     thr = T.threshold(row, 0)
@@ -210,8 +210,8 @@ def _binding(layer: str, row, k: int, alpha: float, has_p: bool) -> Finding | No
                    f"its best bar has raw p = {_p(raw)} but {_p(p)} after the correction over {m} bars")
             return Finding(
                 text=(f"{layer}: no significant H{k} bar; the sample size binds ({why}). More points "
-                      f"(max_points / max_samples above {pts}) would sharpen the test; a real loop's ratio "
-                      "death/birth grows as the sampling gaps shrink."),
+                      f"(max_points / max_samples above {pts}) would sharpen the test; the ratio death/birth "
+                      "of a real loop grows as the sampling gaps shrink."),
                 layer=layer, quantity=f"p_H{k}", value=p, uncertainty=float(alpha), rule="sample_size")
         return None
     thr = T.threshold(row, k)
@@ -233,7 +233,7 @@ def _swamp(layer: str, row, k: int, test: str) -> Finding:
     name = DIM_NAMES.get(k, f"H{k} features")
     return Finding(
         text=(f"{layer}: no significant H{k} bar, and the landmark approximation binds: the landmark diagram is "
-              f"within 2r = {g3(b)} of the full cloud's, so a bar of the full cloud as long as 2 x 2r = {g3(2 * b)} "
+              f"within 2r = {g3(b)} of that of all the samples, so a bar of all the samples as long as 2 x 2r = {g3(2 * b)} "
               f"can vanish, longer than every H{k} bar here (longest {g3(longest)}; x median distance; {test}). "
               f"The count 0 says little about {name}: use more landmarks (max_points above {pts}) or fewer "
               "samples (max_samples)."),

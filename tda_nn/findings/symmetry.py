@@ -33,7 +33,7 @@ def symmetry_findings(payload: Mapping[str, Any] | Any) -> list[Finding]:
 
     Rules: ``invariance`` (the output is invariant, or where invariance emerges and
     from which layer it is complete, or that no layer is), ``equivariance`` (layers
-    equivariant but not invariant), ``orbits`` (kept, collapsed and torn orbits at
+    equivariant but not invariant), ``orbits`` (kept, shrunk, collapsed and torn orbits at
     the input and the output).
 
     Parameters
@@ -97,7 +97,9 @@ def symmetry_findings(payload: Mapping[str, Any] | Any) -> list[Finding]:
             parts = []
             for lay in ends:
                 st = list(status.get(lay, []))
-                parts.append(f"{lay}: {st.count('kept')} kept, {st.count('collapsed')} collapsed, "
+                shrunk = (f"{st.count('shrunk')} shrunk (loop kept below {orb.get('shrink_factor', 0.5):g} of its "
+                          "relative input size), " if "shrunk" in st else "")
+                parts.append(f"{lay}: {st.count('kept')} kept, {shrunk}{st.count('collapsed')} collapsed, "
                              f"{st.count('torn')} torn")
             n_in = len(next(iter(status.values()), []))
             frac = float((orb.get("fractions") or {}).get(olayers[-1], {}).get("collapsed", float("nan")))

@@ -11,26 +11,12 @@ from typing import Any
 import numpy as np
 
 from ..validation import check_int, check_points
-from .clustering import default_clusterer
+from .clustering import cluster_labels, default_clusterer, min_cluster_samples
 from .cover import as_cover
 from .graph import MapperGraph
 from .lenses import resolve_lens
 
 __all__ = ["mapper", "min_cluster_samples"]
-
-
-def min_cluster_samples(clusterer: Any) -> int:
-    """Smallest pre-image a user-given clusterer is run on (kepler-mapper 2.1's rule).
-
-    The first positive integer among the clusterer's ``n_clusters``, ``min_cluster_size`` and
-    ``min_samples`` parameters, else 2. Smaller pre-images give no node.
-    """
-    params = clusterer.get_params() if hasattr(clusterer, "get_params") else {}
-    for name in ("n_clusters", "min_cluster_size", "min_samples"):
-        value = params.get(name)
-        if value and isinstance(value, int) and not isinstance(value, bool):
-            return value
-    return 2
 
 
 def _check_clusterer(clusterer: Any) -> Any:
@@ -45,12 +31,6 @@ def _check_clusterer(clusterer: Any) -> Any:
         return clone(clusterer)
     except TypeError:
         return clusterer
-
-
-def _labels(clusterer: Any, Y: np.ndarray) -> np.ndarray:
-    if hasattr(clusterer, "fit_predict"):
-        return np.asarray(clusterer.fit_predict(Y))
-    return np.asarray(clusterer.fit(Y).labels_)
 
 
 def mapper(
@@ -125,7 +105,7 @@ def mapper(
     for key, idx in cover_obj.preimages(Z):
         if idx.size < min_samples:
             continue
-        labels = _labels(clusterer, X[idx])
+        labels = cluster_labels(clusterer, X[idx])
         for c in np.unique(labels):
             if c < 0:
                 continue

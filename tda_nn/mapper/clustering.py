@@ -27,7 +27,7 @@ from sklearn.base import BaseEstimator, ClusterMixin
 
 from ..validation import check_int, check_points, check_real
 
-__all__ = ["SingleLinkageGap", "default_clusterer", "emst", "gap_threshold"]
+__all__ = ["cluster_labels", "min_cluster_samples", "SingleLinkageGap", "default_clusterer", "emst", "gap_threshold"]
 
 _BLOCK = 1 << 22  # entries of one distance block (32 MiB of float64)
 
@@ -89,6 +89,14 @@ def _knn(X: np.ndarray, sq: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]
     return idx, dist
 
 
+def _find(root: np.ndarray, a: int) -> int:
+    """The root of ``a`` in a union-find forest, halving the path on the way."""
+    while root[a] != a:
+        root[a] = root[root[a]]
+        a = root[a]
+    return a
+
+
 def _boruvka(X: np.ndarray, k: int = 16) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     m = X.shape[0]
     k = min(k, m - 1)
@@ -132,20 +140,13 @@ def _boruvka(X: np.ndarray, k: int = 16) -> tuple[np.ndarray, np.ndarray, np.nda
         firsts = order[np.r_[True, comp[order][1:] != comp[order][:-1]]] if order.size else order
         # join them, skipping an edge whose ends a tie already joined this round
         root = np.arange(n_comp)
-
-        def find(a: int) -> int:
-            while root[a] != a:
-                root[a] = root[root[a]]
-                a = root[a]
-            return a
-
         for p in firsts:
-            a, b = find(comp[p]), find(comp[cand_j[p]])
+            a, b = _find(root, comp[p]), _find(root, comp[cand_j[p]])
             if a != b:
                 root[a] = b
                 us.append(p)
                 vs.append(cand_j[p])
-        roots = np.array([find(c) for c in range(n_comp)])
+        roots = np.array([_find(root, c) for c in range(n_comp)])
         _, comp = np.unique(roots[comp], return_inverse=True)
         n_comp = int(comp.max()) + 1
     u = np.asarray(us, dtype=np.int64)
@@ -281,3 +282,23 @@ class SingleLinkageGap(ClusterMixin, BaseEstimator):
 
     def fit_predict(self, X: Any, y: Any = None) -> np.ndarray:
         return self.fit(X).labels_
+
+
+def min_cluster_samples(clusterer: Any) -> int:
+    """Smallest pre-image a user-given clusterer is run on (kepler-mapper 2.1's rule).
+
+    The first positive integer among the clusterer's ``n_clusters``, ``min_cluster_size`` and
+    ``min_samples`` parameters, else 2. Smaller pre-images give no node.
+    """
+    params = clusterer.get_params() if hasattr(clusterer, "get_params") else {}
+    for name in ("n_clusters", "min_cluster_size", "min_samples"):
+        value = params.get(name)
+        if value and isinstance(value, int) and not isinstance(value, bool):
+            return value
+    return 2
+
+
+def cluster_labels(clusterer: Any, Y: np.ndarray) -> np.ndarray:
+    if hasattr(clusterer, "fit_predict"):
+        return np.asarray(clusterer.fit_predict(Y))
+    return np.asarray(clusterer.fit(Y).labels_)

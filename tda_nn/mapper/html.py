@@ -83,14 +83,14 @@ def _plain_list(a: np.ndarray) -> list:
 def page_data(flow: Any, *, labels: Any = None, color: Any = None, texts: Any = None,
               predictions: Any = None, images: Any = None, title: str = "Mapper") -> dict:
     """The JSON the page embeds: layers (nodes with members and positions, edges), links, per-sample arrays."""
-    from .graph import MapperGraph
-
-    if isinstance(flow, MapperGraph):
+    events: tuple = ()
+    if hasattr(flow, "members") and hasattr(flow, "edges") and not hasattr(flow, "graphs"):  # one MapperGraph
         names, graphs, links, findings, summaries = ("graph",), (flow,), (), (), ()
     elif hasattr(flow, "graphs") and hasattr(flow, "links"):
         names, graphs, links = tuple(flow.layers), tuple(flow.graphs), tuple(flow.links)
         findings = tuple(getattr(flow, "findings", ()))
         summaries = tuple(s.to_dict() for s in getattr(flow, "summaries", ()))
+        events = tuple(e.to_dict() for e in getattr(flow, "events", ()))
     else:
         raise TypeError(f"flow must be a MapperGraph or a MapperLayers, got {type(flow).__name__}.")
     n = graphs[0].n_samples
@@ -147,6 +147,7 @@ def page_data(flow: Any, *, labels: Any = None, color: Any = None, texts: Any = 
         "images": thumbs,
         "findings": list(findings),
         "summaries": list(summaries),
+        "events": list(events),
     }
 
 

@@ -243,8 +243,8 @@ class MapperLayers:
                          images=images, title=title)
 
     def plot(self, **kwargs: Any) -> Any:
-        """Static figure (:func:`tda_nn.plotting.mapper.plot_mapper`)."""
-        from ..plotting.mapper import plot_mapper
+        """Static figure (:func:`tda_nn.mapper.figure.plot_mapper`)."""
+        from .figure import plot_mapper
 
         return plot_mapper(self, **kwargs)
 

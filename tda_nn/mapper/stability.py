@@ -299,8 +299,7 @@ def bootstrap(
     -------
     GraphStability
     """
-    from .build import _labels, min_cluster_samples
-    from .clustering import default_clusterer
+    from .clustering import cluster_labels, default_clusterer, min_cluster_samples
     from .graph import MapperGraph, _components
 
     X = check_points(X, name="X", min_points=3)
@@ -347,7 +346,7 @@ def bootstrap(
             idx = draw[inside]
             if idx.size < min_samples:
                 continue
-            labels = _labels(clusterer, X[idx])
+            labels = cluster_labels(clusterer, X[idx])
             for c in np.unique(labels):
                 if c >= 0:
                     members.append(idx[labels == c])

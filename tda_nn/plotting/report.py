@@ -21,6 +21,8 @@ __all__ = ["regions_by_depth", "report_figures"]
 
 # one sentence per figure on what it shows and how to read it (the HTML page prints it above the figure)
 CAPTIONS = {
+    "mapper": "The Mapper graph of each layer (nodes sized by their samples, coloured by majority class) and the "
+              "links between consecutive layers, shaded by the samples they share.",
     "views": "Each layer's samples on their first two principal axes (or UMAP), coloured by class: "
              "classes drawn apart in a later layer are separated there.",
     "diagrams": "Each point is a feature born at the x value and dead at the y value, in units of the layer's "
@@ -64,6 +66,10 @@ def report_figures(report: Any) -> dict[str, Any]:
     if report.regions is not None and not report.regions.exact:
         figs["regions"] = grid_regions_figure(report.regions)
     figs.update(pillar_figures(report))
+    if getattr(report, "mapper", None):
+        from .mapper import plot_mapper
+
+        figs["mapper"] = plot_mapper(report.mapper)
     return figs
 
 

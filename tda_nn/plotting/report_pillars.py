@@ -36,7 +36,7 @@ __all__ = ["PILLAR_CAPTIONS", "loops_section", "pillar_figures", "symmetry_secti
 PILLAR_CAPTIONS = {
     "symmetry": "Per layer, how much a transformation of the input changes the representation (0: invariant, about "
                 "1: as different as another input), with bootstrap intervals; right: what becomes of closed orbits "
-                "(kept as loops, collapsed to a point, torn).",
+                "(kept as loops, shrunk loops, collapsed to a point, torn).",
     "lifelines": "Each significant loop followed across depth on the same samples: filled dots where it is a "
                  "significant bar, open dots where it persists; x: died, v: merged, >: survives.",
 }
@@ -115,7 +115,8 @@ def symmetry_section(report: Any) -> str:
              "as much as another input), the equivariance error against g's counterpart on the layer (a spatial "
              "or token action, else a fitted linear map), each with its bootstrap interval; a layer counts as "
              f"invariant (equivariant) when the interval lies below {tol:g}. Closed orbits (rotation by every "
-             "angle, cyclic translation) are followed through the layers: kept as a loop, collapsed to a point, "
+             "angle, cyclic translation) are followed through the layers: kept as a loop, shrunk (a loop, its size "
+             "against the layer's scale reduced by more than the stated factor), collapsed to a point, "
              "or torn open.</p>"]
     for name, inv in sym.invariance.items():
         eq = sym.equivariance.get(name)
@@ -123,7 +124,8 @@ def symmetry_section(report: Any) -> str:
         parts.append(f"<h3>{e(name)} <span class='rule'>{e(str(inv.action))}</span></h3>"
                      "<div class='scroll'><table><tr><th>layer</th><th>invariance error</th><th>interval</th>"
                      + ("<th>equivariance error</th><th>interval</th><th>method</th>" if eq else "")
-                     + ("<th>orbits kept</th><th>collapsed</th><th>torn</th>" if orb else "") + "</tr>")
+                     + ("<th>orbits kept</th><th>shrunk</th><th>collapsed</th><th>torn</th>" if orb else "")
+                     + "</tr>")
         for i, layer in enumerate(inv.layers):
             iv = inv.interval[i]
             row = f"<tr><td>{e(str(layer))}</td><td>{_fmt(inv.error[i])}</td><td>[{_fmt(iv[0])}, {_fmt(iv[1])}]</td>"
@@ -134,7 +136,7 @@ def symmetry_section(report: Any) -> str:
                         f"<td>{e(str(method))}</td>")
             if orb:
                 fr = (orb.fractions or {}).get(layer, {})
-                row += "".join(f"<td>{_fmt(fr.get(s))}</td>" for s in ("kept", "collapsed", "torn"))
+                row += "".join(f"<td>{_fmt(fr.get(s))}</td>" for s in ("kept", "shrunk", "collapsed", "torn"))
             parts.append(row + "</tr>")
         parts.append("</table></div>")
         if inv.interpolation_error is not None:

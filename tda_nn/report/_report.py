@@ -25,7 +25,7 @@ import numpy as np
 
 from ..diagrams import Diagrams, jsonable, plain, unjson
 from ..findings import Finding
-from ..results import LoopsResult, ProbesResult, RegionsResult, SymmetryResult, Table, ViewsResult
+from ..results import LoopsResult, MapperResult, ProbesResult, RegionsResult, SymmetryResult, Table, ViewsResult
 from .html import report_html
 from .schema import read_body, write_body
 
@@ -77,6 +77,9 @@ class Report:
     symmetry : SymmetryResult or None
         Per-layer invariance and equivariance errors with intervals and orbit fractions
         by action.
+    mapper : MapperResult or None
+        Mapper graphs of the layers linked across depth (``analyze(..., mapper=True)``);
+        ``save`` also writes their interactive page, ``mapper.html``.
 
     Every typed result also reads as the plain dict earlier versions held
     (``report.regions["method"]``), and plain dicts given here are converted.
@@ -96,6 +99,7 @@ class Report:
     views: ViewsResult | None = None
     loops: LoopsResult | None = None
     symmetry: SymmetryResult | None = None
+    mapper: MapperResult | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "layers", tuple(str(x) for x in self.layers))
@@ -105,7 +109,7 @@ class Report:
         object.__setattr__(self, "table", Table.build(self.table, self.layers,
                                                       names if isinstance(names, list) else None))
         for name, kind in (("probes", ProbesResult), ("views", ViewsResult), ("loops", LoopsResult),
-                           ("symmetry", SymmetryResult)):
+                           ("symmetry", SymmetryResult), ("mapper", MapperResult)):
             value = getattr(self, name)
             if value is not None and not isinstance(value, kind):
                 object.__setattr__(self, name, kind.from_dict(value, name))
@@ -134,6 +138,8 @@ class Report:
             parts.append(f"{self.loops.n_loops} loops")
         if self.symmetry:
             parts.append("symmetries: " + ", ".join(self.symmetry.invariance))
+        if self.mapper:
+            parts.append("Mapper of " + ", ".join(self.mapper.layers))
         if self.findings:
             parts.append(f"{len(self.findings)} findings")
         return f"Report({self.title!r}; " + "; ".join(parts) + ")"
@@ -262,6 +268,10 @@ class Report:
                     (stage / f"{stem}.png").write_bytes(pngs[stem])
             body["figures"] = [f"{s}.png" for s in pngs]
             (stage / "report.html").write_text(report_html(self, pngs), encoding="utf-8")
+            if self.mapper is not None:
+                from ..mapper.html import render
+
+                (stage / "mapper.html").write_text(render(self.mapper.page), encoding="utf-8")
             (stage / "report.json").write_text(json.dumps(body, indent=1, allow_nan=False), encoding="utf-8")
 
         return replace_folder(out, fill, owned=_owned_by_report(out))
@@ -296,7 +306,7 @@ class Report:
                          diagrams=diagrams, table=body["table"], matrices=body["matrices"],
                          series=body.get("series") or {}, probes=body["probes"], regions=body["regions"],
                          notes=list(body.get("notes") or []), findings=body["findings"], views=body["views"],
-                         loops=body["loops"], symmetry=body["symmetry"])
+                         loops=body["loops"], symmetry=body["symmetry"], mapper=body.get("mapper"))
         except (OSError, KeyError, TypeError, ValueError, zipfile.BadZipFile, RecursionError) as exc:
             if isinstance(exc, MemoryError):  # MemoryBudgetError from a diagrams file's declared sizes
                 raise

@@ -198,6 +198,9 @@ def report_html(report: Any, pngs: dict[str, bytes]) -> str:
         parts.extend(_regions_html(report.regions))
     parts.append(loops_section(report))
     parts.append(symmetry_section(report))
+    from ..plotting.mapper import mapper_section
+
+    parts.append(mapper_section(report))
     for stem, png in pngs.items():
         b64 = base64.b64encode(png).decode("ascii")
         how = PILLAR_CAPTIONS.get(stem) or CAPTIONS.get(stem)

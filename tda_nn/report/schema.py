@@ -11,6 +11,9 @@ Versions:
   (``'n_significant_H1'``, ``'class left: betti_H1@0.5'``) and the stages' plain
   dicts. Read and converted to the typed results; the findings are kept as written.
 
+A version-2 body without ``mapper`` (written before the Mapper section existed) reads as
+``mapper=None``.
+
 Any other version is refused with a ``ValueError`` naming it.
 
 Room: results floor (``report``). Imports the data floor and ``results``, ``findings``.
@@ -25,7 +28,7 @@ import numpy as np
 
 from ..diagrams import jsonable, plain
 from ..findings import Finding
-from ..results import LoopsResult, ProbesResult, RegionsResult, SymmetryResult, Table, ViewsResult
+from ..results import LoopsResult, MapperResult, ProbesResult, RegionsResult, SymmetryResult, Table, ViewsResult
 
 __all__ = ["FORMAT", "READABLE", "SCHEMA_VERSION", "read_body", "schema_version", "write_body"]
 
@@ -39,7 +42,7 @@ _FIELDS: dict[str, tuple[type, ...]] = {
     "matrices": (dict,), "series": (dict, type(None)), "probes": (dict, type(None)),
     "regions": (dict, type(None)), "notes": (list, type(None)),
     "findings": (list, type(None)), "views": (dict, type(None)), "loops": (dict, type(None)),
-    "symmetry": (dict, type(None)),
+    "symmetry": (dict, type(None)), "mapper": (dict, type(None)),
 }
 
 
@@ -66,6 +69,7 @@ def write_body(report: Any) -> dict[str, Any]:
         "views": typed(report.views),
         "loops": typed(report.loops),
         "symmetry": typed(report.symmetry),
+        "mapper": typed(report.mapper),
     }))
 
 
@@ -135,6 +139,7 @@ def read_body(body: Any) -> dict[str, Any]:
     out["views"] = None if body.get("views") is None else ViewsResult.from_dict(body["views"])
     out["loops"] = None if body.get("loops") is None else LoopsResult.from_dict(body["loops"])
     out["symmetry"] = None if body.get("symmetry") is None else SymmetryResult.from_dict(body["symmetry"])
+    out["mapper"] = None if body.get("mapper") is None else MapperResult.from_dict(body["mapper"])
     return out
 
 

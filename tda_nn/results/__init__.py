@@ -7,7 +7,8 @@
 * :class:`ViewsResult` -- each layer's samples in 2-D;
 * :class:`LoopsResult` (:class:`LoopLayer`, :class:`Loop`) -- the samples along each loop;
 * :class:`SymmetryResult` (:class:`SymmetryCurve`, :class:`OrbitResult`) -- invariance,
-  equivariance and orbits by action.
+  equivariance and orbits by action;
+* :class:`MapperResult` -- Mapper graphs of the layers and their links, as the page shows them.
 
 Each reads as the plain mapping earlier versions stored (``report.regions["method"]``),
 generated from its fields; ``to_dict``/``from_dict`` are the form of the current
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 from ._base import Result
 from .loops import Loop, LoopLayer, LoopsResult, restored_input
+from .mapper import MapperResult
 from .probes import ProbesResult
 from .regions import RegionsResult, patterns_by_layer
 from .symmetry import OrbitResult, SymmetryCurve, SymmetryResult
@@ -36,6 +38,7 @@ __all__ = [
     "Loop",
     "LoopLayer",
     "LoopsResult",
+    "MapperResult",
     "OrbitResult",
     "ProbesResult",
     "RegionsResult",

@@ -69,7 +69,7 @@ class SymmetryCurve(Record):
 
 @dataclass(frozen=True, eq=False, repr=False)
 class OrbitResult(Record):
-    """What becomes of closed orbits of inputs through the layers (kept, collapsed, torn).
+    """What becomes of closed orbits of inputs through the layers (kept, shrunk, collapsed, torn).
 
     Attributes
     ----------
@@ -77,8 +77,8 @@ class OrbitResult(Record):
     layers : tuple of str
     fractions : dict of layer -> dict of status -> float
     status : dict of layer -> list of str
-        Per input followed: 'kept', 'collapsed' or 'torn'.
-    params, diameter, n_bars, threshold, collapse_tol
+        Per input followed: 'kept', 'shrunk', 'collapsed' or 'torn'.
+    params, diameter, n_bars, threshold, collapse_tol, shrink, pvalue, shrink_factor, alpha
         As :class:`tda_nn.OrbitTopology` records them (None when not recorded).
     """
 
@@ -91,10 +91,16 @@ class OrbitResult(Record):
     n_bars: dict | None = None
     threshold: Any = None
     collapse_tol: Any = None
+    shrink: dict | None = None
+    pvalue: dict | None = None
+    shrink_factor: Any = None
+    alpha: Any = None
 
     _SPEC = (("action", "str", "required"), ("layers", "strs", "required"), ("params", "array", "omit"),
              ("fractions", "json", "required"), ("diameter", "json", "omit"), ("n_bars", "json", "omit"),
-             ("status", "json", "omit"), ("threshold", "json", "omit"), ("collapse_tol", "json", "omit"))
+             ("status", "json", "omit"), ("threshold", "json", "omit"), ("collapse_tol", "json", "omit"),
+             ("shrink", "json", "omit"), ("pvalue", "json", "omit"), ("shrink_factor", "json", "omit"),
+             ("alpha", "json", "omit"))
 
     def __repr__(self) -> str:
         return f"OrbitResult({self.action}, {len(self.layers)} layers)"

@@ -38,6 +38,8 @@ def analyze(
     scales: Sequence[float] | None = None,
     n_bootstrap: int = 100,
     alpha: float = 0.05,
+    significance: Literal["universal", "bootstrap", "subsample"] = "universal",
+    correction: Literal["bonferroni", "holm", "bh"] = "bonferroni",
     combined_distance: bool = False,
     view: Literal["pca", "umap"] | None = "pca",
     class_names: Sequence[str] | Mapping[Any, str] | None = None,
@@ -50,6 +52,7 @@ def analyze(
     loops: bool = True,
     inputs: Any = None,
     symmetry: Any = None,
+    mapper: bool = False,
     batch_size: int = 256,
     seed: int = 0,
     n_jobs: int | None = None,
@@ -66,10 +69,13 @@ def analyze(
 
     Stages: :func:`tda_nn.nn.capturing` of ``layers`` on up to ``max_samples`` samples;
     Vietoris-Rips diagrams per layer on at most ``max_points`` max-min landmarks
-    (covering radius ``r`` recorded; bottleneck error at most ``2r``), with the
-    significant bars of :func:`tda_nn.significant_bars` (a bar counts when its
-    lifetime exceeds ``2 max(c, 2r)``, ``c`` the radius of the ``1 - alpha``
-    confidence band of Fasy et al. 2014) through :func:`tda_nn.diagnostics.layer_profile`;
+    (covering radius ``r`` recorded; bottleneck error at most ``2r``, described, never
+    added to a threshold), with the significant bars of :func:`tda_nn.significant_bars`
+    through :func:`tda_nn.diagnostics.layer_profile` (``significance='universal'``: a
+    p-value per bar of H1+ from the universal null of Bobrowski and Skraba 2023,
+    corrected by ``correction`` within each diagram, and components that pass a
+    runt-ratio test on the single-linkage tree; the findings control the false
+    discovery rate across the report's layers and dimensions by Benjamini-Hochberg);
     layer x layer matrices of ``distance`` between the diagrams, one per homology
     dimension (``'wasserstein H0'``, ``'wasserstein H1'``, ...), and linear and RBF
     CKA between the activations; optionally topological probes and the activation
@@ -115,10 +121,14 @@ def analyze(
         often below every nearest-neighbour distance of a wide layer, where beta_0
         is the number of points).
     n_bootstrap : int, default=100
-        Resamples behind the confidence band (distances only, no extra diagrams;
-        0 skips significance: no counts, thresholds or significance findings).
+        0 skips significance (no counts, p-values or significance findings); otherwise
+        the resamples of the band methods (unused by ``'universal'``).
     alpha : float, default=0.05
-        Level of the confidence band.
+        Level of the tests, and the false discovery rate across the report.
+    significance : {'universal', 'bootstrap', 'subsample'}, default='universal'
+        ``method`` of :func:`tda_nn.significant_bars` (CLI ``--significance``).
+    correction : {'bonferroni', 'holm', 'bh'}, default='bonferroni'
+        Multiple testing within a diagram (CLI ``--correction``).
     combined_distance : bool, default=False
         Also the matrix of ``distance`` over all dimensions together (dominated by H0).
     view : {'pca', 'umap'} or None, default='pca'
@@ -153,6 +163,10 @@ def analyze(
         A Symmetries section: per-layer invariance and equivariance with intervals,
         orbits, findings (:func:`tda_nn.symmetry_summary`; names ``rotate``, ``rot90``,
         ``translate``, ``shift``, ``flip``). Needs the inputs in memory.
+    mapper : bool, default=False
+        A Mapper section: one Mapper graph per layer linked across depth
+        (:func:`tda_nn.mapper_layers`), with its summaries and findings; ``Report.save``
+        also writes the interactive page ``mapper.html``.
     batch_size : int, default=256
     seed : int, default=0
         Seeds landmarks, bootstraps, probe folds and the region plane.
@@ -217,6 +231,8 @@ def analyze(
         scales=scales,
         n_bootstrap=n_bootstrap,
         alpha=alpha,
+        significance=significance,
+        correction=correction,
         combined_distance=combined_distance,
         view=view,
         class_names=class_names,
@@ -229,6 +245,7 @@ def analyze(
         loops=loops,
         inputs=inputs,
         symmetry=symmetry,
+        mapper=mapper,
         batch_size=batch_size,
         seed=seed,
         n_jobs=n_jobs,

@@ -90,6 +90,7 @@ class Context:
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     _inputs: Any = None
+    _data_fp: Any = None
 
     def __getitem__(self, name: str) -> Any:
         return self.results.get(name)
@@ -107,8 +108,10 @@ class Context:
         """The fingerprint of the inputs and labels (None when they are not arrays, or nothing is cached)."""
         if not self.store.active:
             return None
-        X, y = self.inputs()
-        return None if X is None else self.store.fingerprint(X, y)
+        if self._data_fp is None:
+            X, y = self.inputs()
+            self._data_fp = ("",) if X is None else (self.store.fingerprint(X, y),)
+        return self._data_fp[0] or None
 
 
 def _optional_failed(ctx: Context, stage: str, exc: Exception) -> None:

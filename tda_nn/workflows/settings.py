@@ -20,6 +20,7 @@ are parsed by the torch wing's :func:`~tda_nn.nn.symmetry_summary.parse_actions`
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -129,10 +130,11 @@ class Settings:
         if self.n_landmarks(n_samples) is None:
             return None
         return (f"Diagrams computed on {self.max_points} max-min landmarks of {n_samples} samples per layer; "
-                "'landmark_bound' in the table is twice the covering radius (the bottleneck error of the "
-                "landmark diagram), and no bar shorter than twice it counts as significant. H0 is also computed "
-                "exactly on every sample (a minimum spanning tree, no distance matrix): each layer's diagrams carry "
-                "its deaths in meta['h0_exact_deaths'] and say what is exact in meta['exact'].")
+                "'landmark_bound' in the table is twice the covering radius: the landmark diagram is within that "
+                "bottleneck distance of the full cloud's. It describes the approximation; it is not added to the "
+                "significance test, which is run on the landmarks themselves. H0 is also computed exactly on every "
+                "sample (a minimum spanning tree, no distance matrix): each layer's diagrams carry its deaths in "
+                "meta['h0_exact_deaths'] and say what is exact in meta['exact'].")
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with ``changes`` (validated again)."""
@@ -159,9 +161,15 @@ class AnalyzeSettings(Settings):
     distance: str = _opt("wasserstein", "layer x layer diagram distance", choices=METRICS)
     scales: Sequence[float] | None = _opt(None, "also Betti numbers at these fractions of each layer's median "
                                                 "distance", type=float, nargs="+")
-    n_bootstrap: int = _opt(100, "bootstrap resamples behind the significant bars (0: none)", flag="--bootstrap",
+    n_bootstrap: int = _opt(100, "0: no significance test; else the resamples of the band methods", flag="--bootstrap",
                             type=int, metavar="N")
-    alpha: float = _opt(0.05, "significance level of the bootstrap band", type=float)
+    alpha: float = _opt(0.05, "significance level of the tests (the report's false discovery rate across layers)",
+                        type=float)
+    significance: str = _opt("universal", "how bars are tested: a p-value per bar (universal null of Bobrowski and "
+                                          "Skraba, clusters by a runt-ratio test) or the conservative confidence "
+                                          "band of Fasy et al.", choices=("universal", "bootstrap", "subsample"))
+    correction: str = _opt("bonferroni", "multiple testing over the bars of one diagram (universal test)",
+                           choices=("bonferroni", "holm", "bh"))
     combined_distance: bool = _opt(False, "also the distance over all dimensions together", action="store_const",
                                    const=True)
     view: str | None = _opt("pca", "2-D view of every layer ('none' skips it)", choices=("pca", "umap", "none"))
@@ -182,14 +190,23 @@ class AnalyzeSettings(Settings):
     symmetry: Any = _opt(None, "a Symmetries section for these actions, comma-separated: rotate, rot90, translate, "
                                "shift, flip", convert=_comma_list)
     n_jobs: int | None = _opt(None, "parallel workers for persistence", type=int)
+    mapper: bool = _opt(False, "a Mapper section: one graph per layer linked across depth, and its page mapper.html",
+                        action="store_const", const=True)
 
     def __post_init__(self) -> None:
         super().__post_init__()
         put = _setter(self)
         put("n_bootstrap", check_int(self.n_bootstrap, name="n_bootstrap", min_value=0))
         put("alpha", check_probability(self.alpha, name="alpha"))
+        put("significance", check_choice(self.significance, name="significance",
+                                         choices=("universal", "bootstrap", "subsample")))
+        put("correction", check_choice(self.correction, name="correction", choices=("bonferroni", "holm", "bh")))
+        need = math.ceil(1.0 / self.alpha - 1e-9)
+        if self.significance != "universal" and 0 < self.n_bootstrap < need:
+            raise ValueError(f"n_bootstrap must be 0 or at least ceil(1 / alpha) = {need} for "
+                             f"significance={self.significance!r}, got {self.n_bootstrap} (CLI: --bootstrap).")
         put("region_resolution", check_int(self.region_resolution, name="region_resolution", min_value=8))
-        for name in ("combined_distance", "per_class", "probe", "loops"):
+        for name in ("combined_distance", "per_class", "probe", "loops", "mapper"):
             put(name, check_flag(getattr(self, name), name=name))
         if self.view == "none":
             put("view", None)
@@ -201,7 +218,9 @@ class AnalyzeSettings(Settings):
         if self.scales is not None:
             if isinstance(self.scales, (str, bytes)) or not isinstance(self.scales, Sequence):
                 raise TypeError(f"scales must be a sequence of float, got {type(self.scales).__name__}.")
-            put("scales", tuple(self.scales))
+            if not self.scales:
+                raise ValueError("scales must hold at least one fraction of the median distance, got none.")
+            put("scales", tuple(check_real(s, name="scales", min_value=0.0, strict=True) for s in self.scales))
         if self.symmetry is not None:  # unknown action names refused before any work
             from ..nn.symmetry_summary import parse_actions
 
@@ -237,6 +256,10 @@ class CompareSettings(Settings):
     def __post_init__(self) -> None:
         super().__post_init__()
         object.__setattr__(self, "names", _check_names(self.names))
+        if self.n_jobs is not None:
+            from ..parallel import check_n_jobs
+
+            object.__setattr__(self, "n_jobs", check_n_jobs(self.n_jobs))
 
 
 @dataclass(frozen=True)

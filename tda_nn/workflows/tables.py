@@ -2,8 +2,10 @@
 
 Every length is in units of the layer's median pairwise distance. Columns:
 ``n_points`` (in the filtration), ``n_features``, ``landmark_bound`` (2 x covering
-radius, 0 without landmarks), ``band`` (confidence-band radius), and per dimension
-``n_significant_H{k}``, ``threshold_H{k}``, ``longest_H{k}`` (longest finite bar),
+radius, 0 without landmarks), ``band`` (confidence-band radius, band methods), and per
+dimension ``n_significant_H{k}``, ``p_H{k}`` and ``n_tests_H{k}`` (the universal test's
+smallest adjusted p-value and the bars it was corrected over), ``threshold_H{k}`` (the
+ratio death / birth for the universal test, the lifetime for the band), ``longest_H{k}`` (longest finite bar),
 ``total_persistence_H{k}``; ``intrinsic_dim`` and ``median_distance`` (the unit, in the
 layer's own units); with ``betti=True`` also ``betti_H{k}@{s}``; per-class rows
 ``class {name}: n_significant_H{k}`` (or ``class {name}: betti_H{k}@{s}`` without a
@@ -41,11 +43,14 @@ def table(profile: Any, n_features: Mapping[str, int] | None, *, betti: bool = F
         if n_features is not None:
             row["n_features"] = int(n_features[layer])
         row["landmark_bound"] = float(d.meta.get("bottleneck_bound", 0.0)) / ref
-        if profile.noise_level is not None:
+        if profile.noise_level is not None and np.isfinite(profile.noise_level[i]):  # the band methods only
             row["band"] = float(profile.noise_level[i])
         for k in range(profile.maxdim + 1):
             if profile.n_significant is not None:
                 row[f"n_significant_H{k}"] = int(profile.n_significant[i, k])
+                if profile.min_pvalue is not None and np.isfinite(profile.min_pvalue[i, k]):
+                    row[f"p_H{k}"] = float(profile.min_pvalue[i, k])
+                    row[f"n_tests_H{k}"] = int(profile.n_tests[i, k])
                 row[f"threshold_H{k}"] = float(profile.threshold[i, k])
             life = d.lifetimes(k)
             life = life[np.isfinite(life)]
@@ -65,15 +70,11 @@ def table(profile: Any, n_features: Mapping[str, int] | None, *, betti: bool = F
 def significant_lifetimes(profile: Any) -> dict[str, dict[int, list[float]]]:
     """The significant finite lifetimes per layer and dimension, in median-distance units, longest first."""
     out: dict[str, dict[int, list[float]]] = {}
-    if profile.threshold is None:
+    if profile.threshold is None or profile.n_significant is None:
         return out
     for i, layer in enumerate(profile.layers):
         ref = float(profile.reference_scale[i])
-        out[layer] = {}
-        for k in range(profile.maxdim + 1):
-            life = profile.diagrams[i].lifetimes(k) / ref
-            keep = life[np.isfinite(life) & (life > profile.threshold[i, k])]
-            out[layer][k] = sorted(keep.tolist(), reverse=True)
+        out[layer] = {k: (profile.significant_lifetimes(i, k) / ref).tolist() for k in range(profile.maxdim + 1)}
     return out
 
 

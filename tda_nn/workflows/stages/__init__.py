@@ -16,6 +16,7 @@ from . import (
     comparison,
     findings,
     loops,
+    mapper,
     persistence,
     probes,
     regions,
@@ -29,7 +30,7 @@ from . import (
 __all__ = ["ANALYZE", "COMPARE", "FORMAT_VERSIONS", "TRACK"]
 
 ANALYZE = (resolve.STAGE, capture.STAGE, persistence.STAGE, comparison.STAGE, views.STAGE, probes.CAPTURE_STAGE,
-           probes.STAGE, loops.STAGE, symmetry.STAGE, regions.STAGE, findings.STAGE, report.STAGE)
+           probes.STAGE, loops.STAGE, symmetry.STAGE, regions.STAGE, mapper.STAGE, findings.STAGE, report.STAGE)
 COMPARE = (resolve.STAGE, checkpoints.STAGE, series.COMPARE_STAGE, findings.STAGE, report.STAGE)
 TRACK = (resolve.STAGE, checkpoints.STAGE, series.TRACK_STAGE, findings.STAGE, report.STAGE)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ...findings import loop_findings, report_findings, symmetry_findings
+from ...findings import loop_findings, mapper_findings, report_findings, symmetry_findings
 from ..runner import Context, Stage
 
 __all__ = ["FindingsResult", "STAGE", "findings_of", "series_findings"]
@@ -35,11 +35,14 @@ def findings_of(ctx: Context, s: Any) -> list:
     symmetry = ctx["symmetry"]
     found = report_findings(pers.table, matrices=comparison.matrices if comparison else {},
                             lifetimes=pers.lifetimes, probes=ctx["probes"],
-                            regions=ctx["regions"], alpha=s.alpha, n_samples=ctx["capture"].acts.n_samples)
+                            regions=ctx["regions"], alpha=s.alpha, n_samples=ctx["capture"].acts.n_samples,
+                            correction=getattr(s, "correction", "bonferroni"))
     if loops:
         found += loop_findings(loops)
     if symmetry is not None:
         found += symmetry_findings(symmetry)
+    if ctx["mapper"] is not None:
+        found += mapper_findings(ctx["mapper"])
     return found
 
 

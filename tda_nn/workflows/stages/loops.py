@@ -106,11 +106,21 @@ def loops_stage(acts: Any, profile: Any, *, labels: Any = None, inputs: Any = No
         if k == 0:
             continue
         ref = float(profile.reference_scale[i])
-        thr = float(profile.threshold[i, 1]) * ref
         X = np.asarray(acts[layer], dtype=np.float64).reshape(n, -1)
+        universal = profile.params.get("significance") == "universal"
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*landmarks.*", category=UserWarning)
-            cyc = representative_cycles(X, bars=k, n_landmarks=n_landmarks, seed=seed)
+            if universal:  # the test's own significant bars (by death / birth, not always the longest)
+                sig_kw = {"alpha": profile.params.get("alpha", 0.05),
+                          "correction": profile.params.get("correction", "bonferroni")}
+                cyc = representative_cycles(X, bars="significant", n_landmarks=n_landmarks, seed=seed,
+                                            significance=sig_kw)
+            else:
+                cyc = representative_cycles(X, bars=k, n_landmarks=n_landmarks, seed=seed)
+        if universal:  # as a lifetime: the shortest significant bar's
+            thr = float(np.nextafter(min(c.persistence for c in cyc), 0.0)) if len(cyc) else float("inf")
+        else:
+            thr = float(profile.threshold[i, 1]) * ref
         keep = [c for c in cyc if c.persistence > thr]
         if not keep:
             continue
@@ -139,6 +149,22 @@ def loops_stage(acts: Any, profile: Any, *, labels: Any = None, inputs: Any = No
     return {"layers": out, "inputs": stored, "lifelines": lifelines, "lifelines_note": note}
 
 
+def _lifetime_floor(profile: Any, i: int, body: Mapping[str, Any] | None) -> float:
+    """The lifetime a loop must keep in layer ``i`` to persist there (the layer's own units).
+
+    The band: its lifetime threshold. The universal test thresholds ``death / birth``:
+    the lifetime a bar born at the layer's median H1 birth needs to pass it, lowered
+    to the shortest significant bar's where the layer has loops (as
+    :func:`tda_nn.track_features` does with ``bars='significant'``).
+    """
+    if profile.params.get("significance") != "universal":
+        return float(profile.threshold[i, 1]) * float(profile.reference_scale[i])
+    bars = np.asarray(profile.diagrams[i][1], dtype=float).reshape(-1, 2)
+    births = bars[:, 0][(bars[:, 0] > 0) & np.isfinite(bars[:, 1])]
+    floor = float(np.median(births) * (float(profile.threshold[i, 1]) - 1.0)) if len(births) else 0.0
+    return min(floor, float(body["threshold"])) if body is not None else floor
+
+
 def _lifelines(acts: Any, profile: Any, loops: Mapping[str, Any], n_landmarks: int | None,
                seed: int) -> tuple[dict[str, Any] | None, str | None]:
     """Lifelines of the loops across every profiled layer (each layer's significant loops start or confirm one)."""
@@ -148,8 +174,7 @@ def _lifelines(acts: Any, profile: Any, loops: Mapping[str, Any], n_landmarks: i
     n = acts.n_samples
     arrays = {layer: np.asarray(acts[layer], dtype=np.float64).reshape(n, -1) for layer in layers}
     bars = {layer: len(loops[layer]["loops"]) if layer in loops else 0 for layer in layers}
-    min_pers = {layer: float(profile.threshold[i, 1]) * float(profile.reference_scale[i])
-                for i, layer in enumerate(layers)}
+    min_pers = {layer: _lifetime_floor(profile, i, loops.get(layer)) for i, layer in enumerate(layers)}
     # the union of every layer's landmarks is the cloud tracked: keep it near max_points
     m = None if n_landmarks is None else max(20, n_landmarks // len(layers))
     with warnings.catch_warnings():

@@ -23,7 +23,7 @@ from ..runner import Context, Stage
 
 __all__ = ["FORMAT_VERSION", "PersistenceResult", "STAGE", "profile", "profile_from_data", "profile_to_data"]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the universal test (p-values, n_tests) in the profile
 
 
 @dataclass(frozen=True)
@@ -43,10 +43,10 @@ def profile(acts: Any, s: Any, *, labels: Any = None, scales: Any = None, n_boot
 
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*landmarks.*", category=UserWarning)
-        # the report's table and findings still read lifetime thresholds: the band until they read p-values
         return layer_profile(acts, labels=labels, maxdim=s.maxdim, scales=scales,
                              n_landmarks=s.n_landmarks(acts.n_samples), n_bootstrap=n_bootstrap, alpha=alpha,
-                             seed=s.seed, n_jobs=n_jobs, significance="bootstrap")
+                             seed=s.seed, n_jobs=n_jobs, significance=getattr(s, "significance", "universal"),
+                             correction=getattr(s, "correction", "bonferroni"))
 
 
 def profile_to_data(p: Any) -> dict[str, Any]:
@@ -93,7 +93,8 @@ def _inputs(ctx: Context, s: Any) -> dict:
     acts = cap.acts
     return {"activations": ctx.store.fingerprint(*(acts[name] for name in acts.layers), cap.labels),
             "layers": list(acts.layers), "per_class": s.per_class, "maxdim": s.maxdim, "max_points": s.max_points,
-            "scales": s.profile_scales, "n_bootstrap": s.n_bootstrap, "seed": s.seed, "alpha": s.alpha}
+            "scales": s.profile_scales, "n_bootstrap": s.n_bootstrap, "seed": s.seed, "alpha": s.alpha,
+            "significance": getattr(s, "significance", "universal"), "correction": getattr(s, "correction", "bonferroni")}
 
 
 def run(ctx: Context, s: Any) -> PersistenceResult:

@@ -92,15 +92,21 @@ def _analysis(ctx: Context, s: Any) -> Report:
     cfg = run_config(ctx, s, acts, p.diagrams, model=type(ctx.model).__name__, layers=list(acts.layers), reduce=ctx.reduce,
                      max_samples=s.max_samples, n_samples=acts.n_samples, max_points=s.max_points, maxdim=s.maxdim,
                      distance=s.distance, scales=[float(v) for v in p.scales], n_bootstrap=s.n_bootstrap,
-                     alpha=s.alpha, significance="significant_bars, method='bootstrap'" if s.n_bootstrap else None,
+                     alpha=s.alpha,
+                     significance=(f"significant_bars, method={s.significance!r}, correction={s.correction!r}; "
+                                   "Benjamini-Hochberg across the report's tests" if s.significance == "universal"
+                                   else f"significant_bars, method={s.significance!r}") if s.n_bootstrap else None,
+                     significance_method=s.significance if s.n_bootstrap else None,
+                     correction=s.correction if s.n_bootstrap and s.significance == "universal" else None,
                      scale="median pairwise distance of each layer", per_class=s.per_class, probe=s.probe,
                      probe_kind=s.probe_kind, view=s.view, loops=bool(s.loops),
-                     symmetry=None if symmetry is None else list(symmetry.invariance))
+                     symmetry=None if symmetry is None else list(symmetry.invariance),
+                     mapper=ctx["mapper"] is not None)
     return Report(title=s.title or f"tda_nn analysis of {type(ctx.model).__name__}", config=cfg, layers=p.layers,
                   diagrams=dict(zip(p.layers, p.diagrams)), table=pers.table,
                   matrices=ctx["comparison"].matrices if ctx["comparison"] else {}, probes=ctx["probes"],
                   regions=ctx["regions"], notes=ctx.notes, findings=list(ctx["findings"].findings),
-                  views=ctx["views"], loops=ctx["loops"], symmetry=symmetry)
+                  views=ctx["views"], loops=ctx["loops"], symmetry=symmetry, mapper=ctx["mapper"])
 
 
 def _series(ctx: Context, s: Any) -> Report:
