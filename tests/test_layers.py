@@ -272,7 +272,8 @@ class TestCompareLayers:
 
 class TestSignificantBarsAgree:
     def test_profile_counts_are_those_of_significant_bars(self):
-        """The profile's counts, threshold and bound are significant_bars' on the same landmarks, in median units."""
+        """The profile's H1 counts, threshold and bound are significant_bars' on the same landmarks, in median units;
+        its H0 test is significant_clusters' on every sample."""
         X = np.r_[circle(300, noise=0.05, seed=2), circle(300, noise=0.05, seed=5) + [6.0, 0.0]]
         p = layer_profile({"two": X}, n_landmarks=300, n_bootstrap=40, seed=7)
         ref = tda_nn.significant_bars(X, n_landmarks=300, n_bootstrap=40, seed=7)
@@ -280,6 +281,12 @@ class TestSignificantBarsAgree:
         unit = p.reference_scale[0]
         assert p.landmark_bound[0] * unit == pytest.approx(ref.landmark_bound)
         assert p.threshold[0] == pytest.approx([ref.threshold[0], ref.threshold[1]])  # death/birth: unitless
-        assert p.min_pvalue[0] == pytest.approx([ref.min_pvalue(0), ref.min_pvalue(1)])
+        assert p.min_pvalue[0][1] == pytest.approx(ref.min_pvalue(1))
+        # H0: the cluster test runs on every sample (landmarks flatten the density that makes a cluster)
+        from tda_nn.diagnostics.clusters import significant_clusters
+
+        full = significant_clusters(X, seed=7)
+        assert p.min_pvalue[0][0] == pytest.approx(full.min_pvalue) and full.n_significant == 2
+        assert p.diagrams[0].meta["h0_test"] == "runt-ratio test on all samples"
         for a, b in zip(p.diagrams[0], ref.all_diagrams):  # the same bars (the meta differ: landmark_method)
             np.testing.assert_array_equal(a, b)
