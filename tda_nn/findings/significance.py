@@ -195,7 +195,6 @@ def _cluster_finding(layer: str, row, n: int, alpha: float, q) -> Finding:
 def _binding(layer: str, row, k: int, alpha: float, has_p: bool) -> Finding | None:
     """The finding naming what binds a zero count of dimension ``k``, or None when the evidence itself does."""
     b, longest, pts = T.bound(row), T.longest(row, k), T.n_points(row)
-    name = DIM_NAMES.get(k, f"H{k} features")
     hidden = b > 0 and 2.0 * b >= longest
     if has_p and k in row.p:
         p = float(row.p[k])

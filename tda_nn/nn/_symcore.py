@@ -46,7 +46,6 @@ def check_inputs(model: Any, X: Any, action: Any, n_samples: int | None, seed: i
     import torch
 
     from ._action_base import _Base
-
     from .regions import check_region_model
 
     check_region_model(model)  # a module with real, finite weights (NaN weights give NaN errors)

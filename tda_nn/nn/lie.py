@@ -17,7 +17,6 @@ from typing import Any, Literal
 import numpy as np
 
 from ..validation import check_real
-
 from . import _symcore as core
 
 __all__ = ["LieDerivative", "lie_derivative"]

@@ -37,7 +37,6 @@ from typing import Any, Literal
 import numpy as np
 
 from ..validation import check_int, check_positive_int, check_probability, check_real, check_seed
-
 from . import _symcore as core
 
 __all__ = ["OrbitTopology", "orbit_topology"]

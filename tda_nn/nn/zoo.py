@@ -115,9 +115,8 @@ def load_digits_cnn(path: str | None = None):
     """The CNN bundled in ``data/digits_cnn.pt`` (trained by ``data/make_digits_checkpoint.py``)."""
     import torch
 
-    from .checkpoints import bundled_path
-
     from .._files import require_regular
+    from .checkpoints import bundled_path
 
     model = digits_cnn()
     file = bundled_path("digits_cnn.pt") if path is None else require_regular(path, what="path")

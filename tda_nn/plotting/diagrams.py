@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from ..diagrams import Diagrams
 from .._diagram_samples import is_raw_diagram_list
+from ..diagrams import Diagrams
 from ..diagrams_convert import as_diagram_list, as_diagrams
 from ..validation import check_int
 from .draw import axes as _axes
