@@ -127,7 +127,11 @@ def test_vectorisers_give_finite_features_at_any_scale(dgms, scale):
                 tda_nn.Silhouette((0,), n_bins=8), tda_nn.PersistenceImage((0,), n_pixels=4),
                 tda_nn.PersistentEntropy((0,)), tda_nn.Amplitude((0,), p=(1.0, np.inf)),
                 tda_nn.PersistenceStatistics((0,))):
-        F = est.fit_transform(samples)
+        try:
+            F = est.fit_transform(samples)
+        except ValueError as exc:  # an image whose pixel sides would be subnormal is refused by name, never blurred
+            assert isinstance(est, tda_nn.PersistenceImage) and "Rescale the diagrams" in str(exc)
+            continue
         assert F.shape[0] == len(samples) and np.isfinite(F).all(), type(est).__name__
 
 
