@@ -109,3 +109,18 @@ def test_one_clouds_tree_on_a_dask_cluster():
                 _, _, on_dask = spanning_tree(X, n_jobs=None)  # row blocks through tda_nn.parallel.pmap
     np.testing.assert_array_equal(on_dask, serial)
     assert len({t["worker"] for t in tasks.data}) == 2  # the tiles of one cloud ran on both workers
+
+
+def test_repeated_points_join_at_zero_and_do_not_slow_the_search():
+    """Copies of a row join its first occurrence at length 0; the search runs on the distinct rows."""
+    import time
+
+    rng = np.random.default_rng(4)
+    X = np.repeat(rng.normal(size=(150, 4)), 3, axis=0)[rng.permutation(450)]
+    i, j, w = tda_nn.homology.spanning_tree(X)
+    assert len(w) == 449 and (np.diff(w) >= 0).all() and (w == 0).sum() == 300
+    np.testing.assert_allclose(w, np.sort(linkage(X, "single")[:, 2]), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(np.linalg.norm(X[i] - X[j], axis=1), w, rtol=1e-12, atol=0)  # the edges named
+    t0 = time.perf_counter()
+    d = tda_nn.persistence(np.zeros((200_000, 3)), maxdim=0)  # one point, 200,000 times: one essential bar
+    assert time.perf_counter() - t0 < 30 and len(d[0]) == 1 and np.isinf(d[0][0, 1])
