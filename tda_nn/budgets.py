@@ -165,30 +165,30 @@ def estimate_rips_bytes(n: int, maxdim: int, *, engine: str = "giotto-ph", edge_
     what = f"{engine} persistence up to H{maxdim} on {n} points"
     if engine == "ripser" and maxdim >= 2:
         k = maxdim + 1
-        cells = _simplices(n, k) * edge_fraction ** math.comb(k, 2)
+        cells = simplex_count(n, k) * edge_fraction ** math.comb(k, 2)
         total += _RIPSER_SIMPLEX_BYTES * cells
         what += f" (about {cells:.3g} {maxdim}-simplices)"
     elif engine == "gudhi":
         cells = 0.0
         for k in range(1, maxdim + 2):
-            c = _simplices(n, k + 1) * edge_fraction ** math.comb(k + 1, 2)
+            c = simplex_count(n, k + 1) * edge_fraction ** math.comb(k + 1, 2)
             total += _GUDHI_SIMPLEX_BYTES[min(k, 3)] * c
             cells += c
         total += 24.0 * n * n  # the dense matrix, its float32 rounding and the edge list
         what += f" (a simplex tree of about {cells:.3g} simplices)"
     elif engine == "giotto-ph" and maxdim == 2 and not collapse:
-        cells = _simplices(n, 3) * edge_fraction ** 3
+        cells = simplex_count(n, 3) * edge_fraction ** 3
         total = _GIOTTO_NO_COLLAPSE[0] * n * n + _GIOTTO_NO_COLLAPSE[1] * cells
         what += f" (about {cells:.3g} triangles)"
     elif engine == "giotto-ph" and maxdim >= 3 and not collapse:
         k = maxdim + 1
-        cells = _simplices(n, k) * edge_fraction ** math.comb(k, 2)
+        cells = simplex_count(n, k) * edge_fraction ** math.comb(k, 2)
         total += 16.0 * cells  # not measured: the old rule, 16 bytes per maxdim-simplex
         what += f" (about {cells:.3g} {maxdim}-simplices)"
     return int(min(total, 2.0**62)), what
 
 
-def _simplices(n: int, k: int) -> float:
+def simplex_count(n: int, k: int) -> float:
     """``C(n, k)`` as a float (capped, fast for huge arguments)."""
     if k < 0 or k > n:
         return 0.0

@@ -57,7 +57,7 @@ from typing import Any
 
 import numpy as np
 
-from ..budgets import format_bytes, parse_memory
+from ..budgets import format_bytes, parse_memory, simplex_count
 from ..validation import check_choice, check_int, check_real
 from .settings import landmark_count
 
@@ -86,19 +86,6 @@ class PlanError(ValueError):
     """An analysis that cannot run as asked: the message names the option and a setting that fits."""
 
 
-def _simplices(n: int, k: int) -> float:
-    """``C(n, k)`` as a float, capped (``math.comb`` of huge arguments is exact but slow)."""
-    if k < 0 or k > n:
-        return 0.0
-    k = min(k, n - k)
-    out = 1.0
-    for i in range(k):
-        out *= (n - i) / (i + 1)
-        if out > _MAX_SIMPLICES:
-            return _MAX_SIMPLICES
-    return out
-
-
 def estimate_persistence(n_points: int, maxdim: int, n_features: int | None = None) -> tuple[float, float]:
     """Estimated ``(seconds, bytes)`` of Rips persistence up to ``maxdim`` on ``n_points`` points.
 
@@ -119,9 +106,9 @@ def estimate_persistence(n_points: int, maxdim: int, n_features: int | None = No
         from ..budgets import estimate_mst
 
         return estimate_mst(n, 64 if n_features is None else int(n_features))
-    seconds = _NS_PER_SIMPLEX * 1e-9 * _simplices(n, k + 2) + 1e-3
+    seconds = _NS_PER_SIMPLEX * 1e-9 * simplex_count(n, k + 2) + 1e-3
     matrix = 8.0 * n * n
-    cells = _BYTES_PER_SIMPLEX * _simplices(n, k + 1) if k >= 2 else 0.0
+    cells = _BYTES_PER_SIMPLEX * simplex_count(n, k + 1) if k >= 2 else 0.0
     return seconds, matrix + cells
 
 
