@@ -15,15 +15,21 @@ def _clouds():
     yield "every point three times", np.repeat(rng.normal(size=(60, 4)), 3, axis=0)
     yield "gaussian 64-D", rng.normal(size=(1500, 64))
     yield "two far clusters", np.r_[rng.normal(size=(100, 3)), rng.normal(size=(100, 3)) + 50.0]
+    # larger than the k-d tree search's widest query (512): settled by a tree of the points outside
+    yield "two far clusters of 700", np.r_[rng.normal(size=(700, 2)), rng.normal(size=(700, 2)) + 40.0]
+    yield "three points", rng.normal(size=(3, 2))
 
 
-@pytest.mark.parametrize("metric", ["euclidean", "cityblock", "chebyshev", "cosine"])
-def test_deaths_equal_single_linkage(metric):
+@pytest.mark.parametrize("metric,method", [("euclidean", "tiles"), ("euclidean", "kd-tree"), ("cityblock", "tiles"),
+                                           ("chebyshev", "tiles"), ("cosine", "tiles"), ("cosine", "kd-tree")])
+def test_deaths_equal_single_linkage(metric, method):
     # scipy's single linkage (its own MST on the condensed matrix) is the independent reference
     for what, X in _clouds():
         if metric == "cosine":
             X = X + 1.0  # no zero rows
-        i, j, w = mst_edges(X, metric=metric)
+        stats: dict = {}
+        i, j, w = mst_edges(X, metric=metric, method=method, stats=stats)
+        assert stats.get("search", method) == method, what
         ref = np.sort(linkage(X, "single", metric=metric)[:, 2])
         assert len(w) == len(X) - 1
         np.testing.assert_allclose(w, ref, rtol=1e-12, atol=1e-13, err_msg=what)
@@ -124,3 +130,45 @@ def test_repeated_points_join_at_zero_and_do_not_slow_the_search():
     t0 = time.perf_counter()
     d = tda_nn.persistence(np.zeros((200_000, 3)), maxdim=0)  # one point, 200,000 times: one essential bar
     assert time.perf_counter() - t0 < 30 and len(d[0]) == 1 and np.isinf(d[0][0, 1])
+
+
+def test_kd_tree_search_settles_rows_its_cache_cannot_answer():
+    """Components farther apart than any point's cached neighbours are joined exactly."""
+    rng = np.random.default_rng(8)
+    # 40 tight clumps of 60 points on a line: every clump is a component whose cached neighbours all lie inside
+    X = np.concatenate([rng.normal(scale=0.01, size=(60, 3)) + [3.0 * c, 0.0, 0.0] for c in range(40)])
+    stats: dict = {}
+    _, _, w = mst_edges(X, method="kd-tree", stats=stats)
+    np.testing.assert_allclose(w, np.sort(linkage(X, "single")[:, 2]), rtol=1e-12, atol=1e-14)
+    assert stats["rows_resolved"] > 0
+    assert np.sum(w > 1.0) == 39  # the 39 gaps between clumps
+
+
+def test_auto_search_takes_the_tree_only_where_it_pays():
+    from tda_nn.homology._mst_tree import use_tree
+
+    rng = np.random.default_rng(9)
+    # low ambient and intrinsic dimension: the tree's query time hardly grows with n; the tiles' grows like n
+    assert use_tree(rng.random((30_000, 3)))
+    # a Gaussian cloud in 64-D: a k-d tree visits nearly every leaf, the tiles run at BLAS speed
+    assert not use_tree(rng.normal(size=(30_000, 64)))
+    assert not use_tree(rng.random((5_000, 3)))  # below 20,000 points the tiles take well under a second
+    X = rng.random((30_000, 3))
+    stats: dict = {}
+    _, _, w = mst_edges(X, stats=stats)
+    assert stats["search"] == "kd-tree"
+    _, _, w_tiles = mst_edges(X, method="tiles")
+    np.testing.assert_allclose(w, w_tiles, rtol=1e-13, atol=0)
+    assert tda_nn.persistence(X, maxdim=0).meta["h0"].startswith("exact: minimum spanning tree (Boruvka over kd-tree")
+
+
+def test_search_method_is_checked_by_name():
+    from tda_nn.homology import spanning_tree
+
+    X = np.random.default_rng(10).normal(size=(30, 3))
+    with pytest.raises(ValueError, match="method"):
+        spanning_tree(X, method="balltree")
+    with pytest.raises(ValueError, match="kd-tree.*cityblock"):
+        spanning_tree(X, metric="cityblock", method="kd-tree")
+    i, j, w = spanning_tree(X, method="kd-tree")
+    np.testing.assert_allclose(w, np.sort(linkage(X, "single")[:, 2]), rtol=1e-12)

@@ -465,10 +465,11 @@ def _h0_mst(data: np.ndarray, metric: str, threshold: float, max_memory: Any, n_
         search = None  # the device kernels compute euclidean and cosine trees; the others stay on the CPU
     budgets.check_budget(budgets.estimate_mst(n, d)[1], f"the spanning tree of {n} points in {d}-D", max_memory,
                          hint="Use n_landmarks=m to compute on landmarks.")
+    stats: dict[str, Any] = {}
     _, _, w = _mst.mst_edges(np.asarray(data, dtype=np.float64), metric=_MST_METRICS[metric], n_jobs=n_threads,
-                             search=search)
+                             search=search, stats=stats)
     meta.setdefault("backend", "minimum spanning tree")
-    meta["h0"] = "exact: minimum spanning tree (Boruvka, float64 distances)"
+    meta["h0"] = f"exact: minimum spanning tree (Boruvka over {stats.get('search', 'tiles')}, float64 distances)"
     return _mst.h0_diagram(w, threshold)
 
 
