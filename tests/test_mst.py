@@ -145,7 +145,7 @@ def test_kd_tree_search_settles_rows_its_cache_cannot_answer():
 
 
 def test_auto_search_takes_the_tree_only_where_it_pays():
-    from tda_nn.homology._mst_tree import use_tree
+    from tda_nn.homology._mst import use_tree
 
     rng = np.random.default_rng(9)
     # low ambient and intrinsic dimension: the tree's query time hardly grows with n; the tiles' grows like n

@@ -35,7 +35,7 @@ exact settling of the rows the cache cannot answer) when a probe on a subsample
 predicts it faster by a margin (``method='auto'``). A k-d tree splits along the
 coordinate axes, so it pays when the ambient dimension is low as well as the
 intrinsic one: an 8-D latent in 16-D takes the tree, the same latent in 64-D and
-a Gaussian cloud in 64-D take the tiles (measured in ``_mst_tree.use_tree``).
+a Gaussian cloud in 64-D take the tiles (measured in :func:`use_tree`).
 
 Cosine distance is ``1 - cos = |u - v|^2 / 2`` on unit rows: the tree of the
 normalised rows under the Euclidean metric is the cosine tree, with weights
@@ -55,6 +55,7 @@ __all__ = ["h0_diagram", "mst_edges", "spanning_tree"]
 
 from ..budgets import MST_TILE_COLS as _TILE_COLS
 from ..budgets import MST_TILE_ROWS as _TILE_ROWS
+from ..budgets import MST_TREE_MIN_POINTS
 
 # rounding of |y|^2 - 2 x.y (inputs rounded to the tile precision, then one dot product of
 # length d + 1) is below (d + 4) u (|x| + |y|)^2 with u = eps / 2; the candidates kept lie within
@@ -266,7 +267,7 @@ def _distinct_mst_edges(
         The CPU search when ``search`` is None: GEMM tiles (``O(n)`` per row, any
         shape), or the k-d tree of :mod:`._mst_tree` (euclidean and cosine; fast at
         low intrinsic dimension). ``'auto'`` measures both on a subsample
-        (:func:`._mst_tree.use_tree`) from 20,000 points on; tiles through ``pmap``.
+        (:func:`use_tree`) from 20,000 points on; tiles through ``pmap``.
 
     Returns
     -------
@@ -292,7 +293,7 @@ def _distinct_mst_edges(
         euclid = metric in ("euclidean", "cosine")
         if method == "kd-tree" and not euclid:
             raise ValueError(f"method='kd-tree' computes euclidean and cosine trees, got metric={metric!r}.")
-        tree = method == "kd-tree" or (method == "auto" and euclid and not use_pmap and _mst_tree.use_tree(X))
+        tree = method == "kd-tree" or (method == "auto" and euclid and not use_pmap and use_tree(X))
         route = "kd-tree" if tree else "tiles"
         if tree:
             threads = (os.cpu_count() or 1) if n_jobs in (None, -1) else max(1, int(n_jobs))
@@ -403,6 +404,78 @@ def _distinct_mst_edges(
     if stats is not None:
         stats.update(rounds=rounds, rows_searched=int(searched), search=route)
     return i[order], j[order], w[order]
+
+
+def use_tree(X: np.ndarray, min_points: int = MST_TREE_MIN_POINTS) -> bool:
+    """Whether the k-d tree search is expected faster than the tiles on ``X`` (euclidean), with a 25% margin.
+
+    Both costs are measured on subsamples, as CPU time of one thread (so a busy machine
+    does not tilt the choice), and extrapolated to ``n``:
+
+    - the tiles search about ``1.05 n`` rows against ``n`` columns: the time of the
+      tiles' own search of 64 rows against the 16,384-point subsample, scaled by
+      ``(n / 16384)^2``;
+    - the tree asks every point's nearest neighbours once: the time of 64 such queries
+      on trees of 2,048 and of 16,384 points gives the growth exponent ``a`` of the
+      time per query (``0`` for a perfect tree, ``1`` when the tree visits every leaf,
+      as in a Gaussian cloud in 64-D), and ``n`` queries cost ``n`` times the second
+      time per query scaled by ``(n / 16384)^a``, and half as much again for the rounds'
+      other work.
+
+    The probe takes about a second at most and never changes the result, only its speed.
+    """
+    import time
+
+    from scipy.spatial import cKDTree
+
+    from . import _mst_tree
+
+    n = len(X)
+    if n < min_points:
+        return False
+    rng = np.random.default_rng(0)
+    s1, s2 = 2048, min(16_384, n)
+    sub = X[np.sort(rng.choice(n, size=s2, replace=False))]
+    probe = sub[rng.choice(s2, size=min(512, s2), replace=False)]
+
+    def per_call(f: Any, items: int, budget: float = 0.03) -> float:
+        # the median CPU time of this thread per call (a shared machine's other work does not count),
+        # over calls until ``budget`` seconds are spent (3 at least); BLAS runs on this thread alone
+        times: list[float] = []
+        with _one_blas_thread():
+            while len(times) < 3 or (sum(times) < budget and len(times) < items):
+                t0 = time.thread_time()
+                f(len(times) % items)
+                times.append(time.thread_time() - t0)
+        return max(float(np.median(times)), 1e-9)
+
+    search = _Search(sub, "euclidean")
+    block = np.arange(min(_TILE_ROWS, s2))
+    t_row = per_call(lambda _: search.rows(block, None), 1, budget=0.0) / len(block)
+    # about 1.05 n rows are searched in all, each against n columns, and the later rounds' label masks double
+    # the first round's cost per row (measured at 10^5 points: 75 s of CPU against 36 s predicted without them)
+    tiles = 2.1 * t_row * float(n) * (n / s2)
+    chunks = [probe[c:c + 32] for c in range(0, len(probe), 32)]
+    small = cKDTree(sub[:s1], leafsize=16, balanced_tree=False, compact_nodes=False)
+    big = cKDTree(sub, leafsize=16, balanced_tree=False, compact_nodes=False)
+    t1 = per_call(lambda c: small.query(chunks[c], k=_mst_tree.K_NEIGHBOURS + 1, workers=1), len(chunks)) / 32
+    t2 = per_call(lambda c: big.query(chunks[c], k=_mst_tree.K_NEIGHBOURS + 1, workers=1), len(chunks)) / 32
+    a = float(np.clip(np.log(t2 / t1) / np.log(s2 / s1), 0.0, 1.0)) if s2 > s1 else 1.0
+    # every point's neighbours, and half as much again for the rounds' other work (measured at 10^5 points of
+    # an 8-D latent: 9.3 s of CPU for the neighbours, 13.3 s in all)
+    tree = 1.5 * t2 * n * (n / s2) ** a
+    return tree < 0.75 * tiles
+
+
+def _one_blas_thread() -> Any:
+    try:
+        from threadpoolctl import threadpool_limits
+
+        return threadpool_limits(1, user_api="blas")
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        import contextlib
+
+        return contextlib.nullcontext()
 
 
 def h0_diagram(weights: np.ndarray, threshold: float = np.inf) -> np.ndarray:

@@ -6,17 +6,17 @@ row whatever the shape of the cloud. Here the same question is answered from a
 k-d tree (:class:`scipy.spatial.cKDTree`), whose cost per row falls with the
 intrinsic dimension:
 
-1. **The k nearest neighbours of every point, once.** A row's nearest point
-   outside its component is the first entry of its sorted list with another
-   label; the list's last distance bounds every point not in it from below.
-   Components only grow, so most rows answer from the cached list in every
+1. **The k nearest neighbours of every point, once** (``K_NEIGHBOURS = 4``). A
+   row's nearest point outside its component is the first entry of its sorted list
+   with another label; the list's last distance bounds every point not in it from
+   below. Components only grow, so most rows answer from the cached list in every
    round without a new query.
-2. **Rows the list cannot answer** (all ``k`` neighbours inside the component)
-   return that lower bound instead of an answer. Only a row whose bound is below
-   its component's best edge can change the round's choice; :meth:`resolve`
-   settles those rows exactly, within the component's best edge as radius:
-   a component of at most ``k_cap`` points by one query of ``|C| + 1``
-   neighbours, a larger one by a k-d tree of the points outside it.
+2. **Rows the list cannot answer** (all its neighbours inside the component) return
+   that lower bound instead of an answer. Only a row whose bound is below its
+   component's best edge can change the round's choice; :meth:`TreeSearch.resolve`
+   settles those rows exactly: queries of 64, then 512 neighbours within the
+   component's best edge, and for the few rows still open (deep inside a large
+   component far from the rest) a k-d tree of the points outside that component.
 
 Distances are float64 (``sqrt`` of a sum of squares, as the tiles' re-measurement),
 so the tree is exact; which of two tied edges is taken may differ from the tiles,
@@ -25,93 +25,15 @@ never the lengths. Measurements: ``benchmarks/bench_h0.py``.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
-__all__ = ["TreeSearch", "use_tree"]
+__all__ = ["K_NEIGHBOURS", "TreeSearch"]
 
 # neighbours cached per point (12 bytes each: float64 distance, int32 index); 4 measured fastest at 10^5
 # points of an 8-D latent (2: 10.1 s, 4: 7.3 s, 8: 10.3 s, 16: 23.8 s wall under load 3, the same tree)
-_K = 4
-_DEBUG = False
+K_NEIGHBOURS = 4
 # relative slack added to a query radius, so a point exactly at the radius is never lost to rounding
 _SLACK = 1e-9
-
-
-def use_tree(X: np.ndarray, min_points: int = 20_000) -> bool:
-    """Whether the k-d tree search is expected faster than the tiles on ``X`` (euclidean), with a 25% margin.
-
-    Both costs are measured on subsamples, as CPU time of one thread (so a busy machine
-    does not tilt the choice), and extrapolated to ``n``:
-
-    - the tiles search about ``1.05 n`` rows against ``n`` columns: the time of the
-      tiles' own search of 64 rows against the 16,384-point subsample, scaled by
-      ``(n / 16384)^2``;
-    - the tree asks every point's nearest neighbours once: the time of 64 such queries
-      on trees of 2,048 and of 16,384 points gives the growth exponent ``a`` of the
-      time per query (``0`` for a perfect tree, ``1`` when the tree visits every leaf,
-      as in a Gaussian cloud in 64-D), and ``n`` queries cost ``n`` times the second
-      time per query scaled by ``(n / 16384)^a``, and half as much again for the rounds'
-      other work.
-
-    The probe takes about a second at most and never changes the result, only its speed.
-    """
-    import time
-
-    from scipy.spatial import cKDTree
-
-    n = len(X)
-    if n < min_points:
-        return False
-    rng = np.random.default_rng(0)
-    s1, s2 = 2048, min(16_384, n)
-    sub = X[np.sort(rng.choice(n, size=s2, replace=False))]
-    probe = sub[rng.choice(s2, size=min(512, s2), replace=False)]
-
-    def per_call(f: Any, items: int, budget: float = 0.03) -> float:
-        # the median CPU time of this thread per call (a shared machine's other work does not count),
-        # over calls until ``budget`` seconds are spent (3 at least); BLAS runs on this thread alone
-        times: list[float] = []
-        with _one_blas_thread():
-            while len(times) < 3 or (sum(times) < budget and len(times) < items):
-                t0 = time.thread_time()
-                f(len(times) % items)
-                times.append(time.thread_time() - t0)
-        return max(float(np.median(times)), 1e-9)
-
-    from ..budgets import MST_TILE_ROWS
-    from ._mst import _Search
-
-    search = _Search(sub, "euclidean")
-    block = np.arange(min(MST_TILE_ROWS, s2))
-    t_row = per_call(lambda _: search.rows(block, None), 1, budget=0.0) / len(block)
-    # about 1.05 n rows are searched in all, each against n columns, and the later rounds' label masks double
-    # the first round's cost per row (measured at 10^5 points: 75 s of CPU against 36 s predicted without them)
-    tiles = 2.1 * t_row * float(n) * (n / s2)
-    chunks = [probe[c:c + 32] for c in range(0, len(probe), 32)]
-    small = cKDTree(sub[:s1], leafsize=16, balanced_tree=False, compact_nodes=False)
-    big = cKDTree(sub, leafsize=16, balanced_tree=False, compact_nodes=False)
-    t1 = per_call(lambda c: small.query(chunks[c], k=_K + 1, workers=1), len(chunks)) / 32
-    t2 = per_call(lambda c: big.query(chunks[c], k=_K + 1, workers=1), len(chunks)) / 32
-    a = float(np.clip(np.log(t2 / t1) / np.log(s2 / s1), 0.0, 1.0)) if s2 > s1 else 1.0
-    # every point's neighbours, and half as much again for the rounds' other work (measured at 10^5 points of
-    # an 8-D latent: 9.3 s of CPU for the neighbours, 13.3 s in all)
-    tree = 1.5 * t2 * n * (n / s2) ** a
-    if _DEBUG:
-        print(dict(t_row=t_row, t1=t1, t2=t2, a=a, tiles=tiles, tree=tree))
-    return tree < 0.75 * tiles
-
-
-def _one_blas_thread() -> Any:
-    try:
-        from threadpoolctl import threadpool_limits
-
-        return threadpool_limits(1, user_api="blas")
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-        import contextlib
-
-        return contextlib.nullcontext()
 
 
 class TreeSearch:
@@ -123,7 +45,7 @@ class TreeSearch:
         self.X = X
         self.threads = max(1, int(threads))
         self.tree = cKDTree(X, leafsize=16, balanced_tree=False, compact_nodes=False)
-        self.k = min(_K, len(X) - 1)
+        self.k = min(K_NEIGHBOURS, len(X) - 1)
         self._nd: np.ndarray | None = None
         self._nj: np.ndarray | None = None
 
