@@ -673,12 +673,7 @@ def _knn(X: Any, k: int, metric: str, name: str = "X", device: Any = None,
                  name="budget", hint="Use a smaller k (a few percent of the points is typical).")
 
     if metric == "precomputed":
-        D = D.copy()
-        np.fill_diagonal(D, -1.0)  # make each point its own first neighbour, even among duplicates
-        order = np.argpartition(D, k, axis=1)[:, : k + 1]
-        dist = np.take_along_axis(D, order, axis=1)
-        srt = np.argsort(dist, axis=1)
-        ind, dist = np.take_along_axis(order, srt, axis=1)[:, 1:], np.take_along_axis(dist, srt, axis=1)[:, 1:]
+        ind, dist = _knn_of_matrix(D, k)
         return ind, dist, N
     S, unit = _landmarks.in_range(D, metric)  # far from 1: scaled by a power of two, distances scaled back
     P = _rows_as_measured(S, metric)
@@ -693,6 +688,25 @@ def _knn(X: Any, k: int, metric: str, name: str = "X", device: Any = None,
             _unscale(v, unit, name, what)
         dist = dist * unit
     return ind, dist, N
+
+
+def _knn_of_matrix(D: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The k nearest other rows from a distance matrix, by (distance, index) as for points."""
+    N = len(D)
+    ind = np.empty((N, k), dtype=np.int64)
+    dist = np.empty((N, k))
+    step = max(1, (1 << 22) // N)
+    for r0 in range(0, N, step):
+        B = np.array(D[r0:r0 + step], dtype=np.float64)
+        B[np.arange(len(B)), np.arange(r0, r0 + len(B))] = -1.0  # each row its own first, even among duplicates
+        kth = np.partition(B, k, axis=1)[:, k]
+        r, c = np.nonzero(B <= kth[:, None])  # at least k + 1 per row, more where ties cross the k-th
+        v = B[r, c]
+        order = np.lexsort((c, v, r))
+        r, c, v = r[order], c[order], v[order]
+        at = np.searchsorted(r, np.arange(len(B)))[:, None] + np.arange(1, k + 1)  # skip the row itself
+        ind[r0:r0 + len(B)], dist[r0:r0 + len(B)] = c[at], v[at]
+    return ind, dist
 
 
 def _certified_knn(P: np.ndarray, k: int, search: Any) -> tuple[np.ndarray, np.ndarray]:

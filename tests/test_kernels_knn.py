@@ -203,3 +203,28 @@ def test_numeric_core_needs_no_torch_for_neighbours():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]
+
+
+@pytest.mark.parametrize("scale", [2.0**100, 2.0**-100])
+def test_float32_tiles_of_a_cloud_far_from_one(scale):
+    """Squares of 1e30 overflow float32 and of 1e-30 underflow: the search scales by a power of two first."""
+    X = np.random.default_rng(5).normal(size=(300, 6))
+    a = kernels.KnnSearch(X, "cpu", np.float32)
+    b = kernels.KnnSearch(X * scale, "cpu", np.float32)
+    rows = np.arange(300)
+    (ca, ba), (cb, bb) = a.search(rows, 8), b.search(rows, 8)
+    np.testing.assert_array_equal(np.sort(cb, axis=1), np.sort(ca, axis=1))
+    np.testing.assert_array_equal(bb, ba * scale**2)
+    assert np.all(ba > 0)
+    np.testing.assert_array_equal(nearest_neighbors(X * scale, 4, device="cpu", dtype=np.float32)[0],
+                                  nearest_neighbors(X, 4)[0])
+
+
+def test_a_distance_matrix_breaks_ties_by_index_too():
+    for name in ("grid", "grid3", "duplicates"):
+        X = CLOUDS[name]
+        D = cdist(X, X)  # integer coordinates: the same bits as the points' own measurement
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # the duplicates' graph is disconnected on both
+            np.testing.assert_array_equal(knn_geodesic(D, 5, metric="precomputed"), knn_geodesic(X, 5))
+        np.testing.assert_array_equal(dtm_weights(D, 5, metric="precomputed"), dtm_weights(X, 5))

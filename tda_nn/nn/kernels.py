@@ -232,6 +232,11 @@ class KnnSearch:
         torch = _torch()
         P = np.asarray(P, dtype=np.float64)
         P = P - P.mean(axis=0)  # centred: smaller norms, less cancellation in the expansion
+        # divided by a power of two near its largest |value| (exact): float32 tiles of a cloud at 1e30
+        # would overflow, at 1e-30 underflow; bounds are scaled back by its square
+        top = float(np.abs(P).max(initial=0.0))
+        self.unit = float(np.ldexp(1.0, int(np.frexp(top)[1]))) if top > 0 else 1.0
+        P = P / self.unit
         self.n, dim = P.shape
         self.dev, self.tdt = device_of(device), _dtype(dtype)
         self.Z = torch.as_tensor(P, device=self.dev).to(self.tdt)
@@ -268,7 +273,7 @@ class KnnSearch:
             last[r0:r0 + len(tr)] = best_v.max(dim=1).values.double().cpu().numpy()
         if c == n - 1:  # every other row is a candidate: nothing lies outside
             return cand, np.full(len(rows), np.inf)
-        return cand, last + self.sq_host[rows] - self.tol[rows]
+        return cand, (last + self.sq_host[rows] - self.tol[rows]) * self.unit**2
 
 
 def knn(X: np.ndarray, k: int, *, metric: str = "euclidean", dtype: Any = np.float64,
