@@ -9,7 +9,9 @@ metric*. This module makes that choice explicit and large clouds tractable:
   distance ``2 r`` of those of the whole cloud (for a true metric).
 * :func:`pairwise_distances` (euclidean, cosine, correlation) in chunks, with a
   memory guard; :func:`standardize` and :func:`pca` for preprocessing.
-* :func:`knn_geodesic`: shortest-path distances on the k-nearest-neighbour graph
+* :func:`nearest_neighbors`: the k nearest neighbours, exact in float64 with ties
+  broken by index, on the CPU or (``device=``) with tiled torch kernels;
+  :func:`knn_geodesic`: shortest-path distances on the k-nearest-neighbour graph
   (an Isomap-style estimate of intrinsic distances); :func:`dtm_weights`:
   distance-to-measure vertex weights for weighted Rips.
 * :func:`sample_clouds` and :func:`feature_map_images`: one cloud (or image) per
@@ -48,6 +50,7 @@ __all__ = [
     "feature_map_images",
     "knn_geodesic",
     "landmarks",
+    "nearest_neighbors",
     "pairwise_distances",
     "pca",
     "sample_clouds",
@@ -583,9 +586,78 @@ def pca(
 
 
 # -- neighbourhood graphs -----------------------------------------------------------
-def _knn(X: Any, k: int, metric: str, name: str = "X") -> tuple[np.ndarray, np.ndarray, int]:
-    """Indices and distances of the k nearest neighbours of every row (self excluded)."""
+def _device_for(device: Any, metric: str, dtype: Any) -> Any:
+    """``device`` checked before any work (``None`` stays ``None``); ``dtype`` the tile precision."""
+    try:
+        dt = np.dtype(dtype) if isinstance(dtype, (type, np.dtype, str)) else None
+    except TypeError:
+        dt = None
+    if dt is None or dt not in (np.float32, np.float64):
+        raise ValueError(f"dtype must be np.float32 or np.float64 (the precision of the device tiles), got {dtype!r}.")
+    if device is None:
+        return None
+    if metric == "precomputed":
+        raise ValueError("metric='precomputed' has no device kernel: the neighbours of a distance matrix are read "
+                         "from its rows on the CPU. Leave device out, or pass the points with metric='euclidean', "
+                         "'cosine' or 'correlation'.")
+    return _kernels().device_of(device)  # a TypeError or ValueError naming device
+
+
+def _rows_as_measured(S: np.ndarray, metric: str) -> np.ndarray:
+    """The float64 rows whose euclidean distances the metric is a function of (unit rows for cosine/correlation)."""
+    P = S.astype(np.float64)
+    if metric in ("cosine", "correlation"):
+        P = P / _landmarks.row_units(S)[:, None]
+        if metric == "correlation":
+            P = P - P.mean(axis=1, keepdims=True)
+        P = P / np.sqrt(np.einsum("ij,ij->i", P, P))[:, None]
+    return P
+
+
+def _sq_between(PT: np.ndarray, rows: np.ndarray, cand: np.ndarray) -> np.ndarray:
+    """Squared distances ``|p_i - p_j|^2`` of rows to their candidates, one feature at a time.
+
+    ``PT`` is the transposed cloud. Each entry is the same sequence of float64
+    operations wherever it sits in ``cand``, so every path that measures a pair
+    gets the same bits.
+    """
+    out = np.zeros(cand.shape)
+    for col in PT:
+        diff = col[rows][:, None] - col[cand]
+        diff *= diff
+        out += diff
+    return out
+
+
+class _SklearnSearch:
+    """:class:`tda_nn.nn.kernels.KnnSearch`'s contract from scikit-learn's trees (the CPU path)."""
+
+    def __init__(self, P: np.ndarray) -> None:
+        from sklearn.neighbors import NearestNeighbors
+
+        P = P - P.mean(axis=0)
+        self.P = P
+        norm = np.sqrt(np.einsum("ij,ij->i", P, P))
+        # the brute engine's expansion (chosen by 'auto' in high dimension) rounds by this much
+        self.tol = 4.0 * (P.shape[1] + 2) * np.finfo(np.float64).eps * (norm + norm.max()) ** 2
+        self.nn = NearestNeighbors(algorithm="auto").fit(P)
+
+    def search(self, rows: np.ndarray, c: int) -> tuple[np.ndarray, np.ndarray]:
+        n = len(self.P)
+        d, ind = self.nn.kneighbors(self.P[rows], n_neighbors=c + 1)
+        drop = ind == rows[:, None]  # the row itself, where the engine returned it ...
+        drop[~drop.any(axis=1), -1] = True  # ... else the farthest: c others are kept either way
+        cand = ind[~drop].reshape(len(rows), c)
+        if c == n - 1:
+            return cand, np.full(len(rows), np.inf)
+        return cand, d[:, -1] ** 2 - self.tol[rows]  # everything not returned lies at least this far
+
+
+def _knn(X: Any, k: int, metric: str, name: str = "X", device: Any = None,
+         dtype: Any = np.float64) -> tuple[np.ndarray, np.ndarray, int]:
+    """Indices and distances of the k nearest neighbours of every row (self excluded), ties by index."""
     metric = check_choice(metric, name="metric", choices=_METRICS)
+    dev = _device_for(device, metric, dtype)
     if metric == "precomputed":
         D = check_distance_matrix(X, name=name)
         if not isinstance(D, np.ndarray):
@@ -599,21 +671,16 @@ def _knn(X: Any, k: int, metric: str, name: str = "X") -> tuple[np.ndarray, np.n
         raise ValueError(f"k must be smaller than the number of points, got k={k} for {N} points. Use k <= {N - 1}.")
     check_budget(8.0 * 4 * N * (k + 1), f"the {N} x {k + 1} neighbour distances and indices (k={k})", None,
                  name="budget", hint="Use a smaller k (a few percent of the points is typical).")
-    from sklearn.neighbors import NearestNeighbors
 
     if metric == "precomputed":
-        D = D.copy()
-        np.fill_diagonal(D, -1.0)  # make each point its own first neighbour, even among duplicates
-        order = np.argpartition(D, k, axis=1)[:, : k + 1]
-        dist = np.take_along_axis(D, order, axis=1)
-        srt = np.argsort(dist, axis=1)
-        ind, dist = np.take_along_axis(order, srt, axis=1)[:, 1:], np.take_along_axis(dist, srt, axis=1)[:, 1:]
+        ind, dist = _knn_of_matrix(D, k)
         return ind, dist, N
-    algo = "auto" if metric == "euclidean" else "brute"
     S, unit = _landmarks.in_range(D, metric)  # far from 1: scaled by a power of two, distances scaled back
-    nn = NearestNeighbors(n_neighbors=k, metric=metric, algorithm=algo).fit(S)
-    dist, ind = nn.kneighbors()  # without a query, each point is not its own neighbour
-    dist = np.maximum(dist, 0.0)
+    P = _rows_as_measured(S, metric)
+    # candidates from scikit-learn's trees or the device tiles; the answer is decided here, in float64
+    search = _SklearnSearch(P) if dev is None else _kernels().KnnSearch(P, dev, dtype)
+    ind, sq = _certified_knn(P, k, search)
+    dist = np.sqrt(sq) if metric == "euclidean" else 0.5 * sq  # cosine of unit rows: |u - v|^2 / 2
     if unit != 1.0:
         pos = dist[dist > 0]
         for v, what in ((float(dist.max(initial=0.0)), "largest neighbour distance"),
@@ -623,6 +690,120 @@ def _knn(X: Any, k: int, metric: str, name: str = "X") -> tuple[np.ndarray, np.n
     return ind, dist, N
 
 
+def _knn_of_matrix(D: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The k nearest other rows from a distance matrix, by (distance, index) as for points."""
+    N = len(D)
+    ind = np.empty((N, k), dtype=np.int64)
+    dist = np.empty((N, k))
+    step = max(1, (1 << 22) // N)
+    for r0 in range(0, N, step):
+        B = np.array(D[r0:r0 + step], dtype=np.float64)
+        B[np.arange(len(B)), np.arange(r0, r0 + len(B))] = -1.0  # each row its own first, even among duplicates
+        kth = np.partition(B, k, axis=1)[:, k]
+        r, c = np.nonzero(B <= kth[:, None])  # at least k + 1 per row, more where ties cross the k-th
+        v = B[r, c]
+        order = np.lexsort((c, v, r))
+        r, c, v = r[order], c[order], v[order]
+        at = np.searchsorted(r, np.arange(len(B)))[:, None] + np.arange(1, k + 1)  # skip the row itself
+        ind[r0:r0 + len(B)], dist[r0:r0 + len(B)] = c[at], v[at]
+    return ind, dist
+
+
+def _certified_knn(P: np.ndarray, k: int, search: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The k nearest other rows of every row of ``P`` by (float64 squared distance, index).
+
+    ``search(rows, c)`` proposes ``c`` candidates per row and a lower bound on the
+    squared distance of every other row. The candidates are measured here; a row's
+    answer stands when its k-th distance lies below that bound (so no row outside
+    could tie or beat it), and the other rows are searched again with twice the
+    candidates (at most all rows). Which engine proposed, and how it broke ties,
+    therefore never changes the answer.
+    """
+    N, dim = P.shape
+    PT = np.ascontiguousarray(P.T)
+    slack = 1.0 - 4.0 * (dim + 2) * np.finfo(np.float64).eps  # the float64 measurement's own rounding
+    ind = np.empty((N, k), dtype=np.int64)
+    sq = np.empty((N, k))
+    todo = np.arange(N)
+    c = min(N - 1, k + max(4, k // 4))
+    while todo.size:
+        step = max(1, (1 << 22) // c)  # candidates held at once
+        left = []
+        for s in range(0, len(todo), step):
+            rows = todo[s:s + step]
+            cand, bound = search.search(rows, c)
+            e2 = _sq_between(PT, rows, cand)
+            order = np.lexsort((cand, e2), axis=1)[:, :k]
+            cand, e2 = np.take_along_axis(cand, order, 1), np.take_along_axis(e2, order, 1)
+            ok = (e2[:, -1] < bound * slack) | ~np.isfinite(bound)
+            ind[rows[ok]], sq[rows[ok]] = cand[ok], e2[ok]
+            left.append(rows[~ok])
+        todo = np.concatenate(left)
+        c = min(N - 1, 2 * c)
+    return ind, sq
+
+
+def nearest_neighbors(
+    X: Any,
+    k: int,
+    *,
+    metric: Literal["euclidean", "cosine", "correlation"] = "euclidean",
+    device: Any = None,
+    dtype: Any = np.float64,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` nearest other points of every point, exact in float64, ties broken by index.
+
+    A point is never its own neighbour; the other copies of a duplicated point are
+    its neighbours at distance 0. The answer is a function of the float64
+    distances alone: candidates come from scikit-learn's trees (or from tiled torch
+    kernels on ``device``), every candidate is re-measured in float64
+    (``sqrt(sum((x - y)^2))``; for cosine and correlation ``|u - v|^2 / 2`` of the unit
+    rows, which is ``1 - cos`` without its cancellation), and a point's answer is
+    kept only when no point outside its candidates can be as near as its k-th
+    neighbour; otherwise it is searched again with more candidates. So the result
+    is the same, bit for bit, on every engine and device, and among points at equal
+    distance the lower indices are the neighbours.
+
+    Parameters
+    ----------
+    X : array-like or torch.Tensor of shape (N, n_features)
+    k : int
+        Neighbours per point, ``1 <= k < N``.
+    metric : {'euclidean', 'cosine', 'correlation'}, default='euclidean'
+    device : torch.device, str or None, default=None
+        Propose the candidates with tiled torch kernels on this device
+        (:class:`tda_nn.nn.kernels.KnnSearch`: ``N^2 d`` of matrix products).
+        ``None``: scikit-learn on the CPU, no torch import.
+    dtype : {np.float64, np.float32}, default=np.float64
+        Precision of the device tiles (float32 is faster on most GPUs; the answer
+        is the same, as every candidate is re-measured in float64).
+
+    Returns
+    -------
+    indices : ndarray of shape (N, k), int64
+        Row ``i`` lists the neighbours of point ``i`` by increasing distance, ties by index.
+    distances : ndarray of shape (N, k), float64
+
+    Raises
+    ------
+    ValueError
+        ``k`` outside ``[1, N - 1]``, NaN/inf entries, zero rows for cosine, constant
+        rows for correlation, a ``device`` torch does not know or that is absent,
+        a ``dtype`` other than float32/float64.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tda_nn.clouds import nearest_neighbors
+    >>> ind, dist = nearest_neighbors(np.array([[0.0], [1.0], [2.0], [4.0]]), 1)
+    >>> ind.ravel().tolist(), dist.ravel().tolist()  # point 1 is as near to 0 as to 2: index 0 wins
+    ([1, 0, 1, 2], [1.0, 1.0, 1.0, 2.0])
+    """
+    metric = check_choice(metric, name="metric", choices=_FEATURE_METRICS)
+    ind, dist, _ = _knn(X, k, metric, device=device, dtype=dtype)
+    return ind, dist
+
+
 def knn_geodesic(
     X: Any,
     k: int,
@@ -630,6 +811,8 @@ def knn_geodesic(
     metric: Metric = "euclidean",
     disconnected: Literal["connect", "inf", "raise"] = "connect",
     max_memory: int | float | str | None = None,
+    device: Any = None,
+    dtype: Any = np.float64,
 ) -> np.ndarray:
     """Shortest-path (geodesic) distances on the symmetrised k-nearest-neighbour graph.
 
@@ -654,11 +837,26 @@ def knn_geodesic(
         its own essential H0 bar). ``'raise'``: raise ``ValueError``.
     max_memory : int, float, str or None, default=None
         Guard on the ``N x N`` float64 result, as in :func:`pairwise_distances`.
+    device : torch.device, str or None, default=None
+        Build the neighbour graph (the ``N^2 d`` part) with tiled torch kernels on
+        this device, as :func:`nearest_neighbors` does; the bridges between
+        components and the shortest paths (scipy's Dijkstra) stay on the CPU.
+        The result is the CPU path's, bit for bit. ``None``: numpy and
+        scikit-learn, no torch import. Not with ``metric='precomputed'``.
+    dtype : {np.float64, np.float32}, default=np.float64
+        Precision of the device tiles; the graph's edges are re-measured in float64
+        whatever it is, so the result does not depend on it.
 
     Returns
     -------
     ndarray of shape (N, N)
         Symmetric float64 geodesic distances, zero diagonal.
+
+    Notes
+    -----
+    The neighbours are those of :func:`nearest_neighbors`: exact in float64, ties
+    broken by index, so a grid (many equal distances) gives one graph whatever
+    engine or device found the candidates.
 
     Examples
     --------
@@ -673,13 +871,17 @@ def knn_geodesic(
     from scipy.sparse.csgraph import connected_components, minimum_spanning_tree, shortest_path
 
     disconnected = check_choice(disconnected, name="disconnected", choices=("connect", "inf", "raise"))
+    metric = check_choice(metric, name="metric", choices=_METRICS)
+    _device_for(device, metric, dtype)  # a bad device is refused before any work
     unit = 1.0
-    if check_choice(metric, name="metric", choices=_METRICS) != "precomputed":
+    if metric != "precomputed":
         # far from 1 the whole graph is built on the cloud scaled by a power of two (exact), so bridge
         # weights keep their order; the path lengths are scaled back at the end
         X, unit = _landmarks.in_range(check_points(X, name="X"), metric)
-    ind, dist, N = _knn(X, k, metric)
-    _guard(N, N, np.float64, max_memory, "knn_geodesic")
+        _guard(len(X), len(X), np.float64, max_memory, "knn_geodesic")
+    ind, dist, N = _knn(X, k, metric, device=device, dtype=dtype)
+    if metric == "precomputed":
+        _guard(N, N, np.float64, max_memory, "knn_geodesic")
     rows = np.repeat(np.arange(N), ind.shape[1])
     cols = ind.ravel()
     lo, hi = np.minimum(rows, cols), np.maximum(rows, cols)
@@ -749,7 +951,8 @@ def _bridge_components(X: Any, metric: str, G: Any, labels: np.ndarray, n_comp: 
     return G.tocsr()
 
 
-def dtm_weights(X: Any, k: int, *, metric: Metric = "euclidean", r: float = 2.0) -> np.ndarray:
+def dtm_weights(X: Any, k: int, *, metric: Metric = "euclidean", r: float = 2.0, device: Any = None,
+                dtype: Any = np.float64) -> np.ndarray:
     """Distance-to-measure vertex weights for weighted Rips filtrations.
 
     ``w(x) = 2 * ((1 / (k + 1)) * sum_{i=1..k} d(x, x_i)^r)^(1/r)`` over the ``k``
@@ -767,6 +970,12 @@ def dtm_weights(X: Any, k: int, *, metric: Metric = "euclidean", r: float = 2.0)
     metric : {'euclidean', 'cosine', 'correlation', 'precomputed'}, default='euclidean'
     r : float, default=2.0
         Power of the mean, ``r >= 1``.
+    device : torch.device, str or None, default=None
+        Find the neighbours with tiled torch kernels on this device
+        (:func:`nearest_neighbors`); the weights are the CPU path's, bit for bit.
+        ``None``: numpy and scikit-learn, no torch import. Not with ``metric='precomputed'``.
+    dtype : {np.float64, np.float32}, default=np.float64
+        Precision of the device tiles (the distances are re-measured in float64).
 
     Returns
     -------
@@ -780,7 +989,7 @@ def dtm_weights(X: Any, k: int, *, metric: Metric = "euclidean", r: float = 2.0)
     array([ 1.41421356,  1.41421356,  1.41421356, 11.3137085 ])
     """
     r = check_real(r, name="r", min_value=1.0)
-    _, dist, _ = _knn(X, k, metric)
+    _, dist, _ = _knn(X, k, metric, device=device, dtype=dtype)
     top = float(dist.max(initial=0.0))
     pos = dist[dist > 0]
     low = float(pos.min()) if pos.size else 1.0

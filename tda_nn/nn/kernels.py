@@ -10,8 +10,10 @@ tiles of matrix products on the device. Answers are those of the CPU path:
   from tiny distances, the expansion's cancellation scale);
 - **landmarks**: the max-min sequence on the device; the covering radius is
   re-measured in float64 on the CPU for the points near the maximum;
-- **nearest neighbours**: top-k of every row over column tiles; the distances
-  returned are re-measured in float64;
+- **nearest neighbours**: candidates by top-k of every row over column tiles
+  (:class:`KnnSearch`); :func:`tda_nn.clouds.nearest_neighbors` re-measures them in
+  float64 and widens the search where rounding or ties could change the answer, so
+  the neighbours (ties by index) and distances are the CPU path's, bit for bit;
 - **spanning tree** (exact H0): :func:`tda_nn.homology.spanning_tree` with
   ``device=`` runs Borůvka's rounds on the host and their tile search
   (:class:`DeviceSearch`) here; every candidate within the rounding bound of a
@@ -29,7 +31,7 @@ import numpy as np
 
 from ..clouds import Landmarks
 
-__all__ = ["DeviceSearch", "device_of", "knn", "landmarks", "maxmin", "pairwise_distances"]
+__all__ = ["DeviceSearch", "KnnSearch", "device_of", "knn", "landmarks", "maxmin", "pairwise_distances"]
 
 _TILE = 4096  # rows x columns of one device tile
 
@@ -213,52 +215,79 @@ def landmarks(X: Any, n: int, first: int, *, metric: str, device: Any = None) ->
 
 
 # -- nearest neighbours ----------------------------------------------------------------------
+class KnnSearch:
+    """Candidates for the k nearest neighbours of rows of a float64 cloud, on a device.
+
+    ``search(rows, c)`` returns ``(cand, bound)``: for every row the ``c`` other rows
+    with the smallest tile values ``|y|^2 - 2 x.y`` (a row is never its own candidate;
+    among duplicates the other copies are), and a lower bound on the true squared
+    distance from the row to every row that is not a candidate (``inf`` when all are):
+    the largest kept value plus ``|x|^2``, less the rounding bound of the tile
+    arithmetic in the device precision. :func:`tda_nn.clouds.nearest_neighbors`
+    re-measures the candidates in float64 and widens ``c`` for the rows whose bound
+    does not certify the answer, so ties and rounding never change it.
+    """
+
+    def __init__(self, P: np.ndarray, device: Any, dtype: Any) -> None:
+        torch = _torch()
+        P = np.asarray(P, dtype=np.float64)
+        P = P - P.mean(axis=0)  # centred: smaller norms, less cancellation in the expansion
+        # divided by a power of two near its largest |value| (exact): float32 tiles of a cloud at 1e30
+        # would overflow, at 1e-30 underflow; bounds are scaled back by its square
+        top = float(np.abs(P).max(initial=0.0))
+        self.unit = float(np.ldexp(1.0, int(np.frexp(top)[1]))) if top > 0 else 1.0
+        P = P / self.unit
+        self.n, dim = P.shape
+        self.dev, self.tdt = device_of(device), _dtype(dtype)
+        self.Z = torch.as_tensor(P, device=self.dev).to(self.tdt)
+        self.sq = (self.Z * self.Z).sum(dim=1)
+        norm = np.sqrt(np.einsum("ij,ij->i", P, P))
+        self.sq_host = self.sq.double().cpu().numpy()
+        self.tol = 4.0 * (dim + 2) * float(torch.finfo(self.tdt).eps) * (norm + norm.max()) ** 2
+
+    def search(self, rows: np.ndarray, c: int) -> tuple[np.ndarray, np.ndarray]:
+        torch = _torch()
+        n, dev = self.n, self.dev
+        if not 1 <= c <= n - 1:
+            raise ValueError(f"c must be between 1 and n - 1 = {n - 1}, got {c}.")
+        rows = np.asarray(rows, dtype=np.int64)
+        cand = np.empty((len(rows), c), dtype=np.int64)
+        last = np.empty(len(rows))
+        for r0 in range(0, len(rows), _TILE):
+            tr = torch.as_tensor(rows[r0:r0 + _TILE], device=dev)
+            Zr = self.Z[tr]
+            best_v = torch.full((len(tr), c), float("inf"), dtype=self.tdt, device=dev)
+            best_i = torch.full((len(tr), c), -1, dtype=torch.int64, device=dev)
+            for c0 in range(0, n, _TILE):
+                c1 = min(n, c0 + _TILE)
+                G = self.sq[None, c0:c1] - 2 * (Zr @ self.Z[c0:c1].T)
+                mine = (tr >= c0) & (tr < c1)  # a row is never its own neighbour
+                if bool(mine.any()):
+                    at = torch.nonzero(mine).flatten()
+                    G[at, tr[at] - c0] = float("inf")
+                vals = torch.cat([best_v, G], dim=1)
+                ids = torch.cat([best_i, torch.arange(c0, c1, device=dev).expand(len(tr), -1)], dim=1)
+                top = torch.topk(vals, c, dim=1, largest=False, sorted=False)
+                best_v, best_i = top.values, torch.gather(ids, 1, top.indices)
+            cand[r0:r0 + len(tr)] = best_i.cpu().numpy()
+            last[r0:r0 + len(tr)] = best_v.max(dim=1).values.double().cpu().numpy()
+        if c == n - 1:  # every other row is a candidate: nothing lies outside
+            return cand, np.full(len(rows), np.inf)
+        return cand, (last + self.sq_host[rows] - self.tol[rows]) * self.unit**2
+
+
 def knn(X: np.ndarray, k: int, *, metric: str = "euclidean", dtype: Any = np.float64,
         device: Any = "cpu") -> tuple[np.ndarray, np.ndarray]:
     """``(indices, distances)`` of the ``k`` nearest other rows of every row, on ``device``.
 
-    Tiles of ``|y|^2 - 2 x.y`` select ``k + 1`` candidates per row (a row is never
-    its own neighbour; among duplicates the other copies are neighbours at 0);
-    the distances returned are re-measured in float64, and rows sorted by them
-    (ties by index).
+    :func:`tda_nn.clouds.nearest_neighbors` with ``device=``: candidates from
+    :class:`KnnSearch`, distances re-measured in float64, rows sorted by distance
+    and ties by index (a row is never its own neighbour; among duplicates the other
+    copies are neighbours at 0).
     """
-    torch = _torch()
-    dev, tdt = device_of(device), _dtype(dtype)
-    P = np.asarray(X, dtype=np.float64)
-    if metric in ("cosine", "correlation"):
-        P = _unit(torch.as_tensor(P), metric).numpy()
-    P = P - P.mean(axis=0)
-    n = len(P)
-    if not 1 <= k < n:
-        raise ValueError(f"k must be between 1 and n - 1 = {n - 1}, got {k}.")
-    Z = torch.as_tensor(P, device=dev).to(tdt)
-    sq = (Z * Z).sum(dim=1)
-    # enough candidates to hold the true k nearest despite rounding: k + 1 plus a margin
-    c = min(n, k + 1 + max(4, k // 4))
-    best_v = torch.full((n, c), float("inf"), dtype=tdt, device=dev)
-    best_i = torch.zeros((n, c), dtype=torch.int64, device=dev)
-    for r in range(0, n, _TILE):
-        rows = slice(r, min(n, r + _TILE))
-        for s in range(0, n, _TILE):
-            cols = slice(s, min(n, s + _TILE))
-            G = sq[None, cols] - 2 * (Z[rows] @ Z[cols].T)
-            if s <= r < s + _TILE or r <= s < r + _TILE:  # the diagonal: never one's own neighbour
-                ii = torch.arange(rows.start, rows.stop, device=dev)
-                inside = (ii >= cols.start) & (ii < cols.stop)
-                G[ii[inside] - rows.start, ii[inside] - cols.start] = float("inf")
-            vals = torch.cat([best_v[rows], G], dim=1)
-            ids = torch.cat([best_i[rows], torch.arange(cols.start, cols.stop, device=dev).expand(G.shape[0], -1)],
-                            dim=1)
-            top = torch.topk(vals, c, dim=1, largest=False)
-            best_v[rows], best_i[rows] = top.values, torch.gather(ids, 1, top.indices)
-    cand = best_i.cpu().numpy()
-    diff = P[:, None, :] - P[cand]
-    d = np.sqrt(np.einsum("ijk,ijk->ij", diff, diff))
-    if metric in ("cosine", "correlation"):
-        d = 0.5 * d * d
-    order = np.lexsort((cand, d), axis=1)
-    cand, d = np.take_along_axis(cand, order, 1)[:, :k], np.take_along_axis(d, order, 1)[:, :k]
-    return cand, d
+    from ..clouds import nearest_neighbors
+
+    return nearest_neighbors(X, k, metric=metric, dtype=dtype, device=device)
 
 
 # -- the spanning tree ----------------------------------------------------------------------
