@@ -107,6 +107,11 @@ class TestWords:
         assert radius[0] == pytest.approx(radius[1], rel=1e-12) and radius[0] > 0
         assert f"covering radius r = {radius[0]:.3g} × median distance (column '2r' = twice it)" in said
 
+    def test_the_summary_says_it_too(self, landmarked):
+        assert landmarked.summary()["exact"] == exactness(landmarked.table)
+        # a row that records no landmark bound is not described (nothing claimed either way)
+        assert exactness(Table((LayerRow(layer="x", n_points=5),))) is None
+
     def test_the_cluster_finding_names_every_sample(self, landmarked):
         clusters = [f for f in landmarked.findings if f.rule == "clusters" and f.layer == "input"]
         assert len(clusters) == 1 and "single-linkage tree of all 60 samples" in clusters[0].text

@@ -26,7 +26,7 @@ import numpy as np
 from ..diagrams import Diagrams, jsonable, plain, unjson
 from ..findings import Finding
 from ..results import LoopsResult, MapperResult, ProbesResult, RegionsResult, SymmetryResult, Table, ViewsResult
-from .html import report_html
+from .html import exactness, report_html
 from .schema import read_body, write_body
 
 __all__ = ["Report"]
@@ -154,11 +154,12 @@ class Report:
 
     # -- summary ----------------------------------------------------------------
     def summary(self) -> dict[str, Any]:
-        """A short JSON-safe summary: per-layer table, matrices, probe scores."""
+        """A short JSON-safe summary: per-layer table, what in it is exact (``"exact"``), matrices, probe scores."""
         return jsonable(plain({
             "title": self.title,
             "layers": list(self.layers),
             "table": self.table.columns(),
+            "exact": exactness(self.table),
             "matrices": {k: {"labels": list(lab), "values": np.asarray(m).tolist()} for k, (lab, m) in self.matrices.items()},
             "probes": None if self.probes is None else self.probes.legacy(),
             "regions": None if not self.regions else {

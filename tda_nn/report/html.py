@@ -135,7 +135,7 @@ def _tables_html(table: Table) -> list[str]:
 
 def _value(row: LayerRow, values: dict[str, Any], c: Cell) -> str:
     """A cell of ``row``: its number, 'same' for an exact-H0 column of a layer without landmarks, else an en dash."""
-    if c.name not in values and c.quantity in EXACT_H0 and c.klass is None and not row.landmark_bound:
+    if c.name not in values and c.quantity in EXACT_H0 and c.klass is None and row.landmark_bound == 0:
         return "same"
     return fmt(values.get(c.name, float("nan")))
 
@@ -152,13 +152,14 @@ def exactness(table: Table) -> str | None:
     exact (the ``h0_exact_*`` columns, a float64 minimum spanning tree) and, with p-values,
     so is the cluster test behind the H0 significance columns; the diagrams, every H1+
     column and the landmarks' H0 lengths are on ``n_points`` landmarks with covering
-    radius ``r = 2r / 2``. Rows without landmarks ran every column on all their samples.
+    radius ``r = 2r / 2``. Rows without landmarks (``landmark_bound`` 0) ran every column
+    on all their samples. Rows that record neither are not described.
     """
-    rows = [r for r in table.rows if r.n_points is not None]
+    rows = [r for r in table.rows if r.n_points is not None and r.landmark_bound is not None]
     if not rows:
         return None
-    lm = [r for r in rows if r.landmark_bound]
-    full = [r for r in rows if not r.landmark_bound]
+    lm = [r for r in rows if r.landmark_bound > 0]
+    full = [r for r in rows if r.landmark_bound == 0]
     parts = []
     if lm:
         exact = [r for r in lm if r.h0_exact_n_points is not None]
