@@ -69,8 +69,9 @@ class TestColumns:
             # the meta the columns come from holds the same tree, edge by edge
             deaths = np.sort(np.asarray(landmarked.diagrams[layer].meta["h0_exact_deaths"], dtype=np.float64))
             np.testing.assert_allclose(deaths, tree, rtol=1e-12, atol=0)
-            # the landmarks' H0 is another number, within the landmark bound 2r of the exact one
-            assert row.longest[0] != row.h0_exact_longest
+            # the landmarks' H0 is another number, within the landmark bound 2r of the exact one (the bottleneck
+            # bound ties the longest bars once one is longer than 4r)
+            assert row.longest[0] != row.h0_exact_longest and row.longest[0] > 2 * row.landmark_bound
             assert abs(row.longest[0] - row.h0_exact_longest) <= row.landmark_bound
 
     def test_columns_sit_with_h0_and_read_as_flat_columns(self, landmarked):

@@ -50,10 +50,11 @@ _COLUMNS = {
     "total_persistence": ("total pers. H{k}", "sum of the finite lifetimes of dimension {k} of the points in the "
                           "filtration (the landmarks when 2r > 0); × median distance"),
     "h0_exact_n_points": ("H0 exact: samples", "samples the exact H0 ran on: every sample of the layer, by a float64 "
-                          "minimum spanning tree (no landmarks, no distance matrix); 'same': no landmarks, so the H0 "
-                          "columns above are already those of every sample; count"),
+                          "minimum spanning tree (no landmarks, no distance matrix); 'same': the layer has no landmarks, "
+                          "so its H0 columns to the left are already those of every sample; count"),
     "h0_exact_longest": ("H0 exact: longest", "the longest finite H0 bar of every sample (the spanning tree's longest "
-                         "edge), exact; 'longest H0' is the landmarks' and lies within 2r of it; × median distance"),
+                         "edge), exact; 'longest H0' is the landmarks', within 2r of it whenever either is longer than "
+                         "4r (the bottleneck bound); × median distance"),
     "h0_exact_total_persistence": ("H0 exact: total pers.", "sum of the finite H0 lifetimes of every sample (the "
                                    "spanning tree's length), exact; × median distance"),
     "entropy": ("entropy H{k}", "persistent entropy of the finite bars; nats"),
