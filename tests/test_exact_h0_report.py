@@ -190,6 +190,10 @@ class TestFigure:
             np.testing.assert_allclose(np.asarray(rings.get_offsets())[:, 1] * md, [GAP], rtol=1e-12)
             lm = np.asarray(by_label["H0 (20), 20 landmarks"].get_offsets())[:, 1] * md
             assert not np.any(np.isclose(lm, GAP, rtol=1e-9))
+            beta0 = figs["betti_curves"].axes[0]
+            assert beta0.get_title() == "β0 across layers (dashed: every sample, exact)"
+            dashed = [ln for ln in beta0.get_lines() if ln.get_linestyle() == "--"]
+            assert len(dashed) == 2 and all(ln.get_ydata()[0] == 60 and ln.get_ydata()[-1] == 1 for ln in dashed)
             profile = figs["layer_profile"]
             assert any(a.get_title() == "H0: longest finite bar" for a in profile.axes)
         finally:

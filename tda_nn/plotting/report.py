@@ -32,7 +32,8 @@ CAPTIONS = {
                 "float64 minimum spanning tree); orange rings mark the significant cluster merges on the points "
                 "their test ran on (every sample when the legend says so).",
     "betti_curves": "How many features of each dimension are alive at each scale (x: multiple of the layer's "
-                    "median pairwise distance), one line per layer, dark to light with depth.",
+                    "median pairwise distance), one line per layer, dark to light with depth; where a layer ran on "
+                    "landmarks, the dashed β0 line counts the components of every sample (exact).",
     "layer_profile": "Significant features, the threshold they must exceed, the longest bar and the summaries per "
                      "layer, input on the left; one panel per homology dimension.",
     "layer_distances": "Layer x layer matrices: diagram distances per homology dimension (0: same shape) and CKA "
@@ -139,11 +140,8 @@ def _diagram_panel(ax: Any, d: Any, layer: str) -> None:
     unit = _unit(d)
     shown = _scaled(d)
     meta = d.meta
-    exact = meta.get("h0_exact_deaths")
-    w = np.empty(0)
-    if exact is not None:
-        w = np.asarray(exact, dtype=np.float64).reshape(-1) / unit
-        w = w[np.isfinite(w)]
+    exact = _exact_deaths(d)
+    w = np.empty(0) if exact is None else exact
     sig = np.asarray(meta.get("significant_H0_deaths", []), dtype=np.float64).reshape(-1) / unit
     sig = sig[np.isfinite(sig)]
     m = meta.get("n_landmarks")
@@ -162,6 +160,15 @@ def _diagram_panel(ax: Any, d: Any, layer: str) -> None:
     ax.legend(loc="lower right", fontsize=6, frameon=False)
 
 
+def _exact_deaths(d: Any) -> np.ndarray | None:
+    """The finite H0 deaths of every sample (``meta['h0_exact_deaths']``) in median-distance units, or None."""
+    w = d.meta.get("h0_exact_deaths") if hasattr(d, "meta") else None
+    if w is None:
+        return None
+    w = np.asarray(w, dtype=np.float64).reshape(-1) / _unit(d)
+    return w[np.isfinite(w)]
+
+
 def _betti_panels(diagrams: dict, dims: int):
     """Betti curves in units of each layer's median pairwise distance, one panel per homology dimension."""
     import matplotlib.pyplot as plt
@@ -170,18 +177,24 @@ def _betti_panels(diagrams: dict, dims: int):
     fig, axes = _subplots(n, 3, (4.6, 3.6))
     items = list(diagrams.items())
     scaled = [(layer, _scaled(d)) for layer, d in items]
-    finite = [a[np.isfinite(a)] for _, d in scaled for a in d]
+    exact = {layer: _exact_deaths(d) for layer, d in items}  # H0 of every sample, when the diagrams are landmarks'
+    finite = [a[np.isfinite(a)] for _, d in scaled for a in d] + [w for w in exact.values() if w is not None]
     top = max((float(v.max()) for v in finite if v.size), default=1.0)
     grid = np.linspace(0.0, top, 200)
     cmap = plt.get_cmap("viridis")
     for dim, ax in enumerate(axes[:n]):
+        dashed = False
         for i, (layer, d) in enumerate(scaled):
             if dim >= len(d):
                 continue
+            colour = cmap(0.9 * i / max(len(scaled) - 1, 1))
             a = np.asarray(d[dim])
             alive = ((a[:, :1] <= grid[None, :]) & (grid[None, :] < a[:, 1:])).sum(axis=0)
-            ax.plot(grid, alive, color=cmap(0.9 * i / max(len(scaled) - 1, 1)), lw=1.3, label=layer)
-        ax.set_title(f"β{dim} across layers", fontsize=10)
+            ax.plot(grid, alive, color=colour, lw=1.3, label=layer)
+            if dim == 0 and exact[layer] is not None:  # the one infinite bar and every finite death of the tree
+                ax.plot(grid, 1 + (exact[layer][:, None] > grid[None, :]).sum(axis=0), color=colour, lw=1.0, ls="--")
+                dashed = True
+        ax.set_title(f"β{dim} across layers" + (" (dashed: every sample, exact)" if dashed else ""), fontsize=10)
         ax.set_xlabel("scale (× median distance)")
         ax.set_ylabel(f"β{dim}")
         if dim == 0:
