@@ -177,7 +177,8 @@ def exactness(table: Table) -> str | None:
                 + ("; the cluster test behind 'significant H0', 'p H0' and 'tests H0' ran on all the samples too"
                    if tested else "") + ".")
         parts.append(
-            f"On landmarks: the diagrams, every H1 and higher column and 'longest H0' / 'total pers. H0' ran on "
+            "On landmarks: the diagrams, " + ("every H1 and higher column and " if any(k >= 1 for k in table.dims)
+                                              else "") + "'longest H0' / 'total pers. H0' ran on "
             f"{'/'.join(map(str, m))} max-min landmarks per layer, with covering radius r = {_range(radius)} "
             "× median distance (column '2r' = twice it): each landmark diagram is within bottleneck distance 2r "
             "of that of all the samples" + (", a bound that describes the approximation and is not added to any "
