@@ -69,6 +69,11 @@ class TestColumns:
             # the meta the columns come from holds the same tree, edge by edge
             deaths = np.sort(np.asarray(landmarked.diagrams[layer].meta["h0_exact_deaths"], dtype=np.float64))
             np.testing.assert_allclose(deaths, tree, rtol=1e-12, atol=0)
+            said = landmarked.diagrams[layer].meta["exact"]
+            r = landmarked.diagrams[layer].meta["covering_radius"]
+            assert r == pytest.approx(row.landmark_bound * md / 2, rel=1e-12)
+            assert said.startswith("H0 exact on all 60 samples (a float64 minimum spanning tree")
+            assert f"on 20 max-min landmarks with covering radius r = {r:.6g}" in said
             # the landmarks' H0 is another number, within the landmark bound 2r of the exact one (the bottleneck
             # bound ties the longest bars once one is longer than 4r)
             assert row.longest[0] != row.h0_exact_longest and row.longest[0] > 2 * row.landmark_bound
