@@ -550,9 +550,10 @@ def _cloud(item: tuple[str, np.ndarray, int], *, cfg: dict[str, Any]) -> dict[st
             dg = dg.with_meta(significant_H0_deaths=[float(c.death) for c in full.clusters[1:]],
                               h0_test="runt-ratio test on all samples")
         dg = dg.with_meta(h0_exact_deaths=deaths, h0_exact_n_points=int(X.shape[0]),
-                          exact=f"H0 exact on all {X.shape[0]} samples (minimum spanning tree, "
+                          exact=f"H0 exact on all {X.shape[0]} samples (a float64 minimum spanning tree, "
                                 f"meta['h0_exact_deaths']); H0..H{cfg['maxdim']} of the diagrams on {m} max-min "
-                                "landmarks, within bottleneck distance meta['bottleneck_bound'] of the full cloud's")
+                                f"landmarks with covering radius r = {lm.radius:.6g} (meta['covering_radius']), "
+                                "within bottleneck distance 2r (meta['bottleneck_bound']) of the full cloud's")
     else:
         dg = dg.with_meta(exact=f"H0..H{cfg['maxdim']} exact on all {X.shape[0]} samples")
     dg = dg.with_meta(layer=layer, reference_scale=ref)

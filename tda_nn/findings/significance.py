@@ -180,9 +180,10 @@ def _cluster_finding(layer: str, row, n: int, alpha: float, q) -> Finding:
         m = int(row.n_tests.get(0, 0))
         stands = "" if q is None or q <= alpha else (
             f" It does not stand the report-wide false discovery control (q = {_p(q)} > {alpha:g}).")
+        every = "" if row.h0_exact_n_points is None else f" of all {int(row.h0_exact_n_points)} samples"
         text = (f"{layer}: {n} significant components (H0), the whole cloud included: clusters that persist on "
-                f"the single-linkage tree beyond the noise, p = {_p(p)} (the largest of {m} tested merges against "
-                f"uniform clouds of the same dimension; outliers never count).{stands}")
+                f"the single-linkage tree{every} beyond the noise, p = {_p(p)} (the largest of {m} tested merges "
+                f"against uniform clouds of the same dimension; outliers never count).{stands}")
         return Finding(text=text, layer=layer, quantity="n_significant_H0", value=float(n), uncertainty=p,
                        rule="clusters")
     thr = T.threshold(row, 0)

@@ -45,14 +45,20 @@ def extent(dgms: Any, dims: Sequence[int]) -> tuple[float, float, float]:
 
 
 def draw_diagram(ax: Any, dgms: Any, dims: Sequence[int], *, title: str | None, legend: bool = True,
-                  size: float = 14) -> Any:
+                  size: float = 14, reach: float | None = None, note: str = "") -> Any:
+    """Draw ``dgms`` on ``ax``; ``reach``: a finite value the frame must hold as well (drawn by the caller);
+    ``note``: appended to each dimension's legend label."""
     lo, top, inf_y = extent(dgms, dims)
+    if reach is not None and np.isfinite(reach) and reach > top:
+        top = float(reach)
+        inf_y = top + 0.1 * (top - lo)
     pad = 0.03 * (top - lo)
     for d in dims:
         a = dgms[d]
         fin = np.isfinite(a[:, 1])
         c = COLORS[d % len(COLORS)]
-        ax.scatter(a[fin, 0], a[fin, 1], s=size, alpha=0.75, color=c, label=f"H{d} ({len(a)})", edgecolors="none")
+        ax.scatter(a[fin, 0], a[fin, 1], s=size, alpha=0.75, color=c, label=f"H{d} ({len(a)}){note}",
+                   edgecolors="none")
         if (~fin).any():
             ax.scatter(a[~fin, 0], np.full((~fin).sum(), inf_y), s=2 * size, marker="^", color=c, edgecolors="none")
     ax.plot([lo, inf_y], [lo, inf_y], color="0.5", lw=0.8)

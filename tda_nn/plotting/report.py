@@ -1,7 +1,7 @@
 """The figures of a ``Report``, drawn from its typed results (:mod:`tda_nn.results`).
 
 Room: results floor (``plotting``). Imports numpy, ``results`` and its plotting
-neighbours (``report_regions``, ``report_pillars``, ``layers``, ``diagrams``);
+neighbours (``report_regions``, ``report_pillars``, ``layers``, ``draw``);
 matplotlib inside the functions. Never imports ``report``, ``workflows`` or ``cli``.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..results import Table
-from .diagrams import plot_diagram
+from .draw import diagram_dims, draw_diagram
 from .report_pillars import pillar_figures
 from .report_regions import grid_regions_figure, regions_by_depth
 
@@ -26,9 +26,14 @@ CAPTIONS = {
     "views": "Each layer's samples on their first two principal axes (or UMAP), coloured by class: "
              "classes drawn apart in a later layer are separated there.",
     "diagrams": "Each point is a feature born at the x value and dead at the y value, in units of the layer's "
-                "median pairwise distance; the dotted line is the significance threshold: points above it count.",
+                "median pairwise distance; the dotted line is the significance threshold: points above it count. "
+                "When a layer ran on landmarks, its coloured points are the landmarks' diagram (within 2r of that "
+                "of all the samples), and the black ticks at birth 0 are the H0 deaths of every sample, exact (a "
+                "float64 minimum spanning tree); orange rings mark the significant cluster merges on the points "
+                "their test ran on (every sample when the legend says so).",
     "betti_curves": "How many features of each dimension are alive at each scale (x: multiple of the layer's "
-                    "median pairwise distance), one line per layer, dark to light with depth.",
+                    "median pairwise distance), one line per layer, dark to light with depth; where a layer ran on "
+                    "landmarks, the dashed β0 line counts the components of every sample (exact).",
     "layer_profile": "Significant features, the threshold they must exceed, the longest bar and the summaries per "
                      "layer, input on the left; one panel per homology dimension.",
     "layer_distances": "Layer x layer matrices: diagram distances per homology dimension (0: same shape) and CKA "
@@ -103,7 +108,7 @@ def _diagram_grid(diagrams: dict, table: Table | None = None, max_panels: int = 
         items = [items[i] for i in keep]
     fig, axes = _subplots(len(items), 4, (3.3, 3.2))
     for ax, (layer, d) in zip(axes, items):
-        plot_diagram(_scaled(d), ax=ax, title=layer)
+        _diagram_panel(ax, d, layer)
         row = (table or {}).get(layer)
         thr = None if row is None else row.threshold.get(1)
         if thr is not None and np.isfinite(thr):
@@ -113,12 +118,55 @@ def _diagram_grid(diagrams: dict, table: Table | None = None, max_panels: int = 
                 ax.set_xlim(lo, hi)
                 ax.set_ylim(top=top)
             else:  # every bar is far below the line: say where it is
-                ax.text(0.03, 0.88, f"threshold {thr:.3g}:\nabove this frame", transform=ax.transAxes, fontsize=8,
+                ax.text(0.2, 0.88, f"threshold {thr:.3g}:\nabove this frame", transform=ax.transAxes, fontsize=8,
                         va="top", color="0.3")
         ax.set_xlabel("birth (× median distance)", fontsize=8)
         ax.set_ylabel("death (× median distance)", fontsize=8)
-    fig.suptitle("Persistence diagrams by layer (triangles: bars that never die; dotted: significance threshold)")
+    exact = any(d.meta.get("h0_exact_deaths") is not None for _, d in items)
+    fig.suptitle("Persistence diagrams by layer (triangles: bars that never die; dotted: significance threshold"
+                 + (";\nblack ticks: H0 of every sample, exact; coloured points: the landmarks' diagram" if exact
+                    else "") + ")", fontsize=10 if exact else None)
     return fig
+
+
+def _diagram_panel(ax: Any, d: Any, layer: str) -> None:
+    """One layer's diagram; with landmarks, H0 of every sample (exact) as its own series beside the landmarks'.
+
+    The significant cluster merges are ringed where the test ran: on the exact series when
+    it ran on every sample (``meta['h0_test']``), else on the diagram's own H0 bars. Both
+    sit at birth 0 and their death, so a ring never lands on a landmark bar it was not
+    computed from.
+    """
+    unit = _unit(d)
+    shown = _scaled(d)
+    meta = d.meta
+    exact = _exact_deaths(d)
+    w = np.empty(0) if exact is None else exact
+    sig = np.asarray(meta.get("significant_H0_deaths", []), dtype=np.float64).reshape(-1) / unit
+    sig = sig[np.isfinite(sig)]
+    m = meta.get("n_landmarks")
+    draw_diagram(ax, shown, diagram_dims(shown, None), title=layer, legend=False,
+                 reach=float(max(w.max(initial=0.0), sig.max(initial=0.0))) if exact is not None else None,
+                 note=f", {m} landmarks" if m is not None and exact is not None else "")
+    if exact is not None:
+        n = int(meta.get("h0_exact_n_points", w.size + 1))
+        ax.scatter(np.zeros(w.size), w, marker="_", s=80, color="k", linewidths=0.9, zorder=3,
+                   label=f"H0, all {n} samples (exact; {w.size} finite)")
+    if sig.size and 0 < len(shown) and len(shown[0]):
+        where = "all samples" if exact is not None and "all samples" in str(meta.get("h0_test", "")) else \
+            ("landmarks" if m is not None else "these points")
+        ax.scatter(np.zeros(sig.size), sig, s=90, facecolors="none", edgecolors="#ff7f0e", linewidths=1.3,
+                   zorder=4, label=f"significant cluster merges ({where})")
+    ax.legend(loc="lower right", fontsize=6, frameon=False)
+
+
+def _exact_deaths(d: Any) -> np.ndarray | None:
+    """The finite H0 deaths of every sample (``meta['h0_exact_deaths']``) in median-distance units, or None."""
+    w = d.meta.get("h0_exact_deaths") if hasattr(d, "meta") else None
+    if w is None:
+        return None
+    w = np.asarray(w, dtype=np.float64).reshape(-1) / _unit(d)
+    return w[np.isfinite(w)]
 
 
 def _betti_panels(diagrams: dict, dims: int):
@@ -129,18 +177,24 @@ def _betti_panels(diagrams: dict, dims: int):
     fig, axes = _subplots(n, 3, (4.6, 3.6))
     items = list(diagrams.items())
     scaled = [(layer, _scaled(d)) for layer, d in items]
-    finite = [a[np.isfinite(a)] for _, d in scaled for a in d]
+    exact = {layer: _exact_deaths(d) for layer, d in items}  # H0 of every sample, when the diagrams are landmarks'
+    finite = [a[np.isfinite(a)] for _, d in scaled for a in d] + [w for w in exact.values() if w is not None]
     top = max((float(v.max()) for v in finite if v.size), default=1.0)
     grid = np.linspace(0.0, top, 200)
     cmap = plt.get_cmap("viridis")
     for dim, ax in enumerate(axes[:n]):
+        dashed = False
         for i, (layer, d) in enumerate(scaled):
             if dim >= len(d):
                 continue
+            colour = cmap(0.9 * i / max(len(scaled) - 1, 1))
             a = np.asarray(d[dim])
             alive = ((a[:, :1] <= grid[None, :]) & (grid[None, :] < a[:, 1:])).sum(axis=0)
-            ax.plot(grid, alive, color=cmap(0.9 * i / max(len(scaled) - 1, 1)), lw=1.3, label=layer)
-        ax.set_title(f"β{dim} across layers", fontsize=10)
+            ax.plot(grid, alive, color=colour, lw=1.3, label=layer)
+            if dim == 0 and exact[layer] is not None:  # the one infinite bar and every finite death of the tree
+                ax.plot(grid, 1 + (exact[layer][:, None] > grid[None, :]).sum(axis=0), color=colour, lw=1.0, ls="--")
+                dashed = True
+        ax.set_title(f"β{dim} across layers" + (" (dashed: every sample, exact)" if dashed else ""), fontsize=10)
         ax.set_xlabel("scale (× median distance)")
         ax.set_ylabel(f"β{dim}")
         if dim == 0:
@@ -168,13 +222,14 @@ def _profile(table: Table):
         return np.array([np.nan if getattr(r, name) is None else float(getattr(r, name)) for r in rows])
 
     has = {name: {k for r in rows for k in getattr(r, name)} for name in ("n_significant", "threshold")}
+    bound = scalar("landmark_bound")
     panels = [("count", k) for k in dims if k in has["n_significant"]]
-    panels += [("lengths", k) for k in dims if k > 0]
+    exact = scalar("h0_exact_longest")
+    panels += [("lengths", k) for k in dims if k > 0 or (k == 0 and np.isfinite(exact).any())]
     if any(r.intrinsic_dim is not None for r in rows):
         panels.append(("twonn", 0))
     if not panels:
         return None
-    bound = scalar("landmark_bound")
     fig, axes = _subplots(len(panels), 3, (4.4, 3.5))
     for ax, (kind, k) in zip(axes, panels):
         if kind == "count":
@@ -184,6 +239,14 @@ def _profile(table: Table):
             ax.set_ylim(-0.5, max(1.0, float(np.nanmax(counts)) if np.isfinite(counts).any() else 1.0) * 1.25 + 0.5)
             ax.set_title(f"significant H{k} bars", fontsize=10)
             ax.set_ylabel("count")
+        elif kind == "lengths" and k == 0:  # the landmarks' longest H0 bar against that of every sample (exact)
+            ax.plot(x, per_dim("longest", 0), marker="o", ms=4, label="longest, landmarks")
+            ax.plot(x, exact, marker="_", ms=10, mew=1.5, ls="none", color="k", label="longest, every sample (exact)")
+            if np.isfinite(bound).any() and np.nanmax(bound) > 0:
+                ax.fill_between(x, np.maximum(exact - bound, 0), exact + bound, color="0.85", label="exact ± 2r")
+            ax.set_title("H0: longest finite bar", fontsize=10)
+            ax.set_ylabel("lifetime (× median distance)")
+            ax.legend(fontsize=8, frameon=False, loc="lower left", bbox_to_anchor=(0, 1.1), ncol=2)
         elif kind == "lengths":
             ax.plot(x, per_dim("longest", k), marker="o", ms=4, label="longest bar")
             if k in has["threshold"] and not any(k in r.p for r in rows):  # a ratio threshold is not a lifetime

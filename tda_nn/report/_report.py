@@ -26,7 +26,7 @@ import numpy as np
 from ..diagrams import Diagrams, jsonable, plain, unjson
 from ..findings import Finding
 from ..results import LoopsResult, MapperResult, ProbesResult, RegionsResult, SymmetryResult, Table, ViewsResult
-from .html import report_html
+from .html import exactness, report_html
 from .schema import read_body, write_body
 
 __all__ = ["Report"]
@@ -48,7 +48,9 @@ class Report:
     table : Table
         One typed :class:`~tda_nn.results.LayerRow` per layer (points used, landmark
         bound, per homology dimension the significant bars, threshold, longest bar, total
-        persistence, Betti numbers at scales, intrinsic dimension, per class ...); keyed
+        persistence, Betti numbers at scales, intrinsic dimension, per class ...; with
+        landmarks also H0 of every sample, exact: ``h0_exact_n_points``,
+        ``h0_exact_longest``, ``h0_exact_total_persistence``); keyed
         by layer (``'<checkpoint>:<layer>'`` in a comparison). Each row also reads as its
         flat columns: ``report.table["conv2"]["n_significant_H1"]`` is
         ``report.table["conv2"].n_significant[1]``. Given as plain ``{layer: {column:
@@ -152,11 +154,12 @@ class Report:
 
     # -- summary ----------------------------------------------------------------
     def summary(self) -> dict[str, Any]:
-        """A short JSON-safe summary: per-layer table, matrices, probe scores."""
+        """A short JSON-safe summary: per-layer table, what in it is exact (``"exact"``), matrices, probe scores."""
         return jsonable(plain({
             "title": self.title,
             "layers": list(self.layers),
             "table": self.table.columns(),
+            "exact": exactness(self.table),
             "matrices": {k: {"labels": list(lab), "values": np.asarray(m).tolist()} for k, (lab, m) in self.matrices.items()},
             "probes": None if self.probes is None else self.probes.legacy(),
             "regions": None if not self.regions else {
@@ -172,7 +175,8 @@ class Report:
         -------
         dict of str -> pandas.DataFrame
             ``"table"``: one row per layer (index ``layer``, in model order), one column
-            per metric (missing values NaN); each matrix under its own name (``"matrix: <name>"``
+            per metric (missing values NaN: e.g. the exact-H0 columns of a layer without
+            landmarks, whose H0 columns are already those of every sample); each matrix under its own name (``"matrix: <name>"``
             for a matrix called ``table`` or ``probes``), square with
             its labels (layers or checkpoints) as index and columns; ``"probes"`` when
             probes were run (rows: layers; columns: topological, linear, shuffled); and

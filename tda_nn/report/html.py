@@ -19,15 +19,16 @@ from typing import Any
 import numpy as np
 
 from ..diagrams import jsonable, plain
-from ..results import Cell, RegionsResult, Table
+from ..results import EXACT_H0, Cell, LayerRow, RegionsResult, Table
 
-__all__ = ["report_html"]
+__all__ = ["exactness", "report_html"]
 
 _DIM_NAMES = {0: "components", 1: "loops", 2: "voids"}
 
 # quantity -> (short heading, what it is and its unit); {k} is the homology dimension, {s} the scale
 _COLUMNS = {
-    "n_points": ("points", "points in the filtration (landmarks when the layer has more samples); count"),
+    "n_points": ("points", "points in the filtration (landmarks when the layer has more samples): the diagrams, "
+                 "H1+ and the H0 lengths 'longest H0' and 'total pers. H0' ran on them; count"),
     "n_features": ("features", "numbers per sample in the layer; count"),
     "median_distance": ("median distance", "the layer's median pairwise distance: the unit of every length in "
                         "this report; the layer's own units"),
@@ -44,8 +45,18 @@ _COLUMNS = {
     "threshold": ("threshold H{k}", "what a bar must exceed to count: with p-values, the ratio death / birth "
                   "(dimensionless); with the confidence band, the lifetime 2 × band c (× median distance); the "
                   "landmark bound 2r is never added"),
-    "longest": ("longest H{k}", "the longest finite bar of dimension {k}; × median distance"),
-    "total_persistence": ("total pers. H{k}", "sum of the finite lifetimes of dimension {k}; × median distance"),
+    "longest": ("longest H{k}", "the longest finite bar of dimension {k} of the points in the filtration (the "
+                "landmarks when 2r > 0); × median distance"),
+    "total_persistence": ("total pers. H{k}", "sum of the finite lifetimes of dimension {k} of the points in the "
+                          "filtration (the landmarks when 2r > 0); × median distance"),
+    "h0_exact_n_points": ("H0 exact: samples", "samples the exact H0 ran on: every sample of the layer, by a float64 "
+                          "minimum spanning tree (no landmarks, no distance matrix); 'same': the layer has no landmarks, "
+                          "so its H0 columns to the left are already those of every sample; count"),
+    "h0_exact_longest": ("H0 exact: longest", "the longest finite H0 bar of every sample (the spanning tree's longest "
+                         "edge), exact; 'longest H0' is the landmarks', within 2r of it whenever either is longer than "
+                         "4r (the bottleneck bound); × median distance"),
+    "h0_exact_total_persistence": ("H0 exact: total pers.", "sum of the finite H0 lifetimes of every sample (the "
+                                   "spanning tree's length), exact; × median distance"),
     "entropy": ("entropy H{k}", "persistent entropy of the finite bars; nats"),
     "betti": ("β{k} at {s}", "Betti number at {s} × median distance; count"),
     "intrinsic_dim": ("TwoNN dim.", "intrinsic dimension, TwoNN estimator (Facco et al. 2017); dimensionless"),
@@ -96,6 +107,8 @@ def column_info(c: Cell) -> tuple[str, str]:
 def column_group(c: Cell) -> str:
     if c.klass is not None:
         return "per class"
+    if c.quantity in EXACT_H0:
+        return f"H0 ({_DIM_NAMES[0]})"
     if c.k is not None:
         return f"H{c.k} ({_DIM_NAMES.get(c.k, 'features')})"
     if c.quantity == "intrinsic_dim":
@@ -115,10 +128,68 @@ def _tables_html(table: Table) -> list[str]:
         for row in table.rows:
             values = row.columns()
             parts.append(f"<tr><td>{e(row.key)}</td>" + "".join(
-                f"<td>{fmt(values.get(c.name, float('nan')))}</td>" for c in cells) + "</tr>")
+                f"<td>{_value(row, values, c)}</td>" for c in cells) + "</tr>")
         parts.append("</table></div><dl class='legend'>" + "".join(
             f"<dt>{e(column_info(c)[0])}</dt><dd>{e(column_info(c)[1])}</dd>" for c in cells) + "</dl>")
     return parts
+
+
+def _value(row: LayerRow, values: dict[str, Any], c: Cell) -> str:
+    """A cell of ``row``: its number, 'same' for an exact-H0 column of a layer without landmarks, else an en dash."""
+    if c.name not in values and c.quantity in EXACT_H0 and c.klass is None and row.landmark_bound == 0:
+        return "same"
+    return fmt(values.get(c.name, float("nan")))
+
+
+def _range(values: list[float]) -> str:
+    lo, hi = min(values), max(values)
+    return f"{lo:.3g}" if f"{lo:.3g}" == f"{hi:.3g}" else f"{lo:.3g} to {hi:.3g}"
+
+
+def exactness(table: Table) -> str | None:
+    """What the per-layer table holds exactly and what on landmarks, in words (None for an empty table).
+
+    Rows whose diagrams ran on landmarks (``landmark_bound`` 2r > 0): H0 of every sample is
+    exact (the ``h0_exact_*`` columns, a float64 minimum spanning tree) and, with p-values,
+    so is the cluster test behind the H0 significance columns; the diagrams, every H1+
+    column and the landmarks' H0 lengths are on ``n_points`` landmarks with covering
+    radius ``r = 2r / 2``. Rows without landmarks (``landmark_bound`` 0) ran every column
+    on all their samples. Rows that record neither are not described.
+    """
+    rows = [r for r in table.rows if r.n_points is not None and r.landmark_bound is not None]
+    if not rows:
+        return None
+    lm = [r for r in rows if r.landmark_bound > 0]
+    full = [r for r in rows if r.landmark_bound == 0]
+    parts = []
+    if lm:
+        exact = [r for r in lm if r.h0_exact_n_points is not None]
+        m = sorted({int(r.n_points) for r in lm})
+        radius = [float(r.landmark_bound) / 2 for r in lm]
+        if exact:
+            n = sorted({int(r.h0_exact_n_points) for r in exact})
+            tested = all(0 in r.p for r in exact)
+            parts.append(
+                f"Exact: H0 of all {'/'.join(map(str, n))} samples of "
+                + ("each layer" if len(exact) == len(rows) else f"{len(exact)} of the {len(rows)} rows")
+                + ", computed by a minimum spanning tree in float64 (no landmarks, no distance matrix): the columns "
+                "'H0 exact: samples', 'H0 exact: longest' and 'H0 exact: total pers.'"
+                + ("; the cluster test behind 'significant H0', 'p H0' and 'tests H0' ran on all the samples too"
+                   if tested else "") + ".")
+        parts.append(
+            "On landmarks: the diagrams, " + ("every H1 and higher column and " if any(k >= 1 for k in table.dims)
+                                              else "") + "'longest H0' / 'total pers. H0' ran on "
+            f"{'/'.join(map(str, m))} max-min landmarks per layer, with covering radius r = {_range(radius)} "
+            "× median distance (column '2r' = twice it): each landmark diagram is within bottleneck distance 2r "
+            "of that of all the samples" + (", a bound that describes the approximation and is not added to any "
+                                            "threshold." if any(r.threshold for r in lm) else "."))
+    if full:
+        n = sorted({int(r.n_points) for r in full})
+        parts.append(
+            ("Every column" if not lm else f"In {len(full)} rows without landmarks every column")
+            + f" ran on all the {'/'.join(map(str, n))} samples of the layer, H0 included (computed with the "
+            "higher dimensions by the engine the diagrams' meta['backend'] names), so no exact-H0 column repeats it.")
+    return " ".join(parts)
 
 
 def region_method(r: Any) -> str:
@@ -184,6 +255,9 @@ def report_html(report: Any, pngs: dict[str, bytes]) -> str:
         parts.append(f"<p class='note'>Note: {e(note)}</p>")
     if report.table:
         parts.append(f"<h2>Per-layer summary</h2><p class='how'>{e(SECTIONS['table'])}</p>")
+        said = exactness(report.table)
+        if said:
+            parts.append(f"<p class='exact'>{e(said)}</p>")
         parts.extend(_tables_html(report.table))
     if report.probes:
         p = report.probes

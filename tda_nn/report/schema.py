@@ -12,7 +12,9 @@ Versions:
   dicts. Read and converted to the typed results; the findings are kept as written.
 
 A version-2 body without ``mapper`` (written before the Mapper section existed) reads as
-``mapper=None``.
+``mapper=None``; a table row without ``h0_exact_n_points``, ``h0_exact_longest`` or
+``h0_exact_total_persistence`` (written before the exact-H0 columns existed, or by either
+version) reads them as ``None``: the page then claims nothing exact about that row's H0.
 
 Any other version is refused with a ``ValueError`` naming it.
 

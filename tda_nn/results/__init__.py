@@ -27,10 +27,11 @@ from .mapper import MapperResult
 from .probes import ProbesResult
 from .regions import RegionsResult, patterns_by_layer
 from .symmetry import OrbitResult, SymmetryCurve, SymmetryResult
-from .table import PER_DIMENSION, SCALARS, Cell, LayerRow, Table, cell_order, column_name
+from .table import EXACT_H0, PER_DIMENSION, SCALARS, Cell, LayerRow, Table, cell_order, column_name
 from .views import ViewsResult
 
 __all__ = [
+    "EXACT_H0",
     "PER_DIMENSION",
     "SCALARS",
     "Cell",

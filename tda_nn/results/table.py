@@ -6,6 +6,12 @@ per homology dimension ``k``, ``n_significant[k]``, ``threshold[k]``,
 ``per_class[name]`` holds the same for the samples of one class. Lengths are in
 units of the layer's median pairwise distance (see :mod:`tda_nn.diagnostics.layers`).
 
+When a layer's diagrams ran on landmarks, its H0 also ran exactly on every sample
+(a float64 minimum spanning tree): ``h0_exact_n_points``, ``h0_exact_longest`` and
+``h0_exact_total_persistence`` hold it, apart from the landmarks' ``longest[0]`` and
+``total_persistence[0]``. Without landmarks they are ``None``: the H0 numbers of the
+row are then already those of every sample, and are not repeated.
+
 The flat column names of earlier versions (``'n_significant_H1'``,
 ``'betti_H1@0.5'``, ``'class left: n_significant_H0'``) are *generated* from the
 fields (:meth:`LayerRow.columns`, also the row's mapping view, so
@@ -26,11 +32,14 @@ from typing import Any, NamedTuple
 from ..diagrams import plain
 from ._base import Result, need, number
 
-__all__ = ["PER_DIMENSION", "SCALARS", "Cell", "LayerRow", "Table", "cell_order", "column_name"]
+__all__ = ["EXACT_H0", "PER_DIMENSION", "SCALARS", "Cell", "LayerRow", "Table", "cell_order", "column_name"]
 
 #: scalar columns, in the order the table shows them, with the type each holds
 SCALARS: dict[str, type] = {"n_points": int, "n_features": int, "landmark_bound": float, "band": float,
-                            "covering_radius_rel": float, "intrinsic_dim": float, "median_distance": float}
+                            "covering_radius_rel": float, "intrinsic_dim": float, "median_distance": float,
+                            "h0_exact_n_points": int, "h0_exact_longest": float, "h0_exact_total_persistence": float}
+#: the scalars of H0 computed exactly on every sample (shown with the H0 columns)
+EXACT_H0 = ("h0_exact_n_points", "h0_exact_longest", "h0_exact_total_persistence")
 #: per-dimension quantities (``<name>_H<k>`` in the flat columns)
 PER_DIMENSION: dict[str, type] = {"n_significant": int, "p": float, "n_tests": int, "threshold": float,
                                   "longest": float, "total_persistence": float, "entropy": float}
@@ -67,16 +76,20 @@ def _split(col: str) -> tuple[str, int | None, str | None]:
 
 
 _ORDER = ("n_points", "n_features", "median_distance", "landmark_bound", "covering_radius_rel", "band",
-          "n_significant", "p", "n_tests", "threshold", "longest", "total_persistence", "betti", "entropy", "intrinsic_dim")
+          "n_significant", "p", "n_tests", "threshold", "longest", "total_persistence", *EXACT_H0, "betti", "entropy",
+          "intrinsic_dim")
 
 
 def cell_order(c: Cell) -> tuple[int, int, str]:
-    """The order the report shows columns in: scale first, then the per-dimension quantities, per class last."""
+    """The order the report shows columns in: scale first, then the per-dimension quantities, per class last.
+
+    The exact-H0 scalars follow the H0 lengths of the landmarks (``total_persistence_H0``).
+    """
     if c.klass is not None:
         rank = len(_ORDER)
     else:
         rank = _ORDER.index(c.quantity) if c.quantity in _ORDER else len(_ORDER) + 1
-    return (rank, -1 if c.k is None else c.k, c.name)
+    return (rank, 0 if c.quantity in EXACT_H0 else -1 if c.k is None else c.k, c.name)
 
 
 def _by_dim(d: Any, kind: type, where: str) -> dict[int, Any]:
@@ -108,6 +121,13 @@ class LayerRow(Result):
         Twice the landmarks' covering radius; the confidence band's radius; the
         covering radius; the TwoNN dimension; the layer's median pairwise distance
         (the unit of every length, in the layer's own units).
+    h0_exact_n_points : int or None
+        When the diagrams ran on landmarks: the samples H0 also ran on, exactly (all of
+        them; a float64 minimum spanning tree). ``None`` without landmarks (the row's H0
+        numbers are then those of every sample) and in reports written before it existed.
+    h0_exact_longest, h0_exact_total_persistence : float or None
+        That exact H0: its longest finite bar (the tree's longest edge) and the sum of its
+        finite lifetimes (the tree's length); ``None`` as ``h0_exact_n_points``.
     n_significant, p, n_tests, threshold, longest, total_persistence, entropy : dict of int -> number
         Per homology dimension: significant bars; the smallest adjusted p-value of the
         universal test and the number of bars (H0: cluster merges) it was corrected over
@@ -131,6 +151,9 @@ class LayerRow(Result):
     covering_radius_rel: float | None = None
     intrinsic_dim: float | None = None
     median_distance: float | None = None
+    h0_exact_n_points: int | None = None
+    h0_exact_longest: float | None = None
+    h0_exact_total_persistence: float | None = None
     n_significant: Mapping[int, int] = field(default_factory=dict)
     p: Mapping[int, float] = field(default_factory=dict)
     n_tests: Mapping[int, int] = field(default_factory=dict)
@@ -169,6 +192,7 @@ class LayerRow(Result):
         for k in self.dims:
             out += [cell(q, getattr(self, q)[k], k) for q in PER_DIMENSION if k in getattr(self, q)]
             out += [cell("betti", v, k, s) for s, v in self.betti.get(k, {}).items()]
+        out += [cell(name, getattr(self, name)) for name in EXACT_H0 if getattr(self, name) is not None]
         out += [cell(name, getattr(self, name)) for name in ("intrinsic_dim", "median_distance")
                 if getattr(self, name) is not None]
         out += [cell(name, v) for name, v in self.other.items()]

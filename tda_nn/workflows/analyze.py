@@ -92,7 +92,11 @@ def analyze(
     (``c``), ``n_significant_H{k}`` with ``threshold_H{k}`` beside it,
     ``longest_H{k}`` (longest finite bar), ``total_persistence_H{k}``,
     ``intrinsic_dim`` (TwoNN) and ``median_distance`` (the unit); Betti numbers at
-    ``scales`` only when ``scales`` is given. When ``2r`` exceeds every bar of a
+    ``scales`` only when ``scales`` is given. When the layer has more samples than
+    ``max_points``, H0 also runs exactly on every sample (a float64 minimum spanning
+    tree): ``h0_exact_n_points``, ``h0_exact_longest`` and ``h0_exact_total_persistence``
+    beside the landmarks' ``longest_H0`` and ``total_persistence_H0`` (absent without
+    landmarks, where every column is already that of every sample). When ``2r`` exceeds every bar of a
     dimension the count is 0 and a finding says that the approximation swamps it.
 
     Parameters

@@ -132,9 +132,11 @@ class Settings:
         return (f"Diagrams computed on {self.max_points} max-min landmarks of {n_samples} samples per layer; "
                 "'landmark_bound' in the table is twice the covering radius: the landmark diagram is within that "
                 "bottleneck distance of the full cloud's. It describes the approximation; it is not added to the "
-                "significance test, which is run on the landmarks themselves. H0 is also computed exactly on every "
-                "sample (a minimum spanning tree, no distance matrix): each layer's diagrams carry its deaths in "
-                "meta['h0_exact_deaths'] and say what is exact in meta['exact'].")
+                "significance test, which is run on the landmarks themselves for H1 and above. H0 is also computed "
+                "exactly on every sample (a float64 minimum spanning tree, no distance matrix): the table's "
+                "'h0_exact_*' columns, each layer's meta['h0_exact_deaths'], and meta['exact'] says what is exact"
+                + ("; the H0 cluster test runs on every sample too." if getattr(self, "n_bootstrap", 0) > 0
+                   and getattr(self, "significance", "universal") == "universal" else "."))
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with ``changes`` (validated again)."""

@@ -6,7 +6,10 @@ radius, 0 without landmarks), ``band`` (confidence-band radius, band methods), a
 dimension ``n_significant_H{k}``, ``p_H{k}`` and ``n_tests_H{k}`` (the universal test's
 smallest adjusted p-value and the bars it was corrected over), ``threshold_H{k}`` (the
 ratio death / birth for the universal test, the lifetime for the band), ``longest_H{k}`` (longest finite bar),
-``total_persistence_H{k}``; ``intrinsic_dim`` and ``median_distance`` (the unit, in the
+``total_persistence_H{k}``; when the diagrams ran on landmarks, H0 of every sample
+(exact, a float64 minimum spanning tree: ``meta['h0_exact_deaths']``):
+``h0_exact_n_points``, ``h0_exact_longest`` and ``h0_exact_total_persistence`` (absent
+without landmarks, where the H0 columns are already those of every sample); ``intrinsic_dim`` and ``median_distance`` (the unit, in the
 layer's own units); with ``betti=True`` also ``betti_H{k}@{s}``; per-class rows
 ``class {name}: n_significant_H{k}`` (or ``class {name}: betti_H{k}@{s}`` without a
 bootstrap).
@@ -21,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["class_names", "per_class_rows", "plain", "scale_label", "significant_lifetimes", "table"]
+__all__ = ["class_names", "exact_h0", "per_class_rows", "plain", "scale_label", "significant_lifetimes", "table"]
 
 
 def scale_label(s: float) -> str:
@@ -56,6 +59,7 @@ def table(profile: Any, n_features: Mapping[str, int] | None, *, betti: bool = F
             life = life[np.isfinite(life)]
             row[f"longest_H{k}"] = float(life.max()) / ref if life.size else 0.0
             row[f"total_persistence_H{k}"] = float(profile.total_persistence[i, k])
+        row.update(exact_h0(d.meta, ref))
         if betti:
             for s_i, s in enumerate(profile.scales):
                 for k in range(profile.maxdim + 1):
@@ -65,6 +69,17 @@ def table(profile: Any, n_features: Mapping[str, int] | None, *, betti: bool = F
         row["median_distance"] = ref
         out[layer] = row
     return out
+
+
+def exact_h0(meta: Mapping[str, Any], ref: float) -> dict[str, float]:
+    """The exact-H0 columns of a layer whose diagrams ran on landmarks (empty when H0 was on every sample already)."""
+    if "h0_exact_deaths" not in meta:
+        return {}
+    deaths = np.asarray(meta["h0_exact_deaths"], dtype=np.float64).reshape(-1)
+    deaths = deaths[np.isfinite(deaths)]
+    return {"h0_exact_n_points": int(meta.get("h0_exact_n_points", deaths.size + 1)),
+            "h0_exact_longest": float(deaths.max()) / ref if deaths.size else 0.0,
+            "h0_exact_total_persistence": float(deaths.sum()) / ref}
 
 
 def significant_lifetimes(profile: Any) -> dict[str, dict[int, list[float]]]:
