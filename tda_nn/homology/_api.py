@@ -30,8 +30,16 @@ from ..validation import (
 )
 from . import _mst
 from ._choice import choose_collapse, enclosing_radius_bound
-from ._cut import (BIRTH_FACTOR, MAX_EDGE_FRACTION, auto_exact_below, clip_alive, decide_scale, edge_profile,
-                   plan_round, predicted_cost)
+from ._cut import (
+    BIRTH_FACTOR,
+    MAX_EDGE_FRACTION,
+    auto_exact_below,
+    clip_alive,
+    decide_scale,
+    edge_profile,
+    plan_round,
+    predicted_cost,
+)
 from ._precision import RTOL, check_distance_range, drop_short_bars, prepare_points, refuse_complex
 
 __all__ = ["BACKENDS", "COMPLEXES", "persistence", "persistence_batch"]
@@ -385,6 +393,9 @@ def _rips(X: Any, *, maxdim: int, metric: str, threshold: float, coeff: int, bac
     _check_maxdim(maxdim, n, "landmarks" if "n_landmarks" in meta else "points")
     if maxdim == 0 and mst:
         # H0 exactly, without a distance matrix: the minimum spanning tree
+        if exact_below is not None:
+            meta["exact_below_reason"] = "maxdim=0: H0 is computed in full at every scale"
+            _full_cut_meta(meta, maxdim)
         return _finish([_h0_mst(data, metric, threshold, max_memory, n_threads, meta, search)], meta)
     if collapse_edges == "auto":
         collapse = choose_collapse(data, maxdim=maxdim, threshold=threshold, precomputed=precomputed, metric=metric)
