@@ -14,7 +14,9 @@ For each cloud (``n`` points in 256-D, H0 + H1 on ``m`` max-min landmarks):
   location from the diagram, Bonferroni at 0.05) calls significant in each.
 
 Clouds: ``tanh(Z W) + 0.01 noise`` and ``relu(Z W) + 0.01 noise`` on an 8-D Gaussian
-latent ``Z``; a torus (radii 3 and 1) and a radius-5 circle embedded in 256-D by a
+latent ``Z`` (``tanh4``: a 4-D latent); ``digits``: the second hidden layer (256 ReLU units)
+of an MLP trained for 300 full-batch Adam steps on scikit-learn's digits (1,797 x 256,
+whatever ``--n``); a torus (radii 3 and 1) and a radius-5 circle embedded in 256-D by a
 random isometry, plus 0.02 and 0.05 noise per coordinate; Gaussian noise in 256-D
 (on 400 landmarks: its full H1 on 1,000 took 219 s here).
 
@@ -38,17 +40,20 @@ from _timing import print_table, row  # noqa: E402
 
 import tda_nn  # noqa: E402
 
-CLOUDS = ("tanh", "relu", "torus", "circle", "gauss")
+CLOUDS = ("tanh", "relu", "tanh4", "digits", "torus", "circle", "gauss")
 FACTORS = (1.5, 2.0, 2.5)
 
 
 def cloud(name: str, n: int, dim: int = 256, seed: int = 0) -> np.ndarray:
     """One benchmark cloud, float32, shape (n, dim)."""
     rng = np.random.default_rng(seed)
-    if name in ("tanh", "relu"):
-        Z = rng.normal(size=(n, 8))
-        W = rng.normal(size=(8, dim)) / np.sqrt(8)
-        A = np.tanh(Z @ W) if name == "tanh" else np.maximum(Z @ W, 0.0)
+    if name == "digits":
+        return _digits_activations()
+    if name in ("tanh", "relu", "tanh4"):
+        k = 4 if name == "tanh4" else 8
+        Z = rng.normal(size=(n, k))
+        W = rng.normal(size=(k, dim)) / np.sqrt(k)
+        A = np.maximum(Z @ W, 0.0) if name == "relu" else np.tanh(Z @ W)
         X = A + 0.01 * rng.normal(size=(n, dim))
     elif name == "torus":
         t, s = rng.uniform(0, 2 * np.pi, size=(2, n))
@@ -63,6 +68,29 @@ def cloud(name: str, n: int, dim: int = 256, seed: int = 0) -> np.ndarray:
     else:
         raise ValueError(f"cloud must be one of {CLOUDS}, got {name!r}.")
     return X.astype(np.float32)
+
+
+def _digits_activations(epochs: int = 300, seed: int = 0) -> np.ndarray:
+    """The second hidden layer (256 ReLU units) of an MLP trained on scikit-learn's digits: 1,797 x 256, float32."""
+    import torch
+
+    from tda_nn.datasets import digits
+
+    X, y = digits()
+    torch.manual_seed(seed)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # small matrices: more threads only contend on the shared machine
+    net = torch.nn.Sequential(torch.nn.Linear(64, 256), torch.nn.ReLU(), torch.nn.Linear(256, 256), torch.nn.ReLU(),
+                              torch.nn.Linear(256, 10))
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    Xt, yt = torch.as_tensor(X / 16.0, dtype=torch.float32), torch.as_tensor(y, dtype=torch.long)
+    for _ in range(epochs):
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(net(Xt), yt).backward()
+        opt.step()
+    torch.set_num_threads(threads)
+    with torch.no_grad():
+        return net[:4](Xt).numpy().astype(np.float32)
 
 
 def _n_significant(h1: np.ndarray, alpha: float = 0.05) -> int:
@@ -130,18 +158,21 @@ def run_cloud(name: str, n: int, m: int) -> tuple[dict, str]:
         np.allclose(h0f[:-1], h0c[:-1], rtol=1e-6, atol=0.0))
     if not same:
         raise AssertionError(f"{name}: exact_below='auto' changed the bars below its cut {T}")
+    late = f[f[:, 0] >= T]  # full-diagram bars born at or after auto's cut: not seen by it
+    late_txt = (f"{len(late)} full bars born after T (longest {(late[:, 1] - late[:, 0]).max() / r:.2f} r)"
+                if len(late) else "no full bar born after T")
     cuts = "; ".join(
         f"{k:g}r: f {v['f']:.3f}, beyond the enclosing radius" if v["ratio"] is None else
         f"{k:g}r: f {v['f']:.3f}, time {v['ratio']:.3f}, unseen {v['unseen']}, alive {v['alive']}"
         for k, v in eng["cuts"].items())
     decided = "full" if not np.isfinite(T) else f"{T / r:.2f} r"
-    line = (f"{name} ({n} x 256, {m} landmarks, r = {r:.3g}, enclosing radius {eng['enc_r']:.2f} r; landmarks "
+    line = (f"{name} ({X.shape[0]} x 256, {m} landmarks, r = {r:.3g}, enclosing radius {eng['enc_r']:.2f} r; landmarks "
             f"{t_lm:.1f} s, engine full {eng['t_full']:.2f} s): {cuts} | auto: {decided} "
             f"({auto.meta['exact_below_rounds']} cut rounds, f {auto.meta.get('exact_below_edge_fraction', 1):.3f}), "
-            f"{t_auto:.2f} s vs full {t_full:.2f} s = {t_auto / t_full:.2f}; bars below T identical: {same}; "
+            f"{t_auto:.2f} s vs full {t_full:.2f} s = {t_auto / t_full:.2f}; bars below T identical: {same}; {late_txt}; "
             f"alive at T {auto.meta['alive_at_exact_below']}; significant H1 full/auto "
             f"{_n_significant(full[1])}/{_n_significant(auto[1])}; reason: {auto.meta['exact_below_reason']}")
-    size = f"{n} x 256, {m} landmarks"
+    size = f"{X.shape[0]} x 256, {m} landmarks"
     return row(f"exact_below='auto' vs full, {name}", size, t_auto, "full filtration", t_full, 1.05), line
 
 

@@ -127,7 +127,7 @@ def test_auto_cuts_a_sampled_loop_and_matches_the_raw_engine_below_the_cut(backe
     assert cut.meta["exact_below_reason"].startswith("cut at")
     assert cut.meta["exact_below_rounds"] == 2 and 0 < cut.meta["exact_below_edge_fraction"] <= 0.6
     assert cut.meta["alive_at_exact_below"] == [0, 1]
-    assert "exact below exact_below" in cut.meta["exact"]
+    assert "exactly below exact_below" in cut.meta["exact"] and "landmarks" in cut.meta["exact"]
     # the raw engine on the same landmarks (the cloud centred as persistence centres it), in full
     L = np.asarray(landmarks(X - X.mean(axis=0), m, seed=0).points)
     if backend == "ripser":

@@ -70,33 +70,43 @@ fraction ``f`` of the full computation's edges enter, over the full time)::
     Gaussian, 400 lm      0.20   0.35   0.55   0.84   0.89
 
 Measured (benchmarks/bench_cut.py, one run each, 20,000 x 256 points, 1,000
-max-min landmarks (400 for the Gaussian), 2 shared cores under a load of 3-5;
+max-min landmarks (400 for the Gaussian), 2 shared cores under a load of 2-3;
 ``engine`` = giotto-ph's time cut at ``T`` over its full time, ``f`` as above,
 ``unseen`` / ``alive`` = full-diagram H1 bars born after ``T`` / alive at ``T``;
 ``auto`` = ``persistence(X, n_landmarks=m, exact_below='auto')`` over the same call
-without a cut, landmark selection included in both)::
+without a cut, landmark selection included in both; ``sig.`` = H1 bars the
+universal test calls significant, full / auto)::
 
-    cloud            enc. radius  1.5 r: f, engine, unseen/alive  2 r: f, engine       2.5 r: f, engine   auto decided          auto / full      sig. H1 full/auto
-    tanh 8-D latent     2.27 r    0.088, 0.042, 0/0               0.531, 0.238, 0/0    beyond enc.        full (beyond enc.)    20.4/19.5 s 1.05   0/0
-    ReLU 8-D latent     2.78 r    0.042, 0.115, 2/6               0.284, 0.483, 0/0    0.791, 1.019       full (f 0.79 > 0.6)   3.5/4.9 s   0.72   0/0
-    Gaussian 256-D      1.11 r    beyond enc.                     beyond enc.          beyond enc.        full (beyond enc.)    0.73/0.68 s 1.06   0/0
-    torus in 256-D     11.2 r     0.013, 0.014, 0/2               0.031, 0.010, 0/2    0.055, 0.016       3.10 r, 2 rounds      2.2/8.0 s   0.28   2/0
-    circle in 256-D     8.54 r    0.087, 0.013, 0/1               0.139, 0.024, 0/1    0.186, 0.031       3.03 r, 2 rounds      1.9/19.8 s  0.10   1/1
+    cloud (engine full)     enc.     1.5 r: f, engine, unseen/alive   2 r: f, engine, u/a    2.5 r: f, engine   auto decided          auto / full         sig.
+    tanh 8-D latent (15.8 s) 2.27 r  0.088, 0.042, 0/0                0.531, 0.242, 0/0      beyond enc.        full (beyond enc.)    11.9/13.4 s  0.88   0/0
+      same, 100,000 x 256 (7.1 s) 2.03 r  0.155, 0.098, 0/0           0.932, 0.517, 0/0      beyond enc.        full (beyond enc.)     9.1/9.6 s   0.96   0/0
+    ReLU 8-D latent (2.2 s)  2.78 r  0.042, 0.112, 2/6                0.284, 0.327, 0/0      0.791, 0.768       full (f 0.79 > 0.6)    3.5/3.8 s   0.93   0/0
+    tanh 4-D latent (0.85 s) 4.40 r  0.022, 0.197, 40/329             0.065, 0.169, 0/0      0.152, 0.235       2.50 r, 1 round        2.4/2.8 s   0.84   0/0
+    digits MLP layer (0.46 s) 8.20 r 0.005, 0.292, 406/200            0.017, 0.259, 87/80    0.039, 0.250       4.48 r, 2 rounds      0.59/0.59 s  1.00   0/0
+    torus in 256-D (4.8 s)   11.2 r  0.013, 0.029, 0/2                0.031, 0.026, 0/2      0.055, 0.032       3.10 r, 2 rounds       2.2/6.5 s   0.34   2/0
+    circle in 256-D (19.3 s) 8.54 r  0.087, 0.011, 0/1                0.139, 0.012, 0/1      0.186, 0.017       3.03 r, 2 rounds       2.6/16.7 s  0.16   1/1
+    Gaussian 256-D (0.31 s)  1.11 r  beyond enc.                      beyond enc.            beyond enc.        full (beyond enc.)    0.51/0.50 s  1.02   0/0
 
-(``auto / full`` of 1.05 and 1.06 on the declined clouds is the shared machine's
-noise around identical work plus the 0.1 s edge pass; 0.72 on ReLU likewise.)
+(The digits layer: the second hidden layer, 256 ReLU units, of an MLP trained on
+scikit-learn's digits, 1,797 samples. ``auto / full`` within a few percent of 1 on
+the declined clouds is the shared machine's noise around identical work plus the
+0.1 s edge pass; medians of 7 interleaved runs on the digits layer: 0.63 s auto
+against 0.60 s full, each cut round paying giotto-ph's 0.1 s neighbour graph.)
 
-What this says: on activation-like clouds (8-D latents, Gaussian noise) every H1
-bar dies by 1.4-1.7 r and the flag complex fills between 1.5 r and 2.5 r, so a cut
-that still sees births up to 2.5 r saves nothing: the rule computes in full and
-costs what the full computation costs (issue 27 measured the old rule 14% above
-it). On sampled manifolds (torus, circle) the long bars make the enclosing radius
-8-11 r and the cut is 30-70x cheaper in the engine (0.10-0.28 end to end, where
-landmark selection dominates). The 1.5 r cut of issue 13 (15 s against 370 s on its
-100,000-point job) saves 10-25x on the activation clouds, but is exact only below
-1.5 r: on the ReLU cloud it misses 2 bars born after it and clips 6, and it would
-miss a densely sampled loop born between 1.5 r and 2 r (the circle above: 2.1 r).
-It stays available as ``exact_below=1.5 * r`` for a caller who accepts that.
+What this says: on activation-like clouds of intrinsic dimension 8 (and Gaussian
+noise) every H1 bar dies by 1.4-1.7 r and the flag complex fills between 1.5 r and
+2.5 r, so a cut that still sees births up to 2.5 r saves nothing: the rule computes
+in full and costs what the full computation costs (issue 27 measured the old rule
+14% above it). Where activations are lower-dimensional or sparse (a 4-D latent, the
+digits layer) the rule cuts, but those H1 computations take under a second and the
+cut saves 0-16% end to end. On sampled manifolds (torus, circle) the long bars push
+the enclosing radius to 8-11 r and the cut is 30-90x cheaper in the engine
+(0.16-0.34 end to end, where landmark selection then dominates). The 1.5 r cut of
+issue 13 (15 s against 370 s on its 100,000-point job) saves 10-25x on the 8-D
+activation clouds, but is exact only below 1.5 r: on the ReLU cloud it misses 2 bars
+born after it and clips 6, on the digits layer it misses 406 and clips 200, and it
+would miss a densely sampled loop born between 1.5 r and 2 r (the circle above:
+2.1 r). It stays available as ``exact_below=1.5 * r`` for a caller who accepts that.
 
 The cut's H1 is for lifetimes, not for ratios: a bar alive at ``T`` is clipped to
 death ``T``, so its ``death / birth`` shrinks (the torus's two loops, ratios 6.0
