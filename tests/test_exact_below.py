@@ -112,14 +112,18 @@ def _bars_below(dgm: np.ndarray, T: float, tol: float) -> np.ndarray:
     return d[np.lexsort((d[:, 1], d[:, 0]))]
 
 
+def _loop_in_20d() -> np.ndarray:
+    rng = np.random.default_rng(0)
+    Q = np.linalg.qr(rng.normal(size=(20, 2)))[0]
+    return 5 * circle(1500, noise=0.0, seed=3) @ Q.T + 0.05 * rng.normal(size=(1500, 20))
+
+
 @pytest.mark.parametrize("backend", ["ripser", "giotto-ph"])
 def test_auto_cuts_a_sampled_loop_and_matches_the_raw_engine_below_the_cut(backend):
     # a noisy circle in 20-D: its loop keeps the enclosing radius far out, so few edges lie below 2.5 r
     from tda_nn.clouds import landmarks
 
-    rng = np.random.default_rng(0)
-    Q = np.linalg.qr(rng.normal(size=(20, 2)))[0]
-    X = 5 * circle(1500, noise=0.0, seed=3) @ Q.T + 0.05 * rng.normal(size=(1500, 20))
+    X = _loop_in_20d()
     m = 150
     cut = tda_nn.persistence(X, maxdim=1, n_landmarks=m, exact_below="auto", backend=backend)
     r, T = cut.meta["covering_radius"], cut.meta["exact_below"]
@@ -230,3 +234,26 @@ def test_exact_below_meta_says_why_it_did_not_cut():
 def test_exact_below_on_another_complex_is_refused_by_name():
     with pytest.raises(ValueError, match="exact_below"):
         tda_nn.persistence(circle(30), complex="alpha", exact_below="auto")
+
+
+def test_auto_computes_in_full_when_a_later_round_cannot_pay_or_rounds_run_out(monkeypatch):
+    # the loop needs a second round (its bar is alive at 2.5 r); make that round too dear, then allow one round only
+    import tda_nn.homology._api as api
+    import tda_nn.homology._cut as cutmod
+
+    X = _loop_in_20d()
+    kw = dict(maxdim=1, n_landmarks=150)
+    full = tda_nn.persistence(X, **kw)
+    monkeypatch.setattr(cutmod, "COST_FIXED", 0.95)
+    d = tda_nn.persistence(X, exact_below="auto", **kw)
+    assert d.meta["exact_below"] == np.inf and d.meta["exact_below_rounds"] == 1
+    assert d.meta["exact_below_reason"].startswith("deciding the bars alive at the last cut needs")
+    for a, b in zip(d, full):
+        np.testing.assert_array_equal(a, b)
+    monkeypatch.undo()
+    monkeypatch.setattr(api, "_CUT_ROUNDS", 1)
+    d = tda_nn.persistence(X, exact_below="auto", **kw)
+    assert d.meta["exact_below"] == np.inf and d.meta["exact_below_rounds"] == 1
+    assert d.meta["exact_below_reason"].startswith("after 1 cut round(s) some bars alive")
+    for a, b in zip(d, full):
+        np.testing.assert_array_equal(a, b)

@@ -478,8 +478,8 @@ def _rips(X: Any, *, maxdim: int, metric: str, threshold: float, coeff: int, bac
         if need <= cut:
             break
         if rounds >= _CUT_ROUNDS:
-            meta["exact_below_reason"] = (f"{rounds} cuts left bars alive at {cut:.6g} undecided against "
-                                          f"{meta['bottleneck_bound']:.6g}: computed in full")
+            meta["exact_below_reason"] = (f"after {rounds} cut round(s) some bars alive at {cut:.6g} are still "
+                                          f"undecided against {meta['bottleneck_bound']:.6g}: computed in full")
             cut = threshold
             break
         cut = need
