@@ -93,7 +93,8 @@ def test_auto_without_landmarks_and_a_lower_threshold_compute_in_full():
         np.testing.assert_array_equal(d[1], full[1])
 
 
-@pytest.mark.parametrize("bad, err", [(-1.0, ValueError), (0.0, ValueError), ("soon", ValueError), ([1.0], TypeError)])
+@pytest.mark.parametrize("bad, err", [(-1.0, ValueError), (0.0, ValueError), ("soon", ValueError), ([1.0], TypeError),
+                                      (float("nan"), ValueError), (True, TypeError), ("AUTO", ValueError)])
 def test_bad_exact_below_is_refused(bad, err):
     with pytest.raises(err, match="exact_below"):
         tda_nn.persistence(circle(20), n_landmarks=10, exact_below=bad)
