@@ -222,6 +222,23 @@ def test_edge_profile_matches_pdist():
     assert edge_profile(P, precomputed=False, metric="no-such-metric") is None
 
 
+def test_edge_profile_on_sampled_rows_bounds_the_enclosing_radius(monkeypatch):
+    from scipy.spatial.distance import pdist, squareform
+
+    import tda_nn.homology._cut as cutmod
+
+    monkeypatch.setattr(cutmod, "_MAX_ROWS", 100)
+    P = np.random.default_rng(2).normal(size=(600, 5))
+    d = pdist(P)
+    enc = squareform(d).max(axis=1).min()
+    prof = cutmod.edge_profile(P, precomputed=False, metric="euclidean")
+    assert len(prof.lengths) == 100 * 599
+    assert enc <= prof.reach <= 1.1 * enc  # min over 100 of the 600 rows: an upper bound, and a close one
+    for q in (0.1, 0.3, 0.6):
+        T = np.quantile(d, q)
+        assert prof.fraction(T) == pytest.approx((d <= T).sum() / (d <= prof.reach).sum(), abs=0.03)
+
+
 def test_exact_below_meta_says_why_it_did_not_cut():
     X = circle(60, noise=0.01)
     d = tda_nn.persistence(X, maxdim=0, n_landmarks=30, exact_below=1.0)
