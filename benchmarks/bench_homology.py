@@ -1,6 +1,6 @@
 """tda_nn.persistence (backend='auto') against the raw engines it wraps and the settings it chooses between.
 
-Three groups of rows:
+Two groups of rows:
 
 1. ``auto vs giotto-ph`` / ``auto vs ripser.py``: n = 500, 1000, 2000 Gaussian points in
    64-D, H0 + H1; medians of about ``repeat * 2000 / n`` interleaved runs; target <= 1.05
@@ -11,12 +11,10 @@ Three groups of rows:
    without, and ripser.py: medians of ``repeat`` interleaved rounds (a variant slower than
    20 s runs once; the machine is shared, so read the ratios of one run). Target <= 1.10
    (issue 13).
-3. ``landmark H1 cut vs full``: H1 on 1,000 max-min landmarks of 30,000 x 256 points on an
-   8-D latent (``tanh(Z W) + 0.01 noise``), ``exact_below='auto'`` against the full
-   filtration, checked to give identical bars below the cut; target <= 0.1 (10x), and the
-   fixed 1.5 r cut of issue 13 as a reference row.
 
-Run: python benchmarks/bench_homology.py [--sizes 500 1000 2000] [--repeat 3] [--skip-standard] [--skip-cut]
+(The landmark cut, ``exact_below``, against the full filtration: benchmarks/bench_cut.py.)
+
+Run: python benchmarks/bench_homology.py [--sizes 500 1000 2000] [--repeat 3] [--skip-standard]
 """
 
 from __future__ import annotations
@@ -62,12 +60,6 @@ def _standard_jobs() -> list[tuple[str, np.ndarray, bool, int, float, bool]]:
     # ripser.py took over 150 s here: left out
     jobs.append(("1000 uniform in 2-D, maxdim 2", rng.uniform(size=(1000, 2)), False, 2, np.inf, False))
     return jobs
-
-
-def _timed(fn) -> float:
-    t0 = time.perf_counter()
-    fn()
-    return time.perf_counter() - t0
 
 
 def _rounds(fns: dict, repeat: int, slow: float = 20.0) -> tuple[dict, dict]:
@@ -120,38 +112,7 @@ def run_standard(repeat: int = 3) -> list[dict]:
     return rows
 
 
-def _latent_cloud(n: int = 30_000, dim: int = 256, latent: int = 8, seed: int = 0) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    Z = rng.normal(size=(n, latent))
-    W = rng.normal(size=(latent, dim)) / np.sqrt(latent)
-    return (np.tanh(Z @ W) + 0.01 * rng.normal(size=(n, dim))).astype(np.float32)
-
-
-def run_cut(n: int = 30_000, m: int = 1000) -> list[dict]:
-    X = _latent_cloud(n)
-    kw = dict(maxdim=1, n_landmarks=m)
-    out = {}
-    t = {"full": _timed(lambda: out.__setitem__("full", tda_nn.persistence(X, **kw))),
-         "auto": _timed(lambda: out.__setitem__("auto", tda_nn.persistence(X, exact_below="auto", **kw)))}
-    r = out["full"].meta["covering_radius"]
-    t["1.5r"] = _timed(lambda: out.__setitem__("1.5r", tda_nn.persistence(X, exact_below=1.5 * r, **kw)))
-    size = f"{n} x 256 (8-D latent), {m} landmarks, H0+H1"
-    for k in ("auto", "1.5r"):
-        T = out[k].meta["exact_below"]
-        f, c = out["full"][1], out[k][1]
-        same = np.array_equal(f[f[:, 1] < T], c[c[:, 1] < T]) and np.array_equal(out["full"][0], out[k][0])
-        print(f"cut {k}: T = {T / r:.2f} r, {t[k]:.2f} s against full {t['full']:.2f} s (both with landmark "
-              f"selection); bars below T identical: {same}; alive at T: {out[k].meta['alive_at_exact_below']}",
-              file=sys.stderr)
-        if not same:
-            raise AssertionError(f"cut {k} changed the bars below exact_below")
-    rows = [row("landmark persistence, exact_below='auto' vs full", size, t["auto"], "full filtration", t["full"], 0.1),
-            row("landmark persistence, cut at 1.5 r (reference)", size, t["1.5r"], "full filtration", t["full"], 0.1)]
-    rows[-1].update(target=None, met=None)
-    return rows
-
-
-def run(sizes=(500, 1000, 2000), repeat: int = 3, standard: bool = True, cut: bool = True) -> list[dict]:
+def run(sizes=(500, 1000, 2000), repeat: int = 3, standard: bool = True) -> list[dict]:
     from ripser import ripser
 
     try:
@@ -184,8 +145,6 @@ def run(sizes=(500, 1000, 2000), repeat: int = 3, standard: bool = True, cut: bo
         print(f"n={n}: auto ran {backend}", file=sys.stderr)
     if standard and gph is not None:
         rows.extend(run_standard(repeat))
-    if cut:
-        rows.extend(run_cut())
     return rows
 
 
@@ -194,6 +153,5 @@ if __name__ == "__main__":
     p.add_argument("--sizes", type=int, nargs="*", default=[500, 1000, 2000])
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--skip-standard", action="store_true", help="skip the standard Ripser inputs (minutes)")
-    p.add_argument("--skip-cut", action="store_true", help="skip the landmark cut against the full filtration")
     a = p.parse_args()
-    print_table(run(tuple(a.sizes), a.repeat, standard=not a.skip_standard, cut=not a.skip_cut))
+    print_table(run(tuple(a.sizes), a.repeat, standard=not a.skip_standard))
