@@ -21,7 +21,7 @@ import traceback
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _timing import print_table  # noqa: E402
 
-BENCHMARKS = ("homology", "cut", "capture", "clouds", "summaries", "e2e", "symmetry", "findings", "calibration")
+BENCHMARKS = ("homology", "cut", "capture", "clouds", "kernels", "summaries", "e2e", "symmetry", "findings", "calibration")
 # modules not named bench_<name>: calibration.py rates tests, it does not time peers (its rows: rate / alpha)
 _MODULES = {"calibration": "calibration"}
 

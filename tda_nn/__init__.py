@@ -35,6 +35,7 @@ _LAZY: dict = {
     "standardize": "clouds",
     "pca": "clouds",
     "knn_geodesic": "clouds",
+    "nearest_neighbors": "clouds",
     "sample_clouds": "clouds",
     "dtm_weights": "clouds",
     "feature_map_images": "clouds",
