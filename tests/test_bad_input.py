@@ -319,6 +319,10 @@ TABLE: dict[str, dict[str, Any]] = {
         cloud_cases(lambda v: tda_nn.knn_geodesic(v, 3)),
         int_cases(lambda k: tda_nn.knn_geodesic(X, k), "k", huge=False),
     ),
+    "nearest_neighbors": merge(
+        cloud_cases(lambda v: tda_nn.nearest_neighbors(v, 3)),
+        int_cases(lambda k: tda_nn.nearest_neighbors(X, k), "k", huge=False),
+    ),
     "dtm_weights": merge(
         cloud_cases(lambda v: tda_nn.dtm_weights(v, 3)),
         int_cases(lambda k: tda_nn.dtm_weights(X, k), "k", huge=False),
