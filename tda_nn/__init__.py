@@ -70,6 +70,7 @@ _LAZY: dict = {
     "DiagramDistance": "distances",
     # diagnostics (numpy only)
     "cka": "diagnostics.similarity",
+    "cka_matrix": "diagnostics.similarity",
     "rtd": "diagnostics.similarity",
     "cross_barcode": "diagnostics.similarity",
     "twonn": "diagnostics.dimension",

@@ -391,6 +391,7 @@ TABLE: dict[str, dict[str, Any]] = {
         "kwtype": raises(lambda: tda_nn.DiagramDistance(metric=3).fit(GOOD_DGMS), "metric", errors=(TypeError,))}),
     # -- diagnostics (numpy)
     "cka": cloud_cases(lambda v: tda_nn.cka(v, Y), one_row=True),
+    "cka_matrix": cloud_cases(lambda v: tda_nn.cka_matrix([Y, v], kernel="rbf"), arg="arrays[1]", one_row=True),
     "rtd": cloud_cases(lambda v: tda_nn.rtd(v, Y, n_subsets=1, subset_size=10), one_row=True, halves=False,
                        bool_ok=False),
     "cross_barcode": cloud_cases(lambda v: tda_nn.cross_barcode(v, Y), halves=False, bool_ok=False),

@@ -313,3 +313,30 @@ class TestRBFCKA:
         Z[0] = 1.0  # not constant, but most pairs coincide: median distance 0
         with pytest.raises(ValueError, match="pass sigma"):
             cka(Z, Y, kernel="rbf")
+
+
+def test_cka_matrix_is_cka_of_every_pair_with_each_gram_once():
+    from tda_nn import cka, cka_matrix
+
+    rng = np.random.default_rng(11)
+    X = rng.normal(size=(120, 6))
+    arrays = [X, np.tanh(X @ rng.normal(size=(6, 9))), rng.normal(size=(120, 3)), (X ** 2).reshape(120, 2, 3)]
+    for kernel in ("linear", "rbf"):
+        M = cka_matrix(arrays, kernel=kernel)
+        assert M.shape == (4, 4) and np.allclose(M, M.T) and np.all(np.diag(M) == 1.0)
+        for i in range(4):
+            for j in range(i + 1, 4):
+                ref = cka(arrays[i].reshape(120, -1), arrays[j].reshape(120, -1), kernel=kernel)
+                assert M[i, j] == pytest.approx(ref, rel=1e-12, abs=1e-15), (kernel, i, j)
+    # past the memory for the kept Gram matrices the pairs are computed one by one: the same numbers
+    np.testing.assert_allclose(cka_matrix(arrays, kernel="rbf", max_memory=1000), cka_matrix(arrays, kernel="rbf"),
+                               rtol=1e-12)
+    assert cka_matrix(arrays, kernel="rbf")[0, 2] < 0.2  # independent noise is far from X
+
+
+def test_cka_matrix_refuses_representations_of_different_samples():
+    from tda_nn import cka_matrix
+
+    rng = np.random.default_rng(12)
+    with pytest.raises(ValueError, match=r"arrays\[1\] has 30"):
+        cka_matrix([rng.normal(size=(40, 3)), rng.normal(size=(30, 3))], kernel="rbf")

@@ -33,6 +33,7 @@ __all__ = [
     "TopologicalProbe",
     "TrainingTrace",
     "cka",
+    "cka_matrix",
     "compare_layers",
     "cross_barcode",
     "layer_profile",

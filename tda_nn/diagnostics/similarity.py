@@ -1,7 +1,8 @@
 """How similar are two representations, and how many dimensions does one use?
 
 * :func:`cka` -- linear centred kernel alignment (Kornblith et al. 2019) and its
-  debiased form, the standard non-topological baseline;
+  debiased form, the standard non-topological baseline; :func:`cka_matrix` for every
+  pair of many representations (each RBF Gram matrix computed once);
 * :func:`rtd` -- Representation Topology Divergence (Barannikov et al. 2022), and
   :func:`cross_barcode`, the R-Cross-Barcode it sums;
 (The intrinsic-dimension estimators are in :mod:`tda_nn.diagnostics.dimension`.)
@@ -19,7 +20,7 @@ import numpy as np
 from ..diagrams import Diagrams
 from ..validation import check_choice, check_flag, check_int, check_points, check_real
 
-__all__ = ["cka", "cross_barcode", "rtd"]
+__all__ = ["cka", "cka_matrix", "cross_barcode", "rtd"]
 
 RTDBackend = Literal["auto", "ripser", "giotto-ph"]
 _RTD_BACKENDS = ("auto", "ripser", "giotto-ph")
@@ -175,6 +176,74 @@ def cka(
             f"too few samples ({n}) for the unbiased estimator. Use more samples or debiased=False."
         )
     return float(xy / np.sqrt(xx * yy))
+
+
+def cka_matrix(arrays: Any, *, kernel: Literal["linear", "rbf"] = "linear",
+               max_memory: int | str | None = "1GiB") -> np.ndarray:
+    """CKA between every pair of representations of the same samples (:func:`cka`, biased form).
+
+    ``cka(X_i, X_j)`` for all ``i < j``, the same numbers to rounding. With
+    ``kernel='rbf'`` each representation's centred Gram matrix (median-distance
+    bandwidth) is computed once and kept, instead of twice per pair: ``L`` Gram
+    matrices for ``L`` representations instead of ``L (L - 1)``, as long as the
+    ``L`` matrices fit in ``max_memory`` (``8 n^2`` bytes each); beyond it the pairs
+    are computed one by one (same result, more time).
+
+    Parameters
+    ----------
+    arrays : sequence of array-like, each of shape (n_samples, ...)
+        Representations of the same samples (flattened per sample).
+    kernel : {'linear', 'rbf'}, default='linear'
+    max_memory : int, str or None, default='1GiB'
+        Memory for the kept Gram matrices (``None``: no limit).
+
+    Returns
+    -------
+    ndarray of shape (L, L)
+        Symmetric, 1 on the diagonal.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).normal(size=(50, 4))
+    >>> M = cka_matrix([X, 2 * X, X ** 2], kernel="rbf")
+    >>> round(float(M[0, 1]), 12), M.shape
+    (1.0, (3, 3))
+    """
+    from ..budgets import parse_memory
+
+    kernel = check_choice(kernel, name="kernel", choices=("linear", "rbf"))
+    # (n, ...) arrays are flattened per sample; anything else is validated as given, by name
+    flat = [a.reshape(len(a), -1) if getattr(a, "ndim", 0) > 2 else a for a in arrays]
+    L = len(flat)
+    m = np.eye(L)
+    if L < 2:
+        return m
+    budget = parse_memory(max_memory) if max_memory is not None else None
+    n = len(_samples(flat[0], name="arrays[0]", min_samples=2, what="CKA"))
+    keep = kernel == "rbf" and (budget is None or L * 8.0 * n * n <= budget)
+    if not keep:
+        for i in range(L):
+            for j in range(i + 1, L):
+                m[i, j] = m[j, i] = cka(flat[i], flat[j], kernel=kernel)
+        return m
+    grams, norms = [], []
+    for k, A in enumerate(flat):
+        # cka's own steps on one side: validated, centred, scaled by a power of two, Gram, centred Gram
+        X = _samples(A, name=f"arrays[{k}]", min_samples=2, what="CKA")
+        if len(X) != n:
+            raise ValueError(f"arrays must be representations of the same samples: arrays[0] has {n} rows, "
+                             f"arrays[{k}] has {len(X)}.")
+        X = X - X.mean(axis=0)
+        if not np.any(X):
+            raise ValueError(f"arrays[{k}] is constant over the samples (every row equal); CKA is undefined for it.")
+        K = _centre_gram(_rbf_gram(X / _pow2(X), None, f"arrays[{k}]"))
+        grams.append(K)
+        norms.append(float(np.sum(K * K)))
+    for i in range(L):
+        for j in range(i + 1, L):
+            m[i, j] = m[j, i] = float(np.sum(grams[i] * grams[j])) / np.sqrt(norms[i] * norms[j])
+    return m
 
 
 def _pow2(A: np.ndarray) -> float:

@@ -33,16 +33,10 @@ class ComparisonResult:
 
 
 def cka_matrix(arrays: Sequence[np.ndarray], kernel: str) -> np.ndarray:
-    """CKA (:func:`tda_nn.diagnostics.cka`) between every pair of representations of the same samples."""
-    from ...diagnostics.similarity import cka
+    """CKA (:func:`tda_nn.diagnostics.cka_matrix`) between every pair of representations of the same samples."""
+    from ...diagnostics.similarity import cka_matrix as matrix
 
-    n = len(arrays)
-    flat = [np.asarray(a).reshape(len(a), -1) for a in arrays]
-    m = np.eye(n)
-    for i in range(n):
-        for j in range(i + 1, n):
-            m[i, j] = m[j, i] = cka(flat[i], flat[j], kernel=kernel)
-    return m
+    return matrix([np.asarray(a).reshape(len(a), -1) for a in arrays], kernel=kernel)
 
 
 def distance_matrix(profile: Any, metric: str, dim: int | None, n_jobs: int | None) -> tuple[np.ndarray, bool]:
