@@ -90,3 +90,27 @@ def test_cli_analyze_has_the_mapper_flag():
 
     args = build_parser().parse_args(["analyze", "--model", "m.py:f", "--data", "d.npz", "--mapper"])
     assert args.mapper is True
+
+
+def test_the_mapper_stage_is_planned_and_reused_from_the_cache(tmp_path):
+    from tda_nn.workflows.plan import plan_analysis
+
+    plan = plan_analysis({"a": (64,), "b": (256,)}, n_samples=2000, maxdim=1, max_points=300, mapper=True)
+    stage = next(s for s in plan.stages if s.name == "mapper")
+    assert stage.runs and stage.seconds > 0 and "2 layers" in stage.what
+    assert not next(s for s in plan_analysis({"a": (64,)}, n_samples=200, maxdim=1, max_points=100).stages
+                    if s.name == "mapper").runs
+    torch.manual_seed(0)
+    rng = np.random.default_rng(1)
+    X = torch.tensor(rng.normal(size=(150, 2)), dtype=torch.float32)
+    y = (X[:, 0] > 0).long()
+    model = tda_nn.zoo.mlp(2, 8, 2, 2)
+    kw = dict(layers=["input", "act0"], mapper=True, progress=False, n_bootstrap=0, regions=False, loops=False,
+              view=None, out=tmp_path)
+    first = tda_nn.analyze(model, (X, y), **kw)
+    again = tda_nn.analyze(model, (X, y), **kw)
+    assert "mapper" in again.config["reused"] and "mapper" not in first.config["reused"]
+    assert again.mapper == first.mapper
+    # other labels: other graphs' colours, so the stage runs again
+    third = tda_nn.analyze(model, (X, 1 - y), **kw)
+    assert "mapper" not in third.config["reused"]

@@ -175,7 +175,8 @@ def test_the_plan_estimates_every_stage_and_is_within_bounds_of_a_small_run(mlp_
     kw = {**KW, "n_bootstrap": 20, "view": "pca", "regions": True, "region_resolution": 32}
     plan = workflows.analyze(model, data, dry_run=True, **kw)
     names = [s.name for s in plan.stages]
-    assert names == ["capture", "persistence", "significance", "comparison", "views", "loops", "regions", "report"]
+    assert names == ["capture", "persistence", "significance", "comparison", "views", "loops", "regions", "mapper",
+                     "report"]
     assert all(s.seconds > 0 for s in plan.stages if s.runs)
     t0 = time.perf_counter()
     rep = workflows.analyze(model, data, **kw)

@@ -70,6 +70,12 @@ _MAX_SIMPLICES = 2.0**62
 _REFERENCE_SAMPLE = 1000  # samples behind each layer's median pairwise distance (diagnostics.layers)
 
 # seconds per unit of work, measured (benchmarks/plan_accuracy.py); see the module docstring
+# the Mapper stage per layer: a fixed part, per sample (cover and clustering) and per sample and feature (the
+# lens); measured with tda_nn.mapper_layers on Gaussian layers of 1,000 and 4,000 samples x 64 and 512
+# features under load 3-4 (0.8-6.7 s per layer), divided by 1.5 for a quiet machine
+_S_MAPPER_LAYER = 0.3
+_S_MAPPER_SAMPLE = 1.5e-4
+_S_MAPPER_VALUE = 2e-6
 _S_FORWARD = 4.5e-09  # per sample and captured value (the forward pass, hooks and the copy to numpy)
 _S_SAMPLE = 5.25e-05  # per sample and captured layer (hook and batching overhead)
 _S_PROFILE = 7.5e-10  # per sample pair and feature of a layer profile (reference scale, landmarks, TwoNN)
@@ -257,6 +263,7 @@ def plan_analysis(
     n_actions: int = 0,
     region_resolution: int = 128,
     report: bool = True,
+    mapper: bool = False,
 ) -> Plan:
     """The plan of an ``analyze`` run from the per-sample shape of each layer's activation.
 
@@ -288,7 +295,7 @@ def plan_analysis(
                  regions_note=regions_note, budget=parse_memory(max_memory), max_time=max_time,
                  token_layers=tuple(token_layers), main_layers=main_layers, comparison=comparison,
                  combined_distance=combined_distance, views=views, loops=loops, n_actions=int(n_actions),
-                 region_resolution=int(region_resolution), report=report)
+                 region_resolution=int(region_resolution), report=report, mapper=bool(mapper))
 
 
 def _refuse(n: int, maxdim: int, n_layers: int, t_pers: float, b_pers: float, budget: float,
@@ -310,7 +317,7 @@ def build_plan(layers: Mapping[str, tuple[int, ...]], *, n_samples: int, maxdim:
           probe_layers: tuple[str, ...], probe_kind: str, regions: bool, regions_note: str, budget: float,
           max_time: float | None, token_layers: tuple[str, ...], main_layers: tuple[str, ...] | None,
           comparison: bool, combined_distance: bool, views: bool, loops: bool, n_actions: int,
-          region_resolution: int, report: bool) -> Plan:
+          region_resolution: int, report: bool, mapper: bool = False) -> Plan:
     """:func:`plan_analysis` on checked values (the workflows' settings are checked once, by their dataclass)."""
     main = tuple(layers) if main_layers is None else tuple(main_layers)
     width = {name: int(math.prod(shape) or 1) for name, shape in layers.items()}
@@ -377,6 +384,10 @@ def build_plan(layers: Mapping[str, tuple[int, ...]], *, n_samples: int, maxdim:
     stages.append(StagePlan("regions", "ReLU activation regions on a plane and on the samples",
                             seconds=_S_REGION * values * (region_resolution ** 2 + n_samples),
                             runs=bool(regions), note=regions_note))
+    stages.append(StagePlan("mapper", f"a Mapper graph of each of {L} layers, linked across depth", runs=mapper,
+                            seconds=sum(_S_MAPPER_LAYER + _S_MAPPER_SAMPLE * n_samples
+                                        + _S_MAPPER_VALUE * n_samples * width[name] for name in main),
+                            bytes=8.0 * n_samples * max((width[name] for name in main), default=0)))
     stages.append(StagePlan("report", "findings, report.json, figures and report.html", runs=report,
                             seconds=_S_FIXED + _S_REPORT * L))
     return Plan(tuple(stages), info, tuple(notes))

@@ -66,5 +66,19 @@ def run(ctx: Context, s: Any) -> MapperResult:
     return mapper_stage(acts, labels=labels, images=images, seed=s.seed)
 
 
-STAGE = Stage("mapper", run, applies=lambda ctx, s: bool(getattr(s, "mapper", False)),
+FORMAT_VERSION = 1
+
+
+def _inputs(ctx: Context, s: Any) -> dict | None:
+    # the graphs are a function of the activations, the labels, the thumbnails and the seed
+    cap = ctx["capture"]
+    acts = cap.acts
+    X, y = ctx.inputs()
+    extra = [np.asarray(a) for a in (X, y) if a is not None and hasattr(a, "__len__") and len(a) == acts.n_samples]
+    return {"activations": ctx.store.fingerprint(*(acts[name] for name in acts.layers), *extra),
+            "layers": list(acts.layers), "seed": s.seed}
+
+
+STAGE = Stage("mapper", run, applies=lambda ctx, s: bool(getattr(s, "mapper", False)), version=FORMAT_VERSION,
+              inputs=_inputs, encode=lambda r: r.to_dict(), decode=lambda d, ctx, s: MapperResult.from_dict(d, "mapper"),
               detail=lambda r: ", ".join(r.layers))

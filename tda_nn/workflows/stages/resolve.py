@@ -96,7 +96,8 @@ def run(ctx: Context, s: Any) -> PlanResult:
                  combined_distance=bool(getattr(s, "combined_distance", False)),
                  views=getattr(s, "view", None) is not None, loops=bool(getattr(s, "loops", False)),
                  n_actions=0 if symmetry is None else len(symmetry),
-                 region_resolution=getattr(s, "region_resolution", 32 if series else 128), report=True)
+                 region_resolution=getattr(s, "region_resolution", 32 if series else 128), report=True,
+                 mapper=bool(getattr(s, "mapper", False)) and not series)
     if series:
         plan = plan.for_series(n_models, compare=not hasattr(s, "steps"))
     skipped = tuple(name for name in probe_names if any(n.startswith(f"probe layer {name!r} skipped")
