@@ -31,6 +31,8 @@ from typing import Any
 
 import numpy as np
 
+from .validation import check_points
+
 __all__: list[str] = []  # private engines; the public API is tda_nn.clouds
 
 _CHUNK_BYTES = 4 * 2**20  # rows per chunk so one chunk of X is about 4 MiB
@@ -234,3 +236,34 @@ def maxmin_precomputed(D: np.ndarray, m: int, start: int) -> tuple[np.ndarray, f
         dmin[j] = -np.inf
     idx = np.asarray(chosen, dtype=np.intp)
     return idx, float(D[:, idx].min(axis=1).max())
+
+
+# -- tensors (tensor methods only: this module never imports torch) ---------------------------------
+def _is_torch(X: Any) -> bool:
+    return hasattr(X, "is_cuda") and hasattr(X, "device") and hasattr(X, "detach")
+
+
+def _tensor_in_range(X: Any, metric: str) -> tuple[Any, float]:
+    """:func:`in_range` for a tensor (on its device) or an array; ``X`` itself when nothing changes."""
+    if metric == "precomputed":
+        return X, 1.0
+    if not _is_torch(X):
+        A = check_points(X, name="X", min_points=1)
+        S, unit = in_range(A, metric)
+        return (X, 1.0) if S is A else (S, unit)
+    # tensor methods only: this module never imports torch (the torch wing does)
+    if X.is_meta or not X.is_floating_point() or X.ndim != 2 or X.numel() == 0 or not bool(X.isfinite().all()):
+        return X, 1.0  # the kernels refuse these by name
+    lim = safe_range(np.dtype(str(X.dtype).removeprefix("torch.")))
+    Xd = X.detach()
+    if metric == "euclidean":
+        top = float(Xd.abs().max())
+        if top == 0.0 or 1.0 / lim <= top <= lim:
+            return X, 1.0
+        unit = pow2_unit(top)
+        return (Xd.double() / unit).to(X.dtype), unit
+    top = Xd.abs().amax(dim=1).double()
+    units = top.log2().floor().exp2().where(top > 0, top.new_ones(top.shape))
+    if not bool(((top > 0) & ((top < 1.0 / lim) | (top > lim))).any()):
+        return X, 1.0
+    return (Xd.double() / units[:, None]).to(X.dtype), 1.0

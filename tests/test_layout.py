@@ -28,7 +28,7 @@ FLOORS = ("helpers", "data", "numeric core", "torch wing", "results", "applicati
 _BY_TOP = {
     **dict.fromkeys(("validation", "budgets", "parallel", "store", "_files", "_optional"), 0),
     **dict.fromkeys(("diagrams", "diagrams_convert", "_diagram_samples", "activations"), 1),
-    **dict.fromkeys(("clouds", "_landmarks", "homology", "features", "_vectorize", "distances", "_matching",
+    **dict.fromkeys(("clouds", "_landmarks", "_knn", "homology", "features", "_vectorize", "distances", "_matching",
                      "diagnostics", "cycles", "mapper", "datasets"), 2),
     "nn": 3,
     **dict.fromkeys(("results", "findings", "report", "plotting"), 4),

@@ -19,7 +19,7 @@ from .clusters import SignificantClusters, significant_clusters
 from .dimension import ph_dimension, twonn
 from .layers import LayerComparison, LayerProfile, compare_layers, layer_profile
 from .significance import SignificantBars, significant_bars
-from .similarity import cka, cross_barcode, rtd
+from .similarity import cka, cka_matrix, cross_barcode, rtd
 from .trace import TrainingTrace
 
 _LAZY = {"ProbeScores": "probes", "TopologicalProbe": "probes", "probe_layers": "probes"}
