@@ -8,7 +8,7 @@ bounds, standard errors, permutation p-values), so a finding cannot say more
 than they do. :func:`tda_nn.analyze` calls :func:`report_findings`; the rules
 are public for reports built by hand.
 
-Room: results floor. One module per family of rules (``significance``, ``depth``,
+Room: results floor. One module per family of rules (``significance``, ``depth``, ``dimension``,
 ``similarity``, ``probes``, ``regions``, ``loops``, ``symmetry``, ``mapper``), each rule a
 small function. Imports numpy, scipy and the floors below (helpers, data,
 numeric core); never ``workflows`` or ``cli``, never torch.
@@ -22,6 +22,7 @@ from typing import Any
 from . import _table
 from ._finding import Finding
 from .depth import depth_findings
+from .dimension import dimension_findings
 from .loops import loop_findings
 from .mapper import mapper_findings
 from .probes import probe_findings
@@ -33,6 +34,7 @@ from .symmetry import symmetry_findings
 __all__ = [
     "Finding",
     "depth_findings",
+    "dimension_findings",
     "loop_findings",
     "mapper_findings",
     "mantel_spearman",
@@ -56,7 +58,7 @@ def report_findings(
     n_samples: int | None = None,
     correction: str = "bonferroni",
 ) -> list[Finding]:
-    """All the findings of a report, in reading order: significance, depth, similarity, probes, regions.
+    """All the findings of a report, in reading order: significance, depth, dimension, similarity, probes, regions.
 
     Returns
     -------
@@ -71,6 +73,7 @@ def report_findings(
     return [
         *sig,
         *(depth_findings(table) if has_dims else []),
+        *dimension_findings(table),
         *similarity_findings(matrices or {}, alpha=alpha),
         *probe_findings(probes, n_samples=n_samples),
         *region_findings(regions, n_samples=n_samples),
