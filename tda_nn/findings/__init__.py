@@ -57,8 +57,12 @@ def report_findings(
     alpha: float = 0.05,
     n_samples: int | None = None,
     correction: str = "bonferroni",
+    compared: str = "layers",
 ) -> list[Finding]:
     """All the findings of a report, in reading order: significance, depth, dimension, similarity, probes, regions.
+
+    ``compared`` names what the matrices' rows and columns are (``'layers'``, or
+    ``'checkpoints'`` for the series workflows), as :func:`similarity_findings` says it.
 
     Returns
     -------
@@ -74,7 +78,7 @@ def report_findings(
         *sig,
         *(depth_findings(table) if has_dims else []),
         *dimension_findings(table),
-        *similarity_findings(matrices or {}, alpha=alpha),
+        *similarity_findings(matrices or {}, alpha=alpha, compared=compared),
         *probe_findings(probes, n_samples=n_samples),
         *region_findings(regions, n_samples=n_samples),
     ]

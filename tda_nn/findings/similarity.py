@@ -1,4 +1,7 @@
-"""Rules on layer x layer matrices: the most alike layers, and whether two measures agree (Mantel test).
+"""Rules on layer x layer (or checkpoint x checkpoint) matrices: the most alike pair, whether two measures agree.
+
+Every sentence names what the matrices compare (``compared``: layers for
+:func:`tda_nn.analyze`, checkpoints for ``compare_checkpoints`` and ``track``).
 
 Room: results floor (``findings``). Imports numpy, scipy and its siblings.
 """
@@ -79,14 +82,16 @@ def mantel_spearman(a: Any, b: Any, *, seed: int = 0) -> tuple[float, float, flo
 
 
 def similarity_findings(matrices: Mapping[str, tuple[Sequence[str], Any]], *,
-                        reference: str = "linear CKA", alpha: float = 0.05) -> list[Finding]:
-    """Which layers are alike by which measure, and whether the measures agree.
+                        reference: str = "linear CKA", alpha: float = 0.05,
+                        compared: str = "layers") -> list[Finding]:
+    """Which layers (or checkpoints) are alike by which measure, and whether the measures agree.
 
     Matrices whose name contains ``'CKA'`` are similarities (larger: more alike);
     the others distances. Rules:
 
     * ``most_alike`` -- per measure, the most alike pair of distinct layers, with the
-      runner-up pair and its value (``uncertainty``: what the first must be compared with).
+      runner-up pair and its value (``uncertainty``: what the first must be compared with);
+      with only two, their one value, and no claim that they are the most alike.
     * ``measures_agree`` / ``measures_disagree`` / ``measures_undecided`` -- per
       measure against ``reference``: the Spearman correlation of the pairs'
       alikeness, with its Mantel permutation p-value (:func:`mantel_spearman`).
@@ -101,11 +106,16 @@ def similarity_findings(matrices: Mapping[str, tuple[Sequence[str], Any]], *,
     matrices : dict of name -> (labels, ndarray of shape (n, n))
     reference : str, default='linear CKA'
     alpha : float, default=0.05
+    compared : str, default='layers'
+        What the rows and columns of the matrices are, in the plural, as the sentences
+        name them (``'checkpoints'`` for the matrices of ``compare_checkpoints``).
 
     Returns
     -------
     list of Finding
     """
+    if not isinstance(compared, str) or not compared:
+        raise TypeError(f"compared must be a non-empty str naming what the matrices compare, got {compared!r}.")
     out: list[Finding] = []
     alike: dict[str, np.ndarray] = {}
     labels_of: dict[str, list[str]] = {}
@@ -124,6 +134,11 @@ def similarity_findings(matrices: Mapping[str, tuple[Sequence[str], Any]], *,
         best = int(order[0])
         i, j = iu[best], ju[best]
         word = "highest" if sim else "smallest"
+        if len(order) == 1:  # one pair: nothing to be most alike among
+            out.append(Finding(
+                text=f"By {name}, the only two {compared}, {labels[i]} and {labels[j]}, are at {g3(vals[best])}.",
+                layer=None, quantity=name, value=float(vals[best]), uncertainty=None, rule="most_alike"))
+            continue
         if len(order) > 1:  # the runner-up is what the most alike pair must be compared with
             nxt = int(order[1])
             runner = float(vals[nxt])
@@ -131,22 +146,30 @@ def similarity_findings(matrices: Mapping[str, tuple[Sequence[str], Any]], *,
         else:
             runner, then = None, ""
         out.append(Finding(
-            text=(f"By {name}, the most alike layers are {labels[i]} and {labels[j]} ({word} value "
+            text=(f"By {name}, the most alike {compared} are {labels[i]} and {labels[j]} ({word} value "
                   f"{g3(vals[best])}{then})."),
             layer=None, quantity=name, value=float(vals[best]), uncertainty=runner, rule="most_alike"))
     if reference in alike and len(labels_of[reference]) >= 3:
-        out += _agreement(alike, labels_of, reference, alpha)
+        out += _agreement(alike, labels_of, reference, alpha, compared)
     return out
 
 
-def _how(rho: float, p: float, n: int, n_perm: int) -> str:
+def _enough(alpha: float) -> int:
+    """The fewest items whose exact relabelling test can reach ``alpha`` (``1 / n! <= alpha``)."""
+    n = 2
+    while 1.0 / math.factorial(n) > alpha and n < _EXACT_UP_TO + 1:
+        n += 1
+    return n
+
+
+def _how(rho: float, p: float, n: int, n_perm: int, compared: str) -> str:
     """The statistic and its p-value, as the agreement findings quote them."""
-    return (f"Spearman {g3(rho)} over the {n * (n - 1) // 2} pairs of {n} layers, one-sided Mantel p = {g3(p)} "
-            f"from {'all ' if n <= _EXACT_UP_TO else ''}{n_perm} relabellings of the layers")
+    return (f"Spearman {g3(rho)} over the {n * (n - 1) // 2} pairs of {n} {compared}, one-sided Mantel p = {g3(p)} "
+            f"from {'all ' if n <= _EXACT_UP_TO else ''}{n_perm} relabellings of the {compared}")
 
 
 def _agreement(alike: dict[str, np.ndarray], labels_of: dict[str, list[str]], reference: str,
-               alpha: float) -> list[Finding]:
+               alpha: float, compared: str) -> list[Finding]:
     out: list[Finding] = []
     ref, labels = alike[reference], labels_of[reference]
     n = len(labels)
@@ -169,18 +192,19 @@ def _agreement(alike: dict[str, np.ndarray], labels_of: dict[str, list[str]], re
                   f"{m - int(rb[worst])} of {m} by {name} (1: most alike)")
         if p_agree <= alpha:
             out.append(Finding(
-                text=(f"{name} and {reference} agree on which layers are alike ({_how(rho, p_agree, n, n_perm)} "
+                text=(f"{name} and {reference} agree on which {compared} are alike "
+                      f"({_how(rho, p_agree, n, n_perm, compared)} "
                       f"<= alpha = {alpha:g})."),
                 layer=None, quantity=name, value=rho, uncertainty=p_agree, rule="measures_agree"))
         elif p_dis <= alpha:
             out.append(Finding(
-                text=(f"{name} and {reference} rank the pairs of layers in opposite order "
-                      f"({_how(rho, p_dis, n, n_perm)} <= alpha = {alpha:g}): {ranked}."),
+                text=(f"{name} and {reference} rank the pairs of {compared} in opposite order "
+                      f"({_how(rho, p_dis, n, n_perm, compared)} <= alpha = {alpha:g}): {ranked}."),
                 layer=None, quantity=name, value=rho, uncertainty=p_dis, rule="measures_disagree"))
         else:
             out.append(Finding(
                 text=(f"Neither agreement nor disagreement between {name} and {reference} is shown "
-                      f"({_how(rho, min(p_agree, p_dis), n, n_perm)}, above alpha = {alpha:g}); the pair ranked "
+                      f"({_how(rho, min(p_agree, p_dis), n, n_perm, compared)}, above alpha = {alpha:g}); the pair ranked "
                       f"most differently: {ranked}."),
                 layer=None, quantity=name, value=rho, uncertainty=min(p_agree, p_dis), rule="measures_undecided"))
     if too_few:  # one finding for every measure: the number of layers, not the measure, is what binds
@@ -189,10 +213,11 @@ def _agreement(alike: dict[str, np.ndarray], labels_of: dict[str, list[str]], re
         names = [name for name, _ in too_few]
         who = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
         out.append(Finding(
-            text=(f"Whether {who} agree{'s' if len(names) == 1 else ''} with {reference} on which layers are alike "
-                  f"cannot be told from {n} layers: a relabelling test over the {n}! = {math.factorial(n)} orders "
-                  f"of the layers cannot reach p below {g3(floor)} > alpha = {alpha:g} (Spearman against "
-                  f"{reference} over the {m} pairs: {each}). Compare at least 4 layers."),
+            text=(f"Whether {who} agree{'s' if len(names) == 1 else ''} with {reference} on which {compared} are "
+                  f"alike cannot be told from {n} {compared}: a relabelling test over the {n}! = "
+                  f"{math.factorial(n)} orders of the {compared} cannot reach p below {g3(floor)} > alpha = "
+                  f"{alpha:g} (Spearman against {reference} over the {m} pairs: {each}). Compare at least "
+                  f"{_enough(alpha)} {compared}."),
             layer=None, quantity=names[0] if len(names) == 1 else reference,
             value=too_few[0][1] if len(names) == 1 else None, uncertainty=floor, rule="measures_undecided"))
     return out

@@ -1,0 +1,52 @@
+"""Similarity findings name what their matrices compare: layers, or checkpoints in the series workflows."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import tda_nn
+from tda_nn import workflows
+from tda_nn.findings import report_findings, similarity_findings
+
+C = np.array([[1, .9, .5, .2], [.9, 1, .4, .3], [.5, .4, 1, .6], [.2, .3, .6, 1]])
+
+
+def test_the_noun_is_what_is_compared():
+    labels = ("s0", "s1", "s2", "s3")
+    out = similarity_findings({"linear CKA": (labels, C), "w": (labels, 1 - C)}, compared="checkpoints")
+    best = next(f for f in out if f.rule == "most_alike" and f.quantity == "linear CKA")
+    assert best.text == "By linear CKA, the most alike checkpoints are s0 and s1 (highest value 0.9; next s2 and s3 at 0.6)."
+    (agree,) = [f for f in out if f.rule == "measures_agree"]
+    assert "which checkpoints are alike" in agree.text and "pairs of 4 checkpoints" in agree.text
+    assert "layer" not in " ".join(f.text for f in out)
+    assert "the most alike layers are s0 and s1" in report_findings({}, matrices={"linear CKA": (labels, C)})[0].text
+    with pytest.raises(TypeError, match="compared must be a non-empty str"):
+        similarity_findings({}, compared="")
+
+
+def test_two_items_make_no_most_alike_claim():
+    (f,) = similarity_findings({"linear CKA": (("a", "b"), C[:2, :2])})
+    assert f.text == "By linear CKA, the only two layers, a and b, are at 0.9." and f.uncertainty is None
+
+
+def test_the_advice_on_how_many_to_compare_follows_alpha():
+    labels = ("a", "b", "c", "d")
+    (f,) = [f for f in similarity_findings({"linear CKA": (labels, C), "w": (labels, 1 - C)}, alpha=0.01)
+            if f.rule == "measures_undecided"]
+    # 1 / 4! = 0.042 > 0.01, 1 / 5! = 0.0083 <= 0.01: five layers are the fewest that can reach alpha
+    assert "cannot be told from 4 layers" in f.text and "Compare at least 5 layers." in f.text
+    (g,) = [f for f in similarity_findings({"linear CKA": (labels[:3], C[:3, :3]), "w": (labels[:3], 1 - C[:3, :3])})
+            if f.rule == "measures_undecided"]
+    assert "Compare at least 4 layers." in g.text
+
+
+def test_compare_checkpoints_says_checkpoints():
+    torch.manual_seed(0)
+    models = [tda_nn.zoo.mlp(3, 10, 2, 2) for _ in range(3)]
+    X = torch.randn(60, 3, generator=torch.Generator().manual_seed(0))
+    rep = workflows.compare_checkpoints(models, X, layers=["act0"], max_points=40, progress=False)
+    alike = [f for f in rep.findings if f.rule == "most_alike"]
+    assert len(alike) == 2 and all("the most alike checkpoints are checkpoint " in f.text for f in alike)
+    assert not any("layers" in f.text for f in alike)
