@@ -50,3 +50,37 @@ def test_compare_checkpoints_says_checkpoints():
     alike = [f for f in rep.findings if f.rule == "most_alike"]
     assert len(alike) == 2 and all("the most alike checkpoints are checkpoint " in f.text for f in alike)
     assert not any("layers" in f.text for f in alike)
+
+
+def test_the_shuffled_control_is_beaten_only_beyond_the_error_of_the_difference():
+    from tda_nn.findings import probe_findings
+
+    # 0.60 against 0.50 on 100 samples: 2 SE of the topological accuracy alone is 0.098 < 0.10, but 2 SE of the
+    # difference, 2 sqrt((0.24 + 0.25) / 100) = 0.14, is not exceeded: the label is not shown to be read
+    probes = {"layers": ["a"], "topological": [0.60], "linear": [0.6], "shuffled": [0.50], "chance": 0.5}
+    (f,) = [f for f in probe_findings(probes, n_samples=100) if f.rule == "probe_vs_shuffled"]
+    assert f.uncertainty == pytest.approx(0.07) and "is not shown to beat" in f.text and "does not carry" not in f.text
+    probes["topological"] = [0.65]
+    (g,) = [f for f in probe_findings(probes, n_samples=100) if f.rule == "probe_vs_shuffled"]
+    assert "reads the label" in g.text and "more than two standard errors apart" in g.text
+
+
+def test_regions_without_the_sample_count_call_nothing_saturated():
+    from tda_nn.findings import region_findings
+
+    regions = {"data_patterns": {"patterns": 120, "patterns/relu1": 120, "patterns/relu0": 40}}
+    out = region_findings(regions)
+    assert [f.rule for f in out] == ["region_sharing", "region_sharing"] and [f.value for f in out] == [120.0, 40.0]
+    assert "cannot be told" in out[0].text and "every one" not in out[0].text
+    sat = [f for f in region_findings(regions, n_samples=120) if f.rule == "region_saturation"]
+    assert len(sat) == 1 and sat[0].layer == "relu1"
+
+
+def test_several_loops_are_their_samples():
+    from tda_nn.findings import loop_findings
+
+    loop = {"indices": [1, 2, 3], "labels": None, "bar": [0.2, 1.0], "bar_relative": [0.1, 0.5]}
+    two = loop_findings({"layers": {"fc": {"threshold": 0.6, "reference_scale": 2.0, "loops": [loop, loop]}}})
+    assert "2 significant loops (loop 0:" in two[0].text and "their samples listed" in two[0].text
+    one = loop_findings({"layers": {"fc": {"threshold": 0.6, "reference_scale": 2.0, "loops": [loop]}}})
+    assert "1 significant loop (loop 0:" in one[0].text and "its samples listed" in one[0].text
