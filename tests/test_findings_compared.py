@@ -84,3 +84,20 @@ def test_several_loops_are_their_samples():
     assert "2 significant loops (loop 0:" in two[0].text and "their samples listed" in two[0].text
     one = loop_findings({"layers": {"fc": {"threshold": 0.6, "reference_scale": 2.0, "loops": [loop]}}})
     assert "1 significant loop (loop 0:" in one[0].text and "its samples listed" in one[0].text
+
+
+def test_depth_reads_a_count_that_fails_the_report_fdr_as_zero():
+    from tda_nn.findings import depth_findings
+    from tda_nn.findings.significance import report_fdr
+
+    # "a": 1 loop with p = 0.04 over its diagram; with "b"'s test (p = 0.9) BH gives q = 0.08 > 0.05
+    t = {"a": {"n_significant_H1": 1, "p_H1": 0.04, "n_tests_H1": 50, "longest_H1": 1.0},
+         "b": {"n_significant_H1": 0, "p_H1": 0.9, "n_tests_H1": 50, "longest_H1": 0.2}}
+    assert report_fdr(t)[("a", 1)] == pytest.approx(0.08)
+    (f,) = depth_findings(t)
+    assert f.text.startswith("Significant beta_1 is 0 at every layer (a 0 (1 that does not stand the report-wide")
+    assert "q = 0.08 > 0.05" in f.text and "simplified" not in f.text
+    # with a tiny p the count stands, and the fall from 1 to 0 is read
+    t["a"]["p_H1"] = 1e-4
+    (g,) = depth_findings(t)
+    assert "falls from 1 (a) to 0 (b)" in g.text and g.value == -1.0

@@ -76,7 +76,7 @@ def report_findings(
     sig.sort(key=lambda f: (f.rule != "report_fdr", f.rule != "landmark_swamps"))
     return [
         *sig,
-        *(depth_findings(table) if has_dims else []),
+        *(depth_findings(table, alpha=alpha) if has_dims else []),
         *dimension_findings(table),
         *similarity_findings(matrices or {}, alpha=alpha, compared=compared),
         *probe_findings(probes, n_samples=n_samples),
