@@ -235,7 +235,8 @@ def _binding(layer: str, row, k: int, alpha: float, has_p: bool) -> Finding | No
         p = float(row.p[k])
         m = int(row.n_tests.get(k, 0))
         if hidden:
-            return _swamp(layer, row, k, f"the best of its {m} bars has p = {_p(p)}")
+            return _swamp(layer, row, k, f"the best of its {m} bars has p = {_p(p)}" if m > 0 else
+                          "none of its bars was tested")
         if m == 0:
             return None  # nothing to test: no bar at all
         raw = p / m if p < 1.0 else 1.0
