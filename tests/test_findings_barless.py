@@ -58,3 +58,12 @@ def test_a_line_on_landmarks_gets_no_swamp_finding():
     assert row["landmark_bound"] > 0 and row.get("longest_H1", 0.0) == 0.0 and row["n_significant_H1"] == 0
     assert not [f for f in rep.findings if f.rule == "landmark_swamps"]
     assert any(f.text.startswith("No H1 bar at all in 1") for f in rep.findings)
+
+
+def test_bh_does_not_claim_the_best_raw_p():
+    # smallest BH-adjusted p 0.5 over 100 bars: the best raw p lies in [0.005, 0.5], not known to be 0.005
+    table = {"x": {"n_significant_H1": 0, "p_H1": 0.5, "n_tests_H1": 100, "longest_H1": 0.4, "n_points": 300}}
+    (bh,) = [f for f in significance_findings(table, correction="bh") if f.rule == "sample_size"]
+    assert "the sample size may bind" in bh.text and "raw p of at least 0.005 (at most 0.5)" in bh.text
+    (bonf,) = [f for f in significance_findings(table) if f.rule == "sample_size"]
+    assert "the sample size binds" in bonf.text and "raw p = 0.005 but 0.5 after the correction over 100" in bonf.text

@@ -136,7 +136,7 @@ def significance_findings(
             if not T.has_bar(row, k):
                 barless.append(layer)
                 continue
-            binding = _binding(layer, row, k, alpha, has_p)
+            binding = _binding(layer, row, k, alpha, has_p, correction)
             if binding is None:
                 quiet.append(layer)
             else:
@@ -226,7 +226,7 @@ def _barless_finding(table, layers: list[str], k: int, has_p: bool) -> Finding:
                    uncertainty=None, rule="significant_bars")
 
 
-def _binding(layer: str, row, k: int, alpha: float, has_p: bool) -> Finding | None:
+def _binding(layer: str, row, k: int, alpha: float, has_p: bool, correction: str = "bonferroni") -> Finding | None:
     """The finding naming what binds a zero count of dimension ``k`` (a row with such bars), or None when the
     evidence itself does."""
     b, longest, pts = T.bound(row), T.longest(row, k), T.n_points(row)
@@ -239,12 +239,20 @@ def _binding(layer: str, row, k: int, alpha: float, has_p: bool) -> Finding | No
                           "none of its bars was tested")
         if m == 0:
             return None  # nothing to test: no bar at all
+        # Bonferroni and Holm multiply the smallest raw p by m; Benjamini-Hochberg's smallest adjusted p is
+        # min_j m p_(j) / j, so there the best raw p is only known to lie between p / m and p
         raw = p / m if p < 1.0 else 1.0
         if m < _FEW_BARS or raw <= alpha:
-            why = (f"only {m} H{k} bars to test, so the null is pooled with reference bars" if m < _FEW_BARS else
-                   f"its best bar has raw p = {_p(raw)} but {_p(p)} after the correction over {m} bars")
+            if m < _FEW_BARS:
+                why = f"only {m} H{k} bars to test, so the null is pooled with reference bars"
+            elif correction == "bh":
+                why = (f"its best bar has raw p of at least {_p(raw)} (at most {_p(p)}), and {_p(p)} after "
+                       f"Benjamini-Hochberg over {m} bars")
+            else:
+                why = f"its best bar has raw p = {_p(raw)} but {_p(p)} after the correction over {m} bars"
             return Finding(
-                text=(f"{layer}: no significant H{k} bar; the sample size binds ({why}). More points "
+                text=(f"{layer}: no significant H{k} bar; the sample size "
+                      f"{'may bind' if correction == 'bh' and m >= _FEW_BARS else 'binds'} ({why}). More points "
                       f"(max_points / max_samples above {pts}) would sharpen the test; the ratio death/birth "
                       "of a real loop grows as the sampling gaps shrink."),
                 layer=layer, quantity=f"p_H{k}", value=p, uncertainty=float(alpha), rule="sample_size")
