@@ -18,8 +18,14 @@ def test_the_noun_is_what_is_compared():
     out = similarity_findings({"linear CKA": (labels, C), "w": (labels, 1 - C)}, compared="checkpoints")
     best = next(f for f in out if f.rule == "most_alike" and f.quantity == "linear CKA")
     assert best.text == "By linear CKA, the most alike checkpoints are s0 and s1 (highest value 0.9; next s2 and s3 at 0.6)."
-    (agree,) = [f for f in out if f.rule == "measures_agree"]
-    assert "which checkpoints are alike" in agree.text and "pairs of 4 checkpoints" in agree.text
+    (few,) = [f for f in out if f.rule == "measures_undecided"]
+    assert "which checkpoints are alike cannot be told from 4 checkpoints" in few.text
+    assert "Compare at least 5 checkpoints." in few.text
+    C5 = np.random.default_rng(0).uniform(size=(5, 5))
+    C5 = C5 + C5.T
+    five = similarity_findings({"linear CKA": (list("vwxyz"), C5), "w": (list("vwxyz"), -C5)}, compared="checkpoints")
+    (agree,) = [f for f in five if f.rule == "measures_agree"]
+    assert "which checkpoints are alike" in agree.text and "pairs of 5 checkpoints" in agree.text
     assert "layer" not in " ".join(f.text for f in out)
     assert "the most alike layers are s0 and s1" in report_findings({}, matrices={"linear CKA": (labels, C)})[0].text
     with pytest.raises(TypeError, match="compared must be a non-empty str"):
@@ -35,11 +41,11 @@ def test_the_advice_on_how_many_to_compare_follows_alpha():
     labels = ("a", "b", "c", "d")
     (f,) = [f for f in similarity_findings({"linear CKA": (labels, C), "w": (labels, 1 - C)}, alpha=0.01)
             if f.rule == "measures_undecided"]
-    # 1 / 4! = 0.042 > 0.01, 1 / 5! = 0.0083 <= 0.01: five layers are the fewest that can reach alpha
-    assert "cannot be told from 4 layers" in f.text and "Compare at least 5 layers." in f.text
+    # two-sided: 2 / 5! = 0.017 > 0.01, 2 / 6! = 0.0028 <= 0.01: six layers are the fewest that can reach alpha
+    assert "cannot be told from 4 layers" in f.text and "Compare at least 6 layers." in f.text
     (g,) = [f for f in similarity_findings({"linear CKA": (labels[:3], C[:3, :3]), "w": (labels[:3], 1 - C[:3, :3])})
             if f.rule == "measures_undecided"]
-    assert "Compare at least 4 layers." in g.text
+    assert "Compare at least 5 layers." in g.text
 
 
 def test_compare_checkpoints_says_checkpoints():
