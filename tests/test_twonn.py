@@ -82,3 +82,19 @@ def test_the_findings_say_when_the_estimate_is_missing_or_impossible():
     assert "TwoNN number 83 exceeds the layer's 3 features" in impossible.text
     assert [f.rule for f in report_findings(table)] == ["intrinsic_dim_unreliable"] * 2
     assert dimension_findings({"a": table["a"], "d": table["d"]}) == []
+
+
+def test_analyze_leaves_an_evenly_spaced_line_blank_and_says_so():
+    import math
+
+    from tda_nn.workflows import analyze
+
+    t = torch.linspace(-1, 1, 300)[:, None]
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU())
+    with pytest.warns(UserWarning, match="intrinsic_dim is NaN for layers"):
+        rep = analyze(model, torch.cat([t, 0.5 * t], 1), layers=["1"], n_bootstrap=10, view=None, regions=False,
+                      progress=False)
+    assert math.isnan(rep.table["1"]["intrinsic_dim"]) and rep.table["1"]["n_features"] == 3
+    (f,) = [f for f in rep.findings if f.rule == "intrinsic_dim_unreliable"]
+    assert f.layer == "1" and f.text.startswith("No intrinsic dimension for 1")
