@@ -67,3 +67,14 @@ def test_bh_does_not_claim_the_best_raw_p():
     assert "the sample size may bind" in bh.text and "raw p of at least 0.005 (at most 0.5)" in bh.text
     (bonf,) = [f for f in significance_findings(table) if f.rule == "sample_size"]
     assert "the sample size binds" in bonf.text and "raw p = 0.005 but 0.5 after the correction over 100" in bonf.text
+
+
+def test_a_table_without_lengths_is_not_said_to_have_no_bar():
+    # hand-made rows with counts only: nothing is known of their bars, so none is called barless or swamped
+    out = significance_findings({"a": {"n_significant_H1": 0, "threshold_H1": 0.5, "landmark_bound": 0.3},
+                                 "b": {"n_significant_H1": 0, "p_H1": 0.9, "n_tests_H1": 0, "landmark_bound": 0.3}})
+    texts = [f.text for f in out]
+    assert not [f for f in out if f.rule == "landmark_swamps"]
+    assert texts[0].startswith("No significant H1 bar in a") and texts[1] == "No H1 bar at all in b: no loops to test."
+    one = significance_findings({"c": {"n_significant_H1": 0, "p_H1": 0.9, "n_tests_H1": 1, "longest_H1": 0.1}})
+    assert "only 1 H1 bar to test" in one[-1].text

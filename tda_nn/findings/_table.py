@@ -48,8 +48,16 @@ def n_points(row: LayerRow) -> int:
 
 
 def has_bar(row: LayerRow, k: int) -> bool:
-    """The row's diagram has a finite bar of dimension ``k`` of positive lifetime."""
-    return longest(row, k) > 0
+    """Whether the row's diagram has a finite bar of dimension ``k`` of positive lifetime.
+
+    Read from ``longest[k]`` (0: none), else from ``n_tests[k]`` (0 tested: none); a row
+    with neither column is not said to have none (``True``).
+    """
+    if row.longest.get(k) is not None:
+        return longest(row, k) > 0
+    if k in row.n_tests:
+        return int(row.n_tests[k]) > 0
+    return True
 
 
 def swamped(row: LayerRow, k: int) -> bool:
@@ -59,4 +67,4 @@ def swamped(row: LayerRow, k: int) -> bool:
     approximation could have shortened.
     """
     b = bound(row)
-    return b > 0 and has_bar(row, k) and 2.0 * b >= longest(row, k) and count(row, k) == 0
+    return b > 0 and 0 < longest(row, k) <= 2.0 * b and count(row, k) == 0

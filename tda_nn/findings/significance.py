@@ -244,7 +244,7 @@ def _binding(layer: str, row, k: int, alpha: float, has_p: bool, correction: str
         raw = p / m if p < 1.0 else 1.0
         if m < _FEW_BARS or raw <= alpha:
             if m < _FEW_BARS:
-                why = f"only {m} H{k} bars to test, so the null is pooled with reference bars"
+                why = f"only {m} H{k} bar{'s' if m != 1 else ''} to test, so the null is pooled with reference bars"
             elif correction == "bh":
                 why = (f"its best bar has raw p of at least {_p(raw)} (at most {_p(p)}), and {_p(p)} after "
                        f"Benjamini-Hochberg over {m} bars")
