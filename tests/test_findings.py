@@ -14,6 +14,7 @@ from tda_nn.findings import (
     Finding,
     depth_findings,
     loop_findings,
+    mantel_spearman,
     probe_findings,
     region_findings,
     report_findings,
@@ -68,7 +69,9 @@ class TestKnownTopology:
         life = f"{known.table['lift']['longest_H1']:.3g}"
         assert "1 significant loop (H1)" in loop[0].text and life in loop[0].text
         none = [f for f in by_rule["significant_bars"] if f.layer == "project"]
-        assert len(none) == 1 and none[0].value == 0.0 and "No significant H1 bar in project" in none[0].text
+        # the projection is a line: no H1 bar at all, said as such (not "where noise bars are", nothing swamped)
+        assert known.table["project"].get("longest_H1", 0.0) == 0.0
+        assert len(none) == 1 and none[0].value == 0.0 and none[0].text == "No H1 bar at all in project: no loops to test."
         (simpler,) = by_rule["simplification"]
         assert "simplified" in simpler.text and "from 1 (lift) to 0 (project)" in simpler.text
         assert simpler.value == -1.0
@@ -146,36 +149,46 @@ class TestRules:
         assert "c and d" in best["wasserstein H1"].text and best["wasserstein H1"].value == pytest.approx(0.4)
         # the runner-up is quoted: c and d at 0.6 by CKA, what 0.9 must be compared with
         assert "next c and d at 0.6" in best["linear CKA"].text and best["linear CKA"].uncertainty == 0.6
-        (dis,) = [f for f in out if f.rule.startswith("measures_")]
-        # Spearman 1/7 over 6 pairs: no claim either way, with the exact p-value quoted
-        assert dis.rule == "measures_undecided" and dis.value == pytest.approx(1 / 7)
-        assert "a and b rank 1 of 6 by linear CKA and 6 of 6 by wasserstein H1" in dis.text
-        assert "all 24 relabellings" in dis.text and f"p = {dis.uncertainty:.3g}" in dis.text
+        # 4 layers: the smallest two-sided relabelling p is 2 / 4! = 0.083 > 0.05, so nothing is claimed
+        (few,) = [f for f in out if f.rule.startswith("measures_")]
+        assert few.rule == "measures_undecided" and "cannot be told from 4 layers" in few.text
+        assert few.uncertainty == pytest.approx(2 / 24) and "Compare at least 5 layers." in few.text
+        # 6 layers, rankings unrelated: neither shown, with the two-sided p quoted (twice the smaller one-sided)
+        rng = np.random.default_rng(3)
+        A, B = rng.uniform(size=(6, 6)), rng.uniform(size=(6, 6))
+        A, B = A + A.T, B + B.T
+        rho, pa, pd, n_perm = mantel_spearman(A, -B)
+        (dis,) = [f for f in similarity_findings({"linear CKA": (list("abcdef"), A), "w": (list("abcdef"), B)})
+                  if f.rule.startswith("measures_")]
+        assert dis.rule == "measures_undecided" and dis.value == pytest.approx(rho)
+        assert dis.uncertainty == pytest.approx(min(1.0, 2 * min(pa, pd))) and dis.uncertainty > 0.05
+        assert "two-sided Mantel p" in dis.text and "all 720 relabellings" in dis.text and "ranked most" in dis.text
 
-    def test_agree_needs_a_permutation_p_value_below_alpha(self):
-        labels = ("a", "b", "c", "d")
-        C = np.array([[1, .9, .5, .2], [.9, 1, .4, .3], [.5, .4, 1, .6], [.2, .3, .6, 1]])
-        same = similarity_findings({"linear CKA": (labels, C), "wasserstein H1": (labels, 1 - C)})
+    def test_agree_needs_a_permutation_p_value_below_alpha_after_holm(self):
+        rng = np.random.default_rng(0)
+        C = rng.uniform(size=(5, 5))
+        C = C + C.T
+        labels = list("abcde")
+        same = similarity_findings({"linear CKA": (labels, C), "wasserstein H1": (labels, -C)})
         (agree,) = [f for f in same if f.rule.startswith("measures_")]
-        # identical rankings over 4 layers: only the identity of the 4! relabellings reaches rho = 1
+        # identical rankings over 5 layers: only the identity of the 5! relabellings reaches rho = 1; two-sided 2/120
         assert agree.rule == "measures_agree" and agree.value == pytest.approx(1.0)
-        assert agree.uncertainty == pytest.approx(1 / 24) and "p = 0.0417" in agree.text
-        # the same perfect agreement over 3 layers (3 pairs) is not enough to say "agree"
-        three = similarity_findings({"linear CKA": (labels[:3], C[:3, :3]), "w": (labels[:3], 1 - C[:3, :3])})
-        (f,) = [f for f in three if f.rule.startswith("measures_")]
-        assert f.rule == "measures_undecided" and "cannot be told from 3 layers" in f.text
-        assert f.uncertainty == pytest.approx(1 / 6) and "Compare at least 4 layers" in f.text
-        # several measures over 3 layers: one finding, the layer count is what binds
-        c3 = C[:3, :3]
-        many = similarity_findings({"linear CKA": (labels[:3], c3), "w": (labels[:3], 1 - c3),
-                                    "RBF CKA": (labels[:3], c3 ** 2)})
-        (h,) = [f for f in many if f.rule.startswith("measures_")]
-        assert "Whether w and RBF CKA agree with linear CKA" in h.text and "w 1, RBF CKA 1" in h.text
-        assert h.value is None and h.uncertainty == pytest.approx(1 / 6)
-        # and at a stricter alpha, 4 layers are not enough either
-        (g,) = [f for f in similarity_findings({"linear CKA": (labels, C), "w": (labels, 1 - C)}, alpha=0.01)
+        assert agree.uncertainty == pytest.approx(2 / 120) and "p = 0.0167" in agree.text
+        # two measures are one family: Holm doubles the smallest p (1/30 <= 0.05: both still agree, and say so)
+        two = [f for f in similarity_findings({"linear CKA": (labels, C), "w": (labels, -C), "v": (labels, -C)})
+               if f.rule.startswith("measures_")]
+        assert [f.rule for f in two] == ["measures_agree"] * 2
+        assert all(f.uncertainty == pytest.approx(1 / 30) and "after Holm over the 2 measures" in f.text for f in two)
+        # four measures over 5 layers: 4 x 2/120 = 0.067 > 0.05, no claim can be made; 6 layers would do
+        four = [f for f in similarity_findings({"linear CKA": (labels, C), **{m: (labels, -C) for m in "wxyz"}})
                 if f.rule.startswith("measures_")]
-        assert g.rule == "measures_undecided" and g.uncertainty == pytest.approx(1 / 24)
+        (h,) = four
+        assert h.rule == "measures_undecided" and "Whether w, x, y and z agree with linear CKA" in h.text
+        assert h.uncertainty == pytest.approx(4 * 2 / 120) and "Compare at least 6 layers." in h.text
+        # 3 layers, one measure: not enough either
+        (g,) = [f for f in similarity_findings({"linear CKA": (labels[:3], C[:3, :3]), "w": (labels[:3], -C[:3, :3])})
+                if f.rule.startswith("measures_")]
+        assert "cannot be told from 3 layers" in g.text and g.uncertainty == pytest.approx(1 / 3)
 
     def test_opposite_rankings_disagree(self):
         rng = np.random.default_rng(1)
@@ -184,9 +197,9 @@ class TestRules:
         A = A + A.T
         out = similarity_findings({"linear CKA": (list("abcdef"), A), "w": (list("abcdef"), A)})
         (f,) = [f for f in out if f.rule.startswith("measures_")]
-        # a distance equal to the similarity ranks every pair in opposite order: rho = -1, p = 1/720
+        # a distance equal to the similarity ranks every pair in opposite order: rho = -1, two-sided p = 2/720
         assert f.rule == "measures_disagree" and f.value == pytest.approx(-1.0)
-        assert f.uncertainty == pytest.approx(1 / 720)
+        assert f.uncertainty == pytest.approx(2 / 720)
 
     def test_mantel_exact_p_value_by_brute_force(self):
         import itertools
@@ -214,8 +227,9 @@ class TestRules:
                   "chance": 0.1}
         out = probe_findings(probes, n_samples=500)
         ctrl = {f.layer: f for f in out if f.rule == "probe_vs_shuffled"}
-        assert "does no better" in ctrl["c1"].text and "reads the label" in ctrl["c2"].text
-        assert ctrl["c2"].uncertainty == pytest.approx(np.sqrt(0.8 * 0.2 / 500))
+        assert "is not shown to beat" in ctrl["c1"].text and "reads the label" in ctrl["c2"].text
+        # the standard error of the difference of the two accuracies, not of the topological one alone
+        assert ctrl["c2"].uncertainty == pytest.approx(np.sqrt((0.8 * 0.2 + 0.11 * 0.89) / 500))
         (lin,) = [f for f in out if f.rule == "probe_vs_linear"]
         assert "below the linear probe on pooled activations at every layer, by more than two standard" in lin.text
         assert lin.value == pytest.approx(0.30 - 0.9)

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ..validation import check_int, check_real, check_seed
+from ..validation import check_int, check_points, check_real, check_seed
 from .similarity import _in_float_range, _samples
 
 __all__ = ["ph_dimension", "twonn"]
@@ -20,18 +20,36 @@ __all__ = ["ph_dimension", "twonn"]
 # ph_dimension refuses more work than this many elementary operations (about a minute)
 _PH_DIM_WORK = 5e10
 
+# a share of tied ratios above this marks a lattice or quantised values, where TwoNN's model does not hold
+_TWONN_MAX_TIES = 0.5
+
+
 def twonn(X: Any, *, fraction: float = 0.9) -> float:
     """Intrinsic dimension by the TwoNN estimator (Facco, d'Errico, Rodriguez, Laio 2017).
 
     "Estimating the intrinsic dimension of datasets by a minimal neighborhood
     information", Scientific Reports 7, 12140 (2017); used layer by layer by Ansuini
     et al., "Intrinsic dimension of data representations in deep neural networks"
-    (NeurIPS 2019). For every point, ``mu = r2 / r1``, the ratio of its second to its
-    first nearest-neighbour distance (points with ``r1 = 0``, i.e. duplicates, and
-    with ``r1 = r2`` are dropped). With ``mu`` sorted ascending and the empirical CDF
-    ``F_i = i / N``, the dimension ``d`` is the least-squares slope through the
-    origin of ``-log(1 - F)`` against ``log(mu)`` over the smallest ``fraction`` of
-    the ratios (the largest ones are dominated by noise and density changes).
+    (NeurIPS 2019). Duplicate rows are dropped first (the estimate is that of the
+    distinct points, so repeating a point changes nothing). For every distinct point,
+    ``mu = r2 / r1``, the ratio of its second to its first nearest-neighbour distance.
+    With ``mu`` sorted ascending and the empirical CDF ``F_i = i / N``, the dimension
+    ``d`` is the least-squares slope through the origin of ``-log(1 - F)`` against
+    ``log(mu)`` over the smallest ``fraction`` of the ratios (the largest ones are
+    dominated by noise and density changes).
+
+    Ties ``r2 = r1`` have probability 0 for a sample of a ``d``-dimensional density
+    (``P(mu <= 1 + t) ~ d t``) but are the rule on a lattice (evenly spaced points:
+    every interior point has two neighbours at the same distance) and for quantised
+    values; there ``log(mu)`` is 0 up to rounding, and the slope through those
+    rounding errors is any number at all (tens of thousands for 300 evenly spaced
+    points of a line). So two distances closer than the input's rounding (64 units
+    in the last place of its largest coordinate, in the input's own precision) count
+    as tied and their ratio is dropped; when more than half the distinct points have
+    tied ratios, the sample is not one the estimator's model describes and no
+    estimate is given (``ValueError``). An estimate above the number of features by
+    more than three of its standard errors (``d / sqrt(N)``) is impossible for
+    points in that space and is refused the same way.
 
     Parameters
     ----------
@@ -47,8 +65,9 @@ def twonn(X: Any, *, fraction: float = 0.9) -> float:
     Raises
     ------
     ValueError
-        Fewer than 3 samples, NaN/inf, ``fraction`` outside (0, 1], or fewer than 3
-        usable ratios after dropping duplicates.
+        Fewer than 3 samples, NaN/inf, ``fraction`` outside (0, 1], fewer than 3
+        usable ratios after dropping duplicates and ties, more than half the ratios
+        tied (a lattice), or an estimate impossible in ``n_features`` dimensions.
 
     Examples
     --------
@@ -61,13 +80,27 @@ def twonn(X: Any, *, fraction: float = 0.9) -> float:
     fraction = check_real(fraction, name="fraction", min_value=0.0, strict=True)
     if fraction > 1:
         raise ValueError(f"fraction must be in (0, 1], got {fraction}.")
-    X = _in_float_range(_samples(X, name="X", min_samples=3, what="TwoNN"))  # scale-free: far from 1, rescaled
+    raw = check_points(X, name="X", min_points=1)
+    eps = float(np.finfo(raw.dtype).eps)  # the precision the coordinates were given in
+    X = _in_float_range(_samples(raw, name="X", min_samples=3, what="TwoNN"))  # scale-free: far from 1, rescaled
+    n_given = X.shape[0]
+    X = np.unique(X, axis=0)  # duplicates: the estimate is that of the distinct points
+    if X.shape[0] < 3:
+        raise ValueError(f"X has only {X.shape[0]} distinct points of {n_given}; TwoNN needs at least 3. "
+                         "Remove duplicate samples or add more.")
     from sklearn.neighbors import NearestNeighbors
 
     dist, _ = NearestNeighbors(n_neighbors=3).fit(X).kneighbors(X)
     r1, r2 = dist[:, 1], dist[:, 2]  # column 0 is the point itself
-    keep = (r1 > 0) & (r2 > r1)
-    mu = np.sort(r2[keep] / r1[keep])
+    tol = 64.0 * eps * float(np.abs(X).max())  # distances closer than the coordinates' rounding are tied
+    tied = r2 - r1 <= tol
+    if tied.mean() > _TWONN_MAX_TIES:
+        raise ValueError(
+            f"{int(tied.sum())} of the {X.shape[0]} distinct points of X have their two nearest neighbours at "
+            "the same distance (a lattice, evenly spaced or quantised values): TwoNN's ratios are undefined "
+            "there, and TwoNN needs at least 3 points with distinct first and second neighbour distances "
+            "that are not such ties. Estimate the dimension another way (e.g. ph_dimension or PCA).")
+    mu = np.sort(r2[~tied] / r1[~tied])
     N = mu.size
     m = min(int(np.floor(fraction * N)), N - 1)  # the largest ratio has F = 1, -log(1 - F) = inf
     if m < 3:
@@ -78,7 +111,15 @@ def twonn(X: Any, *, fraction: float = 0.9) -> float:
         )
     x = np.log(mu[:m])
     y = -np.log1p(-np.arange(1, m + 1) / N)
-    return float(np.dot(x, y) / np.dot(x, x))
+    d = float(np.dot(x, y) / np.dot(x, x))
+    n_features = X.shape[1]
+    if d > n_features + 3.0 * d / np.sqrt(m):
+        raise ValueError(
+            f"the TwoNN estimate {d:.3g} exceeds the {n_features} features of X by more than three standard "
+            f"errors ({d / np.sqrt(m):.2g} each, from {m} ratios): impossible for points in {n_features} "
+            "dimensions, so the ratios are not those of a sample of a manifold (near-ties, a lattice). "
+            "Estimate the dimension another way (e.g. ph_dimension or PCA).")
+    return d
 
 
 def _mst_lengths(X: np.ndarray) -> np.ndarray:

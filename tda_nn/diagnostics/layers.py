@@ -463,7 +463,7 @@ def _twonn(X: np.ndarray) -> float:
 
     try:
         return twonn(X)
-    except ValueError:  # too few distinct points (e.g. a collapsed ReLU layer)
+    except ValueError:  # too few distinct points, tied neighbour distances, or an impossible estimate
         return float("nan")
 
 
@@ -619,8 +619,9 @@ def _profile_arrays(arrays: dict[str, np.ndarray], scales: np.ndarray, cfg: dict
     lost = [layer for layer, r in zip(layers, res) if np.isnan(r["intrinsic_dim"])]
     if lost:
         warnings.warn(
-            f"intrinsic_dim is NaN for layers {lost}: TwoNN needs distinct nearest neighbours, and these layers "
-            "have too many duplicate points (e.g. binary or collapsed ReLU activations).",
+            f"intrinsic_dim is NaN for layers {lost}: TwoNN gives no estimate there (fewer than 3 distinct points, "
+            "most nearest-neighbour distances tied as on a lattice or with quantised or collapsed activations, "
+            "or an estimate above the layer's number of features).",
             UserWarning, stacklevel=find_stack_level())
     return _summarise(layers, [r["diagrams"] for r in res], np.array([r["reference"] for r in res]),
                       [r["noise"] for r in res], [r["intrinsic_dim"] for r in res],

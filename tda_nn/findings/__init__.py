@@ -8,7 +8,7 @@ bounds, standard errors, permutation p-values), so a finding cannot say more
 than they do. :func:`tda_nn.analyze` calls :func:`report_findings`; the rules
 are public for reports built by hand.
 
-Room: results floor. One module per family of rules (``significance``, ``depth``,
+Room: results floor. One module per family of rules (``significance``, ``depth``, ``dimension``,
 ``similarity``, ``probes``, ``regions``, ``loops``, ``symmetry``, ``mapper``), each rule a
 small function. Imports numpy, scipy and the floors below (helpers, data,
 numeric core); never ``workflows`` or ``cli``, never torch.
@@ -22,6 +22,7 @@ from typing import Any
 from . import _table
 from ._finding import Finding
 from .depth import depth_findings
+from .dimension import dimension_findings
 from .loops import loop_findings
 from .mapper import mapper_findings
 from .probes import probe_findings
@@ -33,6 +34,7 @@ from .symmetry import symmetry_findings
 __all__ = [
     "Finding",
     "depth_findings",
+    "dimension_findings",
     "loop_findings",
     "mapper_findings",
     "mantel_spearman",
@@ -55,8 +57,12 @@ def report_findings(
     alpha: float = 0.05,
     n_samples: int | None = None,
     correction: str = "bonferroni",
+    compared: str = "layers",
 ) -> list[Finding]:
-    """All the findings of a report, in reading order: significance, depth, similarity, probes, regions.
+    """All the findings of a report, in reading order: significance, depth, dimension, similarity, probes, regions.
+
+    ``compared`` names what the matrices' rows and columns are (``'layers'``, or
+    ``'checkpoints'`` for the series workflows), as :func:`similarity_findings` says it.
 
     Returns
     -------
@@ -70,8 +76,9 @@ def report_findings(
     sig.sort(key=lambda f: (f.rule != "report_fdr", f.rule != "landmark_swamps"))
     return [
         *sig,
-        *(depth_findings(table) if has_dims else []),
-        *similarity_findings(matrices or {}, alpha=alpha),
+        *(depth_findings(table, alpha=alpha) if has_dims else []),
+        *dimension_findings(table),
+        *similarity_findings(matrices or {}, alpha=alpha, compared=compared),
         *probe_findings(probes, n_samples=n_samples),
         *region_findings(regions, n_samples=n_samples),
     ]

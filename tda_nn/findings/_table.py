@@ -47,7 +47,24 @@ def n_points(row: LayerRow) -> int:
     return int(row.n_points or 0)
 
 
+def has_bar(row: LayerRow, k: int) -> bool:
+    """Whether the row's diagram has a finite bar of dimension ``k`` of positive lifetime.
+
+    Read from ``longest[k]`` (0: none), else from ``n_tests[k]`` (0 tested: none); a row
+    with neither column is not said to have none (``True``).
+    """
+    if row.longest.get(k) is not None:
+        return longest(row, k) > 0
+    if k in row.n_tests:
+        return int(row.n_tests[k]) > 0
+    return True
+
+
 def swamped(row: LayerRow, k: int) -> bool:
-    """Every finite bar of dimension ``k`` lies within twice the landmark bound (so none can count)."""
+    """The row has bars of dimension ``k``, none significant, and every one lies within twice the landmark bound.
+
+    A row with no bar of dimension ``k`` at all is not swamped: there is no bar the
+    approximation could have shortened.
+    """
     b = bound(row)
-    return b > 0 and 2.0 * b >= longest(row, k) and count(row, k) == 0
+    return b > 0 and 0 < longest(row, k) <= 2.0 * b and count(row, k) == 0

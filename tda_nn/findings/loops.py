@@ -45,7 +45,8 @@ def loop_findings(payload: Mapping[str, Any] | Any | None) -> list[Finding]:
                         f"{lp['bar_relative'][1] - lp['bar_relative'][0]:.3g}")
         n = len(body["loops"])
         out.append(Finding(f"{layer}: {n} significant loop{'s' if n != 1 else ''} ({'; '.join(each)}; x median "
-                           "distance), its samples listed in loop order in the loops section.", layer,
+                           f"distance), {'its' if n == 1 else 'their'} samples listed in loop order in the loops "
+                           "section.", layer,
                            "loop samples", float(len(body["loops"][0]["indices"])),
                            float(body["threshold"]) / float(body["reference_scale"]), "loop_samples"))
     lines = (payload.get("lifelines") or {}).get("lifelines") or []

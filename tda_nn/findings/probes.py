@@ -23,7 +23,10 @@ def probe_findings(probes: Mapping[str, Any] | Any | None, *, n_samples: int | N
     standard error ``sqrt(p (1 - p) / n)`` when ``n_samples`` is known):
 
     * ``probe_vs_shuffled`` -- per layer, the topological probe above the shuffled
-      control by more than two standard errors (the topology carries the label), or not.
+      control by more than two standard errors of the difference
+      (``sqrt((p (1 - p) + s (1 - s)) / n)``; 0.05 without ``n_samples``): the
+      topology carries the label; otherwise that is not shown (which is not a
+      showing that it does not).
     * ``probe_vs_linear`` -- the layers where the topological probe is below the
       linear probe on pooled activations by more than two standard errors of the
       difference (``sqrt((p (1 - p) + q (1 - q)) / n)``, the two probes taken as
@@ -48,20 +51,21 @@ def probe_findings(probes: Mapping[str, Any] | Any | None, *, n_samples: int | N
     topo, lin, shuf = (np.asarray(get(k), dtype=float) for k in ("topological", "linear", "shuffled"))
     chance = float(get("chance"))
 
-    def se(p: float) -> float | None:
-        return None if not n_samples else math.sqrt(max(p * (1 - p), 1e-12) / n_samples)
+    def se_diff(p: float, q: float) -> float | None:  # two accuracies on the same n samples, taken as independent
+        return None if not n_samples else math.sqrt(max(p * (1 - p) + q * (1 - q), 1e-12) / n_samples)
 
+    how = "two standard errors" if n_samples else "0.05"
     for i, layer in enumerate(layers):
-        s = se(float(topo[i]))
+        s = se_diff(float(topo[i]), float(shuf[i]))
         margin = 2 * s if s is not None else 0.05
         gap = float(topo[i] - shuf[i])
         if gap > margin:
             text = (f"{layer}: the topological probe reads the label ({g3(topo[i])} against {g3(shuf[i])} with "
-                    f"shuffled labels; chance {g3(chance)}).")
+                    f"shuffled labels, more than {how} apart; chance {g3(chance)}).")
         else:
-            text = (f"{layer}: the topological probe does no better than its shuffled-label control "
-                    f"({g3(topo[i])} against {g3(shuf[i])}): the topology of this layer's samples does not carry "
-                    "the label.")
+            text = (f"{layer}: the topological probe is not shown to beat its shuffled-label control "
+                    f"({g3(topo[i])} against {g3(shuf[i])}, within {how}; chance {g3(chance)}): that the topology "
+                    "of this layer's samples carries the label is not shown.")
         out.append(Finding(text=text, layer=layer, quantity="probe topological - shuffled", value=gap, uncertainty=s,
                            rule="probe_vs_shuffled"))
     def gap_se(i: int) -> float | None:
@@ -76,7 +80,6 @@ def probe_findings(probes: Mapping[str, Any] | Any | None, *, n_samples: int | N
     below = [lay for i, lay in enumerate(layers) if lin[i] - topo[i] > beyond(i)]
     above = [lay for i, lay in enumerate(layers) if topo[i] - lin[i] > beyond(i)]
     level = [lay for lay in layers if lay not in below and lay not in above]
-    how = "two standard errors" if n_samples else "0.05"
     if below:
         every = "every layer" if len(below) == len(layers) else listed(below)
         worst = max((layers.index(lay) for lay in below), key=lambda i: lin[i] - topo[i])

@@ -37,7 +37,9 @@ def region_findings(regions: Mapping[str, Any] | Any | None, *, n_samples: int |
     regions : RegionsResult, its ``to_dict()``, or None
         Patterns on the samples by layer, and the counts on the plane.
     n_samples : int, optional
-        Samples behind the counts (default: the largest count).
+        Samples behind the counts. Without it neither rule can say how a count
+        compares with the sample size: each layer gets its count alone (rule
+        ``region_sharing``), and no layer is called saturated.
 
     Returns
     -------
@@ -48,8 +50,16 @@ def region_findings(regions: Mapping[str, Any] | Any | None, *, n_samples: int |
     counts, plane = _counts(regions)
     if not counts:
         return []
-    n = int(n_samples) if n_samples else int(max(counts.values()))
     out: list[Finding] = []
+    if not n_samples:  # the largest count is not the sample size: no saturation or sharing can be told
+        for lay, c in counts.items():
+            out.append(Finding(
+                text=(f"{lay}: the samples fall into {int(c)} linear regions (the number of samples is not given, so "
+                      "whether that is one region per sample cannot be told)."),
+                layer=lay, quantity="patterns on the samples", value=float(c), uncertainty=None,
+                rule="region_sharing"))
+        return out
+    n = int(n_samples)
     full = [lay for lay, c in counts.items() if int(c) >= n]
     shared = [lay for lay, c in counts.items() if int(c) < n]
     if full:

@@ -84,9 +84,13 @@ def significance_findings(
       the number of bars it was made over (or the lifetime threshold of the band);
       one finding lists the layers whose evidence shows none.
     * ``clusters`` -- a layer with more than one significant component (H0), with its p-value.
-    * ``landmark_swamps`` -- the approximation binds a zero: landmarks can hide bars
-      shorter than twice their bound ``2r`` and every bar is that short (and, for the
-      band, ``2 x 2r`` exceeds the band's threshold); advice: more landmarks.
+    * ``landmark_swamps`` -- the approximation binds a zero: the layer has bars of
+      dimension ``k`` (its longest has a positive lifetime), landmarks can hide bars
+      as long as twice their bound ``2r`` and every bar is that short (and, for the
+      band, ``2 x 2r`` exceeds the band's threshold); advice: more landmarks. A layer
+      with no bar of dimension ``k`` at all never gets it: it is listed among the
+      layers without any such bar (with, for the band, the caveat that landmarks
+      could hide a bar of all the samples above the threshold when ``2 x 2r`` exceeds it).
     * ``band_binds`` -- the band's threshold exceeds every bar while the landmarks do
       not: more landmarks would change nothing; the universal test would.
     * ``sample_size`` -- (p-values) too few bars to estimate the null from the
@@ -123,12 +127,16 @@ def significance_findings(
     corr = _CORRECTION_NAMES.get(correction, correction)
     for k in (d for d in dims if d >= 1):
         quiet: list[str] = []
+        barless: list[str] = []
         for layer, row in table.items():
             n = T.count(row, k)
             if n > 0:
                 out.append(_count_finding(layer, row, k, n, lifetimes, alpha, corr, q.get((layer, k))))
                 continue
-            binding = _binding(layer, row, k, alpha, has_p)
+            if not T.has_bar(row, k):
+                barless.append(layer)
+                continue
+            binding = _binding(layer, row, k, alpha, has_p, correction)
             if binding is None:
                 quiet.append(layer)
             else:
@@ -143,6 +151,8 @@ def significance_findings(
                         f"is shorter than the layer's threshold (alpha = {alpha:g}).")
             out.append(Finding(text=text, layer=quiet[0] if len(quiet) == 1 else None,
                                quantity=f"n_significant_H{k}", value=0.0, uncertainty=None, rule="significant_bars"))
+        if barless:
+            out.append(_barless_finding(table, barless, k, has_p))
     if 0 in dims:
         for layer, row in table.items():
             n = T.count(row, 0)
@@ -193,23 +203,56 @@ def _cluster_finding(layer: str, row, n: int, alpha: float, q) -> Finding:
         layer=layer, quantity="n_significant_H0", value=float(n), uncertainty=thr, rule="clusters")
 
 
-def _binding(layer: str, row, k: int, alpha: float, has_p: bool) -> Finding | None:
-    """The finding naming what binds a zero count of dimension ``k``, or None when the evidence itself does."""
+def _barless_finding(table, layers: list[str], k: int, has_p: bool) -> Finding:
+    """Rule ``significant_bars``, count 0 with no bar of dimension ``k`` at all (nothing to test, nothing swamped).
+
+    Only for the band (a lifetime threshold): where ``2 x 2r`` exceeds the threshold,
+    landmarks could have hidden a bar of all the samples long enough to count, and the
+    sentence says so with the numbers; the universal test has no lifetime threshold to
+    compare ``2 x 2r`` with, and nothing is added.
+    """
+    what = DIM_NAMES.get(k, f"H{k} features")
+    caveats = []
+    if not has_p:
+        for lay in layers:
+            b, thr = T.bound(table[lay]), T.threshold(table[lay], k)
+            if b > 0 and 2.0 * b > thr:
+                caveats.append(f"{lay}: 2 x 2r = {g3(2 * b)} > threshold {g3(thr)}")
+    text = f"No H{k} bar at all in {listed(layers)}: no {what} to test."
+    if caveats:
+        text += (f" Landmarks can hide a bar of all the samples as long as 2 x 2r, longer than the threshold, in "
+                 f"{'; '.join(caveats)} (x median distance): use more landmarks (max_points) to rule one out there.")
+    return Finding(text=text, layer=layers[0] if len(layers) == 1 else None, quantity=f"longest_H{k}", value=0.0,
+                   uncertainty=None, rule="significant_bars")
+
+
+def _binding(layer: str, row, k: int, alpha: float, has_p: bool, correction: str = "bonferroni") -> Finding | None:
+    """The finding naming what binds a zero count of dimension ``k`` (a row with such bars), or None when the
+    evidence itself does."""
     b, longest, pts = T.bound(row), T.longest(row, k), T.n_points(row)
-    hidden = b > 0 and 2.0 * b >= longest
+    hidden = b > 0 and 2.0 * b >= longest > 0
     if has_p and k in row.p:
         p = float(row.p[k])
         m = int(row.n_tests.get(k, 0))
         if hidden:
-            return _swamp(layer, row, k, f"the best of its {m} bars has p = {_p(p)}")
+            return _swamp(layer, row, k, f"the best of its {m} bars has p = {_p(p)}" if m > 0 else
+                          "none of its bars was tested")
         if m == 0:
             return None  # nothing to test: no bar at all
+        # Bonferroni and Holm multiply the smallest raw p by m; Benjamini-Hochberg's smallest adjusted p is
+        # min_j m p_(j) / j, so there the best raw p is only known to lie between p / m and p
         raw = p / m if p < 1.0 else 1.0
         if m < _FEW_BARS or raw <= alpha:
-            why = (f"only {m} H{k} bars to test, so the null is pooled with reference bars" if m < _FEW_BARS else
-                   f"its best bar has raw p = {_p(raw)} but {_p(p)} after the correction over {m} bars")
+            if m < _FEW_BARS:
+                why = f"only {m} H{k} bar{'s' if m != 1 else ''} to test, so the null is pooled with reference bars"
+            elif correction == "bh":
+                why = (f"its best bar has raw p of at least {_p(raw)} (at most {_p(p)}), and {_p(p)} after "
+                       f"Benjamini-Hochberg over {m} bars")
+            else:
+                why = f"its best bar has raw p = {_p(raw)} but {_p(p)} after the correction over {m} bars"
             return Finding(
-                text=(f"{layer}: no significant H{k} bar; the sample size binds ({why}). More points "
+                text=(f"{layer}: no significant H{k} bar; the sample size "
+                      f"{'may bind' if correction == 'bh' and m >= _FEW_BARS else 'binds'} ({why}). More points "
                       f"(max_points / max_samples above {pts}) would sharpen the test; the ratio death/birth "
                       "of a real loop grows as the sampling gaps shrink."),
                 layer=layer, quantity=f"p_H{k}", value=p, uncertainty=float(alpha), rule="sample_size")

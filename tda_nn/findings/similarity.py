@@ -1,4 +1,7 @@
-"""Rules on layer x layer matrices: the most alike layers, and whether two measures agree (Mantel test).
+"""Rules on layer x layer (or checkpoint x checkpoint) matrices: the most alike pair, whether two measures agree.
+
+Every sentence names what the matrices compare (``compared``: layers for
+:func:`tda_nn.analyze`, checkpoints for ``compare_checkpoints`` and ``track``).
 
 Room: results floor (``findings``). Imports numpy, scipy and its siblings.
 """
@@ -79,33 +82,43 @@ def mantel_spearman(a: Any, b: Any, *, seed: int = 0) -> tuple[float, float, flo
 
 
 def similarity_findings(matrices: Mapping[str, tuple[Sequence[str], Any]], *,
-                        reference: str = "linear CKA", alpha: float = 0.05) -> list[Finding]:
-    """Which layers are alike by which measure, and whether the measures agree.
+                        reference: str = "linear CKA", alpha: float = 0.05,
+                        compared: str = "layers") -> list[Finding]:
+    """Which layers (or checkpoints) are alike by which measure, and whether the measures agree.
 
     Matrices whose name contains ``'CKA'`` are similarities (larger: more alike);
     the others distances. Rules:
 
     * ``most_alike`` -- per measure, the most alike pair of distinct layers, with the
-      runner-up pair and its value (``uncertainty``: what the first must be compared with).
+      runner-up pair and its value (``uncertainty``: what the first must be compared with);
+      with only two, their one value, and no claim that they are the most alike.
     * ``measures_agree`` / ``measures_disagree`` / ``measures_undecided`` -- per
       measure against ``reference``: the Spearman correlation of the pairs'
       alikeness, with its Mantel permutation p-value (:func:`mantel_spearman`).
-      They *agree* when the one-sided p-value for a positive correlation is at most
-      ``alpha``, *disagree* (rank the pairs in opposite order) when that for a
-      negative one is; otherwise the finding says neither is shown. With fewer than
-      4 layers no relabelling test can reach ``alpha = 0.05`` (``1 / 3! = 0.17``):
-      the finding says so and claims nothing. ``uncertainty`` is the p-value.
+      The test is two-sided (twice the smaller one-sided p-value: agreement or
+      opposite order), and the measures compared with ``reference`` are one family:
+      their p-values are adjusted by Holm. They *agree* when the adjusted p-value is
+      at most ``alpha`` and the correlation is positive, *disagree* (rank the pairs in
+      opposite order) when it is negative; otherwise the finding says neither is
+      shown. When even the smallest attainable p-value (``2 / n!``, times the number of
+      measures) exceeds ``alpha`` -- fewer than 5 layers for one measure at 0.05 -- the
+      finding says so and claims nothing. ``uncertainty`` is the adjusted p-value.
 
     Parameters
     ----------
     matrices : dict of name -> (labels, ndarray of shape (n, n))
     reference : str, default='linear CKA'
     alpha : float, default=0.05
+    compared : str, default='layers'
+        What the rows and columns of the matrices are, in the plural, as the sentences
+        name them (``'checkpoints'`` for the matrices of ``compare_checkpoints``).
 
     Returns
     -------
     list of Finding
     """
+    if not isinstance(compared, str) or not compared:
+        raise TypeError(f"compared must be a non-empty str naming what the matrices compare, got {compared!r}.")
     out: list[Finding] = []
     alike: dict[str, np.ndarray] = {}
     labels_of: dict[str, list[str]] = {}
@@ -124,6 +137,11 @@ def similarity_findings(matrices: Mapping[str, tuple[Sequence[str], Any]], *,
         best = int(order[0])
         i, j = iu[best], ju[best]
         word = "highest" if sim else "smallest"
+        if len(order) == 1:  # one pair: nothing to be most alike among
+            out.append(Finding(
+                text=f"By {name}, the only two {compared}, {labels[i]} and {labels[j]}, are at {g3(vals[best])}.",
+                layer=None, quantity=name, value=float(vals[best]), uncertainty=None, rule="most_alike"))
+            continue
         if len(order) > 1:  # the runner-up is what the most alike pair must be compared with
             nxt = int(order[1])
             runner = float(vals[nxt])
@@ -131,68 +149,102 @@ def similarity_findings(matrices: Mapping[str, tuple[Sequence[str], Any]], *,
         else:
             runner, then = None, ""
         out.append(Finding(
-            text=(f"By {name}, the most alike layers are {labels[i]} and {labels[j]} ({word} value "
+            text=(f"By {name}, the most alike {compared} are {labels[i]} and {labels[j]} ({word} value "
                   f"{g3(vals[best])}{then})."),
             layer=None, quantity=name, value=float(vals[best]), uncertainty=runner, rule="most_alike"))
     if reference in alike and len(labels_of[reference]) >= 3:
-        out += _agreement(alike, labels_of, reference, alpha)
+        out += _agreement(alike, labels_of, reference, alpha, compared)
     return out
 
 
-def _how(rho: float, p: float, n: int, n_perm: int) -> str:
+def _floor(n: int) -> float:
+    """The smallest two-sided relabelling p-value over ``n`` items: ``2 / n!`` exact, ``2 / 10,000`` random."""
+    return min(1.0, 2.0 / (math.factorial(n) if n <= _EXACT_UP_TO else _N_RANDOM + 1))
+
+
+def _enough(alpha: float, k: int) -> int | None:
+    """The fewest items whose test can reach ``alpha`` after Holm over ``k`` measures (``k x floor <= alpha``)."""
+    for n in range(3, _EXACT_UP_TO + 2):
+        if k * _floor(n) <= alpha:
+            return n
+    return None
+
+
+def _holm(ps: Sequence[float]) -> list[float]:
+    """Holm's step-down adjusted p-values, in the order given."""
+    order = sorted(range(len(ps)), key=lambda i: ps[i])
+    out = [1.0] * len(ps)
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (len(ps) - rank) * ps[i]))
+        out[i] = running
+    return out
+
+
+def _how(rho: float, p: float, n: int, n_perm: int, compared: str) -> str:
     """The statistic and its p-value, as the agreement findings quote them."""
-    return (f"Spearman {g3(rho)} over the {n * (n - 1) // 2} pairs of {n} layers, one-sided Mantel p = {g3(p)} "
-            f"from {'all ' if n <= _EXACT_UP_TO else ''}{n_perm} relabellings of the layers")
+    return (f"Spearman {g3(rho)} over the {n * (n - 1) // 2} pairs of {n} {compared}, two-sided Mantel p = {g3(p)} "
+            f"from {'all ' if n <= _EXACT_UP_TO else ''}{n_perm} relabellings of the {compared}")
 
 
 def _agreement(alike: dict[str, np.ndarray], labels_of: dict[str, list[str]], reference: str,
-               alpha: float) -> list[Finding]:
+               alpha: float, compared: str) -> list[Finding]:
+    """Each measure against the reference: two-sided Mantel p (agreement or opposite order), Holm over the measures."""
     out: list[Finding] = []
     ref, labels = alike[reference], labels_of[reference]
     n = len(labels)
     iu, ju = np.triu_indices(n, 1)
     m = len(iu)
-    too_few: list[tuple[str, float]] = []
+    tests = []
     for name, score in alike.items():
         if name == reference or labels_of[name] != labels:
             continue
         rho, p_agree, p_dis, n_perm = mantel_spearman(ref, score)
-        if not math.isfinite(rho):
-            continue
-        if (1.0 / math.factorial(n) if n <= _EXACT_UP_TO else 1.0 / n_perm) > alpha:
-            too_few.append((name, rho))
-            continue
+        if math.isfinite(rho):
+            tests.append((name, score, rho, p_agree, p_dis, n_perm))
+    if not tests:
+        return out
+    k = len(tests)
+    family = "" if k == 1 else f" over the {k} measures compared with {reference}"
+    floor = _floor(n)
+    if k * floor > alpha:  # one finding for every measure: the number of items, not the measure, is what binds
+        each = ", ".join(f"{name} {g3(rho)}" for name, _, rho, *_ in tests)
+        names = [t[0] for t in tests]
+        who = names[0] if k == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        enough = _enough(alpha, k)
+        advice = f" Compare at least {enough} {compared}." if enough else ""
+        holm = "" if k == 1 else f", {g3(min(1.0, k * floor))} after Holm{family}"
+        out.append(Finding(
+            text=(f"Whether {who} agree{'s' if k == 1 else ''} with {reference} on which {compared} are "
+                  f"alike cannot be told from {n} {compared}: a two-sided relabelling test over the "
+                  f"{'' if n > _EXACT_UP_TO else f'{n}! = {math.factorial(n)} '}orders of the {compared} "
+                  f"cannot reach p below {g3(floor)}{holm} > alpha = {alpha:g} (Spearman against {reference} over "
+                  f"the {m} pairs: {each}).{advice}"),
+            layer=None, quantity=names[0] if k == 1 else reference,
+            value=tests[0][2] if k == 1 else None, uncertainty=min(1.0, k * floor), rule="measures_undecided"))
+        return out
+    two_sided = [min(1.0, 2.0 * min(p_agree, p_dis)) for _, _, _, p_agree, p_dis, _ in tests]
+    adjusted = _holm(two_sided)
+    for (name, score, rho, p_agree, p_dis, n_perm), p2, q in zip(tests, two_sided, adjusted):
         ra, rb = _ranks(ref[iu, ju]), _ranks(score[iu, ju])
         worst = int(np.argmax(np.abs(ra - rb)))
         i, j = iu[worst], ju[worst]
         ranked = (f"{labels[i]} and {labels[j]} rank {m - int(ra[worst])} of {m} by {reference} and "
                   f"{m - int(rb[worst])} of {m} by {name} (1: most alike)")
-        if p_agree <= alpha:
+        after = "" if k == 1 else f", {g3(q)} after Holm{family}"
+        how = _how(rho, p2, n, n_perm, compared) + after
+        if q <= alpha and p_agree < p_dis:
             out.append(Finding(
-                text=(f"{name} and {reference} agree on which layers are alike ({_how(rho, p_agree, n, n_perm)} "
-                      f"<= alpha = {alpha:g})."),
-                layer=None, quantity=name, value=rho, uncertainty=p_agree, rule="measures_agree"))
-        elif p_dis <= alpha:
+                text=f"{name} and {reference} agree on which {compared} are alike ({how} <= alpha = {alpha:g}).",
+                layer=None, quantity=name, value=rho, uncertainty=q, rule="measures_agree"))
+        elif q <= alpha:
             out.append(Finding(
-                text=(f"{name} and {reference} rank the pairs of layers in opposite order "
-                      f"({_how(rho, p_dis, n, n_perm)} <= alpha = {alpha:g}): {ranked}."),
-                layer=None, quantity=name, value=rho, uncertainty=p_dis, rule="measures_disagree"))
+                text=(f"{name} and {reference} rank the pairs of {compared} in opposite order "
+                      f"({how} <= alpha = {alpha:g}): {ranked}."),
+                layer=None, quantity=name, value=rho, uncertainty=q, rule="measures_disagree"))
         else:
             out.append(Finding(
                 text=(f"Neither agreement nor disagreement between {name} and {reference} is shown "
-                      f"({_how(rho, min(p_agree, p_dis), n, n_perm)}, above alpha = {alpha:g}); the pair ranked "
-                      f"most differently: {ranked}."),
-                layer=None, quantity=name, value=rho, uncertainty=min(p_agree, p_dis), rule="measures_undecided"))
-    if too_few:  # one finding for every measure: the number of layers, not the measure, is what binds
-        floor = 1.0 / math.factorial(n)
-        each = ", ".join(f"{name} {g3(rho)}" for name, rho in too_few)
-        names = [name for name, _ in too_few]
-        who = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-        out.append(Finding(
-            text=(f"Whether {who} agree{'s' if len(names) == 1 else ''} with {reference} on which layers are alike "
-                  f"cannot be told from {n} layers: a relabelling test over the {n}! = {math.factorial(n)} orders "
-                  f"of the layers cannot reach p below {g3(floor)} > alpha = {alpha:g} (Spearman against "
-                  f"{reference} over the {m} pairs: {each}). Compare at least 4 layers."),
-            layer=None, quantity=names[0] if len(names) == 1 else reference,
-            value=too_few[0][1] if len(names) == 1 else None, uncertainty=floor, rule="measures_undecided"))
+                      f"({how}, above alpha = {alpha:g}); the pair ranked most differently: {ranked}."),
+                layer=None, quantity=name, value=rho, uncertainty=q, rule="measures_undecided"))
     return out

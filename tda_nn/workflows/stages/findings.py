@@ -50,7 +50,9 @@ def series_findings(ctx: Context, s: Any) -> list:
     """The findings of a series: the matrices' (which checkpoints are alike) and the last checkpoint's patterns."""
     r = ctx["series"]
     regions = None if r.patterns is None else {"data_patterns": r.patterns}
-    return report_findings(r.table, matrices=r.matrices, regions=regions, n_samples=ctx["plan"].n_samples)
+    # the series' matrices are checkpoint x checkpoint (one per layer): the sentences name checkpoints
+    return report_findings(r.table, matrices=r.matrices, regions=regions, n_samples=ctx["plan"].n_samples,
+                           compared="checkpoints")
 
 
 def run(ctx: Context, s: Any) -> FindingsResult:
