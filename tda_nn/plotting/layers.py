@@ -67,7 +67,8 @@ def plot_layer_profile(profile: Any, *, dims: Sequence[int] | None = None, cls: 
                 # where twice the landmark bound exceeds every bar the count 0 says nothing: mark it
                 longest = np.array([max((v for v in d.lifetimes(k) if np.isfinite(v)), default=0.0) / r
                                     for d, r in zip(profile.diagrams, profile.reference_scale)])
-                swamped = (profile.landmark_bound > 0) & (2 * profile.landmark_bound >= longest)
+                # a layer without a bar has none to swamp: it is not marked (the findings say "no bar at all")
+                swamped = (profile.landmark_bound > 0) & (longest > 0) & (2 * profile.landmark_bound >= longest)
                 if swamped.any():
                     ax.plot(x[swamped], np.zeros(int(swamped.sum())), marker="x", ms=8, lw=0, color="0.3",
                             label="swamped by the landmark bound")
