@@ -134,9 +134,15 @@ class SignificantClusters:
     dimension: float
     null_dimension: int
     null_max: np.ndarray
+    sizes: np.ndarray | None = None
+    null_dimensions: np.ndarray | None = None
+    dimension_rule: str = "merge"
 
     def __post_init__(self) -> None:
-        for arr in (self.heights, self.births, self.ratios, self.pvalues, self.null_max):
+        for arr in (self.heights, self.births, self.ratios, self.pvalues, self.null_max, self.sizes,
+                    self.null_dimensions):
+            if arr is None:
+                continue
             arr.setflags(write=False)
 
     @property
@@ -171,17 +177,17 @@ def _linkage(D: np.ndarray) -> np.ndarray:
     return linkage(squareform(D, checks=False), method="single")
 
 
-def _merges(Z: np.ndarray, n: int, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _merges(Z: np.ndarray, n: int, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Every merge of two clusters of at least ``m`` points, from a linkage matrix ``Z``.
 
     Walking the merges by height (Kruskal's order), a node is born as a cluster at the
     height where it first holds ``m`` points; a merge of two such nodes kills the
     younger (the elder rule). Returns, per tested merge, its height, the birth of
-    the younger side and the linkage id of the younger side.
+    the younger side, the linkage id of the younger side and its size at the merge.
     """
     born = [float("nan")] * (2 * n - 1)
     size = [1] * n + [0] * (n - 1)
-    heights, births, young = [], [], []
+    heights, births, young, ysize = [], [], [], []
     for i, (a, b, h, sz) in enumerate(Z.tolist()):
         a, b = int(a), int(b)
         big_a, big_b = size[a] >= m, size[b] >= m
@@ -190,6 +196,7 @@ def _merges(Z: np.ndarray, n: int, m: int) -> tuple[np.ndarray, np.ndarray, np.n
             heights.append(h)
             births.append(born[a] if ya else born[b])
             young.append(a if ya else b)
+            ysize.append(size[a] if ya else size[b])
             new = min(born[a], born[b])
         elif big_a or big_b:
             new = born[a] if big_a else born[b]
@@ -198,7 +205,7 @@ def _merges(Z: np.ndarray, n: int, m: int) -> tuple[np.ndarray, np.ndarray, np.n
         size[n + i] = int(sz)
         born[n + i] = new
     return (np.asarray(heights, dtype=np.float64), np.asarray(births, dtype=np.float64),
-            np.asarray(young, dtype=np.int64))
+            np.asarray(young, dtype=np.int64), np.asarray(ysize, dtype=np.int64))
 
 
 def _leaves(Z: np.ndarray, node: int, n: int) -> np.ndarray:
@@ -263,6 +270,53 @@ def _scale_dimension(D: np.ndarray, m: int) -> float:
     return min(_mle_dimensions(D, ks, q=DIM_QUANTILE))
 
 
+def _windows(n: int, m: int) -> list[int]:
+    """Outer neighbour counts ``K`` of the scale windows ``(K / 2, K]``: ``2m, 4m, 8m`` up to ``n / 4``."""
+    ks = [m * 2**j for j in (1, 2, 3) if m * 2**j <= n // 4]
+    return ks or [max(4, min(2 * m, n - 1))]
+
+
+def _window_dimensions(D: np.ndarray, ks: list[int], q: float = DIM_QUANTILE) -> np.ndarray:
+    """Dimension of the cloud between its ``K/2``-th and ``K``-th neighbours, for every ``K`` of ``ks``.
+
+    Per point, ``(psi(K) - psi(K/2)) / log(T_K / T_{K/2})`` with ``T_j`` the distance to
+    the ``j``-th neighbour and ``psi`` the digamma function: under a Poisson process
+    of dimension ``d`` the ``d``-th power of ``T_j`` is Gamma(``j``)-distributed, so
+    ``E log(T_K / T_{K/2}) = (psi(K) - psi(K/2)) / d``, and what lies closer than the
+    ``K/2``-th neighbour (duplicates, template variants) does not enter. Returns the
+    ``q``-quantile over the points of each window.
+    """
+    from scipy.special import digamma
+
+    n = D.shape[0]
+    top = min(max(ks), n - 1)
+    T = np.sort(np.partition(D, top, axis=1)[:, : top + 1], axis=1)[:, 1:]
+    out = np.empty(len(ks))
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        for i, K in enumerate(ks):
+            K = min(K, n - 1)
+            h = max(1, K // 2)
+            d = (digamma(K) - digamma(h)) / np.log(T[:, K - 1] / T[:, h - 1])
+            d = d[np.isfinite(d) & (d > 0)]
+            out[i] = float(np.quantile(d, q)) if len(d) else 1.0
+    return out
+
+
+def _merge_dimensions(D: np.ndarray, m: int, sizes: np.ndarray) -> np.ndarray:
+    """The reference dimension of every tested merge, from the scale of its younger side.
+
+    A merge whose younger side holds ``s`` points is judged by the lowest window
+    dimension over the windows ``(K/2, K]`` with ``K`` at least the largest window
+    count not above ``s`` (every window when ``s < 4m``): the scales of the
+    component and above it, where it chains, but not the smaller ones inside it.
+    """
+    ks = _windows(D.shape[0], m)
+    w = _window_dimensions(D, ks)
+    suffix = np.minimum.accumulate(w[::-1])[::-1]  # lowest dimension from window i up
+    first = np.searchsorted(np.asarray(ks), np.asarray(sizes), side="right") - 1
+    return suffix[np.clip(first, 0, len(ks) - 1)]
+
+
 @functools.lru_cache(maxsize=64)
 def _null_max(n: int, dim: int, m: int, n_null: int, seed: int) -> np.ndarray:
     """Largest ``log pi`` of ``n_null`` uniform clouds of ``n`` points in ``[0, 1]^dim`` (cached)."""
@@ -272,7 +326,7 @@ def _null_max(n: int, dim: int, m: int, n_null: int, seed: int) -> np.ndarray:
     out = np.zeros(n_null)
     for i, ss in enumerate(np.random.SeedSequence([seed, n, dim, m]).spawn(n_null)):
         Y = np.random.default_rng(ss).uniform(size=(n, dim))
-        h, b, _ = _merges(linkage(pdist(Y), method="single"), n, m)
+        h, b, _, _ = _merges(linkage(pdist(Y), method="single"), n, m)
         lr = _log_ratios(h, b)
         out[i] = lr.max() if len(lr) else 0.0
     out.setflags(write=False)
@@ -300,6 +354,7 @@ def significant_clusters(
     n_null: int = 20,
     metric: str = "euclidean",
     seed: int | None = 0,
+    dimension_rule: str = "merge",
 ) -> SignificantClusters:
     """Components of ``X`` of at least ``min_size`` points that persist beyond the noise.
 
@@ -338,6 +393,7 @@ def significant_clusters(
     from ..validation import check_choice, check_distance_matrix
 
     metric = check_choice(metric, name="metric", choices=("euclidean", "cosine", "correlation", "precomputed"))
+    dimension_rule = check_choice(dimension_rule, name="dimension_rule", choices=("merge", "cloud"))
     alpha = check_real(alpha, name="alpha", min_value=0.0, strict=True)
     if not alpha < 1.0:
         raise ValueError(f"alpha must be in (0, 1), got {alpha}. Use e.g. alpha=0.05.")
@@ -362,17 +418,30 @@ def significant_clusters(
         if lab.ndim != 1 or len(lab) != n:
             raise ValueError(f"labels must have shape ({n},) (one per point of X), got shape {lab.shape}.")
     Z = _linkage(D)
-    heights, births, young = _merges(Z, n, m)
+    heights, births, young, sizes = _merges(Z, n, m)
     lr = _log_ratios(heights, births)
     dim = _scale_dimension(D, m)
-    null_dim = int(max(1, np.floor(dim)))
-    null = _null_max(n, null_dim, m, n_null, seed) if 2 * m <= n else np.zeros(n_null)
-    pvals = _gumbel_sf(lr, null, MIN_SCALE) if len(lr) else np.empty(0)
+    if dimension_rule == "cloud":
+        dims = np.full(len(lr), dim)
+    else:
+        dims = _merge_dimensions(D, m, sizes) if len(lr) else np.empty(0)
+    null_dims = np.maximum(1, np.floor(dims)).astype(np.int64)
+    pvals = np.ones(len(lr))
+    nulls = {}
+    for d in np.unique(null_dims).tolist():
+        nulls[d] = _null_max(n, d, m, n_null, seed) if 2 * m <= n else np.zeros(n_null)
+        at = null_dims == d
+        pvals[at] = _gumbel_sf(lr[at], nulls[d], MIN_SCALE)
+    low = int(null_dims.min()) if len(lr) else int(max(1, np.floor(dim)))
+    null = nulls.get(low)
+    if null is None:
+        null = _null_max(n, low, m, n_null, seed) if 2 * m <= n else np.zeros(n_null)
     sig = pvals <= alpha
     clusters = _partition(Z, n, young[sig], heights[sig], births[sig], pvals[sig], lab)
     return SignificantClusters(
         clusters=clusters, heights=heights, births=births, ratios=np.exp(lr), pvalues=np.asarray(pvals, float),
-        alpha=alpha, min_size=m, dimension=dim, null_dimension=null_dim, null_max=np.asarray(null, float).copy(),
+        alpha=alpha, min_size=m, dimension=dim, null_dimension=low, null_max=np.asarray(null, float).copy(),
+        sizes=sizes, null_dimensions=null_dims, dimension_rule=dimension_rule,
     )
 
 
