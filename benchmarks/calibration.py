@@ -205,14 +205,22 @@ def _curve(s: int, n: int = 300, dim: int = 64, noise: float = 0.05) -> np.ndarr
     return F @ A * 2 + rng.normal(scale=noise / np.sqrt(dim), size=(n, dim))
 
 
+def _line_blob(s: int) -> np.ndarray:
+    """One connected density of two dimensions: a segment of length 8 through an 8-D Gaussian (150 + 150)."""
+    rng = np.random.default_rng(s)
+    line = np.zeros((150, 8))
+    line[:, 0] = rng.uniform(-4, 4, 150)
+    return np.concatenate([rng.normal(size=(150, 8)), line + rng.normal(scale=0.02, size=(150, 8))])
+
+
 def _cluster_clouds() -> dict[str, tuple[Callable[[int], np.ndarray], int]]:
     """name -> (generator(seed), planted component count; 1 for the nulls)."""
     from tda_nn.datasets import circle
 
-    def blobs(s: int, sizes=(100, 100, 100, 100), dim: int = 16) -> np.ndarray:
+    def blobs(s: int, sizes=(100, 100, 100, 100), dim: int = 16, sep: float = 8.0) -> np.ndarray:
         rng = np.random.default_rng(s)
         C = np.zeros((len(sizes), dim))
-        C[np.arange(len(sizes)), np.arange(len(sizes))] = 8.0
+        C[np.arange(len(sizes)), np.arange(len(sizes))] = sep
         return np.concatenate([rng.normal(size=(k, dim)) + c for k, c in zip(sizes, C)])
 
     return {
@@ -228,12 +236,29 @@ def _cluster_clouds() -> dict[str, tuple[Callable[[int], np.ndarray], int]]:
             lambda s: _embed(circle(300, seed=s), 32, 0.1, np.random.default_rng(s + 1000)), 1),
         "circle 2-D n=300 noise 0.05": (lambda s: circle(300, noise=0.05, seed=s), 1),
         "curve 64-D n=300 noise 0.05": (_curve, 1),
+        "gaussian n=1000 d=2": (lambda s: _gauss(s, 1000, 2), 1),
+        "uniform n=1000 d=3": (lambda s: _uniform(s, 1000, 3), 1),
+        "anisotropic gaussian n=500 d=32 (sd 1/k)": (
+            lambda s: _gauss(s, 500, 32) / np.arange(1, 33), 1),
+        "line through an 8-D gaussian, 150+150": (_line_blob, 1),
+        "near-duplicate triples, 100 centres uniform 8-D": (
+            lambda s: np.repeat(_uniform(s, 100, 8), 3, axis=0)
+            + np.random.default_rng(s + 7).normal(scale=1e-3, size=(300, 8)), 1),
+        "circle 32-D n=1000 noise 0.1": (
+            lambda s: _embed(circle(1000, seed=s), 32, 0.1, np.random.default_rng(s + 1000)), 1),
+        "curve 64-D n=1000 noise 0.05": (lambda s: _curve(s, 1000), 1),
         "templated 1 topic n=200 (4x4x4x4 slots)": (_templated, 1),
+        "templated 1 topic n=400 (5x5x4x4 slots)": (
+            lambda s: _templated(s, per=400, slots=(5, 5, 4, 4), scales=(1, 1, 1, 1)), 1),
         "templated 1 topic n=200 (6x6x6 slots)": (lambda s: _templated(s, slots=(6, 6, 6), scales=(1, 1, 1)), 1),
         "4 blobs 16-D, 4x100 pts": (blobs, 4),
         "3 blobs 8-D, 200/80/30 pts": (lambda s: blobs(s, (200, 80, 30), 8), 3),
         "templated 4 topics 4x50 (slots 1/.6/.3/.1)": (
             lambda s: _templated(s, n_topics=4, per=50, slots=(4, 4, 3, 3), scales=(1.0, 0.6, 0.3, 0.1)), 4),
+        "4 blobs 16-D, 4x100 pts, centres 5 sd": (lambda s: blobs(s, sep=5.0), 4),
+        "2 blobs 2-D, 2x150 pts, centres 4 sd": (lambda s: blobs(s, (150, 150), 2, sep=4.0), 2),
+        "templated 4 topics 4x50 (3x3x3 slots, repeats)": (
+            lambda s: _templated(s, n_topics=4, per=50, slots=(3, 3, 3), scales=(1.0, 0.6, 0.3)), 4),
         "templated 4 topics 4x50 (equal slots)": (
             lambda s: _templated(s, n_topics=4, per=50, slots=(4, 4, 3, 3), scales=(1, 1, 1, 1), sep=4.0), 4),
     }
