@@ -382,15 +382,49 @@ def _merge_dimensions(D: np.ndarray, m: int, sizes: np.ndarray) -> np.ndarray:
     return suffix[np.clip(first, 0, len(ks) - 1)]
 
 
+DUPLICATE_RATIO = 0.1
+"""Points closer than this times the median ``min_size``-th neighbour distance form a near-duplicate group."""
+
+
+def _duplicate_groups(Z: np.ndarray, D: np.ndarray, n: int, m: int) -> tuple[int, ...] | None:
+    """Sizes of the groups of near-duplicates (single linkage cut well below the birth scale), sorted.
+
+    ``None`` when every point is alone. A cluster is born when it holds ``m``
+    points; a cloud of near-duplicate pairs or triples (template variants,
+    augmented copies) reaches ``m`` points with 2-3 times fewer sites, and so
+    chains like a cloud of fewer, smaller clusters: its reference repeats the
+    sites alike.
+    """
+    from scipy.cluster.hierarchy import fcluster
+
+    k = min(m, n - 1)
+    Tm = np.partition(D, k, axis=1)[:, k]
+    tau = DUPLICATE_RATIO * float(np.median(Tm))
+    if not tau > 0 or not (Z[:, 2] <= tau).any():
+        return None
+    lab = fcluster(Z, tau, criterion="distance")
+    sizes = np.bincount(lab)[1:]
+    sizes = sizes[sizes > 0]
+    return None if len(sizes) == n else tuple(sorted(sizes.tolist(), reverse=True))
+
+
 @functools.lru_cache(maxsize=64)
-def _null_max(n: int, dim: int, m: int, n_null: int, seed: int) -> np.ndarray:
-    """Largest ``log pi`` of ``n_null`` uniform clouds of ``n`` points in ``[0, 1]^dim`` (cached)."""
+def _null_max(n: int, dim: int, m: int, n_null: int, seed: int, groups: tuple[int, ...] | None = None) -> np.ndarray:
+    """Largest ``log pi`` of ``n_null`` uniform clouds of ``n`` points in ``[0, 1]^dim`` (cached).
+
+    ``groups`` given (sizes summing to ``n``): ``len(groups)`` uniform sites, each
+    repeated as many times as its group's size (the data's near-duplicates).
+    """
     from scipy.cluster.hierarchy import linkage
     from scipy.spatial.distance import pdist
 
     out = np.zeros(n_null)
-    for i, ss in enumerate(np.random.SeedSequence([seed, n, dim, m]).spawn(n_null)):
-        Y = np.random.default_rng(ss).uniform(size=(n, dim))
+    key = [seed, n, dim, m] + ([len(groups), int(np.sum(np.asarray(groups) ** 2))] if groups else [])
+    for i, ss in enumerate(np.random.SeedSequence(key).spawn(n_null)):
+        if groups:
+            Y = np.repeat(np.random.default_rng(ss).uniform(size=(len(groups), dim)), groups, axis=0)
+        else:
+            Y = np.random.default_rng(ss).uniform(size=(n, dim))
         h, b, _, _ = _merges(linkage(pdist(Y), method="single"), n, m)
         lr = _log_ratios(h, b)
         out[i] = lr.max() if len(lr) else 0.0
@@ -496,16 +530,17 @@ def significant_clusters(
     else:
         dims = _merge_dimensions(D, m, sizes) if len(lr) else np.empty(0)
     null_dims = np.maximum(1, np.floor(dims)).astype(np.int64)
+    groups = _duplicate_groups(Z, D, n, m) if dimension_rule == "merge" else None
     pvals = np.ones(len(lr))
     nulls = {}
     for d in np.unique(null_dims).tolist():
-        nulls[d] = _null_max(n, d, m, n_null, seed) if 2 * m <= n else np.zeros(n_null)
+        nulls[d] = _null_max(n, d, m, n_null, seed, groups) if 2 * m <= n else np.zeros(n_null)
         at = null_dims == d
         pvals[at] = _gumbel_sf(lr[at], nulls[d], MIN_SCALE)
     low = int(null_dims.min()) if len(lr) else int(max(1, np.floor(dim)))
     null = nulls.get(low)
     if null is None:
-        null = _null_max(n, low, m, n_null, seed) if 2 * m <= n else np.zeros(n_null)
+        null = _null_max(n, low, m, n_null, seed, groups) if 2 * m <= n else np.zeros(n_null)
     sig = pvals <= alpha
     clusters = _partition(Z, n, young[sig], heights[sig], births[sig], pvals[sig], lab)
     return SignificantClusters(
