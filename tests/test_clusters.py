@@ -10,6 +10,7 @@ from scipy.spatial.distance import pdist
 from tda_nn.datasets import circle
 from tda_nn.diagnostics.clusters import (
     MIN_SCALE,
+    _duplicate_groups,
     _gumbel_sf,
     _merge_dimensions,
     _merges,
@@ -96,6 +97,28 @@ class TestStatistic:
         dims = _merge_dimensions(D, 10, np.array([10, 25, 45, 70, 1000]))
         # sizes below 40 see every window, 40-79 the windows from 40 up, 70: idem, 1000: the last
         assert dims.tolist() == pytest.approx([w.min(), w.min(), w[1:].min(), w[1:].min(), w[-1]])
+
+
+class TestDuplicates:
+    def test_groups_by_hand(self):
+        from scipy.spatial.distance import squareform
+
+        # 30 sites on a line 1 apart, sites 0 and 7 doubled at 1e-4, site 3 tripled: m = 5
+        x = np.r_[np.arange(30.0), [1e-4, 7.0001, 3.0001, 3.0002]][:, None]
+        D = squareform(pdist(x))
+        Z = linkage(pdist(x), method="single")
+        assert _duplicate_groups(Z, D, len(x), 5) == (3, 2, 2) + (1,) * 27
+        assert _duplicate_groups(linkage(pdist(np.arange(30.0)[:, None]), "single"),
+                                 squareform(pdist(np.arange(30.0)[:, None])), 30, 5) is None
+
+    def test_near_duplicate_triples_are_one_cluster(self):
+        # a uniform 8-D cloud of 100 sites, each thrice with noise 1e-3: the reference repeats its sites alike
+        many = []
+        for s in range(12):
+            X = np.repeat(np.random.default_rng(s).uniform(size=(100, 8)), 3, axis=0)
+            X += np.random.default_rng(s + 7).normal(scale=1e-3, size=X.shape)
+            many.append(significant_clusters(X).n_significant > 1)
+        assert not any(many)
 
 
 class TestTemplated:

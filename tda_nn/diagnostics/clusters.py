@@ -22,36 +22,53 @@ density", JCGS 19, 2010):
   the scales where components of that mass merge (low-dimensional clouds chain
   more: on iid points along a curve ``pi`` reaches 3-5 with ``min_size=10``, in
   16-D it stays below 1.1). So the null is simulated: ``n_null`` clouds of the same
-  size, drawn uniformly in a cube of dimension ``floor(d)``, where ``d`` is chosen
+  size, drawn uniformly in a cube of dimension ``floor(d)``, with ``d`` chosen
   **per merge** from the scale of its younger side (``dimension_rule='merge'``,
-  the default). The cloud's dimension is measured in scale windows between the
-  ``K/2``-th and the ``K``-th neighbour, ``K = 2m, 4m, 8m`` (``m = min_size``, at most
-  ``n / 4``): per point ``sum_j (psi(K) - psi(j)) / sum_j log(T_K / T_j)`` over ``j = K/2 .. K-1`` (``T_j`` the
-  distance to the ``j``-th neighbour; under a Poisson process of dimension ``d``,
-  ``T_j^d`` is Gamma(``j``), so this is the dimension that matches the expected
-  log-ratios: the windowed form of the Levina-Bickel estimator, Levina and
-  Bickel, NIPS 2004, with the scale-dependent reading of Hein and Audibert, ICML
-  2005), and its 10% quantile over the points (``DIM_QUANTILE``: a cloud made of
-  pieces of different dimension, like ReLU features, is judged by its
-  lower-dimensional pieces). A merge whose younger side holds ``s`` points takes
-  the lowest window dimension over the windows from the largest ``K <= s`` up (all
-  of them when ``s < 4m``): the scales of its own mass and above, where it chains
-  (a noisy ring in 32-D looks 7-dimensional between 10 and 20 neighbours and
-  5-dimensional between 40 and 80, and its chunks merge at the larger scales), but
-  not the scales inside it. The old rule (``dimension_rule='cloud'``) took one
-  dimension for the whole cloud, the smallest 10%-quantile Levina-Bickel estimate
-  over ``m, 2m, 4m, 8m`` neighbours (MacKay-Ghahramani average form); it failed
-  on templated data: sentence embeddings of a template (subject x verb x place x
-  time, MiniLM) or a product grid of slot choices of decreasing weight look
-  1.4-1.5-dimensional at 10 neighbours (the template variants: near-duplicates
-  that differ in one light slot), the 1-D reference chains to ``pi`` of 5-8, and
-  four perfectly separated topics (``pi`` = 5.0-5.4 at the topic merges, against
-  1.5-1.8 inside the topics) got p = 0.25-0.35 and one cluster. Under the merge
-  rule the topic merges (younger side 50 points) are judged in the 20-40
-  neighbour window, about 4-dimensional: p < 1e-10. A uniform density chains
-  more than a peaked one with the same dimension (measured: in 2-D the largest
-  ``pi`` at ``min_size=10`` has 95% quantile 2.36 on uniform squares and 1.90 on
-  Gaussians), so the reference errs towards fewer clusters.
+  the default). On the distinct points, the cloud's dimension is measured in the
+  windows between the ``m``-th and the ``K``-th neighbour, ``K = 2m, 4m, 8m``
+  (``m = min_size``, ``K`` at most ``n / 4``): per point ``1 / d`` is estimated by
+  ``sum_j log(T_K / T_j) / sum_j (psi(K) - psi(j))``, ``j = m .. K-1`` (``T_j`` the
+  distance to the ``j``-th neighbour, ``psi`` the digamma function: under a
+  Poisson process of dimension ``d``, ``T_j^d`` is Gamma(``j``) and
+  ``E log(T_K / T_j) = (psi(K) - psi(j)) / d``; the Levina-Bickel estimator,
+  Levina and Bickel, NIPS 2004, with the neighbours closer than the ``m``-th left
+  out), averaged over the point and its ``m - 1`` nearest neighbours (MacKay and
+  Ghahramani's averaging of ``1 / d``, taken locally), and the 10% quantile over
+  the points is kept (``DIM_QUANTILE``: a cloud made of pieces of different
+  dimension, like ReLU features, is judged by its lower-dimensional pieces). A
+  merge whose younger side holds ``s`` points takes the lowest window dimension
+  over the windows from the largest ``K <= s`` up (all of them when ``s < 4m``):
+  the scales from its birth (``m`` neighbours) to its own mass and above, where it
+  chains (a noisy ring in 32-D looks 14-dimensional at 10 neighbours and
+  4-dimensional at 80 by the Levina-Bickel estimate, and its chunks merge at the
+  larger scales), never those below its birth. Near-duplicates (points closer than ``DUPLICATE_RATIO = 0.1``
+  times the median ``m``-th neighbour distance, joined by single linkage) are
+  repeated alike in the reference clouds: uniform sites, each repeated as often
+  as a group of the data (a cloud of near-duplicate triples reaches ``m`` points
+  with a third of the sites and chains like a cloud of 3 times fewer points).
+  A uniform density chains more than a peaked one with the same dimension
+  (measured: in 2-D the largest ``pi`` at ``min_size=10`` has 95% quantile 2.36 on
+  uniform squares and 1.90 on Gaussians), so the reference errs towards fewer
+  clusters.
+* Why per merge (the diagnosed failure of the rule before, kept as
+  ``dimension_rule='cloud'``: one dimension for the cloud, the smallest
+  10%-quantile Levina-Bickel estimate over ``m, 2m, 4m, 8m`` neighbours with
+  every neighbour from the first): templated data, sentence embeddings of a
+  template (subject x verb x place x time) or a sample of a product grid of slot
+  choices of decreasing weight (1, 0.6, 0.3, 0.1) plus tiny noise, look 1.5-D at
+  10 neighbours, where the template variants that differ in one light slot sit;
+  the 1-D reference chains to ``pi`` of 5-8 (its largest ``pi`` at ``n = 200``,
+  ``m = 10``: up to 7.7), and four perfectly separated synthetic topics
+  (``pi`` = 5.0-5.4 at the three topic merges, 1.5-1.8 inside the topics) got
+  p = 0.25-0.35: one cluster, in 100 of 100 clouds. Under the merge rule the topic
+  merges (younger side 50 points) are judged in the window between 10 and 40
+  neighbours (2-D): p < 1e-5, four clusters, each one topic, in 100 of 100. On
+  MiniLM sentence embeddings (``benchmarks/bench_topics.py``) both rules find the
+  4 topics of ``benchmarks/data/topics_sentences.txt`` at every layer; a 3 x 3 x 3
+  template with repeated sentences (96 distinct of 200) stays 1 cluster under
+  both (old: dimension 0.1-0.17 from the rounding-error distances of the repeats,
+  p = 1; new: 2-D with the repeats in the reference, p = 0.5-0.9; the topic merges
+  have ``pi`` of only 1.8-2.5 there).
 * The p-value of a merge is the survival of its ``log pi`` under a Gumbel law
   fitted (by moments) to the null clouds' **largest** ``log pi``: each p-value is
   already adjusted for the many merges of one tree (a max-statistic, single-step
@@ -389,7 +406,7 @@ DUPLICATE_RATIO = 0.1
 def _duplicate_groups(Z: np.ndarray, D: np.ndarray, n: int, m: int) -> tuple[int, ...] | None:
     """Sizes of the groups of near-duplicates (single linkage cut well below the birth scale), sorted.
 
-    ``None`` when every point is alone. A cluster is born when it holds ``m``
+    ``None`` when every point is alone or a group holds ``m`` points. A cluster is born when it holds ``m``
     points; a cloud of near-duplicate pairs or triples (template variants,
     augmented copies) reaches ``m`` points with 2-3 times fewer sites, and so
     chains like a cloud of fewer, smaller clusters: its reference repeats the
@@ -405,7 +422,9 @@ def _duplicate_groups(Z: np.ndarray, D: np.ndarray, n: int, m: int) -> tuple[int
     lab = fcluster(Z, tau, criterion="distance")
     sizes = np.bincount(lab)[1:]
     sizes = sizes[sizes > 0]
-    return None if len(sizes) == n else tuple(sorted(sizes.tolist(), reverse=True))
+    if len(sizes) == n or sizes.max() >= m:  # a group of m is a cluster born at once: no reference for it
+        return None
+    return tuple(sorted(sizes.tolist(), reverse=True))
 
 
 @functools.lru_cache(maxsize=64)
