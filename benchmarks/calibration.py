@@ -19,7 +19,13 @@ components (H0). Methods:
   runt-ratio test of ``diagnostics/clusters.py``), on every point or on landmarks;
 - ``bootstrap`` / ``subsample``: the Fasy et al. band (100 resamples), H0 and H1 alike.
 
-Run: ``python benchmarks/calibration.py [--quick] [--reps N]``; ``--quick`` runs a
+``--clusters`` runs the H0 cluster test alone (:func:`calibrate_clusters`), its
+rule before (``dimension_rule='cloud'``) and now (``'merge'``) on the same clouds:
+nulls (Gaussian, uniform, Student t, ReLU, anisotropic, a line through a blob,
+near-duplicate triples, rings and curves in high dimension, one templated topic)
+and planted clusters (blobs, templated topics), with Clopper-Pearson intervals.
+
+Run: ``python benchmarks/calibration.py [--quick] [--reps N] [--clusters]``; ``--quick`` runs a
 reduced grid (a few minutes on 2 shared cores). ``python benchmarks/run.py
 calibration`` adds its summary rows (worst null rate, weakest power) to the
 benchmark table: there ``ratio`` is rate / 0.05 for false positives and
