@@ -19,7 +19,13 @@ components (H0). Methods:
   runt-ratio test of ``diagnostics/clusters.py``), on every point or on landmarks;
 - ``bootstrap`` / ``subsample``: the Fasy et al. band (100 resamples), H0 and H1 alike.
 
-Run: ``python benchmarks/calibration.py [--quick] [--reps N]``; ``--quick`` runs a
+``--clusters`` runs the H0 cluster test alone (:func:`calibrate_clusters`), its
+rule before (``dimension_rule='cloud'``) and now (``'merge'``) on the same clouds:
+nulls (Gaussian, uniform, Student t, ReLU, anisotropic, a line through a blob,
+near-duplicate triples, rings and curves in high dimension, one templated topic)
+and planted clusters (blobs, templated topics), with Clopper-Pearson intervals.
+
+Run: ``python benchmarks/calibration.py [--quick] [--reps N] [--clusters]``; ``--quick`` runs a
 reduced grid (a few minutes on 2 shared cores). ``python benchmarks/run.py
 calibration`` adds its summary rows (worst null rate, weakest power) to the
 benchmark table: there ``ratio`` is rate / 0.05 for false positives and
@@ -39,7 +45,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-__all__ = ["run", "calibrate"]
+__all__ = ["run", "calibrate", "calibrate_clusters"]
 
 ALPHA = 0.05
 
@@ -170,6 +176,146 @@ def calibrate(*, quick: bool = True, reps: int | None = None, log: Any = None) -
     return rows
 
 
+# -- the H0 cluster test alone: old rule against new, same clouds ---------------------
+def _templated(s: int, *, n_topics: int = 1, per: int = 200, slots: tuple[int, ...] = (4, 4, 4, 4),
+               scales: tuple[float, ...] = (1.0, 1.0, 1.0, 1.0), dim: int = 384, sep: float = 3.0,
+               noise: float = 0.01) -> np.ndarray:
+    """Templated "sentences": per topic, slot choices combined (a sample of a product grid) plus tiny noise.
+
+    Each topic has a centre at distance ``sep`` from the origin and, per slot, a few
+    random choice vectors of norm about ``scale``; a point is its topic's centre plus
+    one choice per slot (``per`` distinct combinations when there are enough) plus
+    isotropic noise of norm about ``noise``: the discrete, low local dimension of
+    sentence embeddings of a template (MiniLM embeddings of templated topics look
+    1.4-dimensional at 10 neighbours).
+    """
+    rng = np.random.default_rng(s)
+    out = []
+    for _ in range(n_topics):
+        c = rng.normal(size=dim)
+        c *= sep / np.linalg.norm(c)
+        V = [rng.normal(size=(k, dim)) * sc / np.sqrt(dim) for k, sc in zip(slots, scales)]
+        grid = np.stack(np.meshgrid(*[np.arange(k) for k in slots], indexing="ij"), -1).reshape(-1, len(slots))
+        pick = grid[rng.choice(len(grid), per, replace=len(grid) < per)]
+        out.append(c + sum(V[j][pick[:, j]] for j in range(len(slots)))
+                   + rng.normal(size=(per, dim)) * noise / np.sqrt(dim))
+    return np.concatenate(out)
+
+
+def _curve(s: int, n: int = 300, dim: int = 64, noise: float = 0.05) -> np.ndarray:
+    """A random smooth closed curve (5 Fourier modes) in ``dim`` dimensions, iid along it, with noise."""
+    rng = np.random.default_rng(s)
+    t = rng.uniform(0, 2 * np.pi, n)
+    F = np.concatenate([np.cos(np.outer(t, np.arange(1, 6))), np.sin(np.outer(t, np.arange(1, 6)))], axis=1)
+    A = rng.normal(size=(10, dim)) / np.sqrt(dim) / np.repeat(np.arange(1, 6), 2)[:, None]
+    return F @ A * 2 + rng.normal(scale=noise / np.sqrt(dim), size=(n, dim))
+
+
+def _line_blob(s: int) -> np.ndarray:
+    """One connected density of two dimensions: a segment of length 8 through an 8-D Gaussian (150 + 150)."""
+    rng = np.random.default_rng(s)
+    line = np.zeros((150, 8))
+    line[:, 0] = rng.uniform(-4, 4, 150)
+    return np.concatenate([rng.normal(size=(150, 8)), line + rng.normal(scale=0.02, size=(150, 8))])
+
+
+def _cluster_clouds() -> dict[str, tuple[Callable[[int], np.ndarray], int]]:
+    """name -> (generator(seed), planted component count; 1 for the nulls)."""
+    from tda_nn.datasets import circle
+
+    def blobs(s: int, sizes=(100, 100, 100, 100), dim: int = 16, sep: float = 8.0) -> np.ndarray:
+        rng = np.random.default_rng(s)
+        C = np.zeros((len(sizes), dim))
+        C[np.arange(len(sizes)), np.arange(len(sizes))] = sep
+        return np.concatenate([rng.normal(size=(k, dim)) + c for k, c in zip(sizes, C)])
+
+    return {
+        "gaussian n=300 d=2": (lambda s: _gauss(s, 300, 2), 1),
+        "gaussian n=400 d=16": (lambda s: _gauss(s, 400, 16), 1),
+        "gaussian n=100 d=256": (lambda s: _gauss(s, 100, 256), 1),
+        "uniform n=300 d=2": (lambda s: _uniform(s, 300, 2), 1),
+        "uniform n=300 d=8": (lambda s: _uniform(s, 300, 8), 1),
+        "t3 n=300 d=8": (lambda s: _heavy(s, 300, 8), 1),
+        "t1 n=300 d=4": (lambda s: np.random.default_rng(s).standard_t(1, size=(300, 4)), 1),
+        "relu n=300 d=64": (lambda s: _relu(s, 300, 64), 1),
+        "circle 32-D n=300 noise 0.1": (
+            lambda s: _embed(circle(300, seed=s), 32, 0.1, np.random.default_rng(s + 1000)), 1),
+        "circle 2-D n=300 noise 0.05": (lambda s: circle(300, noise=0.05, seed=s), 1),
+        "curve 64-D n=300 noise 0.05": (_curve, 1),
+        "gaussian n=1000 d=2": (lambda s: _gauss(s, 1000, 2), 1),
+        "uniform n=1000 d=3": (lambda s: _uniform(s, 1000, 3), 1),
+        "anisotropic gaussian n=500 d=32 (sd 1/k)": (
+            lambda s: _gauss(s, 500, 32) / np.arange(1, 33), 1),
+        "line through an 8-D gaussian, 150+150": (_line_blob, 1),
+        "near-duplicate triples, 100 centres uniform 8-D": (
+            lambda s: np.repeat(_uniform(s, 100, 8), 3, axis=0)
+            + np.random.default_rng(s + 7).normal(scale=1e-3, size=(300, 8)), 1),
+        "circle 32-D n=1000 noise 0.1": (
+            lambda s: _embed(circle(1000, seed=s), 32, 0.1, np.random.default_rng(s + 1000)), 1),
+        "curve 64-D n=1000 noise 0.05": (lambda s: _curve(s, 1000), 1),
+        "templated 1 topic n=200 (4x4x4x4 slots)": (_templated, 1),
+        "templated 1 topic n=400 (5x5x4x4 slots)": (
+            lambda s: _templated(s, per=400, slots=(5, 5, 4, 4), scales=(1, 1, 1, 1)), 1),
+        "templated 1 topic n=200 (6x6x6 slots)": (lambda s: _templated(s, slots=(6, 6, 6), scales=(1, 1, 1)), 1),
+        "4 blobs 16-D, 4x100 pts": (blobs, 4),
+        "3 blobs 8-D, 200/80/30 pts": (lambda s: blobs(s, (200, 80, 30), 8), 3),
+        "templated 4 topics 4x50 (slots 1/.6/.3/.1)": (
+            lambda s: _templated(s, n_topics=4, per=50, slots=(4, 4, 3, 3), scales=(1.0, 0.6, 0.3, 0.1)), 4),
+        "4 blobs 16-D, 4x100 pts, centres 5 sd": (lambda s: blobs(s, sep=5.0), 4),
+        "2 blobs 2-D, 2x150 pts, centres 4 sd": (lambda s: blobs(s, (150, 150), 2, sep=4.0), 2),
+        "templated 4 topics 4x50 (3x3x3 slots, repeats)": (
+            lambda s: _templated(s, n_topics=4, per=50, slots=(3, 3, 3), scales=(1.0, 0.6, 0.3)), 4),
+        "templated 4 topics 4x50 (equal slots)": (
+            lambda s: _templated(s, n_topics=4, per=50, slots=(4, 4, 3, 3), scales=(1, 1, 1, 1), sep=4.0), 4),
+    }
+
+
+def _binom(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Clopper-Pearson interval of ``k`` successes in ``n`` trials."""
+    from scipy.stats import beta
+
+    lo = float(beta.ppf((1 - level) / 2, k, n - k + 1)) if k > 0 else 0.0
+    hi = float(beta.ppf(1 - (1 - level) / 2, k + 1, n - k)) if k < n else 1.0
+    return lo, hi
+
+
+def calibrate_clusters(reps: int = 40, log: Any = None) -> list[dict[str, Any]]:
+    """``significant_clusters`` under the old (``dimension_rule='cloud'``) and new (``'merge'``) rule.
+
+    Each seed's cloud is tested by both rules. Nulls: the share of clouds with more
+    than one significant component (false positives at alpha = 0.05); planted
+    clouds: the share with exactly the planted count.
+    """
+    from tda_nn.diagnostics.clusters import significant_clusters
+
+    rows = []
+    for name, (gen, comps) in _cluster_clouds().items():
+        t0 = time.perf_counter()
+        counts: dict[str, list[int]] = {"cloud": [], "merge": []}
+        for s in range(reps):
+            X = gen(s)
+            for rule in counts:
+                counts[rule].append(significant_clusters(X, alpha=ALPHA, dimension_rule=rule).n_significant)
+        row = dict(cloud=name, planted=comps, reps=reps, seconds=time.perf_counter() - t0)
+        for rule, c in counts.items():
+            k = int(np.sum(np.array(c) > 1)) if comps == 1 else int(np.sum(np.array(c) == comps))
+            row["rule_" + rule] = (k, *_binom(k, reps))
+        rows.append(row)
+        if log:
+            log(row)
+    return rows
+
+
+def _fmt_clusters(r: dict[str, Any]) -> str:
+    what = "> 1 (FP)" if r["planted"] == 1 else f"== {r['planted']}"
+    cell = {rule: f"{r['rule_' + rule][0]:>3}/{r['reps']} [{r['rule_' + rule][1]:.2f}, {r['rule_' + rule][2]:.2f}]"
+            for rule in ("cloud", "merge")}
+    return f"{r['cloud']:<44} {what:>9} {cell['cloud']:>20} {cell['merge']:>20} {r['seconds']:>7.1f}"
+
+
+CLUSTER_HEADER = (f"{'cloud':<44} {'count':>9} {'old rule (cloud)':>20} {'new rule (merge)':>20} {'time (s)':>7}")
+
+
 def _fmt(r: dict[str, Any]) -> str:
     ex = "" if np.isnan(r["exact"]) else f"{r['exact']:.2f}"
     return (f"{r['kind']:<8} {r['cloud']:<44} {r['method']:<10} {r['h1_any']:>7.2f} {r['h0_many']:>8.2f} "
@@ -269,9 +415,15 @@ def main(argv: list[str]) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="a reduced grid, 8 seeds per cell (a few minutes)")
     p.add_argument("--reps", type=int, default=None, help="seeds per cell (default 8 quick, 40 full)")
+    p.add_argument("--clusters", action="store_true", help="only the H0 cluster test, old and new rule side by side")
     p.add_argument("--timing", action="store_true", help="only the cost of significance against persistence "
                                                           "on the demo's landmark clouds")
     a = p.parse_args(argv)
+    if a.clusters:
+        print(CLUSTER_HEADER)
+        print("-" * len(CLUSTER_HEADER))
+        calibrate_clusters(reps=a.reps or 40, log=lambda r: print(_fmt_clusters(r), flush=True))
+        return 0
     if a.timing:
         t_ph, t_sig, lines = timing_demo()
         print("\n".join(lines))
