@@ -56,6 +56,7 @@ __all__ = ["h0_diagram", "mst_edges", "spanning_tree"]
 from ..budgets import MST_TILE_COLS as _TILE_COLS
 from ..budgets import MST_TILE_ROWS as _TILE_ROWS
 from ..budgets import MST_TREE_MIN_POINTS
+from . import _mst_tree
 
 # rounding of |y|^2 - 2 x.y (inputs rounded to the tile precision, then one dot product of
 # length d + 1) is below (d + 4) u (|x| + |y|)^2 with u = eps / 2; the candidates kept lie within
@@ -92,11 +93,7 @@ class _Search:
     def exact(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         """float64 distances of the pairs (i, j), measured directly."""
         if self.gemm:
-            out = np.empty(len(i))
-            for s in range(0, len(i), 1 << 14):  # in chunks: no n x d temporaries for the final tree
-                diff = self.X[i[s:s + (1 << 14)]] - self.X[j[s:s + (1 << 14)]]
-                out[s:s + (1 << 14)] = np.sqrt(np.einsum("ij,ij->i", diff, diff))
-            return out
+            return _mst_tree.pair_distances(self.X, i, j)
         from scipy.spatial.distance import cdist
 
         out = np.empty(len(i))
@@ -286,8 +283,6 @@ def _distinct_mst_edges(
         n_jobs, use_pmap = 1, False  # the device runs the tiles; one host thread feeds it
         route = "device"
     else:
-        from . import _mst_tree
-
         if method not in ("auto", "tiles", "kd-tree"):
             raise ValueError(f"method must be 'auto', 'tiles' or 'kd-tree', got {method!r}.")
         euclid = metric in ("euclidean", "cosine")
@@ -427,8 +422,6 @@ def use_tree(X: np.ndarray, min_points: int = MST_TREE_MIN_POINTS) -> bool:
     import time
 
     from scipy.spatial import cKDTree
-
-    from . import _mst_tree
 
     n = len(X)
     if n < min_points:
