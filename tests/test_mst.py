@@ -172,3 +172,25 @@ def test_search_method_is_checked_by_name():
         spanning_tree(X, metric="cityblock", method="kd-tree")
     i, j, w = spanning_tree(X, method="kd-tree")
     np.testing.assert_allclose(w, np.sort(linkage(X, "single")[:, 2]), rtol=1e-12)
+
+
+@pytest.mark.parametrize("scale", [1e30, 1e-25])
+def test_clouds_far_from_one_neither_overflow_the_float32_tiles_nor_hang(scale):
+    """The tiles compare float32 squares: the cloud is scaled by a power of two first (1e30 used to hang)."""
+    import warnings
+
+    from tda_nn.homology import spanning_tree
+
+    X = np.random.default_rng(13).normal(size=(200, 5)) * scale
+    ref = np.sort(linkage(X, "single")[:, 2])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow in a cast or a product
+        runs = {"tiles": spanning_tree(X, method="tiles"), "kd-tree": spanning_tree(X, method="kd-tree")}
+        try:
+            import torch  # noqa: F401
+
+            runs["device float32"] = spanning_tree(X, device="cpu", dtype=np.float32)
+        except ImportError:  # pragma: no cover - torch is installed in CI
+            pass
+    for what, (_, _, w) in runs.items():
+        np.testing.assert_allclose(w, ref, rtol=1e-13, err_msg=what)

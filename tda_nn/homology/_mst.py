@@ -80,6 +80,10 @@ class _Search:
         self.metric = metric
         self.gemm = metric == "euclidean"
         if self.gemm:
+            # the tiles only compare: the cloud is divided by a power of two near its largest |value| (exact),
+            # so float32 squares of a cloud at 1e30 do not overflow, nor at 1e-30 underflow; exact() measures X
+            top = float(np.abs(X).max(initial=0.0))
+            X = X / float(np.ldexp(1.0, int(np.frexp(top)[1]) - 1)) if 0.0 < top < np.inf else X
             sq = np.einsum("ij,ij->i", X, X)
             # rows [x, 1] against columns [-2 y; |y|^2]: one BLAS call gives |y|^2 - 2 x.y
             # float32 tiles: twice the BLAS rate and half the traffic; the tolerance below covers their
@@ -373,6 +377,9 @@ def _distinct_mst_edges(
             src = pts[first]
             dst = cur_j[src]
             w = cur_d[src]
+            if not len(src):  # cannot happen with a correct search; a silent endless loop would be worse
+                raise RuntimeError(f"the spanning tree's search found no edge out of {n_comp} components; "
+                                   "please report this with the cloud's shape and scale.")
             # join in order of length, skipping an edge whose ends are already joined this round
             for k in np.argsort(w, kind="stable"):
                 a, b = src[k], dst[k]

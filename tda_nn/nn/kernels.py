@@ -298,9 +298,13 @@ class DeviceSearch:
         torch = _torch()
         self.X = X  # float64, centred (or unit rows), on the host: exact re-measurement
         self.dev, self.tdt = device_of(device), _dtype(dtype)
-        self.Z = torch.as_tensor(X, device=self.dev).to(self.tdt)
+        # the tiles only compare, so the cloud is divided by a power of two near its largest |value| (exact):
+        # float32 squares of a cloud at 1e30 would overflow, at 1e-30 underflow; exact() measures X itself
+        top = float(np.abs(X).max(initial=0.0))
+        Xs = X / float(np.ldexp(1.0, int(np.frexp(top)[1]) - 1)) if 0.0 < top < np.inf else X
+        self.Z = torch.as_tensor(Xs, device=self.dev).to(self.tdt)
         self.sq = (self.Z * self.Z).sum(dim=1)
-        norm = np.sqrt(np.einsum("ij,ij->i", X, X))
+        norm = np.sqrt(np.einsum("ij,ij->i", Xs, Xs))
         eps = torch.finfo(self.tdt).eps
         self.tol = torch.as_tensor(4.0 * (X.shape[1] + 2) * eps * (norm + norm.max()) ** 2, device=self.dev).to(self.tdt)
 
