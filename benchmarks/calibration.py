@@ -280,7 +280,7 @@ def _binom(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
 
 
 def calibrate_clusters(reps: int = 40, log: Any = None) -> list[dict[str, Any]]:
-    """``significant_clusters`` under the old (``dimension_rule='cloud'``) and new (``'merge'``) rule.
+    """``significant_clusters`` under each ``dimension_rule``: ``'cloud'`` (the old), ``'merge'`` and ``'both'``.
 
     Each seed's cloud is tested by both rules. Nulls: the share of clouds with more
     than one significant component (false positives at alpha = 0.05); planted
@@ -291,7 +291,7 @@ def calibrate_clusters(reps: int = 40, log: Any = None) -> list[dict[str, Any]]:
     rows = []
     for name, (gen, comps) in _cluster_clouds().items():
         t0 = time.perf_counter()
-        counts: dict[str, list[int]] = {"cloud": [], "merge": []}
+        counts: dict[str, list[int]] = {"cloud": [], "merge": [], "both": []}
         for s in range(reps):
             X = gen(s)
             for rule in counts:
@@ -309,11 +309,13 @@ def calibrate_clusters(reps: int = 40, log: Any = None) -> list[dict[str, Any]]:
 def _fmt_clusters(r: dict[str, Any]) -> str:
     what = "> 1 (FP)" if r["planted"] == 1 else f"== {r['planted']}"
     cell = {rule: f"{r['rule_' + rule][0]:>3}/{r['reps']} [{r['rule_' + rule][1]:.2f}, {r['rule_' + rule][2]:.2f}]"
-            for rule in ("cloud", "merge")}
-    return f"{r['cloud']:<44} {what:>9} {cell['cloud']:>20} {cell['merge']:>20} {r['seconds']:>7.1f}"
+            for rule in ("cloud", "merge", "both")}
+    return (f"{r['cloud']:<44} {what:>9} {cell['cloud']:>20} {cell['merge']:>20} {cell['both']:>20} "
+            f"{r['seconds']:>7.1f}")
 
 
-CLUSTER_HEADER = (f"{'cloud':<44} {'count':>9} {'old rule (cloud)':>20} {'new rule (merge)':>20} {'time (s)':>7}")
+CLUSTER_HEADER = (f"{'cloud':<44} {'count':>9} {'old rule (cloud)':>20} {'merge rule':>20} {'both (default)':>20} "
+                  f"{'time (s)':>7}")
 
 
 def _fmt(r: dict[str, Any]) -> str:
