@@ -20,7 +20,8 @@ components (H0). Methods:
 - ``bootstrap`` / ``subsample``: the Fasy et al. band (100 resamples), H0 and H1 alike.
 
 ``--clusters`` runs the H0 cluster test alone (:func:`calibrate_clusters`), its
-rule before (``dimension_rule='cloud'``) and now (``'merge'``) on the same clouds:
+three dimension rules (``dimension_rule='cloud'``, the rule before; ``'merge'``; and
+``'both'``, the default) on the same clouds:
 nulls (Gaussian, uniform, Student t, ReLU, anisotropic, a line through a blob,
 near-duplicate triples, rings and curves in high dimension, one templated topic)
 and planted clusters (blobs, templated topics), with Clopper-Pearson intervals.
