@@ -60,6 +60,8 @@ class TestBettiNumbers:
         np.testing.assert_allclose(p.total_persistence, p.total_persistence[[0, 0, 0]], rtol=1e-6)
         np.testing.assert_allclose(p.reference_scale / p.reference_scale[0], [1.0, 7.5, 0.01])
 
+    @pytest.mark.filterwarnings("ignore:intrinsic_dim is NaN:UserWarning")  # evenly spaced test clouds: TwoNN is undefined there
+
     def test_absolute_scales(self):
         X = circle(60)  # evenly spaced unit circle: H1 bar born at 2 sin(pi/60), dies at sqrt(3)
         p = layer_profile({"c": X}, relative=False, scales=(0.05, 0.2, 1.0, 1.8), n_bootstrap=0)
@@ -185,6 +187,7 @@ class TestClassesAndInputs:
             ({"a": np.ones((10, 2))}, {}, ValueError, "no distance scale"),
         ],
     )
+    @pytest.mark.filterwarnings("ignore:intrinsic_dim is NaN:UserWarning")  # evenly spaced test clouds: TwoNN is undefined there
     def test_bad_input(self, data, kwargs, exc, match):
         with pytest.raises(exc, match=match):
             layer_profile(data, n_bootstrap=0, **kwargs)
@@ -205,6 +208,8 @@ class TestKnnHops:
         # k counts the point itself: every point has at least k - 1 neighbours at one hop
         assert (A.sum(axis=1) >= 5).all()
 
+    @pytest.mark.filterwarnings("ignore:intrinsic_dim is NaN:UserWarning")  # evenly spaced test clouds: TwoNN is undefined there
+
     def test_circle_and_disks(self):
         from tda_nn.datasets import disks_and_rings
 
@@ -222,6 +227,7 @@ class TestKnnHops:
 
 
 class TestCompareLayers:
+    @pytest.mark.filterwarnings("ignore:intrinsic_dim is NaN:UserWarning")  # evenly spaced test clouds: TwoNN is undefined there
     def test_symmetric_zero_diagonal_and_ordered(self):
         # a circle squashed step by step into a segment: neighbours in the chain are closer
         t = 2 * np.pi * np.arange(80) / 80
@@ -262,6 +268,8 @@ class TestCompareLayers:
         assert cmp.rtd[0, 1] == pytest.approx(0.0, abs=1e-9) and cmp.rtd[0, 2] > 0
         back = LayerComparison.from_dict(json.loads(json.dumps(cmp.to_dict())))
         assert back == cmp
+
+    @pytest.mark.filterwarnings("ignore:intrinsic_dim is NaN:UserWarning")  # evenly spaced test clouds: TwoNN is undefined there
 
     def test_bad_input(self):
         with pytest.raises(ValueError, match="metric"):
